@@ -1,0 +1,53 @@
+/*
+ * engine.h: evaluates rules against resources as they are collected and
+ * writes one finding per (rule, resource) to the store.
+ *
+ * Resources stream through: each is stored, judged by the rules of its
+ * kind and released, so memory does not grow with the number of objects.
+ * Cross-resource (SQL) rules run once at the end over the stored scan.
+ */
+#ifndef FOURC_ENGINE_H
+#define FOURC_ENGINE_H
+
+#include <stdint.h>
+
+#include "collector.h"
+#include "rule.h"
+#include "store.h"
+
+struct engine;
+
+enum status { ST_PASS, ST_FAIL, ST_ERROR, ST_MANUAL, ST_SKIP, ST_WAIVED };
+extern const char *const status_names[]; /* indexed by enum status */
+
+struct engine_stats {
+    size_t resources;
+    size_t findings;
+    size_t by_status[6];
+};
+
+/* rs and st are borrowed and must outlive the engine. */
+struct engine *engine_new(struct store *st, int64_t scan_id,
+                          const struct ruleset *rs);
+void engine_free(struct engine *eng);
+
+/* Stores r (a duplicate uid gets a "#2" suffix) and evaluates it. */
+int engine_resource(struct engine *eng, const char *target,
+                    const struct resource *r, struct err *e);
+/* Records input that could not be used as an `error` finding. */
+int engine_input_error(struct engine *eng, const char *target,
+                       const char *pillar, const char *source,
+                       const char *msg, struct err *e);
+/*
+ * The whole target failed: every rule that needed a kind the collector
+ * produces gets an `error` finding on the target's resource.
+ */
+int engine_target_failed(struct engine *eng, const char *target_uid,
+                         const char *kind_prefix, const char *msg,
+                         struct err *e);
+/* Runs the SQL rules. */
+int engine_finish(struct engine *eng, struct err *e);
+
+const struct engine_stats *engine_stats(const struct engine *eng);
+
+#endif

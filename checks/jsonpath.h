@@ -1,0 +1,89 @@
+/*
+ * jsonpath.h: the path subset rules use: a.b, a[0], a[*], a["dotted.key"],
+ * optionally starting with an anchor ($pod, $containers, $sc) that makes
+ * one rule serve every workload kind.
+ *
+ * Resolution reports concrete paths ("spec.template.spec.containers[1]
+ * .securityContext.privileged") so evidence names what was seen.
+ */
+#ifndef FOURC_JSONPATH_H
+#define FOURC_JSONPATH_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "err.h"
+#include "util.h"
+
+enum jp_anchor {
+    JP_NONE,       /* relative to the current node */
+    JP_POD,        /* the pod spec of a workload */
+    JP_CONTAINERS, /* every container of the pod spec */
+    JP_SC          /* effective security context of the current container */
+};
+
+enum jp_seg_type { JP_KEY, JP_INDEX, JP_WILD };
+
+struct jp_seg {
+    enum jp_seg_type type;
+    char *key;
+    long index;
+};
+
+struct jpath {
+    enum jp_anchor anchor;
+    struct jp_seg *segs;
+    size_t nsegs;
+    int has_wild;
+    char *text;
+};
+
+/* Parses text; NULL with e set on a syntax error. */
+struct jpath *jpath_parse(const char *text, struct err *e);
+void jpath_free(struct jpath *p);
+
+/* One value found: v is borrowed (NULL: absent), path is owned. */
+struct jp_match {
+    json_t *v;
+    char *path;
+};
+
+struct jp_matches {
+    struct jp_match *m;
+    size_t n, cap;
+};
+
+void jp_matches_release(struct jp_matches *ms);
+
+/*
+ * Where a path is resolved: the resource's document and kind, the current
+ * node (an element of "each", or the document) and, inside
+ * each: $containers, the container being judged.
+ */
+struct jp_scope {
+    json_t *doc;
+    const char *kind; /* "k8s/Deployment" */
+    json_t *cur;
+    const char *cur_path;
+    json_t *container;
+    const char *container_path;
+};
+
+/*
+ * Appends every match of p to ms. A path that reaches nothing adds one
+ * match with v NULL and the path it would have had (when it has no
+ * wildcard), so an absent value still has a location in evidence. Returns
+ * -1 with e set when an anchor cannot apply (no pod spec in the resource,
+ * $sc outside a container).
+ */
+int jpath_resolve(const struct jpath *p, const struct jp_scope *sc,
+                  struct jp_matches *ms, struct err *e);
+
+/* The pod spec of a workload document, or NULL; *path gets its location. */
+json_t *jpath_pod_spec(json_t *doc, const char *kind, const char **path);
+
+/* Appends ".key" or ["key"] to sb, as a path segment. */
+void jpath_add_key(struct strbuf *sb, const char *key);
+
+#endif

@@ -1,0 +1,753 @@
+/*
+ * rule.c: load, validate and compile rule packs; see rule.h.
+ *
+ * Validation is strict on purpose: an unknown key or operator is an error,
+ * because a typo that silently disabled a check would turn into a pass.
+ */
+#include "rule.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "yamljson.h"
+#include "banned.h"
+
+static const char *const rule_ops[] = {
+    "eq",     "ne",     "in",      "nin",      "gt",     "gte",    "lt",
+    "lte",    "exists", "absent",  "matches",  "contains", "bitmask", NULL};
+
+static const char *const rule_pillars[] = {"code", "container", "cluster",
+                                           "cloud", NULL};
+static const char *const rule_severities[] = {"info", "low", "medium", "high",
+                                              "critical", NULL};
+static const char *const rule_keys[] = {
+    "id",          "title",     "pillar",      "kinds",      "severity",
+    "level",       "automated", "frameworks",  "description", "rationale",
+    "remediation", "references", "when",       "check",      NULL};
+
+static int rule_in(const char *s, const char *const *list)
+{
+    int i;
+    for (i = 0; list[i]; i++)
+        if (strcmp(s, list[i]) == 0)
+            return i;
+    return -1;
+}
+
+int severity_rank(const char *sev)
+{
+    return sev ? rule_in(sev, rule_severities) : -1;
+}
+
+void diag_add(struct diag *d, const char *fmt, ...)
+{
+    struct strbuf sb = STRBUF_INIT;
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    sb.buf = xmalloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(sb.buf, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    d->msgs = xrealloc(d->msgs, (d->n + 1) * sizeof(*d->msgs));
+    d->msgs[d->n++] = sb.buf;
+}
+
+void diag_release(struct diag *d)
+{
+    size_t i;
+    for (i = 0; i < d->n; i++)
+        free(d->msgs[i]);
+    free(d->msgs);
+    d->msgs = NULL;
+    d->n = 0;
+}
+
+/* An empty scan_resources table, so SQL checks can be prepared at load. */
+static sqlite3 *rule_sql_db(void)
+{
+    static sqlite3 *db;
+
+    if (!db) {
+        if (sqlite3_open(":memory:", &db) != SQLITE_OK)
+            return NULL;
+        sqlite3_exec(db,
+                     "CREATE TABLE scan_resources (uid TEXT, kind TEXT, "
+                     "name TEXT, namespace TEXT, source TEXT, doc TEXT)",
+                     NULL, NULL, NULL);
+    }
+    return db;
+}
+
+static void check_free(struct check *c)
+{
+    size_t i;
+
+    if (!c)
+        return;
+    free(c->message);
+    jpath_free(c->path);
+    json_decref(c->value);
+    free(c->expected);
+    if (c->has_re)
+        regfree(&c->re);
+    for (i = 0; i < c->nkids; i++)
+        check_free(c->kids[i]);
+    free(c->kids);
+    free(c->sql);
+    free(c);
+}
+
+static void check_add_kid(struct check *c, struct check *kid)
+{
+    c->kids = xrealloc(c->kids, (c->nkids + 1) * sizeof(*c->kids));
+    c->kids[c->nkids++] = kid;
+}
+
+/* Parses "0644" / 420 into a permission mask. */
+static int rule_mask(const json_t *v, unsigned long *out)
+{
+    char *end;
+
+    if (json_is_integer(v) && json_integer_value(v) >= 0) {
+        *out = (unsigned long)json_integer_value(v);
+        return 0;
+    }
+    if (!json_is_string(v) || !*json_string_value(v))
+        return -1;
+    errno = 0;
+    *out = strtoul(json_string_value(v), &end, 8);
+    return errno || *end ? -1 : 0;
+}
+
+static struct check *check_compile(const json_t *j, const char *loc,
+                                   struct diag *d, size_t *problems);
+
+static struct check *check_assert(const json_t *j, const char *loc,
+                                  struct diag *d, size_t *problems)
+{
+    struct check *c = xcalloc(1, sizeof(*c));
+    const json_t *path = json_object_get(j, "path");
+    const json_t *op = json_object_get(j, "op");
+    const json_t *value = json_object_get(j, "value");
+    const char *k;
+    json_t *v;
+    struct err e;
+    int opi;
+    char *dump;
+
+    c->type = CK_ASSERT;
+    json_object_foreach((json_t *)j, k, v) {
+        if (rule_in(k, (const char *const[]){"path", "op", "value", "message",
+                                             NULL}) < 0) {
+            diag_add(d, "%s: unknown key \"%s\" in assert", loc, k);
+            (*problems)++;
+        }
+    }
+    if (json_is_string(json_object_get(j, "message")))
+        c->message = xstrdup(json_string_value(json_object_get(j, "message")));
+    if (!json_is_string(path)) {
+        diag_add(d, "%s: assert needs a path", loc);
+        (*problems)++;
+    } else if (!(c->path = jpath_parse(json_string_value(path), &e))) {
+        diag_add(d, "%s: bad path: %s", loc, e.msg);
+        (*problems)++;
+    }
+    opi = json_is_string(op) ? rule_in(json_string_value(op), rule_ops) : -1;
+    if (opi < 0) {
+        diag_add(d, "%s: unknown operator \"%s\" (known: eq ne in nin gt gte "
+                    "lt lte exists absent matches contains bitmask)",
+                 loc, json_is_string(op) ? json_string_value(op) : "");
+        (*problems)++;
+        return c;
+    }
+    c->op = (enum op)opi;
+    switch (c->op) {
+    case OP_EXISTS:
+    case OP_ABSENT:
+        if (value) {
+            diag_add(d, "%s: %s takes no value", loc, rule_ops[opi]);
+            (*problems)++;
+        }
+        break;
+    case OP_IN:
+    case OP_NIN:
+        if (!json_is_array(value)) {
+            diag_add(d, "%s: %s needs a list value", loc, rule_ops[opi]);
+            (*problems)++;
+        }
+        break;
+    case OP_GT:
+    case OP_GTE:
+    case OP_LT:
+    case OP_LTE:
+        if (!json_is_number(value)) {
+            diag_add(d, "%s: %s needs a number value", loc, rule_ops[opi]);
+            (*problems)++;
+        }
+        break;
+    case OP_MATCHES:
+        if (!json_is_string(value) ||
+            regcomp(&c->re, json_string_value(value),
+                    REG_EXTENDED | REG_NOSUB) != 0) {
+            diag_add(d, "%s: matches needs a valid POSIX extended regex",
+                     loc);
+            (*problems)++;
+        } else {
+            c->has_re = 1;
+        }
+        break;
+    case OP_BITMASK:
+        if (rule_mask(value, &c->mask)) {
+            diag_add(d, "%s: bitmask needs an octal mode such as \"0644\"",
+                     loc);
+            (*problems)++;
+        }
+        break;
+    default:
+        if (!value) {
+            diag_add(d, "%s: %s needs a value", loc, rule_ops[opi]);
+            (*problems)++;
+        }
+    }
+    c->value = value ? json_incref((json_t *)value) : NULL;
+    dump = value ? json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    {
+        struct strbuf sb = STRBUF_INIT;
+        sb_adds(&sb, rule_ops[opi]);
+        if (dump) {
+            sb_adds(&sb, " ");
+            sb_adds(&sb, dump);
+        }
+        c->expected = sb_detach(&sb);
+    }
+    free(dump);
+    return c;
+}
+
+static struct check *check_list(enum check_type t, const json_t *list,
+                                const char *loc, struct diag *d,
+                                size_t *problems)
+{
+    struct check *c = xcalloc(1, sizeof(*c));
+    const json_t *v;
+    size_t i;
+
+    c->type = t;
+    if (!json_is_array(list) || json_array_size(list) == 0) {
+        diag_add(d, "%s: %s needs a non-empty list of checks", loc,
+                 t == CK_ALL ? "all" : "any");
+        (*problems)++;
+        return c;
+    }
+    json_array_foreach(list, i, v) {
+        check_add_kid(c, check_compile(v, loc, d, problems));
+    }
+    return c;
+}
+
+static struct check *check_sql(const json_t *sql, const char *loc,
+                               struct diag *d, size_t *problems)
+{
+    struct check *c = xcalloc(1, sizeof(*c));
+    sqlite3 *db = rule_sql_db();
+    sqlite3_stmt *stmt = NULL;
+
+    c->type = CK_SQL;
+    if (!json_is_string(sql)) {
+        diag_add(d, "%s: sql needs a query string", loc);
+        (*problems)++;
+        return c;
+    }
+    c->sql = xstrdup(json_string_value(sql));
+    if (db && sqlite3_prepare_v2(db, c->sql, -1, &stmt, NULL) != SQLITE_OK) {
+        diag_add(d, "%s: sql does not prepare: %s", loc, sqlite3_errmsg(db));
+        (*problems)++;
+    } else if (stmt && sqlite3_column_count(stmt) != 3) {
+        diag_add(d, "%s: sql must return 3 columns (uid, status, message), "
+                    "not %d",
+                 loc, sqlite3_column_count(stmt));
+        (*problems)++;
+    } else if (stmt && !sqlite3_stmt_readonly(stmt)) {
+        diag_add(d, "%s: sql must only read", loc);
+        (*problems)++;
+    }
+    sqlite3_finalize(stmt);
+    return c;
+}
+
+static struct check *check_compile(const json_t *j, const char *loc,
+                                   struct diag *d, size_t *problems)
+{
+    static const char *const forms[] = {"assert", "all", "any", "not",
+                                        "each",   "sql", "path", NULL};
+    const json_t *msg = json_object_get(j, "message");
+    struct check *c = NULL;
+    const char *k;
+    json_t *v;
+    int nforms = 0;
+
+    if (!json_is_object(j)) {
+        diag_add(d, "%s: a check must be a mapping", loc);
+        (*problems)++;
+        return xcalloc(1, sizeof(struct check));
+    }
+    json_object_foreach((json_t *)j, k, v) {
+        if (rule_in(k, forms) >= 0 && strcmp(k, "each") != 0)
+            nforms++;
+        else if (strcmp(k, "each") != 0 && strcmp(k, "message") != 0 &&
+                 strcmp(k, "op") != 0 && strcmp(k, "value") != 0) {
+            diag_add(d, "%s: unknown key \"%s\" in check", loc, k);
+            (*problems)++;
+        }
+    }
+    if (nforms != 1) {
+        diag_add(d, "%s: a check needs exactly one of assert, all, any, not, "
+                    "sql (or an inline path/op/value)",
+                 loc);
+        (*problems)++;
+        return xcalloc(1, sizeof(struct check));
+    }
+    if (json_object_get(j, "path"))
+        c = check_assert(j, loc, d, problems);
+    else if ((v = json_object_get(j, "assert")))
+        c = check_assert(v, loc, d, problems);
+    else if ((v = json_object_get(j, "all")))
+        c = check_list(CK_ALL, v, loc, d, problems);
+    else if ((v = json_object_get(j, "any")))
+        c = check_list(CK_ANY, v, loc, d, problems);
+    else if ((v = json_object_get(j, "not"))) {
+        c = xcalloc(1, sizeof(*c));
+        c->type = CK_NOT;
+        check_add_kid(c, check_compile(v, loc, d, problems));
+    } else {
+        c = check_sql(json_object_get(j, "sql"), loc, d, problems);
+    }
+    if (json_is_string(msg) && !c->message)
+        c->message = xstrdup(json_string_value(msg));
+    v = json_object_get(j, "each");
+    if (v) {
+        struct check *each = xcalloc(1, sizeof(*each));
+        struct err e;
+        each->type = CK_EACH;
+        if (!json_is_string(v)) {
+            diag_add(d, "%s: each needs a path", loc);
+            (*problems)++;
+        } else if (!(each->path = jpath_parse(json_string_value(v), &e))) {
+            diag_add(d, "%s: bad each path: %s", loc, e.msg);
+            (*problems)++;
+        }
+        if (c->type == CK_SQL) {
+            diag_add(d, "%s: each cannot wrap sql", loc);
+            (*problems)++;
+        }
+        check_add_kid(each, c);
+        if (c->message)
+            each->message = xstrdup(c->message);
+        c = each;
+    }
+    return c;
+}
+
+static void rule_free(struct rule *r)
+{
+    size_t i;
+
+    if (!r)
+        return;
+    free(r->id);
+    free(r->title);
+    free(r->pillar);
+    free(r->severity);
+    free(r->pack);
+    free(r->origin);
+    for (i = 0; i < r->nkinds; i++)
+        free(r->kinds[i]);
+    free(r->kinds);
+    check_free(r->when);
+    check_free(r->check);
+    json_decref(r->doc);
+    free(r);
+}
+
+static char *rule_str(const json_t *doc, const char *key, const char *def)
+{
+    const json_t *v = json_object_get(doc, key);
+    return xstrdup(json_is_string(v) ? json_string_value(v) : def);
+}
+
+static int rule_id_ok(const char *id)
+{
+    const char *s;
+    if (!*id)
+        return 0;
+    for (s = id; *s; s++)
+        if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '-' || *s == '_' || *s == '.'))
+            return 0;
+    return 1;
+}
+
+/* Validates and compiles one rule; NULL when it has problems. */
+static struct rule *rule_compile(json_t *doc, const char *pack,
+                                 const char *origin, long line,
+                                 struct diag *d, size_t *problems)
+{
+    struct rule *r = xcalloc(1, sizeof(*r));
+    char loc[512];
+    size_t before = *problems, i;
+    const char *k;
+    json_t *v;
+    char *canon;
+
+    r->pack = xstrdup(pack);
+    r->id = rule_str(doc, "id", "");
+    snprintf(loc, sizeof(loc), "%s:%ld: rule %s", origin, line,
+             *r->id ? r->id : "(no id)");
+    {
+        struct strbuf o = STRBUF_INIT;
+        sb_addf(&o, "%s:%ld", origin, line);
+        r->origin = sb_detach(&o);
+    }
+    if (!json_is_object(doc)) {
+        diag_add(d, "%s:%ld: a rule must be a mapping", origin, line);
+        (*problems)++;
+        rule_free(r);
+        return NULL;
+    }
+    json_object_foreach(doc, k, v) {
+        if (rule_in(k, rule_keys) < 0) {
+            diag_add(d, "%s: unknown key \"%s\"", loc, k);
+            (*problems)++;
+        }
+    }
+    if (!json_is_string(json_object_get(doc, "id"))) {
+        diag_add(d, "%s: missing id", loc);
+        (*problems)++;
+    } else if (!rule_id_ok(r->id)) {
+        diag_add(d, "%s: id must be upper-case letters, digits and '-'", loc);
+        (*problems)++;
+    }
+    r->title = rule_str(doc, "title", "");
+    if (!*r->title) {
+        diag_add(d, "%s: missing title", loc);
+        (*problems)++;
+    }
+    r->pillar = rule_str(doc, "pillar", "");
+    if (rule_in(r->pillar, rule_pillars) < 0) {
+        diag_add(d, "%s: pillar must be one of code, container, cluster, "
+                    "cloud",
+                 loc);
+        (*problems)++;
+    }
+    r->severity = rule_str(doc, "severity", "");
+    if (severity_rank(r->severity) < 0) {
+        diag_add(d, "%s: severity must be one of critical, high, medium, "
+                    "low, info",
+                 loc);
+        (*problems)++;
+    }
+    v = json_object_get(doc, "level");
+    r->level = json_is_integer(v) ? (int)json_integer_value(v) : 1;
+    if (v && !json_is_integer(v)) {
+        diag_add(d, "%s: level must be a number", loc);
+        (*problems)++;
+    }
+    v = json_object_get(doc, "automated");
+    r->automated = v ? json_is_true(v) : 1;
+    if (v && !json_is_boolean(v)) {
+        diag_add(d, "%s: automated must be true or false", loc);
+        (*problems)++;
+    }
+    v = json_object_get(doc, "kinds");
+    if (!json_is_array(v) || json_array_size(v) == 0) {
+        diag_add(d, "%s: kinds must be a non-empty list", loc);
+        (*problems)++;
+    } else {
+        json_t *kv;
+        r->kinds = xcalloc(json_array_size(v), sizeof(char *));
+        json_array_foreach(v, i, kv) {
+            if (!json_is_string(kv) || !strchr(json_string_value(kv), '/')) {
+                diag_add(d, "%s: kinds[%zu] must look like k8s/Pod", loc, i);
+                (*problems)++;
+                continue;
+            }
+            r->kinds[r->nkinds++] = xstrdup(json_string_value(kv));
+        }
+    }
+    v = json_object_get(doc, "frameworks");
+    if (v) {
+        json_t *ids, *id;
+        size_t n;
+        if (!json_is_object(v)) {
+            diag_add(d, "%s: frameworks must map a catalogue to ids", loc);
+            (*problems)++;
+        } else {
+            json_object_foreach(v, k, ids) {
+                int ok = json_is_array(ids);
+                json_array_foreach(ids, n, id) {
+                    if (!json_is_string(id))
+                        ok = 0;
+                }
+                if (!ok) {
+                    diag_add(d, "%s: frameworks.%s must be a list of "
+                                "strings",
+                             loc, k);
+                    (*problems)++;
+                }
+            }
+        }
+    }
+    v = json_object_get(doc, "references");
+    if (v && !json_is_array(v)) {
+        diag_add(d, "%s: references must be a list", loc);
+        (*problems)++;
+    }
+    if ((v = json_object_get(doc, "when")))
+        r->when = check_compile(v, loc, d, problems);
+    v = json_object_get(doc, "check");
+    if (v)
+        r->check = check_compile(v, loc, d, problems);
+    else if (r->automated) {
+        diag_add(d, "%s: missing check (or automated: false)", loc);
+        (*problems)++;
+    }
+    if (*problems != before) {
+        rule_free(r);
+        return NULL;
+    }
+    r->doc = json_incref(doc);
+    canon = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+    sha256_str(canon, strlen(canon), r->hash);
+    free(canon);
+    return r;
+}
+
+struct rule_load {
+    struct ruleset *rs;
+    const char *pack, *origin;
+    struct diag *d;
+    size_t problems;
+    int docs;
+};
+
+static int rule_load_doc(json_t *doc, long line, const json_t *item_lines,
+                         void *ctx)
+{
+    struct rule_load *rl = ctx;
+    json_t *item;
+    size_t i;
+
+    if (rl->docs++ > 0) {
+        diag_add(rl->d, "%s:%ld: a rule file holds one YAML document",
+                 rl->origin, line);
+        rl->problems++;
+    } else if (!json_is_array(doc)) {
+        diag_add(rl->d, "%s:%ld: a rule file is a list of rules", rl->origin,
+                 line);
+        rl->problems++;
+    } else {
+        json_array_foreach(doc, i, item) {
+            json_t *l = json_array_get(item_lines, i);
+            struct rule *r =
+                rule_compile(item, rl->pack, rl->origin,
+                             l ? (long)json_integer_value(l) : line, rl->d,
+                             &rl->problems);
+            if (!r)
+                continue;
+            rl->rs->rules = xrealloc(rl->rs->rules,
+                                     (rl->rs->n + 1) * sizeof(struct rule *));
+            rl->rs->rules[rl->rs->n++] = r;
+        }
+    }
+    json_decref(doc);
+    return 0;
+}
+
+size_t ruleset_load_text(struct ruleset *rs, const char *pack,
+                         const char *origin, const char *text, size_t len,
+                         struct diag *d)
+{
+    struct rule_load rl = {rs, pack, origin, d, 0, 0};
+    struct err e;
+
+    if (yj_parse(text, len, 1, rule_load_doc, &rl, &e)) {
+        diag_add(d, "%s:%s", origin, e.msg);
+        rl.problems++;
+    }
+    return rl.problems;
+}
+
+static size_t rule_load_file(struct ruleset *rs, const char *pack,
+                             const char *path, struct diag *d)
+{
+    FILE *f = fopen(path, "rb");
+    struct strbuf sb = STRBUF_INIT;
+    char buf[65536];
+    size_t n, problems;
+
+    if (!f) {
+        diag_add(d, "%s: %s", path, strerror(errno));
+        return 1;
+    }
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        sb_add(&sb, buf, n);
+    if (ferror(f)) {
+        diag_add(d, "%s: read error: %s", path, strerror(errno));
+        fclose(f);
+        sb_release(&sb);
+        return 1;
+    }
+    fclose(f);
+    problems = ruleset_load_text(rs, pack, path, sb_str(&sb), sb.len, d);
+    sb_release(&sb);
+    return problems;
+}
+
+static int rule_cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t ruleset_load_path(struct ruleset *rs, const char *path,
+                         struct diag *d)
+{
+    struct stat st;
+    DIR *dir;
+    struct dirent *de;
+    char **names = NULL, *pack, *slash;
+    size_t n = 0, i, problems = 0;
+    struct strbuf full = STRBUF_INIT;
+
+    if (stat(path, &st) != 0) {
+        diag_add(d, "%s: %s", path, strerror(errno));
+        return 1;
+    }
+    {
+        /* The pack is named after its directory. */
+        struct strbuf p = STRBUF_INIT;
+        sb_adds(&p, path);
+        while (p.len > 1 && p.buf[p.len - 1] == '/')
+            sb_setlen(&p, p.len - 1);
+        if (!S_ISDIR(st.st_mode) && (slash = strrchr(p.buf, '/')))
+            sb_setlen(&p, (size_t)(slash - p.buf));
+        else if (!S_ISDIR(st.st_mode))
+            sb_setlen(&p, 0), sb_adds(&p, ".");
+        slash = strrchr(sb_str(&p), '/');
+        pack = xstrdup(slash ? slash + 1 : sb_str(&p));
+        sb_release(&p);
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        problems = rule_load_file(rs, pack, path, d);
+        free(pack);
+        return problems;
+    }
+    if (!(dir = opendir(path))) {
+        diag_add(d, "%s: %s", path, strerror(errno));
+        free(pack);
+        return 1;
+    }
+    while ((de = readdir(dir))) {
+        if (de->d_name[0] == '.' || !(str_has_suffix(de->d_name, ".yaml") ||
+                                      str_has_suffix(de->d_name, ".yml")))
+            continue;
+        names = xrealloc(names, (n + 1) * sizeof(*names));
+        names[n++] = xstrdup(de->d_name);
+    }
+    closedir(dir);
+    qsort(names, n, sizeof(*names), rule_cmp_str);
+    if (n == 0) {
+        diag_add(d, "%s: no *.yaml rule files in this directory", path);
+        problems++;
+    }
+    for (i = 0; i < n; i++) {
+        sb_setlen(&full, 0);
+        sb_addf(&full, "%s/%s", path, names[i]);
+        problems += rule_load_file(rs, pack, sb_str(&full), d);
+        free(names[i]);
+    }
+    free(names);
+    free(pack);
+    sb_release(&full);
+    return problems;
+}
+
+size_t ruleset_load_embedded(struct ruleset *rs, struct diag *d)
+{
+    size_t i, problems = 0;
+
+    for (i = 0; i < rule_files_embedded_count; i++) {
+        const struct rule_file *f = &rule_files_embedded[i];
+        const char *slash = strchr(f->path, '/');
+        char *pack = xstrndup(f->path, slash ? (size_t)(slash - f->path)
+                                             : strlen(f->path));
+        problems += ruleset_load_text(rs, pack, f->path, f->data, f->len, d);
+        free(pack);
+    }
+    return problems;
+}
+
+size_t ruleset_check_unique(const struct ruleset *rs, struct diag *d)
+{
+    size_t i, j, problems = 0;
+
+    for (i = 0; i < rs->n; i++)
+        for (j = 0; j < i; j++)
+            if (strcmp(rs->rules[i]->id, rs->rules[j]->id) == 0) {
+                diag_add(d, "%s: rule %s: duplicate id (first defined at %s)",
+                         rs->rules[i]->origin, rs->rules[i]->id,
+                         rs->rules[j]->origin);
+                problems++;
+                break;
+            }
+    return problems;
+}
+
+const struct rule *ruleset_find(const struct ruleset *rs, const char *id)
+{
+    size_t i;
+    for (i = 0; i < rs->n; i++)
+        if (strcmp(rs->rules[i]->id, id) == 0)
+            return rs->rules[i];
+    return NULL;
+}
+
+void ruleset_digest(const struct ruleset *rs, char out[SHA256_STR_LEN])
+{
+    char **hashes = xcalloc(rs->n, sizeof(char *));
+    struct strbuf sb = STRBUF_INIT;
+    size_t i;
+
+    for (i = 0; i < rs->n; i++)
+        hashes[i] = rs->rules[i]->hash;
+    qsort(hashes, rs->n, sizeof(char *), rule_cmp_str);
+    for (i = 0; i < rs->n; i++) {
+        sb_adds(&sb, hashes[i]);
+        sb_adds(&sb, "\n");
+    }
+    sha256_str(sb_str(&sb), sb.len, out);
+    sb_release(&sb);
+    free(hashes);
+}
+
+void ruleset_release(struct ruleset *rs)
+{
+    size_t i;
+    for (i = 0; i < rs->n; i++)
+        rule_free(rs->rules[i]);
+    free(rs->rules);
+    rs->rules = NULL;
+    rs->n = 0;
+}

@@ -1,0 +1,96 @@
+/*
+ * rule.h: rules as data. Rule packs (YAML lists, see docs/rules.md) are
+ * parsed, validated and compiled here into a ruleset the engine runs.
+ *
+ * Every problem found while loading is collected in a struct diag as
+ * "file:line: rule ID: problem", so `fourc rules lint` can show them all at
+ * once rather than one per run.
+ */
+#ifndef FOURC_RULE_H
+#define FOURC_RULE_H
+
+#include <regex.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "jsonpath.h"
+#include "util.h"
+
+enum op {
+    OP_EQ, OP_NE, OP_IN, OP_NIN, OP_GT, OP_GTE, OP_LT, OP_LTE,
+    OP_EXISTS, OP_ABSENT, OP_MATCHES, OP_CONTAINS, OP_BITMASK
+};
+
+enum check_type { CK_ASSERT, CK_ALL, CK_ANY, CK_NOT, CK_EACH, CK_SQL };
+
+struct check {
+    enum check_type type;
+    char *message;      /* optional text for findings this check decides */
+    struct jpath *path; /* assert: the value; each: the collection */
+    enum op op;
+    json_t *value;      /* assert: expected (new reference) */
+    char *expected;     /* assert: "ne true", for evidence */
+    regex_t re;
+    int has_re;
+    unsigned long mask;
+    struct check **kids; /* all/any: n kids; not/each: kids[0] */
+    size_t nkids;
+    char *sql;
+};
+
+struct rule {
+    char *id, *title, *pillar, *severity, *pack, *origin;
+    int level, automated;
+    char **kinds;
+    size_t nkinds;
+    struct check *when, *check;
+    json_t *doc;                /* the rule as written (new reference) */
+    char hash[SHA256_STR_LEN];  /* of doc, canonical JSON */
+};
+
+struct ruleset {
+    struct rule **rules;
+    size_t n;
+};
+
+struct diag {
+    char **msgs;
+    size_t n;
+};
+
+void diag_add(struct diag *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void diag_release(struct diag *d);
+
+/* One embedded rule file: path is "<pack>/<file>.yaml". */
+struct rule_file {
+    const char *path;
+    const char *data;
+    size_t len;
+};
+extern const struct rule_file rule_files_embedded[];
+extern const size_t rule_files_embedded_count;
+
+/*
+ * Parses one pack file (YAML text) and appends its rules to rs. origin is
+ * the file's name for messages. Problems go to d; returns their number.
+ */
+size_t ruleset_load_text(struct ruleset *rs, const char *pack,
+                         const char *origin, const char *text, size_t len,
+                         struct diag *d);
+/* Loads every *.yaml file directly in dir (or the one file dir names). */
+size_t ruleset_load_path(struct ruleset *rs, const char *path,
+                         struct diag *d);
+size_t ruleset_load_embedded(struct ruleset *rs, struct diag *d);
+/* Duplicate ids across everything loaded; a later pack may not redefine. */
+size_t ruleset_check_unique(const struct ruleset *rs, struct diag *d);
+
+const struct rule *ruleset_find(const struct ruleset *rs, const char *id);
+/* sha256 over the sorted rule hashes: which rule versions a scan used. */
+void ruleset_digest(const struct ruleset *rs, char out[SHA256_STR_LEN]);
+void ruleset_release(struct ruleset *rs);
+
+int severity_rank(const char *sev); /* critical 4 .. info 0, -1 unknown */
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * collector.h: a collector turns one target into resources.
+ *
+ * There are 4 things to do to add a collector:
+ *
+ *  1. Write collectors/<name>.c exporting exactly one
+ *     `const struct collector collector_<name>`; everything else static.
+ *  2. Add it to the table in collectors/registry.c.
+ *  3. Give `fourc scan` its option in src/cmd_scan.c (the option names the
+ *     target type, which is the collector's name).
+ *  4. Add fixtures and tests: tests/unit/test_<name>.c and an end-to-end
+ *     test against the real thing it reads.
+ *
+ * Collectors gather; they never print, exit or decide pass/fail. Secret
+ * values are redacted here, before anything is stored. Input that cannot
+ * be read or parsed goes to ctx->input_error (it becomes an `error`
+ * finding naming file:line) and collection goes on; the collect hook
+ * returns -1 only when the whole target failed or storing failed.
+ */
+#ifndef FOURC_COLLECTOR_H
+#define FOURC_COLLECTOR_H
+
+#include <jansson.h>
+
+#include "err.h"
+
+struct target {
+    const char *type; /* collector name: "manifests" */
+    const char *ref;  /* what the user named: a path, an image reference */
+};
+
+struct resource {
+    const char *kind;      /* "k8s/Deployment" */
+    const char *uid;       /* stable across scans: no line numbers */
+    const char *name;
+    const char *namespace; /* NULL for cluster-scoped objects */
+    const char *source;    /* "deploy/web.yaml:12" */
+    json_t *doc;           /* borrowed */
+};
+
+struct collect_ctx {
+    const struct target *target;
+    /* Stores and evaluates r. Non-zero: stop, the store failed. */
+    int (*emit)(struct collect_ctx *ctx, const struct resource *r,
+                struct err *e);
+    /* One input (file, document) could not be used; msg names where. */
+    int (*input_error)(struct collect_ctx *ctx, const char *source,
+                       const char *msg, struct err *e);
+    void *data;
+};
+
+struct collector {
+    const char *name;
+    const char *summary;
+    const char *pillar;      /* the pillar its resources belong to */
+    const char *kind_prefix; /* every kind it emits starts so: "k8s/" */
+    /* Validates the target before a scan starts (usage errors, exit 2). */
+    int (*check)(const struct target *t, struct err *e);
+    int (*collect)(const struct target *t, struct collect_ctx *ctx,
+                   struct err *e);
+};
+
+const struct collector *collector_find(const char *name);
+
+#endif

@@ -1,0 +1,448 @@
+/*
+ * manifests.c: Kubernetes manifests on disk (YAML, multi-document, and
+ * JSON; directories recursively; `kind: List` expanded) become k8s/<Kind>
+ * resources with file:line sources.
+ *
+ * YAML files are read line by line and cut at document markers ("---" at
+ * column 0), and each document is parsed alone: a broken document costs
+ * only itself, memory is bounded by the largest document, and a line
+ * longer than any Kubernetes object could be is refused before it is
+ * buffered whole.
+ */
+#include "collector.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "redact.h"
+#include "util.h"
+#include "yamljson.h"
+#include "banned.h"
+
+/* etcd stores objects of at most 1.5 MiB; a line ten times that is not a
+ * manifest, and buffering it would let one file exhaust memory. */
+#define MANIFESTS_MAX_LINE (16u << 20)
+#define MANIFESTS_MAX_JSON (256u << 20)
+
+struct manifests_file {
+    struct collect_ctx *ctx;
+    const char *path;
+    int stop; /* storing failed: unwind */
+    struct err *e;
+};
+
+static const char *const manifests_cluster_scoped[] = {
+    "Namespace", "Node", "PersistentVolume", "ClusterRole",
+    "ClusterRoleBinding", "StorageClass", "CustomResourceDefinition",
+    "PriorityClass", "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration", "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding", "APIService", "CSIDriver", "CSINode",
+    "IngressClass", "RuntimeClass", "VolumeAttachment",
+    "CertificateSigningRequest", "PodSecurityPolicy", "ComponentStatus",
+    "FlowSchema", "PriorityLevelConfiguration", "ClusterIssuer", NULL};
+
+static int manifests_cluster_kind(const char *kind)
+{
+    const char *const *k;
+    for (k = manifests_cluster_scoped; *k; k++)
+        if (strcmp(*k, kind) == 0)
+            return 1;
+    return 0;
+}
+
+static int manifests_input_error(struct manifests_file *mf, long line,
+                                 const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int manifests_input_error(struct manifests_file *mf, long line,
+                                 const char *fmt, ...)
+{
+    struct strbuf src = STRBUF_INIT, msg = STRBUF_INIT;
+    char what[1024];
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    if (line > 0)
+        sb_addf(&src, "%s:%ld", mf->path, line);
+    else
+        sb_adds(&src, mf->path);
+    sb_addf(&msg, "%s: %s", sb_str(&src), what);
+    rc = mf->ctx->input_error(mf->ctx, sb_str(&src), sb_str(&msg), mf->e);
+    if (rc)
+        mf->stop = 1;
+    sb_release(&src);
+    sb_release(&msg);
+    return rc;
+}
+
+static const char *manifests_str(json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+static void manifests_object(struct manifests_file *mf, json_t *obj, long line,
+                             const char *list_kind, const char *list_api,
+                             size_t index);
+
+static void manifests_list(struct manifests_file *mf, json_t *list, long line,
+                           const json_t *item_lines)
+{
+    json_t *items = json_object_get(list, "items"), *item;
+    const char *kind = manifests_str(list, "kind");
+    char *item_kind = NULL;
+    size_t i, klen = strlen(kind);
+
+    if (!json_is_array(items) && !json_is_null(items) && items) {
+        manifests_input_error(mf, line, "%s.items is not a list", kind);
+        return;
+    }
+    /* A typed list (DeploymentList) may omit each item's kind. */
+    if (strcmp(kind, "List") != 0)
+        item_kind = xstrndup(kind, klen - 4);
+    json_array_foreach(items, i, item) {
+        json_t *l = json_array_get(item_lines, i);
+        if (mf->stop)
+            break;
+        manifests_object(mf, item, l ? (long)json_integer_value(l) : line,
+                         item_kind, manifests_str(list, "apiVersion"), i);
+    }
+    free(item_kind);
+}
+
+static void manifests_object(struct manifests_file *mf, json_t *obj, long line,
+                             const char *list_kind, const char *list_api,
+                             size_t index)
+{
+    struct strbuf kind = STRBUF_INIT, uid = STRBUF_INIT, src = STRBUF_INIT;
+    const char *k, *api, *name, *ns, *slash;
+    json_t *meta;
+    struct resource r;
+    char idx[64];
+
+    if (!json_is_object(obj)) {
+        manifests_input_error(mf, line, "document is a %s, not a Kubernetes "
+                                        "object",
+                              json_is_array(obj)    ? "list"
+                              : json_is_string(obj) ? "string"
+                                                    : "scalar");
+        return;
+    }
+    k = manifests_str(obj, "kind");
+    api = manifests_str(obj, "apiVersion");
+    if (!k && list_kind)
+        k = list_kind;
+    if (!api && list_kind)
+        api = list_api;
+    if (!k || !*k) {
+        manifests_input_error(mf, line, "object has no kind");
+        return;
+    }
+    if (!api || !*api) {
+        manifests_input_error(mf, line, "%s has no apiVersion", k);
+        return;
+    }
+    if (!list_kind && str_has_suffix(k, "List") &&
+        json_object_get(obj, "items")) {
+        manifests_list(mf, obj, line, NULL);
+        return;
+    }
+    meta = json_object_get(obj, "metadata");
+    name = manifests_str(meta, "name");
+    if (!name)
+        name = manifests_str(meta, "generateName");
+    ns = manifests_str(meta, "namespace");
+    if (manifests_cluster_kind(k))
+        ns = NULL;
+    else if (!ns || !*ns)
+        ns = "default"; /* where kubectl apply would put it */
+    slash = strchr(api, '/');
+    sb_addf(&kind, "k8s/%s", k);
+    /* uid: group/Kind/namespace/name, no version (v1beta1 -> v1 keeps
+     * findings' fingerprints) and no line (moving code keeps them too). */
+    if (slash)
+        sb_add(&uid, api, (size_t)(slash - api));
+    else
+        sb_adds(&uid, "core");
+    sb_addf(&uid, "/%s/%s/", k, ns ? ns : "");
+    if (name && *name) {
+        sb_adds(&uid, name);
+    } else {
+        snprintf(idx, sizeof(idx), "#%zu", index);
+        sb_addf(&uid, "%s:%ld%s", mf->path, line, list_kind ? idx : "");
+    }
+    sb_addf(&src, "%s:%ld", mf->path, line);
+    redact_k8s_object(obj);
+    r.kind = sb_str(&kind);
+    r.uid = sb_str(&uid);
+    r.name = name ? name : "";
+    r.namespace = ns;
+    r.source = sb_str(&src);
+    r.doc = obj;
+    if (mf->ctx->emit(mf->ctx, &r, mf->e))
+        mf->stop = 1;
+    sb_release(&kind);
+    sb_release(&uid);
+    sb_release(&src);
+}
+
+static int manifests_doc(json_t *doc, long line, const json_t *item_lines,
+                         void *ctx)
+{
+    struct manifests_file *mf = ctx;
+
+    if (json_is_object(doc) && json_is_string(json_object_get(doc, "kind")) &&
+        str_has_suffix(manifests_str(doc, "kind"), "List") &&
+        json_object_get(doc, "items"))
+        manifests_list(mf, doc, line, item_lines);
+    else
+        manifests_object(mf, doc, line, NULL, NULL, 0);
+    json_decref(doc);
+    return mf->stop;
+}
+
+static void manifests_parse_chunk(struct manifests_file *mf,
+                                  struct strbuf *chunk, long first_line)
+{
+    struct err pe;
+
+    if (chunk->len == 0)
+        return;
+    if (yj_parse(chunk->buf, chunk->len, first_line, manifests_doc, mf, &pe) &&
+        !mf->stop) {
+        /* pe is "LINE[:COL]: problem" */
+        struct strbuf msg = STRBUF_INIT;
+        char *end;
+        long line = strtol(pe.msg, &end, 10), col = 0;
+        if (*end == ':' && end[1] >= '0' && end[1] <= '9')
+            col = strtol(end + 1, &end, 10);
+        if (*end == ':')
+            end++;
+        while (*end == ' ')
+            end++;
+        sb_adds(&msg, "invalid YAML");
+        if (col)
+            sb_addf(&msg, " at column %ld", col);
+        sb_addf(&msg, ": %s", end);
+        manifests_input_error(mf, line, "%s", sb_str(&msg));
+        sb_release(&msg);
+    }
+    sb_setlen(chunk, 0);
+}
+
+static int manifests_marker(const char *line, size_t len, const char *m)
+{
+    return len >= 3 && memcmp(line, m, 3) == 0 &&
+           (len == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\n' ||
+            line[3] == '\r');
+}
+
+static void manifests_yaml(struct manifests_file *mf, FILE *f)
+{
+    struct strbuf chunk = STRBUF_INIT;
+    long lineno = 0, chunk_line = 1, skip_from = 0;
+    char buf[65536];
+    size_t line_start = 0;
+    int at_line_start = 1;
+
+    /* Lines are assembled in chunk directly; a marker line starts a new
+     * document. */
+    while (!mf->stop && fgets(buf, sizeof(buf), f)) {
+        size_t n = strlen(buf);
+        int complete = n > 0 && buf[n - 1] == '\n';
+
+        if (at_line_start) {
+            lineno++;
+            line_start = chunk.len;
+            if (manifests_marker(buf, n, "---") ||
+                manifests_marker(buf, n, "...")) {
+                if (!skip_from)
+                    manifests_parse_chunk(mf, &chunk, chunk_line);
+                sb_setlen(&chunk, 0);
+                skip_from = 0;
+                chunk_line = lineno;
+                line_start = 0;
+                if (buf[0] == '.') {
+                    chunk_line = lineno + 1;
+                    continue; /* "..." ends a document and holds nothing */
+                }
+            }
+        }
+        at_line_start = complete;
+        if (skip_from)
+            continue;
+        if (chunk.len - line_start + n > MANIFESTS_MAX_LINE) {
+            manifests_input_error(mf, lineno, "line longer than 16 MiB; no "
+                                              "Kubernetes object is that "
+                                              "large, document skipped");
+            skip_from = lineno;
+            sb_release(&chunk);
+            continue;
+        }
+        sb_add(&chunk, buf, n);
+    }
+    if (ferror(f))
+        manifests_input_error(mf, lineno, "read error: %s", strerror(errno));
+    else if (!skip_from && !mf->stop)
+        manifests_parse_chunk(mf, &chunk, chunk_line);
+    sb_release(&chunk);
+}
+
+static void manifests_json(struct manifests_file *mf, FILE *f)
+{
+    json_error_t je;
+    json_t *doc;
+    struct stat st;
+
+    if (fstat(fileno(f), &st) == 0 && st.st_size > (off_t)MANIFESTS_MAX_JSON) {
+        manifests_input_error(mf, 0, "JSON file larger than 256 MiB");
+        return;
+    }
+    doc = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
+    if (!doc) {
+        struct strbuf msg = STRBUF_INIT;
+        sb_addf(&msg, "invalid JSON at column %d: %s", je.column, je.text);
+        manifests_input_error(mf, je.line > 0 ? je.line : 1, "%s",
+                              sb_str(&msg));
+        sb_release(&msg);
+        return;
+    }
+    manifests_doc(doc, 1, NULL, mf);
+}
+
+static void manifests_file(struct collect_ctx *ctx, const char *path,
+                           struct err *e, int *stop)
+{
+    struct manifests_file mf = {ctx, path, 0, e};
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+
+    if (!f) {
+        manifests_input_error(&mf, 0, "cannot read: %s", strerror(errno));
+    } else if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        manifests_input_error(&mf, 0, "cannot read: %s", strerror(EISDIR));
+    } else if (str_has_suffix(path, ".json")) {
+        manifests_json(&mf, f);
+    } else {
+        manifests_yaml(&mf, f);
+    }
+    if (f)
+        fclose(f);
+    *stop = mf.stop;
+}
+
+static int manifests_wanted(const char *name)
+{
+    return str_has_suffix(name, ".yaml") || str_has_suffix(name, ".yml") ||
+           str_has_suffix(name, ".json");
+}
+
+static int manifests_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+struct manifests_list {
+    char **paths;
+    size_t n;
+};
+
+static void manifests_add(struct manifests_list *l, const char *path)
+{
+    l->paths = xrealloc(l->paths, (l->n + 1) * sizeof(*l->paths));
+    l->paths[l->n++] = xstrdup(path);
+}
+
+/* Every manifest below dir, sorted, hidden entries and symlinked
+ * directories skipped (no loops, no surprises from .git). */
+static void manifests_walk(struct manifests_list *l, const char *dir,
+                           struct collect_ctx *ctx, struct err *e)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    char **names = NULL;
+    size_t n = 0, i;
+    struct strbuf p = STRBUF_INIT;
+
+    if (!d) {
+        struct strbuf msg = STRBUF_INIT;
+        sb_addf(&msg, "%s: cannot read directory: %s", dir, strerror(errno));
+        ctx->input_error(ctx, dir, sb_str(&msg), e);
+        sb_release(&msg);
+        return;
+    }
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        names = xrealloc(names, (n + 1) * sizeof(*names));
+        names[n++] = xstrdup(de->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof(*names), manifests_cmp);
+    for (i = 0; i < n; i++) {
+        struct stat lst, st;
+        sb_setlen(&p, 0);
+        sb_addf(&p, "%s%s%s", dir, str_has_suffix(dir, "/") ? "" : "/",
+                names[i]);
+        if (lstat(sb_str(&p), &lst) == 0 && S_ISDIR(lst.st_mode))
+            manifests_walk(l, sb_str(&p), ctx, e);
+        else if (manifests_wanted(names[i]) &&
+                 (stat(sb_str(&p), &st) != 0 || !S_ISDIR(st.st_mode)))
+            manifests_add(l, sb_str(&p));
+        free(names[i]);
+    }
+    free(names);
+    sb_release(&p);
+}
+
+static int manifests_check(const struct target *t, struct err *e)
+{
+    struct stat st;
+
+    if (stat(t->ref, &st) != 0)
+        return err_set(e, "--manifests %s: %s", t->ref, strerror(errno));
+    return 0;
+}
+
+static int manifests_collect(const struct target *t, struct collect_ctx *ctx,
+                             struct err *e)
+{
+    struct manifests_list l = {NULL, 0};
+    struct stat st;
+    size_t i;
+    int stop = 0;
+
+    if (stat(t->ref, &st) != 0)
+        return err_set(e, "%s: %s", t->ref, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        manifests_walk(&l, t->ref, ctx, e);
+    else
+        manifests_add(&l, t->ref);
+    progress_start("Reading manifests", l.n);
+    for (i = 0; i < l.n; i++) {
+        if (!stop)
+            manifests_file(ctx, l.paths[i], e, &stop);
+        progress_update(i + 1, l.paths[i]);
+        free(l.paths[i]);
+    }
+    progress_done();
+    free(l.paths);
+    return stop ? -1 : 0;
+}
+
+const struct collector collector_manifests = {
+    .name = "manifests",
+    .summary = "Kubernetes manifests: YAML and JSON files and directories",
+    .pillar = "cluster",
+    .kind_prefix = "k8s/",
+    .check = manifests_check,
+    .collect = manifests_collect,
+};

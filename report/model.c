@@ -1,0 +1,233 @@
+/*
+ * model.c: a stored scan as fourc.report/v1 pieces, for every reporter.
+ *
+ * Counts are taken per (rule, status) in SQL and folded in C, so summaries
+ * cost one pass over the findings whatever the number of frameworks.
+ */
+#include "reporter.h"
+
+#include <string.h>
+
+#include "util.h"
+#include "banned.h"
+
+static const char *const model_statuses[] = {"pass",   "fail", "error",
+                                             "manual", "skip", "waived"};
+static const char *const model_severities[] = {"critical", "high", "medium",
+                                               "low", "info"};
+static const char *const model_pillars[] = {"code", "container", "cluster",
+                                            "cloud"};
+
+static int model_sql_err(const struct report_ctx *rc, struct err *e)
+{
+    return err_set(e, "%s: %s", store_path(rc->st),
+                   sqlite3_errmsg(store_db(rc->st)));
+}
+
+static json_t *model_text(sqlite3_stmt *stmt, int col)
+{
+    const char *s = (const char *)sqlite3_column_text(stmt, col);
+    return s ? json_string(s) : json_null();
+}
+
+json_t *report_scan(const struct report_ctx *rc, struct err *e)
+{
+    sqlite3_stmt *stmt = NULL;
+    json_t *scan = NULL, *targets;
+    const char *t;
+
+    if (sqlite3_prepare_v2(store_db(rc->st),
+                           "SELECT id, started, finished, status, targets, "
+                           "rules_digest, tool_version FROM scans WHERE id = ?",
+                           -1, &stmt, NULL) != SQLITE_OK) {
+        model_sql_err(rc, e);
+        return NULL;
+    }
+    sqlite3_bind_int64(stmt, 1, rc->scan_id);
+    if (sqlite3_step(stmt) != SQLITE_ROW) {
+        err_set(e, "%s has no scan %lld", store_path(rc->st),
+                (long long)rc->scan_id);
+        sqlite3_finalize(stmt);
+        return NULL;
+    }
+    t = (const char *)sqlite3_column_text(stmt, 4);
+    targets = t ? json_loads(t, 0, NULL) : NULL;
+    scan = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
+                     (json_int_t)sqlite3_column_int64(stmt, 0), "started",
+                     model_text(stmt, 1), "finished", model_text(stmt, 2),
+                     "status", model_text(stmt, 3), "targets",
+                     targets ? targets : json_array(), "rules_digest",
+                     model_text(stmt, 5), "tool_version", model_text(stmt, 6));
+    sqlite3_finalize(stmt);
+    return scan;
+}
+
+static json_t *model_counts(void)
+{
+    json_t *c = json_object();
+    size_t i;
+
+    for (i = 0; i < 6; i++)
+        json_object_set_new(c, model_statuses[i], json_integer(0));
+    return c;
+}
+
+static void model_add(json_t *counts, const char *status, json_int_t n)
+{
+    json_t *v = json_object_get(counts, status);
+
+    json_object_set_new(counts, status,
+                        json_integer(json_integer_value(v) + n));
+}
+
+static void model_bump(json_t *group, const char *key, const char *status,
+                       json_int_t n)
+{
+    json_t *c;
+
+    if (!key)
+        return;
+    c = json_object_get(group, key);
+    if (!c) {
+        c = model_counts();
+        json_object_set_new(group, key, c);
+    }
+    model_add(c, status, n);
+}
+
+/* rule[key] as a new reference, or def (stolen) when absent. */
+static json_t *model_get(const json_t *rule, const char *key, json_t *def)
+{
+    json_t *v = json_object_get(rule, key);
+
+    if (v) {
+        json_decref(def);
+        return json_incref(v);
+    }
+    return def;
+}
+
+json_t *report_summary(const struct report_ctx *rc, struct err *e)
+{
+    sqlite3_stmt *stmt = NULL;
+    json_t *sum = model_counts(), *sev = json_object(), *pil = json_object(),
+           *fw = json_object();
+    json_int_t total = 0;
+    size_t i;
+    int step;
+
+    for (i = 0; i < 5; i++)
+        json_object_set_new(sev, model_severities[i], model_counts());
+    for (i = 0; i < 4; i++)
+        json_object_set_new(pil, model_pillars[i], model_counts());
+    if (sqlite3_prepare_v2(store_db(rc->st),
+                           "SELECT f.status, f.severity, f.pillar, r.doc, "
+                           "count(*) FROM findings f JOIN rules r ON "
+                           "r.hash = f.rule_hash WHERE f.scan_id = ? "
+                           "GROUP BY f.rule_hash, f.status",
+                           -1, &stmt, NULL) != SQLITE_OK) {
+        model_sql_err(rc, e);
+        goto fail;
+    }
+    sqlite3_bind_int64(stmt, 1, rc->scan_id);
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const char *status = (const char *)sqlite3_column_text(stmt, 0);
+        const char *doc = (const char *)sqlite3_column_text(stmt, 3);
+        json_int_t n = sqlite3_column_int64(stmt, 4);
+        json_t *rule = doc ? json_loads(doc, 0, NULL) : NULL, *ids;
+        const char *name;
+
+        total += n;
+        model_add(sum, status, n);
+        model_bump(sev, (const char *)sqlite3_column_text(stmt, 1), status, n);
+        model_bump(pil, (const char *)sqlite3_column_text(stmt, 2), status, n);
+        json_object_foreach(json_object_get(rule, "frameworks"), name, ids) {
+            model_bump(fw, name, status, n);
+        }
+        json_decref(rule);
+    }
+    sqlite3_finalize(stmt);
+    if (step != SQLITE_DONE) {
+        model_sql_err(rc, e);
+        goto fail;
+    }
+    json_object_set_new(sum, "total", json_integer(total));
+    json_object_set_new(sum, "by_severity", sev);
+    json_object_set_new(sum, "by_pillar", pil);
+    json_object_set_new(sum, "by_framework", fw);
+    return sum;
+fail:
+    json_decref(sum);
+    json_decref(sev);
+    json_decref(pil);
+    json_decref(fw);
+    return NULL;
+}
+
+int report_foreach_finding(const struct report_ctx *rc,
+                           int (*fn)(const json_t *finding, void *ctx),
+                           void *ctx, struct err *e)
+{
+    sqlite3_stmt *stmt = NULL;
+    json_t *rules = json_object(); /* hash -> parsed rule */
+    int step, rc2 = 0;
+
+    if (sqlite3_prepare_v2(
+            store_db(rc->st),
+            "SELECT f.rule_id, f.rule_hash, f.status, f.severity, f.pillar, "
+            "f.message, f.evidence, f.fingerprint, res.kind, f.resource_uid, "
+            "res.name, res.namespace, res.source, r.doc "
+            "FROM findings f JOIN rules r ON r.hash = f.rule_hash "
+            "LEFT JOIN resources res ON res.scan_id = f.scan_id AND "
+            "res.uid = f.resource_uid WHERE f.scan_id = ? "
+            "ORDER BY f.rule_id, f.resource_uid",
+            -1, &stmt, NULL) != SQLITE_OK) {
+        json_decref(rules);
+        return model_sql_err(rc, e);
+    }
+    sqlite3_bind_int64(stmt, 1, rc->scan_id);
+    while (rc2 == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const char *hash = (const char *)sqlite3_column_text(stmt, 1);
+        const char *ev = (const char *)sqlite3_column_text(stmt, 6);
+        json_t *rule = json_object_get(rules, hash), *f, *evidence;
+
+        if (!rule) {
+            const char *doc = (const char *)sqlite3_column_text(stmt, 13);
+            rule = doc ? json_loads(doc, 0, NULL) : NULL;
+            if (!rule)
+                rule = json_object();
+            json_object_set_new(rules, hash, rule);
+        }
+        evidence = ev ? json_loads(ev, 0, NULL) : NULL;
+        f = json_pack(
+            "{s:o, s:o, s:o, s:o, s:o, s:o, "
+            "s:{s:o, s:o, s:o, s:o, s:o}, "
+            "s:o, s:o, s:o, s:o, s:s, s:o}",
+            "rule", model_text(stmt, 0), "title",
+            model_get(rule, "title", json_string("")), "pillar",
+            model_text(stmt, 4), "severity", model_text(stmt, 3), "status",
+            model_text(stmt, 2), "message", model_text(stmt, 5), "resource",
+            "kind", model_text(stmt, 8), "uid", model_text(stmt, 9), "name",
+            model_text(stmt, 10), "namespace", model_text(stmt, 11), "source",
+            model_text(stmt, 12), "evidence",
+            evidence ? evidence : json_object(), "frameworks",
+            model_get(rule, "frameworks", json_object()), "remediation",
+            model_get(rule, "remediation", json_string("")), "references",
+            model_get(rule, "references", json_array()), "rule_version", hash,
+            "fingerprint", model_text(stmt, 7));
+        if (!f) {
+            rc2 = err_set(e, "scan %lld: finding of rule %s could not be "
+                             "built",
+                          (long long)rc->scan_id,
+                          (const char *)sqlite3_column_text(stmt, 0));
+            break;
+        }
+        rc2 = fn(f, ctx);
+        json_decref(f);
+    }
+    if (rc2 == 0 && step != SQLITE_DONE)
+        rc2 = model_sql_err(rc, e);
+    sqlite3_finalize(stmt);
+    json_decref(rules);
+    return rc2;
+}

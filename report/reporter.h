@@ -1,0 +1,63 @@
+/*
+ * reporter.h: a reporter renders one stored scan into a file format.
+ *
+ * There are 3 things to do to add a reporter:
+ *
+ *  1. Write report/<name>.c exporting exactly one
+ *     `const struct reporter reporter_<name>`; everything else static.
+ *  2. Add it to the table in report/registry.c.
+ *  3. Add a golden-file test under tests/ and, where the format has a
+ *     schema or a reference parser, validate real output with it.
+ *
+ * Reporters read the database only (through the helpers below), so any
+ * past scan can be rendered again. They never print to the terminal
+ * themselves: they write to the FILE they are given.
+ */
+#ifndef FOURC_REPORTER_H
+#define FOURC_REPORTER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "err.h"
+#include "store.h"
+
+struct report_ctx {
+    struct store *st;
+    int64_t scan_id;
+};
+
+struct reporter {
+    const char *name;
+    const char *summary;
+    int (*render)(const struct report_ctx *rc, FILE *out, struct err *e);
+};
+
+const struct reporter *reporter_find(const char *name);
+/* "json, ..." for messages. */
+const char *reporter_names(void);
+
+/*
+ * Renders with r into path ("-" is stdout). The file is written beside
+ * its destination and renamed into place, so a failed render never leaves
+ * half a report where a good one was.
+ */
+int report_write(const struct reporter *r, const struct report_ctx *rc,
+                 const char *path, struct err *e);
+
+/* ---- the scan as data, shared by reporters (report/model.c) ---- */
+
+/* {"id","started","finished","status","targets","rules_digest",
+ *  "tool_version"}; new reference. */
+json_t *report_scan(const struct report_ctx *rc, struct err *e);
+/* The "summary" object of fourc.report/v1; new reference. */
+json_t *report_summary(const struct report_ctx *rc, struct err *e);
+/* Calls fn with each finding as a fourc.report/v1 finding object
+ * (borrowed: valid during the call), ordered by rule then resource. */
+int report_foreach_finding(const struct report_ctx *rc,
+                           int (*fn)(const json_t *finding, void *ctx),
+                           void *ctx, struct err *e);
+
+#endif

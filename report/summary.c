@@ -1,0 +1,97 @@
+/* summary.c: the human summary after a scan; see summary.h. */
+#include "summary.h"
+
+#include <string.h>
+
+#include "banned.h"
+
+static const char *const summary_statuses[] = {"fail",   "error", "manual",
+                                               "waived", "skip",  "pass"};
+static const char *const summary_colors[] = {"\033[31m", "\033[35m",
+                                             "\033[33m", "\033[36m",
+                                             "\033[2m",  "\033[32m"};
+static const char *const summary_severities[] = {"critical", "high", "medium",
+                                                 "low", "info"};
+
+static json_int_t summary_n(const json_t *counts, const char *status)
+{
+    return json_integer_value(json_object_get(counts, status));
+}
+
+static int summary_top(const struct report_ctx *rc, FILE *out, struct err *e)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rows = 0;
+
+    if (sqlite3_prepare_v2(
+            store_db(rc->st),
+            "SELECT f.rule_id, f.severity, sum(f.status = 'fail') AS fails, "
+            "sum(f.status = 'error'), json_extract(r.doc, '$.title') "
+            "FROM findings f JOIN rules r ON r.hash = f.rule_hash "
+            "WHERE f.scan_id = ? AND f.status IN ('fail', 'error') "
+            "GROUP BY f.rule_hash ORDER BY "
+            "CASE f.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 "
+            "WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END, "
+            "fails DESC, f.rule_id LIMIT 10",
+            -1, &stmt, NULL) != SQLITE_OK)
+        return err_set(e, "%s: %s", store_path(rc->st),
+                       sqlite3_errmsg(store_db(rc->st)));
+    sqlite3_bind_int64(stmt, 1, rc->scan_id);
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        if (rows++ == 0)
+            fprintf(out, "\nTOP FAILING RULES\n%-28s %-9s %6s %6s  %s\n",
+                    "RULE", "SEVERITY", "FAIL", "ERROR", "TITLE");
+        fprintf(out, "%-28s %-9s %6lld %6lld  %s\n",
+                (const char *)sqlite3_column_text(stmt, 0),
+                (const char *)sqlite3_column_text(stmt, 1),
+                (long long)sqlite3_column_int64(stmt, 2),
+                (long long)sqlite3_column_int64(stmt, 3),
+                (const char *)sqlite3_column_text(stmt, 4));
+    }
+    sqlite3_finalize(stmt);
+    return 0;
+}
+
+int summary_print(const struct report_ctx *rc, FILE *out, int color,
+                  struct err *e)
+{
+    json_t *sum = report_summary(rc, e), *sev;
+    json_int_t pass, evaluated;
+    size_t i, j;
+
+    if (!sum)
+        return -1;
+    fprintf(out, "Scan %lld: %lld findings\n\n", (long long)rc->scan_id,
+            (long long)json_integer_value(json_object_get(sum, "total")));
+    fprintf(out, "%-8s %8s\n", "STATUS", "COUNT");
+    for (i = 0; i < 6; i++)
+        fprintf(out, "%s%-8s%s %8lld\n", color ? summary_colors[i] : "",
+                summary_statuses[i], color ? "\033[0m" : "",
+                (long long)summary_n(sum, summary_statuses[i]));
+    sev = json_object_get(sum, "by_severity");
+    fprintf(out, "\n%-9s", "SEVERITY");
+    for (i = 0; i < 6; i++)
+        fprintf(out, " %7s", summary_statuses[i]);
+    fputc('\n', out);
+    for (j = 0; j < 5; j++) {
+        json_t *c = json_object_get(sev, summary_severities[j]);
+        fprintf(out, "%-9s", summary_severities[j]);
+        for (i = 0; i < 6; i++)
+            fprintf(out, " %7lld", (long long)summary_n(c, summary_statuses[i]));
+        fputc('\n', out);
+    }
+    if (summary_top(rc, out, e)) {
+        json_decref(sum);
+        return -1;
+    }
+    pass = summary_n(sum, "pass");
+    evaluated = pass + summary_n(sum, "fail");
+    fprintf(out, "\nCompliance: %lld of %lld evaluated checks pass (%.1f%%); "
+                 "%lld error and %lld manual not counted as pass\n",
+            (long long)pass, (long long)evaluated,
+            evaluated ? 100.0 * (double)pass / (double)evaluated : 0.0,
+            (long long)summary_n(sum, "error"),
+            (long long)summary_n(sum, "manual"));
+    json_decref(sum);
+    return 0;
+}

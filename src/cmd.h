@@ -1,0 +1,36 @@
+/*
+ * cmd.h: the commands of the fourc program, one function each, git style.
+ *
+ * A command returns its exit status: 0 nothing at or above --fail-on
+ * failed, 1 findings at or above it, 2 usage or runtime error (after one
+ * clear line on stderr).
+ */
+#ifndef FOURC_CMD_H
+#define FOURC_CMD_H
+
+#include <stddef.h>
+
+#include "rule.h"
+#include "store.h"
+
+enum { EXIT_CLEAN = 0, EXIT_FINDINGS = 1, EXIT_TROUBLE = 2 };
+
+#define CMD_DEFAULT_DB "fourc.db"
+
+int cmd_scan(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
+
+/*
+ * The rules a scan runs: the packs built in, the packs imported into st
+ * (may be NULL) and the packs in dirs. Problems are printed, one line
+ * each; returns -1 if there were any.
+ */
+int cmd_load_rules(struct ruleset *rs, struct store *st, char **dirs,
+                   size_t ndirs);
+
+/* Prints "fourc: error: ..." and "Try 'fourc CMD --help'." Returns 2. */
+int cmd_usage(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

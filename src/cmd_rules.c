@@ -1,0 +1,585 @@
+/*
+ * cmd_rules.c: `fourc rules list|show|lint|test|import`, and the loading
+ * of the rules every scan runs.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cmd.h"
+#include "collector.h"
+#include "engine.h"
+#include "log.h"
+#include "util.h"
+#include "banned.h"
+
+static const char rules_help[] =
+    "Usage: fourc rules <list|show|lint|test|import> [options]\n"
+    "\n"
+    "  list [--pack P]           the rules a scan runs, one line each\n"
+    "  show ID                   one rule in full\n"
+    "  lint PATH...              check rule packs; every problem as "
+    "file:line\n"
+    "  test PATH...              run each rule of a pack on its fixtures\n"
+    "                            (fixtures/<ID>/pass*.yaml and fail*.yaml)\n"
+    "  import DIR                store a pack in the database for every "
+    "later scan\n"
+    "\n"
+    "Options: --db FILE (default ./fourc.db), --rules DIR (repeatable) adds "
+    "a pack\n"
+    "to list and show.\n";
+
+static int rules_print_diag(struct diag *d)
+{
+    size_t i;
+
+    for (i = 0; i < d->n; i++)
+        fprintf(stderr, "%s\n", d->msgs[i]);
+    return d->n ? -1 : 0;
+}
+
+static size_t rules_load_imported(struct ruleset *rs, struct store *st,
+                                  struct diag *d)
+{
+    sqlite3_stmt *stmt = NULL;
+    size_t problems = 0;
+
+    if (sqlite3_prepare_v2(store_db(st),
+                           "SELECT name, files FROM packs ORDER BY name", -1,
+                           &stmt, NULL) != SQLITE_OK) {
+        diag_add(d, "%s: %s", store_path(st), sqlite3_errmsg(store_db(st)));
+        return 1;
+    }
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(stmt, 0);
+        json_t *files = json_loads((const char *)sqlite3_column_text(stmt, 1),
+                                   0, NULL);
+        const char *file;
+        json_t *text;
+        struct strbuf origin = STRBUF_INIT;
+
+        json_object_foreach(files, file, text) {
+            sb_setlen(&origin, 0);
+            sb_addf(&origin, "%s(imported %s)/%s", store_path(st), name, file);
+            problems += ruleset_load_text(rs, name, sb_str(&origin),
+                                          json_string_value(text),
+                                          json_string_length(text), d);
+        }
+        sb_release(&origin);
+        json_decref(files);
+    }
+    sqlite3_finalize(stmt);
+    return problems;
+}
+
+int cmd_load_rules(struct ruleset *rs, struct store *st, char **dirs,
+                   size_t ndirs)
+{
+    struct diag d = {0};
+    size_t i, problems;
+
+    problems = ruleset_load_embedded(rs, &d);
+    if (st)
+        problems += rules_load_imported(rs, st, &d);
+    for (i = 0; i < ndirs; i++)
+        problems += ruleset_load_path(rs, dirs[i], &d);
+    if (problems == 0)
+        problems += ruleset_check_unique(rs, &d);
+    if (problems)
+        log_error("%zu problem%s in the rules; nothing was scanned:", problems,
+                  problems == 1 ? "" : "s");
+    rules_print_diag(&d);
+    diag_release(&d);
+    return problems ? -1 : 0;
+}
+
+static const char *rules_cis(const struct rule *r)
+{
+    json_t *ids = json_object_get(json_object_get(r->doc, "frameworks"),
+                                  "cis-kubernetes");
+    if (!ids)
+        ids = json_object_get(json_object_get(r->doc, "frameworks"),
+                              "cis-docker");
+    return json_string_value(json_array_get(ids, 0));
+}
+
+static int rules_list(const struct ruleset *rs, const char *pack)
+{
+    size_t i;
+
+    printf("%-30s %-9s %-8s %-7s %-8s %s\n", "ID", "SEVERITY", "PILLAR", "CIS",
+           "TYPE", "TITLE");
+    for (i = 0; i < rs->n; i++) {
+        const struct rule *r = rs->rules[i];
+        const char *cis = rules_cis(r);
+        if (pack && strcmp(pack, r->pack) != 0)
+            continue;
+        printf("%-30s %-9s %-8s %-7s %-8s %s\n", r->id, r->severity, r->pillar,
+               cis ? cis : "-",
+               !r->automated                             ? "manual"
+               : r->check && r->check->type == CK_SQL ? "sql"
+                                                         : "auto",
+               r->title);
+    }
+    return EXIT_CLEAN;
+}
+
+static void rules_show_field(const struct rule *r, const char *key)
+{
+    const char *v = json_string_value(json_object_get(r->doc, key));
+    if (v)
+        printf("%s:\n  %s\n", key, v);
+}
+
+static int rules_show(const struct ruleset *rs, const char *id)
+{
+    const struct rule *r = ruleset_find(rs, id);
+    json_t *v, *ids;
+    const char *k;
+    char *check;
+    size_t i;
+
+    if (!r) {
+        log_error("no rule %s (see 'fourc rules list')", id);
+        return EXIT_TROUBLE;
+    }
+    printf("id:        %s\ntitle:     %s\npack:      %s (%s)\nversion:   %s\n"
+           "pillar:    %s\nseverity:  %s\nlevel:     %d\nautomated: %s\n"
+           "kinds:    ",
+           r->id, r->title, r->pack, r->origin, r->hash, r->pillar,
+           r->severity, r->level, r->automated ? "yes" : "no (manual)");
+    for (i = 0; i < r->nkinds; i++)
+        printf(" %s", r->kinds[i]);
+    printf("\nframeworks:\n");
+    json_object_foreach(json_object_get(r->doc, "frameworks"), k, ids) {
+        printf("  %-22s", k);
+        json_array_foreach(ids, i, v) {
+            printf(" %s", json_string_value(v));
+        }
+        printf("\n");
+    }
+    rules_show_field(r, "description");
+    rules_show_field(r, "rationale");
+    rules_show_field(r, "remediation");
+    if ((v = json_object_get(r->doc, "references"))) {
+        json_t *ref;
+        printf("references:\n");
+        json_array_foreach(v, i, ref) {
+            printf("  %s\n", json_string_value(ref));
+        }
+    }
+    if ((v = json_object_get(r->doc, "check"))) {
+        check = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        printf("check:\n%s\n", check ? check : "");
+        free(check);
+    }
+    return EXIT_CLEAN;
+}
+
+static int rules_lint(int n, char **paths)
+{
+    struct ruleset rs = {0};
+    struct diag d = {0};
+    size_t problems = 0;
+    int i;
+
+    if (n == 0)
+        return cmd_usage("rules", "lint needs a rule file or pack directory");
+    for (i = 0; i < n; i++)
+        problems += ruleset_load_path(&rs, paths[i], &d);
+    problems += ruleset_check_unique(&rs, &d);
+    rules_print_diag(&d);
+    if (problems)
+        fprintf(stderr, "%zu problem%s\n", problems, problems == 1 ? "" : "s");
+    else
+        printf("%zu rules, no problems\n", rs.n);
+    diag_release(&d);
+    ruleset_release(&rs);
+    return problems ? EXIT_TROUBLE : EXIT_CLEAN;
+}
+
+/* ---- rules test: every rule against its fixtures ---- */
+
+struct rules_fixture {
+    struct engine *eng;
+    const char *target_uid;
+};
+
+static int rules_fx_emit(struct collect_ctx *ctx, const struct resource *r,
+                         struct err *e)
+{
+    struct rules_fixture *fx = ctx->data;
+    return engine_resource(fx->eng, fx->target_uid, r, e);
+}
+
+static int rules_fx_input(struct collect_ctx *ctx, const char *source,
+                          const char *msg, struct err *e)
+{
+    struct rules_fixture *fx = ctx->data;
+    return engine_input_error(fx->eng, fx->target_uid, "cluster", source, msg,
+                              e);
+}
+
+/* Scans one fixture with one rule in a fresh in-memory database and
+ * counts the rule's findings by status. */
+static int rules_run_fixture(struct rule *r, const char *path,
+                             size_t counts[6], char *first_msg, size_t cap,
+                             struct err *e)
+{
+    struct ruleset one = {&r, 1};
+    struct store *st = NULL;
+    struct engine *eng = NULL;
+    struct target t = {"manifests", path};
+    struct rules_fixture fx;
+    struct collect_ctx ctx = {&t, rules_fx_emit, rules_fx_input, &fx};
+    sqlite3_stmt *stmt = NULL;
+    int64_t id;
+    int rc = -1;
+    char *doc = json_dumps(r->doc, JSON_COMPACT | JSON_SORT_KEYS);
+
+    memset(counts, 0, 6 * sizeof(size_t));
+    first_msg[0] = '\0';
+    if (store_open(&st, ":memory:", STORE_CREATE, e) ||
+        store_scan_begin(st, "[]", "rules test", &id, e) ||
+        store_add_rule(st, id, r->hash, r->id, r->pack, r->origin, doc, e))
+        goto out;
+    eng = engine_new(st, id, &one);
+    fx.eng = eng;
+    fx.target_uid = "target:fixture";
+    {
+        json_t *tdoc = json_pack("{s:s, s:s}", "type", "manifests", "ref",
+                                 path);
+        struct resource tr = {"fourc/Target", "target:fixture", path, NULL,
+                              path, tdoc};
+        int bad = engine_resource(eng, "target:fixture", &tr, e);
+        json_decref(tdoc);
+        if (bad || collector_find("manifests")->collect(&t, &ctx, e) ||
+            engine_finish(eng, e))
+            goto out;
+    }
+    if (sqlite3_prepare_v2(store_db(st),
+                           "SELECT status, message FROM findings WHERE "
+                           "rule_id = ?",
+                           -1, &stmt, NULL) != SQLITE_OK) {
+        err_set(e, "%s", sqlite3_errmsg(store_db(st)));
+        goto out;
+    }
+    sqlite3_bind_text(stmt, 1, r->id, -1, SQLITE_STATIC);
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        const char *s = (const char *)sqlite3_column_text(stmt, 0);
+        int k;
+        for (k = 0; k < 6; k++)
+            if (strcmp(s, status_names[k]) == 0)
+                counts[k]++;
+        if (strcmp(s, "pass") != 0 && !first_msg[0])
+            snprintf(first_msg, cap, "%s: %s", s,
+                     (const char *)sqlite3_column_text(stmt, 1));
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(stmt);
+    engine_free(eng);
+    store_free(st);
+    free(doc);
+    return rc;
+}
+
+static int rules_test_rule(struct rule *r, const char *pack_dir,
+                           size_t *failures)
+{
+    struct strbuf dir = STRBUF_INIT, path = STRBUF_INIT;
+    DIR *d;
+    struct dirent *de;
+    int have_pass = 0, have_fail = 0;
+    size_t counts[6];
+    char msg[512];
+    struct err e;
+
+    sb_addf(&dir, "%s/fixtures/%s", pack_dir, r->id);
+    d = opendir(sb_str(&dir));
+    while (d && (de = readdir(d))) {
+        int want_pass = strncmp(de->d_name, "pass", 4) == 0;
+        int want_fail = strncmp(de->d_name, "fail", 4) == 0;
+        const char *verdict = "ok";
+
+        if (!(want_pass || want_fail) ||
+            !(str_has_suffix(de->d_name, ".yaml") ||
+              str_has_suffix(de->d_name, ".yml") ||
+              str_has_suffix(de->d_name, ".json")))
+            continue;
+        sb_setlen(&path, 0);
+        sb_addf(&path, "%s/%s", sb_str(&dir), de->d_name);
+        log_set_quiet(1);
+        if (rules_run_fixture(r, sb_str(&path), counts, msg, sizeof(msg),
+                              &e)) {
+            log_set_quiet(0);
+            printf("FAIL %-30s %s: %s\n", r->id, de->d_name, e.msg);
+            (*failures)++;
+            continue;
+        }
+        log_set_quiet(0);
+        if (!r->automated) {
+            if (counts[ST_MANUAL] == 0 || counts[ST_PASS] || counts[ST_FAIL])
+                verdict = "expected manual findings only";
+        } else if (want_pass) {
+            have_pass = 1;
+            if (counts[ST_PASS] == 0)
+                verdict = "expected a pass, got none";
+            else if (counts[ST_FAIL] || counts[ST_ERROR])
+                verdict = "expected only passes";
+        } else {
+            have_fail = 1;
+            if (counts[ST_FAIL] == 0)
+                verdict = "expected a fail, got none";
+        }
+        if (strcmp(verdict, "ok") == 0) {
+            printf("ok   %-30s %-24s pass=%zu fail=%zu error=%zu skip=%zu "
+                   "manual=%zu\n",
+                   r->id, de->d_name, counts[ST_PASS], counts[ST_FAIL],
+                   counts[ST_ERROR], counts[ST_SKIP], counts[ST_MANUAL]);
+        } else {
+            printf("FAIL %-30s %s: %s (pass=%zu fail=%zu error=%zu) %s\n",
+                   r->id, de->d_name, verdict, counts[ST_PASS],
+                   counts[ST_FAIL], counts[ST_ERROR], msg);
+            (*failures)++;
+        }
+    }
+    if (d)
+        closedir(d);
+    if (!r->automated) {
+        /* A manual rule needs no fixture: any target must yield manual. */
+        if (rules_run_fixture(r, "/dev/null", counts, msg, sizeof(msg), &e) ||
+            counts[ST_MANUAL] == 0 || counts[ST_PASS] || counts[ST_FAIL]) {
+            printf("FAIL %-30s a manual rule must give manual findings only "
+                   "(kinds: [fourc/Target]?)\n",
+                   r->id);
+            (*failures)++;
+        } else {
+            printf("ok   %-30s %-24s manual=%zu\n", r->id, "(manual)",
+                   counts[ST_MANUAL]);
+        }
+    } else if (!have_pass || !have_fail) {
+        printf("FAIL %-30s missing fixture: %s/%s\n", r->id, sb_str(&dir),
+               !have_pass ? "pass.yaml" : "fail.yaml");
+        (*failures)++;
+    }
+    sb_release(&dir);
+    sb_release(&path);
+    return 0;
+}
+
+static int rules_test(int n, char **paths)
+{
+    size_t failures = 0, tested = 0, i;
+    int k;
+
+    if (n == 0)
+        return cmd_usage("rules", "test needs a pack directory");
+    for (k = 0; k < n; k++) {
+        struct ruleset rs = {0};
+        struct diag d = {0};
+        if (ruleset_load_path(&rs, paths[k], &d) ||
+            ruleset_check_unique(&rs, &d)) {
+            rules_print_diag(&d);
+            diag_release(&d);
+            ruleset_release(&rs);
+            return EXIT_TROUBLE;
+        }
+        for (i = 0; i < rs.n; i++, tested++)
+            rules_test_rule(rs.rules[i], paths[k], &failures);
+        diag_release(&d);
+        ruleset_release(&rs);
+    }
+    printf("%zu rules tested, %zu problem%s\n", tested, failures,
+           failures == 1 ? "" : "s");
+    return failures ? EXIT_FINDINGS : EXIT_CLEAN;
+}
+
+/* ---- rules import ---- */
+
+static int rules_import(const char *db, const char *dir)
+{
+    struct ruleset rs = {0};
+    struct diag d = {0};
+    struct store *st = NULL;
+    struct err e;
+    json_t *files = json_object();
+    DIR *dh;
+    struct dirent *de;
+    sqlite3_stmt *stmt = NULL;
+    const char *slash;
+    char *pack = NULL, *filesj = NULL, now[32];
+    int status = EXIT_TROUBLE;
+    struct strbuf p = STRBUF_INIT;
+
+    if (ruleset_load_path(&rs, dir, &d) || ruleset_check_unique(&rs, &d)) {
+        rules_print_diag(&d);
+        log_error("%s: not imported", dir);
+        goto out;
+    }
+    if (!(dh = opendir(dir))) {
+        log_error("%s: import takes a pack directory: %s", dir,
+                  strerror(errno));
+        goto out;
+    }
+    while ((de = readdir(dh))) {
+        FILE *f;
+        char buf[65536];
+        size_t n;
+        if (de->d_name[0] == '.' || !(str_has_suffix(de->d_name, ".yaml") ||
+                                      str_has_suffix(de->d_name, ".yml")))
+            continue;
+        sb_setlen(&p, 0);
+        sb_addf(&p, "%s/%s", dir, de->d_name);
+        if (!(f = fopen(sb_str(&p), "rb")))
+            continue;
+        sb_setlen(&p, 0);
+        while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+            sb_add(&p, buf, n);
+        fclose(f);
+        json_object_set_new(files, de->d_name, json_stringn(sb_str(&p),
+                                                            p.len));
+    }
+    closedir(dh);
+    sb_setlen(&p, 0);
+    sb_adds(&p, dir);
+    while (p.len > 1 && p.buf[p.len - 1] == '/')
+        sb_setlen(&p, p.len - 1);
+    slash = strrchr(sb_str(&p), '/');
+    pack = xstrdup(slash ? slash + 1 : sb_str(&p));
+    if (store_open(&st, db, STORE_CREATE, &e)) {
+        log_error("%s", e.msg);
+        goto out;
+    }
+    /* An imported pack may not redefine a rule already known. */
+    {
+        struct ruleset all = {0};
+        if (cmd_load_rules(&all, st, NULL, 0) == 0) {
+            size_t i;
+            for (i = 0; i < rs.n; i++) {
+                const struct rule *dup = ruleset_find(&all, rs.rules[i]->id);
+                if (dup && strcmp(dup->pack, pack) != 0) {
+                    log_error("%s: rule %s is already defined at %s",
+                              rs.rules[i]->origin, rs.rules[i]->id,
+                              dup->origin);
+                    ruleset_release(&all);
+                    goto out;
+                }
+            }
+        }
+        ruleset_release(&all);
+    }
+    filesj = json_dumps(files, JSON_COMPACT | JSON_SORT_KEYS);
+    now_rfc3339(now);
+    if (sqlite3_prepare_v2(store_db(st),
+                           "INSERT OR REPLACE INTO packs (name, origin, files, "
+                           "imported) VALUES (?, ?, ?, ?)",
+                           -1, &stmt, NULL) != SQLITE_OK) {
+        log_error("%s: %s", db, sqlite3_errmsg(store_db(st)));
+        goto out;
+    }
+    sqlite3_bind_text(stmt, 1, pack, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, dir, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, filesj, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 4, now, -1, SQLITE_STATIC);
+    if (sqlite3_step(stmt) != SQLITE_DONE) {
+        log_error("%s: %s", db, sqlite3_errmsg(store_db(st)));
+        goto out;
+    }
+    printf("imported pack %s: %zu rules into %s\n", pack, rs.n, db);
+    status = EXIT_CLEAN;
+out:
+    sqlite3_finalize(stmt);
+    store_free(st);
+    ruleset_release(&rs);
+    diag_release(&d);
+    json_decref(files);
+    free(pack);
+    free(filesj);
+    sb_release(&p);
+    return status;
+}
+
+int cmd_rules(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"rules", required_argument, NULL, 'r'},
+        {"pack", required_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *db = CMD_DEFAULT_DB, *pack = NULL, *sub;
+    char **dirs = NULL;
+    size_t ndirs = 0;
+    struct ruleset rs = {0};
+    struct store *st = NULL;
+    struct err e;
+    struct stat sb;
+    int c, status = EXIT_TROUBLE;
+
+    opterr = 0;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            db = optarg;
+            break;
+        case 'r':
+            dirs = xrealloc(dirs, (ndirs + 1) * sizeof(*dirs));
+            dirs[ndirs++] = optarg;
+            break;
+        case 'p':
+            pack = optarg;
+            break;
+        case 'h':
+            fputs(rules_help, stdout);
+            free(dirs);
+            return EXIT_CLEAN;
+        case ':':
+            free(dirs);
+            return cmd_usage("rules", "%s needs a value", argv[optind - 1]);
+        default:
+            free(dirs);
+            return cmd_usage("rules", "unknown option %s", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc) {
+        free(dirs);
+        return cmd_usage("rules", "which? list, show, lint, test or import");
+    }
+    sub = argv[optind++];
+    if (strcmp(sub, "lint") == 0)
+        status = rules_lint(argc - optind, argv + optind);
+    else if (strcmp(sub, "test") == 0)
+        status = rules_test(argc - optind, argv + optind);
+    else if (strcmp(sub, "import") == 0)
+        status = argc - optind == 1
+                     ? rules_import(db, argv[optind])
+                     : cmd_usage("rules", "import takes one pack directory");
+    else if (strcmp(sub, "list") == 0 || strcmp(sub, "show") == 0) {
+        if (strcmp(sub, "show") == 0 && argc - optind != 1) {
+            status = cmd_usage("rules", "show takes one rule id");
+            goto out;
+        }
+        /* Imported packs count, but listing never creates a database. */
+        if (stat(db, &sb) == 0 && store_open(&st, db, STORE_EXISTING, &e)) {
+            log_error("%s", e.msg);
+            goto out;
+        }
+        if (cmd_load_rules(&rs, st, dirs, ndirs))
+            goto out;
+        status = strcmp(sub, "list") == 0 ? rules_list(&rs, pack)
+                                           : rules_show(&rs, argv[optind]);
+    } else {
+        status = cmd_usage("rules", "'%s' is not a rules command", sub);
+    }
+out:
+    ruleset_release(&rs);
+    store_free(st);
+    free(dirs);
+    return status;
+}

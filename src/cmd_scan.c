@@ -1,0 +1,377 @@
+/*
+ * cmd_scan.c: `fourc scan`: collect every target, evaluate the rules,
+ * store the scan, write the requested reports, print a summary.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "collector.h"
+#include "engine.h"
+#include "log.h"
+#include "reporter.h"
+#include "summary.h"
+#include "util.h"
+#include "banned.h"
+
+static const char scan_help[] =
+    "Usage: fourc scan [targets] [options]\n"
+    "\n"
+    "Targets (repeatable):\n"
+    "  --manifests PATH     Kubernetes YAML/JSON files or directories "
+    "(recursive)\n"
+    "\n"
+    "Options:\n"
+    "  --db FILE            database to store the scan in (default "
+    "./fourc.db)\n"
+    "  --rules DIR          also run the rule pack in DIR (repeatable)\n"
+    "  --format F -o FILE   write a report (repeatable; F: json); without -o\n"
+    "                       the report goes to stdout and the summary to "
+    "stderr\n"
+    "  --fail-on SEVERITY   exit 1 when a finding at or above SEVERITY "
+    "(critical,\n"
+    "                       high, medium, low, info) fails or could not be\n"
+    "                       evaluated (error)\n"
+    "  -q, --quiet          no summary, no progress\n"
+    "  -h, --help           this help\n"
+    "\n"
+    "Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage or "
+    "runtime error.\n";
+
+struct scan_opts {
+    struct target *targets;
+    size_t ntargets;
+    char **rule_dirs;
+    size_t nrule_dirs;
+    char **formats, **outputs;
+    size_t nformats, noutputs;
+    const char *db;
+    const char *fail_on;
+    int quiet;
+};
+
+struct scan_collect {
+    struct engine *eng;
+    const char *target_uid;
+    const struct collector *col;
+    int store_failed;
+};
+
+static void scan_push(char ***v, size_t *n, char *s)
+{
+    *v = xrealloc(*v, (*n + 1) * sizeof(**v));
+    (*v)[(*n)++] = s;
+}
+
+static int scan_emit(struct collect_ctx *ctx, const struct resource *r,
+                     struct err *e)
+{
+    struct scan_collect *sc = ctx->data;
+    int rc = engine_resource(sc->eng, sc->target_uid, r, e);
+    if (rc)
+        sc->store_failed = 1;
+    return rc;
+}
+
+static int scan_input_error(struct collect_ctx *ctx, const char *source,
+                            const char *msg, struct err *e)
+{
+    struct scan_collect *sc = ctx->data;
+    int rc;
+
+    log_warn("%s", msg);
+    rc = engine_input_error(sc->eng, sc->target_uid, sc->col->pillar, source,
+                            msg, e);
+    if (rc)
+        sc->store_failed = 1;
+    return rc;
+}
+
+static char *scan_command_line(int argc, char **argv)
+{
+    struct strbuf sb = STRBUF_INIT;
+    int i;
+
+    sb_adds(&sb, "fourc");
+    for (i = 0; i < argc; i++) {
+        sb_adds(&sb, " ");
+        sb_adds(&sb, argv[i]);
+    }
+    return sb_detach(&sb);
+}
+
+static int scan_parse(struct scan_opts *o, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"manifests", required_argument, NULL, 'm'},
+        {"db", required_argument, NULL, 'd'},
+        {"rules", required_argument, NULL, 'r'},
+        {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {"fail-on", required_argument, NULL, 'F'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    int c;
+
+    opterr = 0;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'm':
+            o->targets = xrealloc(o->targets,
+                                  (o->ntargets + 1) * sizeof(*o->targets));
+            o->targets[o->ntargets].type = "manifests";
+            o->targets[o->ntargets++].ref = optarg;
+            break;
+        case 'd':
+            o->db = optarg;
+            break;
+        case 'r':
+            scan_push(&o->rule_dirs, &o->nrule_dirs, optarg);
+            break;
+        case 'f':
+            if (!reporter_find(optarg))
+                return cmd_usage("scan", "--format %s: unknown format "
+                                         "(known: %s)",
+                                 optarg, reporter_names());
+            scan_push(&o->formats, &o->nformats, optarg);
+            break;
+        case 'o':
+            if (o->noutputs >= o->nformats)
+                return cmd_usage("scan", "-o %s: give --format before each "
+                                         "-o",
+                                 optarg);
+            scan_push(&o->outputs, &o->noutputs, optarg);
+            break;
+        case 'F':
+            if (severity_rank(optarg) < 0)
+                return cmd_usage("scan", "--fail-on %s: expected critical, "
+                                         "high, medium, low or info",
+                                 optarg);
+            o->fail_on = optarg;
+            break;
+        case 'q':
+            o->quiet = 1;
+            break;
+        case 'h':
+            fputs(scan_help, stdout);
+            return -1;
+        case ':':
+            return cmd_usage("scan", "%s needs a value", argv[optind - 1]);
+        default:
+            return cmd_usage("scan", "unknown option %s", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cmd_usage("scan", "unexpected argument '%s'", argv[optind]);
+    if (o->ntargets == 0)
+        return cmd_usage("scan", "nothing to scan: give --manifests PATH");
+    if (o->nformats > o->noutputs + 1)
+        return cmd_usage("scan", "only one --format may go to stdout; give "
+                                 "-o FILE after the others");
+    return 0;
+}
+
+/* Findings (fail or error) at or above the --fail-on severity. */
+static int scan_gate(struct store *st, int64_t scan_id, const char *fail_on,
+                     long long *count, struct err *e)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rank = severity_rank(fail_on), rc;
+
+    *count = 0;
+    if (sqlite3_prepare_v2(store_db(st),
+                           "SELECT count(*) FROM findings WHERE scan_id = ? "
+                           "AND status IN ('fail','error') AND "
+                           "(CASE severity WHEN 'critical' THEN 4 WHEN "
+                           "'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' "
+                           "THEN 1 ELSE 0 END) >= ?",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return err_set(e, "%s", sqlite3_errmsg(store_db(st)));
+    sqlite3_bind_int64(stmt, 1, scan_id);
+    sqlite3_bind_int(stmt, 2, rank);
+    rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW)
+        *count = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_ROW ? 0 : err_set(e, "%s",
+                                          sqlite3_errmsg(store_db(st)));
+}
+
+static int scan_targets(struct scan_opts *o, struct engine *eng,
+                        struct err *e)
+{
+    size_t i;
+
+    for (i = 0; i < o->ntargets; i++) {
+        const struct target *t = &o->targets[i];
+        const struct collector *col = collector_find(t->type);
+        struct strbuf uid = STRBUF_INIT;
+        struct scan_collect sc = {eng, NULL, col, 0};
+        struct collect_ctx ctx = {t, scan_emit, scan_input_error, &sc};
+        json_t *doc = json_pack("{s:s, s:s}", "type", t->type, "ref", t->ref);
+        struct resource r;
+        int rc;
+
+        sb_addf(&uid, "target:%s:%s", t->type, t->ref);
+        sc.target_uid = sb_str(&uid);
+        r.kind = "fourc/Target";
+        r.uid = sb_str(&uid);
+        r.name = t->ref;
+        r.namespace = NULL;
+        r.source = t->ref;
+        r.doc = doc;
+        rc = engine_resource(eng, sb_str(&uid), &r, e);
+        json_decref(doc);
+        if (rc == 0 && col->collect(t, &ctx, e) != 0) {
+            if (sc.store_failed) {
+                rc = -1;
+            } else {
+                log_warn("%s %s: %s", t->type, t->ref, e->msg);
+                rc = engine_target_failed(eng, sb_str(&uid), col->kind_prefix,
+                                          e->msg, e);
+            }
+        }
+        sb_release(&uid);
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
+static int scan_run(struct scan_opts *o, char *cmdline)
+{
+    struct ruleset rs = {0};
+    struct store *st = NULL;
+    struct engine *eng = NULL;
+    struct err e;
+    int64_t scan_id = 0;
+    char digest[SHA256_STR_LEN];
+    json_t *targets = json_array();
+    char *targets_json = NULL;
+    struct report_ctx rc;
+    struct timespec t0, t1;
+    size_t i;
+    long long gated = 0;
+    int status = EXIT_TROUBLE;
+    FILE *human;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (i = 0; i < o->ntargets; i++) {
+        const struct collector *col = collector_find(o->targets[i].type);
+        if (col->check && col->check(&o->targets[i], &e)) {
+            cmd_usage("scan", "%s", e.msg);
+            goto out;
+        }
+        json_array_append_new(targets,
+                              json_pack("{s:s, s:s}", "type",
+                                        o->targets[i].type, "ref",
+                                        o->targets[i].ref));
+    }
+    if (store_open(&st, o->db, STORE_CREATE, &e)) {
+        log_error("%s", e.msg);
+        goto out;
+    }
+    if (cmd_load_rules(&rs, st, o->rule_dirs, o->nrule_dirs))
+        goto out;
+    ruleset_digest(&rs, digest);
+    targets_json = json_dumps(targets, JSON_COMPACT);
+    if (store_scan_begin(st, targets_json, cmdline, &scan_id, &e))
+        goto fail;
+    for (i = 0; i < rs.n; i++) {
+        char *doc = json_dumps(rs.rules[i]->doc, JSON_COMPACT | JSON_SORT_KEYS);
+        int r = store_add_rule(st, scan_id, rs.rules[i]->hash, rs.rules[i]->id,
+                               rs.rules[i]->pack, rs.rules[i]->origin, doc, &e);
+        free(doc);
+        if (r)
+            goto fail;
+    }
+    eng = engine_new(st, scan_id, &rs);
+    if (scan_targets(o, eng, &e) || engine_finish(eng, &e) ||
+        store_scan_commit(st, scan_id, digest, &e))
+        goto fail;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+
+    rc.st = st;
+    rc.scan_id = scan_id;
+    status = EXIT_CLEAN;
+    for (i = 0; i < o->nformats; i++) {
+        const char *path = i < o->noutputs ? o->outputs[i] : "-";
+        if (report_write(reporter_find(o->formats[i]), &rc, path, &e)) {
+            log_error("%s (scan %lld is stored; 'fourc report --scan %lld' "
+                      "renders it again)",
+                      e.msg, (long long)scan_id, (long long)scan_id);
+            status = EXIT_TROUBLE;
+        }
+    }
+    human = o->nformats > o->noutputs ? stderr : stdout;
+    if (!o->quiet) {
+        if (summary_print(&rc, human, log_use_color(fileno(human)), &e)) {
+            log_error("%s", e.msg);
+            status = EXIT_TROUBLE;
+        }
+        fprintf(human, "%zu resources from %zu target%s in %.2f s, stored as "
+                       "scan %lld in %s\n",
+                engine_stats(eng)->resources, o->ntargets,
+                o->ntargets == 1 ? "" : "s",
+                (double)(t1.tv_sec - t0.tv_sec) +
+                    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+                (long long)scan_id, o->db);
+        for (i = 0; i < o->noutputs; i++)
+            fprintf(human, "Wrote %s report to %s\n", o->formats[i],
+                    o->outputs[i]);
+    }
+    if (status == EXIT_CLEAN && o->fail_on) {
+        if (scan_gate(st, scan_id, o->fail_on, &gated, &e)) {
+            log_error("%s", e.msg);
+            status = EXIT_TROUBLE;
+        } else if (gated > 0) {
+            if (!o->quiet)
+                fprintf(human, "%lld finding%s at or above %s failed or "
+                               "could not be evaluated (--fail-on %s)\n",
+                        gated, gated == 1 ? "" : "s", o->fail_on, o->fail_on);
+            status = EXIT_FINDINGS;
+        }
+    }
+    goto out;
+fail:
+    log_error("%s", e.msg);
+    if (scan_id)
+        store_scan_rollback(st, scan_id);
+    status = EXIT_TROUBLE;
+out:
+    engine_free(eng);
+    ruleset_release(&rs);
+    store_free(st);
+    json_decref(targets);
+    free(targets_json);
+    return status;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+    struct scan_opts o;
+    char *cmdline;
+    int rc;
+
+    memset(&o, 0, sizeof(o));
+    o.db = CMD_DEFAULT_DB;
+    rc = scan_parse(&o, argc, argv);
+    if (rc == 0) {
+        log_set_quiet(o.quiet);
+        cmdline = scan_command_line(argc, argv);
+        rc = scan_run(&o, cmdline);
+        free(cmdline);
+    } else {
+        rc = rc < 0 ? EXIT_CLEAN : EXIT_TROUBLE;
+    }
+    free(o.targets);
+    free(o.rule_dirs);
+    free(o.formats);
+    free(o.outputs);
+    return rc;
+}

@@ -1,0 +1,127 @@
+/* log.c: diagnostics and TTY progress; see log.h. */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "banned.h"
+
+static int log_quiet;
+
+static struct {
+    int active;
+    const char *label;
+    size_t total;
+    double last;
+} log_progress;
+
+void log_set_quiet(int quiet)
+{
+    log_quiet = quiet;
+}
+
+static void log_clear_line(void)
+{
+    if (log_progress.active)
+        fputs("\r\033[K", stderr);
+}
+
+static void log_v(const char *kind, const char *fmt, va_list ap)
+{
+    log_clear_line();
+    fputs("fourc: ", stderr);
+    if (kind)
+        fputs(kind, stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+void log_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_v("error: ", fmt, ap);
+    va_end(ap);
+}
+
+void log_warn(const char *fmt, ...)
+{
+    va_list ap;
+    if (log_quiet)
+        return;
+    va_start(ap, fmt);
+    log_v("warning: ", fmt, ap);
+    va_end(ap);
+}
+
+void log_info(const char *fmt, ...)
+{
+    va_list ap;
+    if (log_quiet)
+        return;
+    va_start(ap, fmt);
+    log_v(NULL, fmt, ap);
+    va_end(ap);
+}
+
+int log_use_color(int fd)
+{
+    const char *nc = getenv("NO_COLOR");
+    const char *term = getenv("TERM");
+
+    if (nc && *nc)
+        return 0;
+    if (term && strcmp(term, "dumb") == 0)
+        return 0;
+    return isatty(fd);
+}
+
+static double log_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void progress_start(const char *label, size_t total)
+{
+    log_progress.active = !log_quiet && isatty(STDERR_FILENO);
+    log_progress.label = label;
+    log_progress.total = total;
+    log_progress.last = 0;
+}
+
+void progress_update(size_t done, const char *item)
+{
+    double now;
+    int width = 30, filled;
+
+    if (!log_progress.active)
+        return;
+    now = log_now();
+    if (now - log_progress.last < 0.1 && done != log_progress.total)
+        return;
+    log_progress.last = now;
+    if (log_progress.total) {
+        filled = (int)((double)width * (double)done /
+                       (double)log_progress.total);
+        fprintf(stderr, "\r\033[K%s [%-*.*s] %zu/%zu %.40s",
+                log_progress.label, width, filled,
+                "==============================", done, log_progress.total,
+                item ? item : "");
+    } else {
+        fprintf(stderr, "\r\033[K%s %zu %.40s", log_progress.label, done,
+                item ? item : "");
+    }
+    fflush(stderr);
+}
+
+void progress_done(void)
+{
+    log_clear_line();
+    log_progress.active = 0;
+}

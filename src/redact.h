@@ -1,0 +1,28 @@
+/*
+ * redact.h: secret values are replaced at the collector, before anything
+ * is stored, printed or sent. What stays is where the value was, its size
+ * and a short hash prefix (enough to tell two values apart, or to see that
+ * a value changed between scans), never the value.
+ */
+#ifndef FOURC_REDACT_H
+#define FOURC_REDACT_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+/* "[redacted: 24 bytes, sha256:1a2b3c4d]"; new reference. */
+json_t *redact_value(const char *value, size_t len);
+
+/* True when an environment variable or key name suggests a credential. */
+int redact_name_is_secret(const char *name);
+
+/*
+ * Redacts a Kubernetes object in place: Secret data and stringData,
+ * credential-looking env values in any container, and the
+ * last-applied-configuration annotation (a full copy of the object, Secret
+ * data included). Returns how many values were replaced.
+ */
+size_t redact_k8s_object(json_t *obj);
+
+#endif

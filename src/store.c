@@ -1,0 +1,434 @@
+/* store.c: the SQLite store and its migrations; see store.h. */
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util.h"
+#include "banned.h"
+
+/* "4Cfc" in PRAGMA application_id marks a database as ours. */
+#define STORE_APP_ID 0x34436663
+
+struct store {
+    sqlite3 *db;
+    char *path;
+    sqlite3_stmt *ins_resource, *ins_finding, *ins_rule, *ins_scan_rule;
+};
+
+/*
+ * Migration N takes the schema from version N-1 to N. Append only: a
+ * released migration is never edited, so every database reaches the same
+ * schema whatever version it started from.
+ */
+static const char *const store_migrations[] = {
+    /* 1: scans, resources, rules, findings */
+    "CREATE TABLE scans ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  started TEXT NOT NULL,"
+    "  finished TEXT,"
+    "  status TEXT NOT NULL CHECK (status IN ('running','complete','failed')),"
+    "  targets TEXT NOT NULL,"
+    "  rules_digest TEXT,"
+    "  tool_version TEXT NOT NULL,"
+    "  command TEXT);"
+    "CREATE TABLE resources ("
+    "  id INTEGER PRIMARY KEY,"
+    "  scan_id INTEGER NOT NULL REFERENCES scans(id),"
+    "  uid TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  name TEXT,"
+    "  namespace TEXT,"
+    "  source TEXT,"
+    "  target TEXT,"
+    "  doc TEXT NOT NULL,"
+    "  sha256 TEXT NOT NULL,"
+    "  UNIQUE (scan_id, uid));"
+    "CREATE INDEX resources_kind ON resources(scan_id, kind);"
+    "CREATE TABLE rules ("
+    "  hash TEXT PRIMARY KEY,"
+    "  id TEXT NOT NULL,"
+    "  pack TEXT NOT NULL,"
+    "  origin TEXT,"
+    "  doc TEXT NOT NULL,"
+    "  added TEXT NOT NULL);"
+    "CREATE INDEX rules_id ON rules(id);"
+    "CREATE TABLE scan_rules ("
+    "  scan_id INTEGER NOT NULL REFERENCES scans(id),"
+    "  rule_hash TEXT NOT NULL REFERENCES rules(hash),"
+    "  PRIMARY KEY (scan_id, rule_hash)) WITHOUT ROWID;"
+    "CREATE TABLE findings ("
+    "  id INTEGER PRIMARY KEY,"
+    "  scan_id INTEGER NOT NULL REFERENCES scans(id),"
+    "  rule_id TEXT NOT NULL,"
+    "  rule_hash TEXT NOT NULL,"
+    "  resource_uid TEXT NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN "
+    "    ('pass','fail','error','manual','skip','waived')),"
+    "  severity TEXT NOT NULL,"
+    "  pillar TEXT NOT NULL,"
+    "  message TEXT NOT NULL,"
+    "  evidence TEXT,"
+    "  fingerprint TEXT NOT NULL);"
+    "CREATE INDEX findings_scan ON findings(scan_id, status);"
+    "CREATE TABLE packs ("
+    "  name TEXT PRIMARY KEY,"
+    "  origin TEXT NOT NULL,"
+    "  files TEXT NOT NULL,"
+    "  imported TEXT NOT NULL);",
+};
+
+#define STORE_NMIGRATIONS                                                      \
+    (sizeof(store_migrations) / sizeof(store_migrations[0]))
+
+_Static_assert(STORE_NMIGRATIONS == STORE_SCHEMA_VERSION,
+               "one migration per schema version");
+
+sqlite3 *store_db(struct store *st)
+{
+    return st->db;
+}
+
+const char *store_path(const struct store *st)
+{
+    return st->path;
+}
+
+int store_exec(struct store *st, const char *sql, struct err *e)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        err_set(e, "%s: %s", st->path, msg ? msg : sqlite3_errmsg(st->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int store_int(struct store *st, const char *sql, long long *out,
+                     struct err *e)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    rc = sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    if (rc != SQLITE_ROW) {
+        if (rc == SQLITE_NOTADB)
+            err_set(e, "%s is not a fourc database (not an SQLite file)",
+                    st->path);
+        else
+            err_set(e, "%s: %s", st->path, sqlite3_errmsg(st->db));
+        sqlite3_finalize(stmt);
+        return -1;
+    }
+    *out = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return 0;
+}
+
+static int store_migrate(struct store *st, struct err *e)
+{
+    long long version, app, tables;
+    struct strbuf sql = STRBUF_INIT;
+    size_t v;
+
+    if (store_int(st, "PRAGMA user_version", &version, e) ||
+        store_int(st, "PRAGMA application_id", &app, e) ||
+        store_int(st, "SELECT count(*) FROM sqlite_master", &tables, e))
+        return -1;
+    if (app != 0 && app != STORE_APP_ID)
+        return err_set(e, "%s is an SQLite database of another application, "
+                          "not fourc's", st->path);
+    if (app == 0 && tables > 0)
+        return err_set(e, "%s is an SQLite database but not a fourc one "
+                          "(it has tables and no fourc schema)", st->path);
+    if (version > STORE_SCHEMA_VERSION)
+        return err_set(e, "%s has schema version %lld, newer than this fourc "
+                          "understands (%d): use a newer fourc",
+                       st->path, version, STORE_SCHEMA_VERSION);
+    for (v = (size_t)version; v < STORE_NMIGRATIONS; v++) {
+        sb_setlen(&sql, 0);
+        sb_addf(&sql, "BEGIN IMMEDIATE; %s PRAGMA user_version = %zu; "
+                      "PRAGMA application_id = %d; COMMIT;",
+                store_migrations[v], v + 1, STORE_APP_ID);
+        if (store_exec(st, sb_str(&sql), e)) {
+            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+            sb_release(&sql);
+            return err_prefix(e, "migrating to schema version %zu", v + 1);
+        }
+    }
+    sb_release(&sql);
+    return 0;
+}
+
+int store_open(struct store **out, const char *path, enum store_mode mode,
+               struct err *e)
+{
+    struct store *st;
+    struct stat sb;
+    int flags = SQLITE_OPEN_READWRITE;
+
+    *out = NULL;
+    if (mode == STORE_EXISTING && stat(path, &sb) != 0)
+        return err_set(e, "no database at %s (run 'fourc scan' first or pass "
+                          "--db FILE)", path);
+    if (mode == STORE_CREATE)
+        flags |= SQLITE_OPEN_CREATE;
+    st = xcalloc(1, sizeof(*st));
+    st->path = xstrdup(path);
+    if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
+        err_set(e, "cannot open database %s: %s", path,
+                st->db ? sqlite3_errmsg(st->db) : "out of memory");
+        store_free(st);
+        return -1;
+    }
+    sqlite3_busy_timeout(st->db, 10000);
+    sqlite3_extended_result_codes(st->db, 0);
+    if (store_migrate(st, e) ||
+        store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                       "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;"
+                       "PRAGMA temp_store = MEMORY;", e)) {
+        store_free(st);
+        return -1;
+    }
+    *out = st;
+    return 0;
+}
+
+void store_free(struct store *st)
+{
+    if (!st)
+        return;
+    sqlite3_finalize(st->ins_resource);
+    sqlite3_finalize(st->ins_finding);
+    sqlite3_finalize(st->ins_rule);
+    sqlite3_finalize(st->ins_scan_rule);
+    sqlite3_close(st->db);
+    free(st->path);
+    free(st);
+}
+
+static int store_prepare(struct store *st, sqlite3_stmt **stmt,
+                         const char *sql, struct err *e)
+{
+    if (*stmt) {
+        sqlite3_reset(*stmt);
+        sqlite3_clear_bindings(*stmt);
+        return 0;
+    }
+    if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt,
+                           NULL) != SQLITE_OK)
+        return err_set(e, "%s: %s", st->path, sqlite3_errmsg(st->db));
+    return 0;
+}
+
+static int store_step_done(struct store *st, sqlite3_stmt *stmt,
+                           struct err *e)
+{
+    int rc = sqlite3_step(stmt);
+
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE)
+        return err_set(e, "%s: %s", st->path, sqlite3_errmsg(st->db));
+    return 0;
+}
+
+static void store_text(sqlite3_stmt *stmt, int col, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(stmt, col, s, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(stmt, col);
+}
+
+int store_scan_begin(struct store *st, const char *targets_json,
+                     const char *command, int64_t *scan_id, struct err *e)
+{
+    sqlite3_stmt *stmt = NULL;
+    char now[32];
+    int rc;
+
+    now_rfc3339(now);
+    if (sqlite3_prepare_v2(st->db,
+                           "INSERT INTO scans (started, status, targets, "
+                           "tool_version, command) VALUES (?, 'running', ?, "
+                           "?, ?)",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return err_set(e, "%s: %s", st->path, sqlite3_errmsg(st->db));
+    store_text(stmt, 1, now);
+    store_text(stmt, 2, targets_json);
+    store_text(stmt, 3, PACKAGE_VERSION);
+    store_text(stmt, 4, command);
+    rc = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE)
+        return err_set(e, "%s: %s", st->path, sqlite3_errmsg(st->db));
+    *scan_id = sqlite3_last_insert_rowid(st->db);
+    return store_exec(st, "BEGIN IMMEDIATE", e);
+}
+
+int store_scan_commit(struct store *st, int64_t scan_id,
+                      const char *rules_digest, struct err *e)
+{
+    sqlite3_stmt *stmt = NULL;
+    char now[32];
+    int rc;
+
+    now_rfc3339(now);
+    if (sqlite3_prepare_v2(st->db,
+                           "UPDATE scans SET status = 'complete', "
+                           "finished = ?, rules_digest = ? WHERE id = ?",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return err_set(e, "%s: %s", st->path, sqlite3_errmsg(st->db));
+    store_text(stmt, 1, now);
+    store_text(stmt, 2, rules_digest);
+    sqlite3_bind_int64(stmt, 3, scan_id);
+    rc = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE)
+        return err_set(e, "%s: %s", st->path, sqlite3_errmsg(st->db));
+    return store_exec(st, "COMMIT", e);
+}
+
+void store_scan_rollback(struct store *st, int64_t scan_id)
+{
+    char sql[160], now[32];
+
+    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    now_rfc3339(now);
+    snprintf(sql, sizeof(sql),
+             "UPDATE scans SET status = 'failed', finished = '%s' "
+             "WHERE id = %lld",
+             now, (long long)scan_id);
+    sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+}
+
+int store_add_rule(struct store *st, int64_t scan_id, const char *hash,
+                   const char *id, const char *pack, const char *origin,
+                   const char *doc_json, struct err *e)
+{
+    char now[32];
+
+    now_rfc3339(now);
+    if (store_prepare(st, &st->ins_rule,
+                      "INSERT OR IGNORE INTO rules (hash, id, pack, origin, "
+                      "doc, added) VALUES (?, ?, ?, ?, ?, ?)",
+                      e))
+        return -1;
+    store_text(st->ins_rule, 1, hash);
+    store_text(st->ins_rule, 2, id);
+    store_text(st->ins_rule, 3, pack);
+    store_text(st->ins_rule, 4, origin);
+    store_text(st->ins_rule, 5, doc_json);
+    store_text(st->ins_rule, 6, now);
+    if (store_step_done(st, st->ins_rule, e))
+        return -1;
+    if (store_prepare(st, &st->ins_scan_rule,
+                      "INSERT OR IGNORE INTO scan_rules (scan_id, rule_hash) "
+                      "VALUES (?, ?)",
+                      e))
+        return -1;
+    sqlite3_bind_int64(st->ins_scan_rule, 1, scan_id);
+    store_text(st->ins_scan_rule, 2, hash);
+    return store_step_done(st, st->ins_scan_rule, e);
+}
+
+int store_add_resource(struct store *st, int64_t scan_id,
+                       const struct store_resource *r, struct err *e)
+{
+    char digest[SHA256_STR_LEN];
+
+    if (store_prepare(st, &st->ins_resource,
+                      "INSERT INTO resources (scan_id, uid, kind, name, "
+                      "namespace, source, target, doc, sha256) VALUES "
+                      "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      e))
+        return -1;
+    sha256_str(r->doc_json, r->doc_len, digest);
+    sqlite3_bind_int64(st->ins_resource, 1, scan_id);
+    store_text(st->ins_resource, 2, r->uid);
+    store_text(st->ins_resource, 3, r->kind);
+    store_text(st->ins_resource, 4, r->name);
+    store_text(st->ins_resource, 5, r->namespace);
+    store_text(st->ins_resource, 6, r->source);
+    store_text(st->ins_resource, 7, r->target);
+    sqlite3_bind_text(st->ins_resource, 8, r->doc_json, (int)r->doc_len,
+                      SQLITE_STATIC);
+    store_text(st->ins_resource, 9, digest);
+    return store_step_done(st, st->ins_resource, e);
+}
+
+int store_add_finding(struct store *st, int64_t scan_id,
+                      const struct store_finding *f, struct err *e)
+{
+    if (store_prepare(st, &st->ins_finding,
+                      "INSERT INTO findings (scan_id, rule_id, rule_hash, "
+                      "resource_uid, status, severity, pillar, message, "
+                      "evidence, fingerprint) VALUES "
+                      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      e))
+        return -1;
+    sqlite3_bind_int64(st->ins_finding, 1, scan_id);
+    store_text(st->ins_finding, 2, f->rule_id);
+    store_text(st->ins_finding, 3, f->rule_hash);
+    store_text(st->ins_finding, 4, f->resource_uid);
+    store_text(st->ins_finding, 5, f->status);
+    store_text(st->ins_finding, 6, f->severity);
+    store_text(st->ins_finding, 7, f->pillar);
+    store_text(st->ins_finding, 8, f->message);
+    store_text(st->ins_finding, 9, f->evidence_json);
+    store_text(st->ins_finding, 10, f->fingerprint);
+    return store_step_done(st, st->ins_finding, e);
+}
+
+int store_resolve_scan(struct store *st, const char *spec, int64_t *scan_id,
+                       struct err *e)
+{
+    sqlite3_stmt *stmt = NULL;
+    long long id = 0;
+    char *end;
+    int rc;
+
+    if (!spec || !*spec || strcmp(spec, "latest") == 0) {
+        if (sqlite3_prepare_v2(st->db,
+                               "SELECT max(id) FROM scans WHERE status = "
+                               "'complete'",
+                               -1, &stmt, NULL) != SQLITE_OK)
+            return err_set(e, "%s: %s", st->path, sqlite3_errmsg(st->db));
+        rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW && sqlite3_column_type(stmt, 0) != SQLITE_NULL)
+            id = sqlite3_column_int64(stmt, 0);
+        sqlite3_finalize(stmt);
+        if (!id)
+            return err_set(e, "%s holds no complete scan yet", st->path);
+        *scan_id = id;
+        return 0;
+    }
+    id = strtoll(spec, &end, 10);
+    if (*end || id <= 0)
+        return err_set(e, "--scan %s: expected a scan id or 'latest'", spec);
+    if (sqlite3_prepare_v2(st->db, "SELECT status FROM scans WHERE id = ?", -1,
+                           &stmt, NULL) != SQLITE_OK)
+        return err_set(e, "%s: %s", st->path, sqlite3_errmsg(st->db));
+    sqlite3_bind_int64(stmt, 1, id);
+    rc = sqlite3_step(stmt);
+    if (rc != SQLITE_ROW) {
+        sqlite3_finalize(stmt);
+        return err_set(e, "%s has no scan %lld", st->path, id);
+    }
+    if (strcmp((const char *)sqlite3_column_text(stmt, 0), "complete") != 0) {
+        err_set(e, "scan %lld in %s is incomplete (%s): it was interrupted "
+                   "or failed, so it has no results",
+                id, st->path, (const char *)sqlite3_column_text(stmt, 0));
+        sqlite3_finalize(stmt);
+        return -1;
+    }
+    sqlite3_finalize(stmt);
+    *scan_id = id;
+    return 0;
+}

@@ -1,0 +1,75 @@
+/*
+ * store.h: the SQLite database every command reads and writes.
+ *
+ * One file (default ./fourc.db) in WAL mode, with a schema version in
+ * PRAGMA user_version and forward-only migrations. A scan is recorded as a
+ * committed "running" row first, then everything it collected and found is
+ * written in one transaction that also marks it "complete": a scan killed
+ * midway leaves its row "running" (shown as incomplete) and every earlier
+ * scan untouched.
+ */
+#ifndef FOURC_STORE_H
+#define FOURC_STORE_H
+
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "err.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+struct store;
+
+enum store_mode {
+    STORE_CREATE,  /* scan: create the file if missing */
+    STORE_EXISTING /* report, rules: the database must exist */
+};
+
+int store_open(struct store **out, const char *path, enum store_mode mode,
+               struct err *e);
+void store_free(struct store *st);
+sqlite3 *store_db(struct store *st); /* borrowed */
+const char *store_path(const struct store *st);
+
+int store_exec(struct store *st, const char *sql, struct err *e);
+
+/* Records a new scan as running (committed) and opens its transaction. */
+int store_scan_begin(struct store *st, const char *targets_json,
+                     const char *command, int64_t *scan_id, struct err *e);
+/* Marks the scan complete and commits everything written since begin. */
+int store_scan_commit(struct store *st, int64_t scan_id,
+                      const char *rules_digest, struct err *e);
+/* Rolls back the scan's data and marks it failed. */
+void store_scan_rollback(struct store *st, int64_t scan_id);
+
+int store_add_rule(struct store *st, int64_t scan_id, const char *hash,
+                   const char *id, const char *pack, const char *origin,
+                   const char *doc_json, struct err *e);
+
+struct store_resource {
+    const char *uid, *kind, *name, *namespace, *source, *target;
+    const char *doc_json; /* compact JSON */
+    size_t doc_len;
+};
+int store_add_resource(struct store *st, int64_t scan_id,
+                       const struct store_resource *r, struct err *e);
+
+struct store_finding {
+    const char *rule_id, *rule_hash, *resource_uid;
+    const char *status, *severity, *pillar, *message;
+    const char *evidence_json; /* may be NULL */
+    const char *fingerprint;
+};
+int store_add_finding(struct store *st, int64_t scan_id,
+                      const struct store_finding *f, struct err *e);
+
+/*
+ * Resolves "latest" (newest complete scan), "" or NULL (same) or a number
+ * to a scan id that exists and is complete; an unknown or incomplete scan
+ * is an error naming it.
+ */
+int store_resolve_scan(struct store *st, const char *spec, int64_t *scan_id,
+                       struct err *e);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * util.h: small helpers every module uses: a growable string buffer,
+ * checked allocation, SHA-256 in the "sha256:<hex>" form we store, and
+ * RFC 3339 timestamps.
+ */
+#ifndef FOURC_UTIL_H
+#define FOURC_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct strbuf {
+    char *buf; /* always NUL-terminated once anything was added */
+    size_t len;
+    size_t cap;
+};
+
+#define STRBUF_INIT {NULL, 0, 0}
+
+void sb_add(struct strbuf *sb, const char *s, size_t n);
+void sb_adds(struct strbuf *sb, const char *s);
+void sb_addf(struct strbuf *sb, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void sb_setlen(struct strbuf *sb, size_t len);
+const char *sb_str(const struct strbuf *sb); /* "" when empty */
+char *sb_detach(struct strbuf *sb);          /* caller frees */
+void sb_release(struct strbuf *sb);
+
+/* Allocation that cannot return NULL: out of memory aborts with a line. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+#define SHA256_STR_LEN 72 /* "sha256:" + 64 hex + NUL */
+
+/* Writes "sha256:<64 hex>" of data into out. */
+void sha256_str(const void *data, size_t len, char out[SHA256_STR_LEN]);
+
+/* Current UTC time as RFC 3339 ("2026-11-22T18:04:20Z"). */
+void now_rfc3339(char out[32]);
+
+/* True when s is valid UTF-8 of length n. */
+int utf8_valid(const char *s, size_t n);
+
+int str_has_suffix(const char *s, const char *suffix);
+
+#endif

@@ -1,0 +1,522 @@
+/*
+ * yamljson.c: libyaml events to jansson values; see yamljson.h.
+ *
+ * An explicit stack of frames (one per open mapping or sequence) keeps the
+ * parser iterative, so depth is a counted limit and never a C stack
+ * overflow. Aliases share the anchored value by reference (jansson values
+ * are reference counted), and every alias adds the anchored subtree's size
+ * to the document's node count, which is how alias bombs are caught before
+ * anything expands them.
+ */
+#include "yamljson.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "util.h"
+#include "banned.h"
+
+struct yj_frame {
+    json_t *node;    /* object or array being filled */
+    char *key;       /* mapping: pending key, NULL when a key is expected */
+    long key_line;
+    json_t *merged;  /* mapping: keys that came from a "<<" merge */
+    char *anchor;    /* anchor of this node, registered at its end */
+    size_t size;     /* nodes in this subtree so far */
+    long line;
+    int is_items;    /* the root mapping's "items" sequence */
+};
+
+struct yj_anchor {
+    char *name;
+    json_t *node;
+    size_t size;
+};
+
+struct yj_state {
+    struct yj_frame *stack;
+    size_t depth, cap;
+    struct yj_anchor *anchors;
+    size_t nanchors, anchors_cap;
+    json_t *root;
+    long root_line;
+    json_t *item_lines;
+    size_t nodes;
+    long first_line;
+    struct err *e;
+};
+
+static int yj_is(const char *s, size_t len, const char *const *words)
+{
+    for (; *words; words++)
+        if (strlen(*words) == len && memcmp(*words, s, len) == 0)
+            return 1;
+    return 0;
+}
+
+static const char *const yj_nulls[] = {"", "~", "null", "Null", "NULL", NULL};
+static const char *const yj_trues[] = {"y",    "Y",    "yes", "Yes", "YES",
+                                       "true", "True", "TRUE", "on", "On",
+                                       "ON",   NULL};
+static const char *const yj_falses[] = {"n",     "N",     "no",  "No",
+                                        "NO",    "false", "False", "FALSE",
+                                        "off",   "Off",   "OFF", NULL};
+
+/* Integer forms of YAML 1.1: decimal, 0o/0 octal, 0x hex, 0b binary, "_". */
+static int yj_int(const char *s, size_t len, json_int_t *out)
+{
+    char buf[80];
+    size_t n = 0, i = 0;
+    int neg = 0, base = 10;
+    char *end;
+    unsigned long long v;
+
+    if (len == 0 || len >= sizeof(buf))
+        return 0;
+    if (s[0] == '-' || s[0] == '+') {
+        neg = s[0] == '-';
+        i = 1;
+    }
+    if (i >= len)
+        return 0;
+    if (len - i > 2 && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X')) {
+        base = 16;
+        i += 2;
+    } else if (len - i > 2 && s[i] == '0' && s[i + 1] == 'o') {
+        base = 8;
+        i += 2;
+    } else if (len - i > 2 && s[i] == '0' && s[i + 1] == 'b') {
+        base = 2;
+        i += 2;
+    } else if (len - i > 1 && s[i] == '0') {
+        base = 8;
+        i += 1;
+    }
+    for (; i < len; i++) {
+        char c = s[i];
+        if (c == '_')
+            continue;
+        if (base == 16 ? !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+                           (c >= 'A' && c <= 'F'))
+            : base == 8 ? !(c >= '0' && c <= '7')
+            : base == 2 ? !(c == '0' || c == '1')
+                        : !(c >= '0' && c <= '9'))
+            return 0;
+        buf[n++] = c;
+    }
+    if (n == 0)
+        return 0;
+    buf[n] = '\0';
+    errno = 0;
+    v = strtoull(buf, &end, base);
+    if (errno || *end || v > (unsigned long long)INT64_MAX)
+        return 0;
+    *out = neg ? -(json_int_t)v : (json_int_t)v;
+    return 1;
+}
+
+static int yj_float(const char *s, size_t len, double *out)
+{
+    char buf[80];
+    size_t i, n = 0;
+    int digits = 0;
+    char *end;
+
+    if (len == 0 || len >= sizeof(buf))
+        return 0;
+    for (i = 0; i < len; i++) {
+        char c = s[i];
+        if (c >= '0' && c <= '9')
+            digits = 1;
+        else if (!(c == '.' || c == 'e' || c == 'E' || c == '-' || c == '+' ||
+                   c == '_'))
+            return 0;
+        if (c != '_')
+            buf[n++] = c;
+    }
+    if (!digits)
+        return 0;
+    buf[n] = '\0';
+    *out = strtod(buf, &end);
+    return *end == '\0' && isfinite(*out);
+}
+
+json_t *yj_resolve_plain(const char *s, size_t len)
+{
+    json_int_t iv;
+    double dv;
+
+    if (yj_is(s, len, yj_nulls))
+        return json_null();
+    if (yj_is(s, len, yj_trues))
+        return json_true();
+    if (yj_is(s, len, yj_falses))
+        return json_false();
+    if ((s[0] >= '0' && s[0] <= '9') || s[0] == '-' || s[0] == '+' ||
+        s[0] == '.') {
+        if (yj_int(s, len, &iv))
+            return json_integer(iv);
+        if (yj_float(s, len, &dv))
+            return json_real(dv);
+    }
+    /* .inf and .nan have no JSON form; they stay strings. */
+    return json_stringn(s, len);
+}
+
+static json_t *yj_scalar(const yaml_event_t *ev)
+{
+    const char *s = (const char *)ev->data.scalar.value;
+    size_t len = ev->data.scalar.length;
+    const char *tag = (const char *)ev->data.scalar.tag;
+
+    if (tag && strcmp(tag, YAML_STR_TAG) == 0)
+        return json_stringn(s, len);
+    if (tag && strcmp(tag, "tag:yaml.org,2002:binary") == 0)
+        return json_stringn(s, len);
+    if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return json_stringn(s, len);
+    return yj_resolve_plain(s, len);
+}
+
+static void yj_reset(struct yj_state *st)
+{
+    size_t i;
+
+    for (i = 0; i < st->depth; i++) {
+        json_decref(st->stack[i].node);
+        json_decref(st->stack[i].merged);
+        free(st->stack[i].key);
+        free(st->stack[i].anchor);
+    }
+    st->depth = 0;
+    for (i = 0; i < st->nanchors; i++) {
+        free(st->anchors[i].name);
+        json_decref(st->anchors[i].node);
+    }
+    st->nanchors = 0;
+    json_decref(st->root);
+    st->root = NULL;
+    json_decref(st->item_lines);
+    st->item_lines = NULL;
+    st->nodes = 0;
+}
+
+static int yj_fail(struct yj_state *st, const yaml_mark_t *m,
+                   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int yj_fail(struct yj_state *st, const yaml_mark_t *m,
+                   const char *fmt, ...)
+{
+    char what[256];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    return err_set(st->e, "%ld:%zu: %s", st->first_line + (long)m->line,
+                   m->column + 1, what);
+}
+
+static int yj_anchor_add(struct yj_state *st, char *name, json_t *node,
+                         size_t size)
+{
+    size_t i;
+
+    /* A redefined anchor shadows the earlier one, as in YAML. */
+    for (i = 0; i < st->nanchors; i++) {
+        if (strcmp(st->anchors[i].name, name) == 0) {
+            free(name);
+            json_decref(st->anchors[i].node);
+            st->anchors[i].node = json_incref(node);
+            st->anchors[i].size = size;
+            return 0;
+        }
+    }
+    if (st->nanchors == st->anchors_cap) {
+        st->anchors_cap = st->anchors_cap ? 2 * st->anchors_cap : 8;
+        st->anchors = xrealloc(st->anchors,
+                               st->anchors_cap * sizeof(*st->anchors));
+    }
+    st->anchors[st->nanchors].name = name;
+    st->anchors[st->nanchors].node = json_incref(node);
+    st->anchors[st->nanchors].size = size;
+    st->nanchors++;
+    return 0;
+}
+
+static int yj_merge(struct yj_state *st, struct yj_frame *f, json_t *src,
+                    const yaml_mark_t *m)
+{
+    const char *k;
+    json_t *v;
+    size_t i;
+
+    if (json_is_array(src)) {
+        json_array_foreach(src, i, v) {
+            if (yj_merge(st, f, v, m))
+                return -1;
+        }
+        return 0;
+    }
+    if (!json_is_object(src))
+        return yj_fail(st, m, "merge key \"<<\" needs a mapping");
+    if (!f->merged)
+        f->merged = json_object();
+    json_object_foreach(src, k, v) {
+        if (json_object_get(f->node, k))
+            continue;
+        json_object_set(f->node, k, v);
+        json_object_set_new(f->merged, k, json_true());
+    }
+    return 0;
+}
+
+/* Adds a finished value (steals it) to the innermost frame or the root. */
+static int yj_add(struct yj_state *st, json_t *v, size_t size,
+                  const yaml_mark_t *m)
+{
+    struct yj_frame *f;
+
+    if (!v)
+        return yj_fail(st, m, "value is not valid UTF-8 or out of memory");
+    if (st->depth == 0) {
+        st->root = v;
+        st->root_line = st->first_line + (long)m->line;
+        return 0;
+    }
+    f = &st->stack[st->depth - 1];
+    f->size += size;
+    if (json_is_array(f->node)) {
+        if (f->is_items)
+            json_array_append_new(st->item_lines,
+                                  json_integer(st->first_line + (long)m->line));
+        json_array_append_new(f->node, v);
+        return 0;
+    }
+    if (!f->key) {
+        if (!json_is_string(v)) {
+            /* Keys are strings in Kubernetes objects; anything else would
+             * be renamed by the API machinery, so refuse it. */
+            json_decref(v);
+            return yj_fail(st, m, "mapping keys must be strings");
+        }
+        f->key = xstrdup(json_string_value(v));
+        f->key_line = st->first_line + (long)m->line;
+        json_decref(v);
+        return 0;
+    }
+    if (strcmp(f->key, "<<") == 0) {
+        int rc = yj_merge(st, f, v, m);
+        json_decref(v);
+        free(f->key);
+        f->key = NULL;
+        return rc;
+    }
+    if (json_object_get(f->node, f->key)) {
+        if (f->merged && json_object_get(f->merged, f->key)) {
+            json_object_del(f->merged, f->key);
+        } else {
+            char key[160];
+            snprintf(key, sizeof(key), "%.150s", f->key);
+            json_decref(v);
+            return err_set(st->e, "%ld: duplicate key \"%s\"", f->key_line,
+                           key);
+        }
+    }
+    if (json_object_set_new(f->node, f->key, v))
+        return yj_fail(st, m, "key is not valid UTF-8");
+    free(f->key);
+    f->key = NULL;
+    return 0;
+}
+
+/* Keys of mappings are their raw text, whatever they would resolve to. */
+static json_t *yj_key_or_scalar(struct yj_state *st, const yaml_event_t *ev)
+{
+    if (st->depth && json_is_object(st->stack[st->depth - 1].node) &&
+        !st->stack[st->depth - 1].key)
+        return json_stringn((const char *)ev->data.scalar.value,
+                            ev->data.scalar.length);
+    return yj_scalar(ev);
+}
+
+static int yj_push(struct yj_state *st, json_t *node, const yaml_char_t *anchor,
+                   const yaml_mark_t *m)
+{
+    struct yj_frame *f;
+    int is_items = 0;
+
+    if (st->depth >= YJ_MAX_DEPTH) {
+        json_decref(node);
+        return yj_fail(st, m, "nesting deeper than %u levels", YJ_MAX_DEPTH);
+    }
+    if (st->depth == 0 && json_is_array(node)) {
+        /* A root sequence (a rule pack): remember each element's line. */
+        is_items = 1;
+        json_decref(st->item_lines);
+        st->item_lines = json_array();
+    }
+    if (st->depth > 0) {
+        struct yj_frame *p = &st->stack[st->depth - 1];
+        if (json_is_object(p->node) && !p->key) {
+            json_decref(node);
+            return yj_fail(st, m, "complex mapping keys are not supported");
+        }
+        if (st->depth == 1 && json_is_object(p->node) && json_is_array(node) &&
+            strcmp(p->key, "items") == 0) {
+            is_items = 1;
+            json_decref(st->item_lines);
+            st->item_lines = json_array();
+        }
+    }
+    if (st->depth == st->cap) {
+        st->cap = st->cap ? 2 * st->cap : 16;
+        st->stack = xrealloc(st->stack, st->cap * sizeof(*st->stack));
+    }
+    f = &st->stack[st->depth++];
+    memset(f, 0, sizeof(*f));
+    f->node = node;
+    f->anchor = anchor ? xstrdup((const char *)anchor) : NULL;
+    f->size = 1;
+    f->line = st->first_line + (long)m->line;
+    f->is_items = is_items;
+    st->nodes++;
+    return 0;
+}
+
+static int yj_pop(struct yj_state *st, const yaml_mark_t *m)
+{
+    struct yj_frame f = st->stack[--st->depth];
+    yaml_mark_t start = *m;
+    int rc = 0;
+
+    start.line = (size_t)(f.line - st->first_line);
+    free(f.key);
+    json_decref(f.merged);
+    if (f.anchor)
+        rc = yj_anchor_add(st, f.anchor, f.node, f.size);
+    if (rc == 0)
+        rc = yj_add(st, f.node, f.size, &start);
+    else
+        json_decref(f.node);
+    return rc;
+}
+
+static int yj_event(struct yj_state *st, yaml_event_t *ev)
+{
+    size_t i;
+
+    switch (ev->type) {
+    case YAML_DOCUMENT_START_EVENT:
+        yj_reset(st);
+        return 0;
+    case YAML_MAPPING_START_EVENT:
+        return yj_push(st, json_object(), ev->data.mapping_start.anchor,
+                       &ev->start_mark);
+    case YAML_SEQUENCE_START_EVENT:
+        return yj_push(st, json_array(), ev->data.sequence_start.anchor,
+                       &ev->start_mark);
+    case YAML_MAPPING_END_EVENT:
+    case YAML_SEQUENCE_END_EVENT:
+        return yj_pop(st, &ev->start_mark);
+    case YAML_SCALAR_EVENT: {
+        json_t *v;
+        if (ev->data.scalar.length > YJ_MAX_SCALAR)
+            return yj_fail(st, &ev->start_mark,
+                           "scalar longer than 16 MiB");
+        v = yj_key_or_scalar(st, ev);
+        if (!v)
+            return yj_fail(st, &ev->start_mark,
+                           "scalar is not valid UTF-8");
+        st->nodes++;
+        if (ev->data.scalar.anchor)
+            yj_anchor_add(st, xstrdup((const char *)ev->data.scalar.anchor),
+                          v, 1);
+        return yj_add(st, v, 1, &ev->start_mark);
+    }
+    case YAML_ALIAS_EVENT: {
+        const char *name = (const char *)ev->data.alias.anchor;
+        for (i = st->nanchors; i-- > 0;) {
+            if (strcmp(st->anchors[i].name, name) == 0) {
+                st->nodes += st->anchors[i].size;
+                if (st->nodes > YJ_MAX_NODES)
+                    return yj_fail(st, &ev->start_mark,
+                                   "alias *%s expands the document beyond "
+                                   "%u nodes (YAML alias bomb?)",
+                                   name, YJ_MAX_NODES);
+                return yj_add(st, json_incref(st->anchors[i].node),
+                              st->anchors[i].size, &ev->start_mark);
+            }
+        }
+        return yj_fail(st, &ev->start_mark, "alias *%s has no anchor", name);
+    }
+    default:
+        return 0;
+    }
+}
+
+int yj_parse(const char *buf, size_t len, long first_line, yj_doc_fn fn,
+             void *ctx, struct err *e)
+{
+    yaml_parser_t parser;
+    yaml_event_t ev;
+    struct yj_state st;
+    int rc = 0, done = 0;
+
+    memset(&st, 0, sizeof(st));
+    st.first_line = first_line;
+    st.e = e;
+    if (!yaml_parser_initialize(&parser))
+        return err_set(e, "%ld: cannot initialise the YAML parser",
+                       first_line);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+    while (!done) {
+        if (!yaml_parser_parse(&parser, &ev)) {
+            const yaml_mark_t *m = &parser.problem_mark;
+            err_set(e, "%ld:%zu: %s%s%s", first_line + (long)m->line,
+                    m->column + 1, parser.problem ? parser.problem : "error",
+                    parser.context ? " " : "",
+                    parser.context ? parser.context : "");
+            rc = -1;
+            break;
+        }
+        if (st.nodes > YJ_MAX_NODES) {
+            yj_fail(&st, &ev.start_mark,
+                    "document has more than %u nodes", YJ_MAX_NODES);
+            yaml_event_delete(&ev);
+            rc = -1;
+            break;
+        }
+        if (ev.type == YAML_DOCUMENT_END_EVENT && st.root) {
+            json_t *doc = st.root;
+            st.root = NULL;
+            if (!json_is_null(doc) &&
+                fn(doc, st.root_line, st.item_lines, ctx)) {
+                done = 1;
+            } else if (json_is_null(doc)) {
+                json_decref(doc);
+            }
+            json_decref(st.item_lines);
+            st.item_lines = NULL;
+        } else if (ev.type == YAML_STREAM_END_EVENT) {
+            done = 1;
+        } else if (yj_event(&st, &ev)) {
+            yaml_event_delete(&ev);
+            rc = -1;
+            break;
+        }
+        yaml_event_delete(&ev);
+    }
+    yj_reset(&st);
+    free(st.stack);
+    free(st.anchors);
+    yaml_parser_delete(&parser);
+    return rc;
+}

@@ -1,0 +1,47 @@
+/*
+ * yamljson.h: YAML (1.1, as Kubernetes reads it) to jansson, with the line
+ * of every document and of every element of a root "items" list.
+ *
+ * Values resolve the way sigs.k8s.io/yaml (go-yaml v2) resolves them, so a
+ * check sees what the API server would: "yes"/"on" are true, "0644" is
+ * octal. Hostile input is bounded: alias expansion ("billion laughs"),
+ * nesting depth and scalar size have limits, duplicate keys are an error
+ * (kubectl rejects them too, and an auditor must not guess which value
+ * counted).
+ */
+#ifndef FOURC_YAMLJSON_H
+#define FOURC_YAMLJSON_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "err.h"
+
+#define YJ_MAX_NODES 2000000u /* expanded nodes in one document */
+#define YJ_MAX_DEPTH 200u
+#define YJ_MAX_SCALAR (16u << 20)
+
+/*
+ * Called once per document. doc is a new reference the callback owns (never
+ * NULL: empty documents are not reported); line is the 1-based line of the
+ * document's root node; item_lines is borrowed, NULL unless the root is a
+ * sequence or a mapping with an "items" sequence, then an array of the line
+ * of each element.
+ * Return 0 to go on, non-zero to stop parsing.
+ */
+typedef int (*yj_doc_fn)(json_t *doc, long line, const json_t *item_lines,
+                         void *ctx);
+
+/*
+ * Parses every document in buf. first_line is the file line of buf's first
+ * byte. On a parse error returns -1 with e = "LINE:COL: problem" (file
+ * lines); documents before the error have been reported already.
+ */
+int yj_parse(const char *buf, size_t len, long first_line, yj_doc_fn fn,
+             void *ctx, struct err *e);
+
+/* Resolves a plain (unquoted) scalar to JSON. New reference. */
+json_t *yj_resolve_plain(const char *s, size_t len);
+
+#endif
