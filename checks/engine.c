@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
+#include "jsonw.h"
 #include "util.h"
 #include "banned.h"
 
@@ -34,6 +37,7 @@ struct engine {
     size_t nkinds;
     json_t *uids; /* set of uids stored in this scan */
     struct engine_stats stats;
+    struct strbuf doc, evidence, msg; /* reused for every resource */
 };
 
 struct verdict {
@@ -89,7 +93,28 @@ void engine_free(struct engine *eng)
     }
     free(eng->kinds);
     json_decref(eng->uids);
+    sb_release(&eng->doc);
+    sb_release(&eng->evidence);
+    sb_release(&eng->msg);
     free(eng);
+}
+
+int engine_store_rules(struct store *st, int64_t scan_id, struct ruleset *rs,
+                       struct err *e)
+{
+    size_t i;
+
+    for (i = 0; i < rs->n; i++) {
+        struct rule *r = rs->rules[i];
+        char *doc = json_dumps(r->doc, JSON_COMPACT | JSON_SORT_KEYS);
+        struct store_rule sr = {r->hash,  r->id,    r->pack, r->severity,
+                                r->pillar, r->title, r->origin, doc};
+        int rc = store_add_rule(st, scan_id, &sr, &r->ref, e);
+        free(doc);
+        if (rc)
+            return -1;
+    }
+    return 0;
 }
 
 const struct engine_stats *engine_stats(const struct engine *eng)
@@ -429,38 +454,38 @@ static enum status engine_eval(const struct check *c, struct jp_scope *sc,
 /* ---- findings ---- */
 
 static void engine_fingerprint(const char *rule_id, const char *uid,
-                               char out[SHA256_STR_LEN])
+                               unsigned char out[32])
 {
     struct strbuf sb = STRBUF_INIT;
+    unsigned int len = 32;
 
     sb_addf(&sb, "fourc-finding-v1\n%s\n%s", rule_id, uid);
-    sha256_str(sb.buf, sb.len, out);
+    EVP_Digest(sb.buf, sb.len, out, &len, EVP_sha256(), NULL);
     sb_release(&sb);
+}
+
+/* The row id of a resource of this scan, or 0. */
+static int64_t engine_ref(const struct engine *eng, const char *uid)
+{
+    return json_integer_value(json_object_get(eng->uids, uid));
 }
 
 static int engine_write(struct engine *eng, const struct rule *r,
                         const char *uid, enum status s, const char *message,
-                        json_t *evidence, struct err *e)
+                        const char *evidence, struct err *e)
 {
     struct store_finding f;
-    char fp[SHA256_STR_LEN];
-    char *ev = NULL;
+    unsigned char fp[32];
     int rc;
 
     engine_fingerprint(r->id, uid, fp);
-    if (evidence)
-        ev = json_dumps(evidence, JSON_COMPACT);
-    f.rule_id = r->id;
-    f.rule_hash = r->hash;
-    f.resource_uid = uid;
+    f.rule_ref = r->ref;
+    f.resource_ref = engine_ref(eng, uid);
     f.status = status_names[s];
-    f.severity = r->severity;
-    f.pillar = r->pillar;
     f.message = message;
-    f.evidence_json = ev;
+    f.evidence_json = evidence;
     f.fingerprint = fp;
     rc = store_add_finding(eng->st, eng->scan_id, &f, e);
-    free(ev);
     if (rc == 0) {
         eng->stats.findings++;
         eng->stats.by_status[s]++;
@@ -469,28 +494,26 @@ static int engine_write(struct engine *eng, const struct rule *r,
 }
 
 /* The value as evidence: small values verbatim, big ones summarised. */
-static json_t *engine_actual(const json_t *v)
+static void engine_actual(struct strbuf *sb, const json_t *v)
 {
-    char *dump;
-    size_t len;
+    size_t mark = sb->len, len;
+    char sum[128];
 
-    if (!json_is_object(v) && !json_is_array(v))
-        return json_copy((json_t *)v);
-    dump = json_dumps(v, JSON_COMPACT);
-    len = dump ? strlen(dump) : 0;
-    free(dump);
-    if (len <= ENGINE_MAX_ACTUAL)
-        return json_deep_copy(v);
-    return json_sprintf("<%s of %zu %s, %zu bytes>",
-                        json_is_object(v) ? "object" : "array",
-                        json_is_object(v) ? json_object_size(v)
-                                          : json_array_size(v),
-                        json_is_object(v) ? "keys" : "items", len);
+    jsonw_value(sb, v);
+    len = sb->len - mark;
+    if (len <= ENGINE_MAX_ACTUAL || !(json_is_object(v) || json_is_array(v)))
+        return;
+    sb_setlen(sb, mark);
+    snprintf(sum, sizeof(sum), "<%s of %zu %s, %zu bytes>",
+             json_is_object(v) ? "object" : "array",
+             json_is_object(v) ? json_object_size(v) : json_array_size(v),
+             json_is_object(v) ? "keys" : "items", len);
+    jsonw_string(sb, sum, strlen(sum));
 }
 
 static void engine_message(struct strbuf *sb, const struct verdict *v)
 {
-    char *dump = NULL;
+    size_t mark;
 
     if (v->status == ST_ERROR) {
         sb_addf(sb, "not evaluated: %s", sb_str(&v->error));
@@ -505,18 +528,19 @@ static void engine_message(struct strbuf *sb, const struct verdict *v)
         sb_adds(sb, sb_str(&v->path));
     }
     if (v->found) {
-        dump = json_dumps(v->actual, JSON_COMPACT | JSON_ENCODE_ANY);
-        if (dump && strlen(dump) > 120)
-            sb_addf(sb, " is %.117s...", dump);
-        else
-            sb_addf(sb, " is %s", dump ? dump : "?");
+        sb_adds(sb, " is ");
+        mark = sb->len;
+        jsonw_value(sb, v->actual);
+        if (sb->len - mark > 120) {
+            sb_setlen(sb, utf8_cut(sb->buf, mark + 117));
+            sb_adds(sb, "...");
+        }
     } else {
         sb_adds(sb, " is absent");
     }
     sb_addf(sb, ", expected %s", v->expected ? v->expected : "?");
     if (v->custom && v->status == ST_FAIL)
         sb_adds(sb, ")");
-    free(dump);
 }
 
 static int engine_rule(struct engine *eng, const struct rule *r,
@@ -525,66 +549,66 @@ static int engine_rule(struct engine *eng, const struct rule *r,
 {
     struct jp_scope sc = {res->doc, res->kind, res->doc, "", NULL, NULL};
     struct verdict v = {0};
-    struct strbuf msg = STRBUF_INIT;
-    json_t *evidence = NULL;
+    struct strbuf *msg = &eng->msg, *ev = &eng->evidence;
     enum status s;
     int rc;
 
+    sb_setlen(msg, 0);
     if (strcmp(res->kind, "fourc/InputError") == 0) {
         const char *what =
             json_string_value(json_object_get(res->doc, "error"));
-        sb_addf(&msg, "not evaluated: %s", what ? what : "input error");
-        rc = engine_write(eng, r, uid, ST_ERROR, sb_str(&msg), NULL, e);
-        sb_release(&msg);
-        return rc;
+        sb_addf(msg, "not evaluated: %s", what ? what : "input error");
+        return engine_write(eng, r, uid, ST_ERROR, sb_str(msg), NULL, e);
     }
     if (!r->automated) {
-        sb_addf(&msg, "manual review required: %s", r->title);
-        rc = engine_write(eng, r, uid, ST_MANUAL, sb_str(&msg), NULL, e);
-        sb_release(&msg);
-        return rc;
+        sb_addf(msg, "manual review required: %s", r->title);
+        return engine_write(eng, r, uid, ST_MANUAL, sb_str(msg), NULL, e);
     }
     if (r->when) {
         s = engine_eval(r->when, &sc, &v);
         if (s != ST_PASS) {
             if (s == ST_FAIL) {
                 s = ST_SKIP;
-                sb_addf(&msg, "not applicable: %s is ", sb_str(&v.path));
+                sb_addf(msg, "not applicable: %s is ", sb_str(&v.path));
                 if (v.found) {
-                    char *d = json_dumps(v.actual, JSON_COMPACT |
-                                                       JSON_ENCODE_ANY);
-                    sb_addf(&msg, "%.80s", d ? d : "?");
-                    free(d);
+                    size_t mark = msg->len;
+                    jsonw_value(msg, v.actual);
+                    if (msg->len - mark > 80)
+                        sb_setlen(msg, utf8_cut(msg->buf, mark + 80));
                 } else {
-                    sb_adds(&msg, "absent");
+                    sb_adds(msg, "absent");
                 }
-                sb_addf(&msg, " (rule applies when %s)",
+                sb_addf(msg, " (rule applies when %s)",
                         v.expected ? v.expected : "?");
             } else {
-                engine_message(&msg, &v);
+                engine_message(msg, &v);
             }
-            rc = engine_write(eng, r, uid, s, sb_str(&msg), NULL, e);
+            rc = engine_write(eng, r, uid, s, sb_str(msg), NULL, e);
             verdict_release(&v);
-            sb_release(&msg);
             return rc;
         }
         verdict_release(&v);
     }
     s = engine_eval(r->check, &sc, &v);
-    engine_message(&msg, &v);
+    engine_message(msg, &v);
+    sb_setlen(ev, 0);
     if (s != ST_ERROR) {
-        evidence = json_object();
-        json_object_set_new(evidence, "path", json_string(sb_str(&v.path)));
-        json_object_set_new(evidence, "actual",
-                            v.found ? engine_actual(v.actual) : json_null());
-        json_object_set_new(evidence, "found", json_boolean(v.found));
-        json_object_set_new(evidence, "expected",
-                            json_string(v.expected ? v.expected : ""));
+        sb_adds(ev, "{\"path\":");
+        jsonw_string(ev, sb_str(&v.path), v.path.len);
+        sb_adds(ev, ",\"actual\":");
+        if (v.found)
+            engine_actual(ev, v.actual);
+        else
+            sb_adds(ev, "null");
+        sb_adds(ev, v.found ? ",\"found\":true,\"expected\":"
+                            : ",\"found\":false,\"expected\":");
+        jsonw_string(ev, v.expected ? v.expected : "",
+                     v.expected ? strlen(v.expected) : 0);
+        sb_adds(ev, "}");
     }
-    rc = engine_write(eng, r, uid, s, sb_str(&msg), evidence, e);
-    json_decref(evidence);
+    rc = engine_write(eng, r, uid, s, sb_str(msg),
+                      s != ST_ERROR ? sb_str(ev) : NULL, e);
     verdict_release(&v);
-    sb_release(&msg);
     return rc;
 }
 
@@ -595,6 +619,7 @@ int engine_resource(struct engine *eng, const char *target,
     struct strbuf uid = STRBUF_INIT;
     const struct engine_kind *k;
     char *doc;
+    int64_t ref;
     size_t i;
     int rc = 0, n = 1;
 
@@ -604,12 +629,9 @@ int engine_resource(struct engine *eng, const char *target,
         sb_setlen(&uid, 0);
         sb_addf(&uid, "%s#%d", r->uid, ++n);
     }
-    json_object_set_new(eng->uids, sb_str(&uid), json_true());
-    doc = json_dumps(r->doc, JSON_COMPACT);
-    if (!doc) {
-        sb_release(&uid);
-        return err_set(e, "%s: cannot serialise the document", r->source);
-    }
+    sb_setlen(&eng->doc, 0);
+    jsonw_value(&eng->doc, r->doc);
+    doc = eng->doc.buf;
     sr.uid = sb_str(&uid);
     sr.kind = r->kind;
     sr.name = r->name;
@@ -617,10 +639,10 @@ int engine_resource(struct engine *eng, const char *target,
     sr.source = r->source;
     sr.target = target;
     sr.doc_json = doc;
-    sr.doc_len = strlen(doc);
-    rc = store_add_resource(eng->st, eng->scan_id, &sr, e);
-    free(doc);
+    sr.doc_len = eng->doc.len;
+    rc = store_add_resource(eng->st, eng->scan_id, &sr, &ref, e);
     if (rc == 0) {
+        json_object_set_new(eng->uids, sb_str(&uid), json_integer(ref));
         eng->stats.resources++;
         k = engine_rules_for(eng, r->kind);
         for (i = 0; i < k->n && rc == 0; i++)
@@ -750,7 +772,7 @@ static int engine_sql_rule(struct engine *eng, const struct rule *r,
                            struct err *e)
 {
     sqlite3 *db = store_db(eng->st);
-    sqlite3_stmt *stmt = NULL, *look = NULL;
+    sqlite3_stmt *stmt = NULL;
     json_t *covered = json_object();
     struct strbuf why = STRBUF_INIT;
     int rc = 0, step;
@@ -764,13 +786,6 @@ static int engine_sql_rule(struct engine *eng, const struct rule *r,
         rc = engine_sql_errors(eng, r, NULL, sb_str(&why), e);
         goto out;
     }
-    if (sqlite3_prepare_v2(db,
-                           "SELECT kind FROM resources WHERE scan_id = ? AND "
-                           "uid = ?",
-                           -1, &look, NULL) != SQLITE_OK) {
-        rc = err_set(e, "%s", sqlite3_errmsg(db));
-        goto out;
-    }
     while (rc == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
         const char *uid = (const char *)sqlite3_column_text(stmt, 0);
         const char *status = (const char *)sqlite3_column_text(stmt, 1);
@@ -780,13 +795,8 @@ static int engine_sql_rule(struct engine *eng, const struct rule *r,
 
         if (!uid)
             continue;
-        sqlite3_bind_int64(look, 1, eng->scan_id);
-        sqlite3_bind_text(look, 2, uid, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(look) != SQLITE_ROW) {
-            sqlite3_reset(look);
+        if (!engine_ref(eng, uid))
             continue; /* not a resource of this scan: nothing to attach to */
-        }
-        sqlite3_reset(look);
         if (json_object_get(covered, uid))
             continue; /* one finding per (rule, resource): first row wins */
         json_object_set_new(covered, uid, json_true());
@@ -809,7 +819,6 @@ static int engine_sql_rule(struct engine *eng, const struct rule *r,
     }
 out:
     sqlite3_finalize(stmt);
-    sqlite3_finalize(look);
     json_decref(covered);
     sb_release(&why);
     return rc;

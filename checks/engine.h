@@ -26,6 +26,10 @@ struct engine_stats {
     size_t by_status[6];
 };
 
+/* Records the rule versions a scan runs (sets each rule's ref). */
+int engine_store_rules(struct store *st, int64_t scan_id, struct ruleset *rs,
+                       struct err *e);
+
 /* rs and st are borrowed and must outlive the engine. */
 struct engine *engine_new(struct store *st, int64_t scan_id,
                           const struct ruleset *rs);

@@ -11,6 +11,7 @@
 
 #include <regex.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -47,6 +48,7 @@ struct rule {
     struct check *when, *check;
     json_t *doc;                /* the rule as written (new reference) */
     char hash[SHA256_STR_LEN];  /* of doc, canonical JSON */
+    int64_t ref;                /* its row in the store, once recorded */
 };
 
 struct ruleset {

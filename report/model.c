@@ -121,10 +121,10 @@ json_t *report_summary(const struct report_ctx *rc, struct err *e)
     for (i = 0; i < 4; i++)
         json_object_set_new(pil, model_pillars[i], model_counts());
     if (sqlite3_prepare_v2(store_db(rc->st),
-                           "SELECT f.status, f.severity, f.pillar, r.doc, "
+                           "SELECT f.status, r.severity, r.pillar, r.doc, "
                            "count(*) FROM findings f JOIN rules r ON "
-                           "r.hash = f.rule_hash WHERE f.scan_id = ? "
-                           "GROUP BY f.rule_hash, f.status",
+                           "r.id = f.rule_ref WHERE f.scan_id = ? "
+                           "GROUP BY f.rule_ref, f.status",
                            -1, &stmt, NULL) != SQLITE_OK) {
         model_sql_err(rc, e);
         goto fail;
@@ -164,6 +164,24 @@ fail:
     return NULL;
 }
 
+/* The rule row ref as written; new reference, {} if unreadable. */
+static json_t *model_rule(const struct report_ctx *rc, sqlite3_int64 ref)
+{
+    sqlite3_stmt *stmt = NULL;
+    json_t *rule = NULL;
+
+    if (sqlite3_prepare_v2(store_db(rc->st),
+                           "SELECT doc FROM rules WHERE id = ?", -1, &stmt,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(stmt, 1, ref);
+        if (sqlite3_step(stmt) == SQLITE_ROW)
+            rule = json_loads((const char *)sqlite3_column_text(stmt, 0), 0,
+                              NULL);
+    }
+    sqlite3_finalize(stmt);
+    return rule ? rule : json_object();
+}
+
 int report_foreach_finding(const struct report_ctx *rc,
                            int (*fn)(const json_t *finding, void *ctx),
                            void *ctx, struct err *e)
@@ -174,13 +192,13 @@ int report_foreach_finding(const struct report_ctx *rc,
 
     if (sqlite3_prepare_v2(
             store_db(rc->st),
-            "SELECT f.rule_id, f.rule_hash, f.status, f.severity, f.pillar, "
-            "f.message, f.evidence, f.fingerprint, res.kind, f.resource_uid, "
-            "res.name, res.namespace, res.source, r.doc "
-            "FROM findings f JOIN rules r ON r.hash = f.rule_hash "
-            "LEFT JOIN resources res ON res.scan_id = f.scan_id AND "
-            "res.uid = f.resource_uid WHERE f.scan_id = ? "
-            "ORDER BY f.rule_id, f.resource_uid",
+            "SELECT r.rule_id, r.hash, f.status, r.severity, r.pillar, "
+            "f.message, f.evidence, lower(hex(f.fingerprint)), res.kind, "
+            "res.uid, res.name, res.namespace, res.source, r.id "
+            "FROM findings f JOIN rules r ON r.id = f.rule_ref "
+            "JOIN resources res ON res.id = f.resource_ref "
+            "WHERE f.scan_id = ? ORDER BY f.scan_id, f.rule_ref, "
+            "f.resource_ref",
             -1, &stmt, NULL) != SQLITE_OK) {
         json_decref(rules);
         return model_sql_err(rc, e);
@@ -192,10 +210,7 @@ int report_foreach_finding(const struct report_ctx *rc,
         json_t *rule = json_object_get(rules, hash), *f, *evidence;
 
         if (!rule) {
-            const char *doc = (const char *)sqlite3_column_text(stmt, 13);
-            rule = doc ? json_loads(doc, 0, NULL) : NULL;
-            if (!rule)
-                rule = json_object();
+            rule = model_rule(rc, sqlite3_column_int64(stmt, 13));
             json_object_set_new(rules, hash, rule);
         }
         evidence = ev ? json_loads(ev, 0, NULL) : NULL;
@@ -214,7 +229,8 @@ int report_foreach_finding(const struct report_ctx *rc,
             model_get(rule, "frameworks", json_object()), "remediation",
             model_get(rule, "remediation", json_string("")), "references",
             model_get(rule, "references", json_array()), "rule_version", hash,
-            "fingerprint", model_text(stmt, 7));
+            "fingerprint", json_sprintf("sha256:%s",
+                                        sqlite3_column_text(stmt, 7)));
         if (!f) {
             rc2 = err_set(e, "scan %lld: finding of rule %s could not be "
                              "built",

@@ -25,23 +25,23 @@ static int summary_top(const struct report_ctx *rc, FILE *out, struct err *e)
 
     if (sqlite3_prepare_v2(
             store_db(rc->st),
-            "SELECT f.rule_id, f.severity, sum(f.status = 'fail') AS fails, "
-            "sum(f.status = 'error'), json_extract(r.doc, '$.title') "
-            "FROM findings f JOIN rules r ON r.hash = f.rule_hash "
+            "SELECT r.rule_id, r.severity, sum(f.status = 'fail') AS fails, "
+            "sum(f.status = 'error'), r.title "
+            "FROM findings f JOIN rules r ON r.id = f.rule_ref "
             "WHERE f.scan_id = ? AND f.status IN ('fail', 'error') "
-            "GROUP BY f.rule_hash ORDER BY "
-            "CASE f.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 "
+            "GROUP BY f.rule_ref ORDER BY "
+            "CASE r.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 "
             "WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END, "
-            "fails DESC, f.rule_id LIMIT 10",
+            "fails DESC, r.rule_id LIMIT 10",
             -1, &stmt, NULL) != SQLITE_OK)
         return err_set(e, "%s: %s", store_path(rc->st),
                        sqlite3_errmsg(store_db(rc->st)));
     sqlite3_bind_int64(stmt, 1, rc->scan_id);
     while (sqlite3_step(stmt) == SQLITE_ROW) {
         if (rows++ == 0)
-            fprintf(out, "\nTOP FAILING RULES\n%-28s %-9s %6s %6s  %s\n",
+            fprintf(out, "\nTOP FAILING RULES\n%-36s %-9s %6s %6s  %s\n",
                     "RULE", "SEVERITY", "FAIL", "ERROR", "TITLE");
-        fprintf(out, "%-28s %-9s %6lld %6lld  %s\n",
+        fprintf(out, "%-36s %-9s %6lld %6lld  %s\n",
                 (const char *)sqlite3_column_text(stmt, 0),
                 (const char *)sqlite3_column_text(stmt, 1),
                 (long long)sqlite3_column_int64(stmt, 2),

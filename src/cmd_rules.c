@@ -239,13 +239,12 @@ static int rules_run_fixture(struct rule *r, const char *path,
     sqlite3_stmt *stmt = NULL;
     int64_t id;
     int rc = -1;
-    char *doc = json_dumps(r->doc, JSON_COMPACT | JSON_SORT_KEYS);
 
     memset(counts, 0, 6 * sizeof(size_t));
     first_msg[0] = '\0';
     if (store_open(&st, ":memory:", STORE_CREATE, e) ||
         store_scan_begin(st, "[]", "rules test", &id, e) ||
-        store_add_rule(st, id, r->hash, r->id, r->pack, r->origin, doc, e))
+        engine_store_rules(st, id, &one, e))
         goto out;
     eng = engine_new(st, id, &one);
     fx.eng = eng;
@@ -263,12 +262,12 @@ static int rules_run_fixture(struct rule *r, const char *path,
     }
     if (sqlite3_prepare_v2(store_db(st),
                            "SELECT status, message FROM findings WHERE "
-                           "rule_id = ?",
+                           "rule_ref = ?",
                            -1, &stmt, NULL) != SQLITE_OK) {
         err_set(e, "%s", sqlite3_errmsg(store_db(st)));
         goto out;
     }
-    sqlite3_bind_text(stmt, 1, r->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 1, r->ref);
     while (sqlite3_step(stmt) == SQLITE_ROW) {
         const char *s = (const char *)sqlite3_column_text(stmt, 0);
         int k;
@@ -284,7 +283,6 @@ out:
     sqlite3_finalize(stmt);
     engine_free(eng);
     store_free(st);
-    free(doc);
     return rc;
 }
 

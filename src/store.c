@@ -24,7 +24,11 @@ struct store {
  * schema whatever version it started from.
  */
 static const char *const store_migrations[] = {
-    /* 1: scans, resources, rules, findings */
+    /* 1: scans, resources, rules, findings, imported packs.
+     * Findings refer to their rule version and resource by row id: a
+     * large scan writes millions of findings, and a 70-byte hash and a
+     * uid repeated in each would be most of the database. The view
+     * findings_v puts the names back for people reading with sqlite3. */
     "CREATE TABLE scans ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
     "  started TEXT NOT NULL,"
@@ -44,35 +48,41 @@ static const char *const store_migrations[] = {
     "  source TEXT,"
     "  target TEXT,"
     "  doc TEXT NOT NULL,"
-    "  sha256 TEXT NOT NULL,"
-    "  UNIQUE (scan_id, uid));"
-    "CREATE INDEX resources_kind ON resources(scan_id, kind);"
+    "  sha256 TEXT NOT NULL);"
+    "CREATE INDEX resources_kind ON resources(scan_id, kind, namespace, name);"
     "CREATE TABLE rules ("
-    "  hash TEXT PRIMARY KEY,"
-    "  id TEXT NOT NULL,"
+    "  id INTEGER PRIMARY KEY,"
+    "  hash TEXT NOT NULL UNIQUE,"
+    "  rule_id TEXT NOT NULL,"
     "  pack TEXT NOT NULL,"
+    "  severity TEXT NOT NULL,"
+    "  pillar TEXT NOT NULL,"
+    "  title TEXT NOT NULL,"
     "  origin TEXT,"
     "  doc TEXT NOT NULL,"
     "  added TEXT NOT NULL);"
-    "CREATE INDEX rules_id ON rules(id);"
+    "CREATE INDEX rules_rule_id ON rules(rule_id);"
     "CREATE TABLE scan_rules ("
     "  scan_id INTEGER NOT NULL REFERENCES scans(id),"
-    "  rule_hash TEXT NOT NULL REFERENCES rules(hash),"
-    "  PRIMARY KEY (scan_id, rule_hash)) WITHOUT ROWID;"
+    "  rule_ref INTEGER NOT NULL REFERENCES rules(id),"
+    "  PRIMARY KEY (scan_id, rule_ref)) WITHOUT ROWID;"
     "CREATE TABLE findings ("
     "  id INTEGER PRIMARY KEY,"
     "  scan_id INTEGER NOT NULL REFERENCES scans(id),"
-    "  rule_id TEXT NOT NULL,"
-    "  rule_hash TEXT NOT NULL,"
-    "  resource_uid TEXT NOT NULL,"
+    "  rule_ref INTEGER NOT NULL REFERENCES rules(id),"
+    "  resource_ref INTEGER NOT NULL REFERENCES resources(id),"
     "  status TEXT NOT NULL CHECK (status IN "
     "    ('pass','fail','error','manual','skip','waived')),"
-    "  severity TEXT NOT NULL,"
-    "  pillar TEXT NOT NULL,"
     "  message TEXT NOT NULL,"
     "  evidence TEXT,"
-    "  fingerprint TEXT NOT NULL);"
-    "CREATE INDEX findings_scan ON findings(scan_id, status);"
+    "  fingerprint BLOB NOT NULL);"
+    "CREATE INDEX findings_order ON findings(scan_id, rule_ref, resource_ref);"
+    "CREATE VIEW findings_v AS SELECT f.id, f.scan_id, r.rule_id, r.hash AS "
+    "  rule_hash, r.severity, r.pillar, res.kind, res.uid, res.name, "
+    "  res.namespace, res.source, f.status, f.message, f.evidence, "
+    "  'sha256:' || lower(hex(f.fingerprint)) AS fingerprint "
+    "  FROM findings f JOIN rules r ON r.id = f.rule_ref "
+    "  JOIN resources res ON res.id = f.resource_ref;"
     "CREATE TABLE packs ("
     "  name TEXT PRIMARY KEY,"
     "  origin TEXT NOT NULL,"
@@ -308,38 +318,48 @@ void store_scan_rollback(struct store *st, int64_t scan_id)
     sqlite3_exec(st->db, sql, NULL, NULL, NULL);
 }
 
-int store_add_rule(struct store *st, int64_t scan_id, const char *hash,
-                   const char *id, const char *pack, const char *origin,
-                   const char *doc_json, struct err *e)
+int store_add_rule(struct store *st, int64_t scan_id,
+                   const struct store_rule *r, int64_t *ref, struct err *e)
 {
     char now[32];
 
     now_rfc3339(now);
     if (store_prepare(st, &st->ins_rule,
-                      "INSERT OR IGNORE INTO rules (hash, id, pack, origin, "
-                      "doc, added) VALUES (?, ?, ?, ?, ?, ?)",
+                      "INSERT INTO rules (hash, rule_id, pack, severity, "
+                      "pillar, title, origin, doc, added) VALUES "
+                      "(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO "
+                      "UPDATE SET hash = excluded.hash RETURNING id",
                       e))
         return -1;
-    store_text(st->ins_rule, 1, hash);
-    store_text(st->ins_rule, 2, id);
-    store_text(st->ins_rule, 3, pack);
-    store_text(st->ins_rule, 4, origin);
-    store_text(st->ins_rule, 5, doc_json);
-    store_text(st->ins_rule, 6, now);
+    store_text(st->ins_rule, 1, r->hash);
+    store_text(st->ins_rule, 2, r->id);
+    store_text(st->ins_rule, 3, r->pack);
+    store_text(st->ins_rule, 4, r->severity);
+    store_text(st->ins_rule, 5, r->pillar);
+    store_text(st->ins_rule, 6, r->title);
+    store_text(st->ins_rule, 7, r->origin);
+    store_text(st->ins_rule, 8, r->doc_json);
+    store_text(st->ins_rule, 9, now);
+    if (sqlite3_step(st->ins_rule) != SQLITE_ROW) {
+        sqlite3_reset(st->ins_rule);
+        return err_set(e, "%s: %s", st->path, sqlite3_errmsg(st->db));
+    }
+    *ref = sqlite3_column_int64(st->ins_rule, 0);
     if (store_step_done(st, st->ins_rule, e))
         return -1;
     if (store_prepare(st, &st->ins_scan_rule,
-                      "INSERT OR IGNORE INTO scan_rules (scan_id, rule_hash) "
+                      "INSERT OR IGNORE INTO scan_rules (scan_id, rule_ref) "
                       "VALUES (?, ?)",
                       e))
         return -1;
     sqlite3_bind_int64(st->ins_scan_rule, 1, scan_id);
-    store_text(st->ins_scan_rule, 2, hash);
+    sqlite3_bind_int64(st->ins_scan_rule, 2, *ref);
     return store_step_done(st, st->ins_scan_rule, e);
 }
 
 int store_add_resource(struct store *st, int64_t scan_id,
-                       const struct store_resource *r, struct err *e)
+                       const struct store_resource *r, int64_t *ref,
+                       struct err *e)
 {
     char digest[SHA256_STR_LEN];
 
@@ -360,29 +380,28 @@ int store_add_resource(struct store *st, int64_t scan_id,
     sqlite3_bind_text(st->ins_resource, 8, r->doc_json, (int)r->doc_len,
                       SQLITE_STATIC);
     store_text(st->ins_resource, 9, digest);
-    return store_step_done(st, st->ins_resource, e);
+    if (store_step_done(st, st->ins_resource, e))
+        return -1;
+    *ref = sqlite3_last_insert_rowid(st->db);
+    return 0;
 }
 
 int store_add_finding(struct store *st, int64_t scan_id,
                       const struct store_finding *f, struct err *e)
 {
     if (store_prepare(st, &st->ins_finding,
-                      "INSERT INTO findings (scan_id, rule_id, rule_hash, "
-                      "resource_uid, status, severity, pillar, message, "
-                      "evidence, fingerprint) VALUES "
-                      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      "INSERT INTO findings (scan_id, rule_ref, resource_ref, "
+                      "status, message, evidence, fingerprint) VALUES "
+                      "(?, ?, ?, ?, ?, ?, ?)",
                       e))
         return -1;
     sqlite3_bind_int64(st->ins_finding, 1, scan_id);
-    store_text(st->ins_finding, 2, f->rule_id);
-    store_text(st->ins_finding, 3, f->rule_hash);
-    store_text(st->ins_finding, 4, f->resource_uid);
-    store_text(st->ins_finding, 5, f->status);
-    store_text(st->ins_finding, 6, f->severity);
-    store_text(st->ins_finding, 7, f->pillar);
-    store_text(st->ins_finding, 8, f->message);
-    store_text(st->ins_finding, 9, f->evidence_json);
-    store_text(st->ins_finding, 10, f->fingerprint);
+    sqlite3_bind_int64(st->ins_finding, 2, f->rule_ref);
+    sqlite3_bind_int64(st->ins_finding, 3, f->resource_ref);
+    store_text(st->ins_finding, 4, f->status);
+    store_text(st->ins_finding, 5, f->message);
+    store_text(st->ins_finding, 6, f->evidence_json);
+    sqlite3_bind_blob(st->ins_finding, 7, f->fingerprint, 32, SQLITE_STATIC);
     return store_step_done(st, st->ins_finding, e);
 }
 

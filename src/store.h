@@ -43,23 +43,30 @@ int store_scan_commit(struct store *st, int64_t scan_id,
 /* Rolls back the scan's data and marks it failed. */
 void store_scan_rollback(struct store *st, int64_t scan_id);
 
-int store_add_rule(struct store *st, int64_t scan_id, const char *hash,
-                   const char *id, const char *pack, const char *origin,
-                   const char *doc_json, struct err *e);
+struct store_rule {
+    const char *hash, *id, *pack, *severity, *pillar, *title, *origin;
+    const char *doc_json;
+};
+/* Records a rule version (once per hash) as used by the scan; *ref gets
+ * its row id, which findings refer to. */
+int store_add_rule(struct store *st, int64_t scan_id,
+                   const struct store_rule *r, int64_t *ref, struct err *e);
 
 struct store_resource {
     const char *uid, *kind, *name, *namespace, *source, *target;
     const char *doc_json; /* compact JSON */
     size_t doc_len;
 };
+/* *ref gets the resource's row id. */
 int store_add_resource(struct store *st, int64_t scan_id,
-                       const struct store_resource *r, struct err *e);
+                       const struct store_resource *r, int64_t *ref,
+                       struct err *e);
 
 struct store_finding {
-    const char *rule_id, *rule_hash, *resource_uid;
-    const char *status, *severity, *pillar, *message;
-    const char *evidence_json; /* may be NULL */
-    const char *fingerprint;
+    int64_t rule_ref, resource_ref;
+    const char *status, *message;
+    const char *evidence_json;        /* may be NULL */
+    const unsigned char *fingerprint; /* 32 bytes of SHA-256 */
 };
 int store_add_finding(struct store *st, int64_t scan_id,
                       const struct store_finding *f, struct err *e);

@@ -46,4 +46,7 @@ int utf8_valid(const char *s, size_t n);
 
 int str_has_suffix(const char *s, const char *suffix);
 
+/* The largest length <= n that does not split a UTF-8 sequence of s. */
+size_t utf8_cut(const char *s, size_t n);
+
 #endif

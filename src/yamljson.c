@@ -470,6 +470,10 @@ int yj_parse(const char *buf, size_t len, long first_line, yj_doc_fn fn,
     struct yj_state st;
     int rc = 0, done = 0;
 
+    /* Most manifests take the fast path; libyaml is the reference for
+     * everything else, errors included. */
+    if (!yj_slow_only && yj_parse_fast(buf, len, first_line, fn, ctx) == 0)
+        return 0;
     memset(&st, 0, sizeof(st));
     st.first_line = first_line;
     st.e = e;

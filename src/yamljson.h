@@ -41,6 +41,17 @@ typedef int (*yj_doc_fn)(json_t *doc, long line, const json_t *item_lines,
 int yj_parse(const char *buf, size_t len, long first_line, yj_doc_fn fn,
              void *ctx, struct err *e);
 
+/*
+ * The fast path alone (src/yamlfast.c): 0 when it parsed and reported the
+ * single document in buf, 1 when the input is outside its subset and
+ * nothing was reported. Exposed for tests that compare both paths.
+ */
+int yj_parse_fast(const char *buf, size_t len, long first_line, yj_doc_fn fn,
+                  void *ctx);
+
+/* Set non-zero to skip the fast path (tests, --debug comparisons). */
+extern int yj_slow_only;
+
 /* Resolves a plain (unquoted) scalar to JSON. New reference. */
 json_t *yj_resolve_plain(const char *s, size_t len);
 

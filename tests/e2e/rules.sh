@@ -1,2 +1,242 @@
 #!/bin/sh
-exit 0
+# End-to-end: `fourc rules` (test, lint, list, show, import) and rule packs
+# added with --rules.
+: "${TOP_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$TOP_SRCDIR/tests/e2e/lib.sh"
+e2e_init
+
+CIS=$TOP_SRCDIR/checks/rules/cis-kubernetes
+FOURC_PACK=$TOP_SRCDIR/checks/rules/fourc
+BADPACK=$E2E_DATA/bad-pack
+CUSTOM=$E2E_DATA/custom-pack
+DB=$T/rules.db
+
+# pack_ids DIR: the rule ids of a pack, one a line, sorted.
+pack_ids() {
+    "$PYTHON" -c '
+import glob, os, sys, yaml
+ids = []
+for f in sorted(glob.glob(os.path.join(sys.argv[1], "*.yaml"))):
+    for rule in yaml.safe_load(open(f)) or []:
+        ids.append(rule["id"])
+print("\n".join(sorted(ids)))' "$1"
+}
+
+# --- rules test / lint on the shipped pack -----------------------------------------
+
+pack_ids "$CIS" >cis-ids.txt
+ncis=$(wc -l <cis-ids.txt | tr -d ' ')
+check "cis-kubernetes pack has rules ($ncis)" test "$ncis" -ge 30
+
+expect_exit 0 "rules test checks/rules/cis-kubernetes" "$FOURC" rules test "$CIS"
+cp "$OUT" cis-test.out
+cat "$ERR" >>cis-test.out
+missing=
+while IFS= read -r id; do
+    grep -Eq "(^|[[:space:]])$id([[:space:]]|$)" cis-test.out || missing="$missing $id"
+done <cis-ids.txt
+if [ -z "$missing" ]; then
+    ok "rules test reports every one of the $ncis rules of the pack"
+else
+    not_ok "rules test reports every one of the $ncis rules of the pack"
+    diag "not mentioned:$missing"
+fi
+if "$PYTHON" -c '
+import glob, os, re, sys
+pack, out = sys.argv[1], open(sys.argv[2]).read().splitlines()
+bad = []
+for d in sorted(glob.glob(os.path.join(pack, "fixtures", "*"))):
+    rid = os.path.basename(d)
+    for fx in sorted(os.listdir(d)):
+        if not fx.endswith((".yaml", ".yml")):
+            continue
+        hits = [l for l in out if re.search(r"(^|\s)%s\s" % re.escape(rid), l) and fx in l]
+        if not hits:
+            bad.append("%s %s not reported" % (rid, fx))
+        elif not all(l.startswith("ok") for l in hits):
+            bad.append("%s %s: %s" % (rid, fx, hits[0]))
+bad and print("\n".join(bad[:10])); sys.exit(1 if bad else 0)' "$CIS" cis-test.out >fx.out 2>&1; then
+    ok "rules test reports every fixture file of the pack as ok"
+else
+    not_ok "rules test reports every fixture file of the pack as ok"
+    diag_file fx.out
+fi
+expect_stdout_match "^$ncis rules tested, 0 problems" "rules test summary: $ncis rules tested, 0 problems"
+
+expect_exit 0 "rules lint checks/rules/cis-kubernetes" "$FOURC" rules lint "$CIS"
+expect_stderr_nomatch 'cis-kubernetes/[^ ]*\.yaml:[0-9]+:' "rules lint on the shipped pack lists no problem"
+expect_exit 0 "rules lint checks/rules/fourc" "$FOURC" rules lint "$FOURC_PACK"
+
+# --- lint of a pack with many problems --------------------------------------------
+
+expect_exit 2 "rules lint of tests/e2e/data/bad-pack" "$FOURC" rules lint "$BADPACK"
+cat "$OUT" "$ERR" >bad-lint.out
+if "$PYTHON" -c '
+import re, sys
+path, out = sys.argv[1], open(sys.argv[2]).read().splitlines()
+WANT = {"missing id": r"id",
+        "duplicate id": r"(?i)duplicate",
+        "unknown operator": r"frobnicate",
+        "bad path": r"a\.\.b",
+        "bad regex": r"(?i)regex|regular expression",
+        "unknown key": r"severty",
+        "bad sql": r"(?i)sql|SELEC|prepare"}
+lines = open(path).read().split("\n")
+rules = []      # (tag, first line, last line)
+tag = None
+for i, l in enumerate(lines, 1):
+    m = re.match(r"# e2e-expect: (.*)", l)
+    if m:
+        tag = m.group(1).strip()
+    elif l.startswith("- "):
+        if rules:
+            rules[-1][2] = i - 1
+        rules.append([tag, i, len(lines)])
+problems = []
+for l in out:
+    m = re.search(r"(?:^|/)rules\.yaml:(\d+):\s*(.*)", l)
+    if m:
+        problems.append((int(m.group(1)), l))
+bad = []
+for tag, a, b in rules:
+    inside = [l for n, l in problems if a <= n <= b]
+    if tag == "none":
+        if inside:
+            bad.append("valid rule at lines %d-%d reported: %s" % (a, b, inside[0]))
+        continue
+    if not [l for l in inside if re.search(WANT[tag], l.split(":", 2)[-1])]:
+        bad.append("%s (rule at lines %d-%d) not listed as rules.yaml:LINE" % (tag, a, b))
+    else:
+        print("listed: %s" % tag)
+bad and print("\n".join(bad))
+sys.exit(1 if bad else 0)' "$BADPACK/rules.yaml" bad-lint.out >lint-check.out 2>&1; then
+    ok "rules lint lists all 7 problems of bad-pack, each as rules.yaml:LINE within the offending rule"
+else
+    not_ok "rules lint lists all 7 problems of bad-pack, each as rules.yaml:LINE within the offending rule"
+    grep -v '^listed' lint-check.out | sed 's/^/#   /'
+    diag "lint output:"
+    diag_file bad-lint.out 12
+fi
+check "rules lint names the pack file by path in every problem line" \
+    test "$(grep -c 'bad-pack/rules\.yaml:[0-9][0-9]*:' bad-lint.out)" -ge 7
+
+expect_exit 2 "scan with --rules bad-pack refuses to run" "$FOURC" scan --db badpack.db --manifests "$EXAMPLES/shop" --rules "$BADPACK"
+expect_stderr_match 'rules\.yaml:[0-9]+' "scan with --rules bad-pack: stderr names rules.yaml:LINE"
+if [ ! -e badpack.db ] || [ "$(sql badpack.db 'SELECT count(*) FROM scans' 2>/dev/null || echo 0)" = 0 ]; then
+    ok "scan with --rules bad-pack: no scan recorded"
+else
+    not_ok "scan with --rules bad-pack: no scan recorded"
+fi
+
+# --- list / show ----------------------------------------------------------------------
+
+expect_exit 0 "rules list" "$FOURC" rules list --db "$DB"
+expect_stdout_match 'K8S-WL-PRIVILEGED.*5\.2\.2' "rules list shows K8S-WL-PRIVILEGED with CIS 5.2.2"
+expect_stdout_match '^FOURC-CLUSTER-INPUT[[:space:]]' "rules list shows the built-in FOURC-CLUSTER-INPUT"
+missing=
+while IFS= read -r id; do
+    grep -q "^${id}[[:space:]]" "$OUT" || missing="$missing $id"
+done <cis-ids.txt
+if [ -z "$missing" ]; then ok "rules list lists every rule of cis-kubernetes"; else not_ok "rules list lists every rule of cis-kubernetes"; diag "missing:$missing"; fi
+check "rules list does not create the database it was pointed at" test ! -e "$DB"
+
+expect_exit 0 "rules show K8S-WL-PRIVILEGED" "$FOURC" rules show K8S-WL-PRIVILEGED --db "$DB"
+cp "$OUT" show.out
+expect_stdout_match 'cis-kubernetes.*5\.2\.2' "rules show: frameworks list cis-kubernetes 5.2.2"
+expect_stdout_match 'nsa-cisa-kubernetes' "rules show: frameworks list nsa-cisa-kubernetes"
+expect_stdout_match 'nist-800-190' "rules show: frameworks list nist-800-190"
+expect_stdout_match '^[[:space:]]*[Rr]emediation' "rules show: has a remediation section"
+remed=$("$PYTHON" -c '
+import glob, sys, yaml
+for f in glob.glob(sys.argv[1] + "/*.yaml"):
+    for r in yaml.safe_load(open(f)) or []:
+        if r["id"] == "K8S-WL-PRIVILEGED":
+            print(" ".join(r["remediation"].split())[:60])' "$CIS")
+if [ -n "$remed" ] && tr -s ' \n' '  ' <show.out | grep -qF -- "$remed"; then
+    ok "rules show prints the rule's remediation text"
+else
+    not_ok "rules show prints the rule's remediation text"
+    diag "looked for: $remed"
+fi
+expect_exit 2 "rules show NOPE" "$FOURC" rules show NOPE --db "$DB"
+expect_one_error_line "rules show NOPE: one error line naming NOPE" 'NOPE'
+
+# --- custom pack: --rules for one scan, import for every scan ----------------------------
+
+expect_exit 0 "rules lint of the custom pack" "$FOURC" rules lint "$CUSTOM"
+expect_exit 0 "rules test of the custom pack" "$FOURC" rules test "$CUSTOM"
+expect_stdout_match 'E2E-CM-OWNER' "rules test of the custom pack reports E2E-CM-OWNER"
+FIX=$CUSTOM/fixtures/E2E-CM-OWNER
+
+expect_exit 0 "scan with --rules custom-pack" "$FOURC" scan --db once.db --manifests "$FIX" --rules "$CUSTOM" --format json -o once1.json
+jq_ok "--rules custom-pack: E2E-CM-OWNER fails for orphan, passes for owned" once1.json \
+    'sorted((f["resource"]["name"], f["status"]) for f in F(rule="E2E-CM-OWNER")) == [("orphan", "fail"), ("owned", "pass")]'
+expect_exit 0 "a later scan without --rules" "$FOURC" scan --db once.db --manifests "$FIX" --format json -o once2.json
+jq_ok "--rules adds the pack to that one scan only (no E2E-CM-OWNER later)" once2.json 'not F(rule="E2E-CM-OWNER")'
+
+expect_exit 0 "scan before import" "$FOURC" scan --db "$DB" --manifests "$FIX" --format json -o pre.json
+jq_ok "before import: no E2E-CM-OWNER findings" pre.json 'not F(rule="E2E-CM-OWNER")'
+expect_exit 0 "rules import tests/e2e/data/custom-pack" "$FOURC" rules import "$CUSTOM" --db "$DB"
+expect_exit 0 "rules list after import" "$FOURC" rules list --db "$DB"
+expect_stdout_match '^E2E-CM-OWNER[[:space:]]' "rules list shows the imported rule"
+expect_exit 0 "rules show E2E-CM-OWNER after import" "$FOURC" rules show E2E-CM-OWNER --db "$DB"
+expect_stdout_match 'e2e-remediation-marker' "rules show of the imported rule shows its remediation"
+expect_exit 0 "scan without --rules after import" "$FOURC" scan --db "$DB" --manifests "$FIX" --format json -o post.json
+jq_ok "after import: E2E-CM-OWNER fails for orphan, passes for owned" post.json \
+    'sorted((f["resource"]["name"], f["status"]) for f in F(rule="E2E-CM-OWNER")) == [("orphan", "fail"), ("owned", "pass")]'
+jq_ok "after import: the findings carry the rule's frameworks, severity and remediation" post.json '
+all(f["frameworks"] == {"e2e-catalogue": ["E2E.1"]} and f["severity"] == "high" and "e2e-remediation-marker" in f["remediation"] for f in F(rule="E2E-CM-OWNER"))'
+sid=$(jq_py post.json 'print(r["scan"]["id"])')
+check_eq "after import: the rules table holds E2E-CM-OWNER of pack custom-pack" "E2E-CM-OWNER|custom-pack" \
+    "$(sql "$DB" "SELECT DISTINCT rule_id, pack FROM {R} WHERE rule_id = 'E2E-CM-OWNER'")"
+check_eq "after import: stored findings record the imported rule's hash" 0 \
+    "$(sql "$DB" "SELECT count(*) FROM {F} WHERE scan_id = ? AND rule_id = 'E2E-CM-OWNER' AND rule_hash NOT IN (SELECT hash FROM {R} WHERE rule_id = 'E2E-CM-OWNER')" "$sid")"
+check_eq "after import: 2 stored findings for E2E-CM-OWNER" 2 \
+    "$(sql "$DB" "SELECT count(*) FROM {F} WHERE scan_id = ? AND rule_id = 'E2E-CM-OWNER'" "$sid")"
+jq_ok "after import: the built-in rules still run too" post.json 'len(F(rule="K8S-NS-DEFAULT")) == 2'
+# Importing the same pack again must not double the rule.
+expect_exit 0 "rules import of the same pack again" "$FOURC" rules import "$CUSTOM" --db "$DB"
+expect_exit 0 "scan after the second import" "$FOURC" scan --db "$DB" --manifests "$FIX" --format json -o post2.json
+jq_ok "after importing twice: still one E2E-CM-OWNER finding per ConfigMap" post2.json \
+    'sorted((f["resource"]["name"], f["status"]) for f in F(rule="E2E-CM-OWNER")) == [("orphan", "fail"), ("owned", "pass")]'
+
+expect_exit 2 "rules import of bad-pack refuses" "$FOURC" rules import "$BADPACK" --db "$DB"
+expect_stderr_match 'rules\.yaml:[0-9]+' "rules import of bad-pack names rules.yaml:LINE"
+check_eq "rules import of bad-pack stores none of its rules" 0 \
+    "$(sql "$DB" "SELECT count(*) FROM {R} WHERE rule_id LIKE 'E2E-GOOD' OR rule_id LIKE 'E2E-BAD%' OR rule_id LIKE 'E2E-UNKNOWN%'")"
+
+# --- sabotaged fixtures make rules test fail -------------------------------------------------
+
+cp -R "$CUSTOM" sab-pass
+cp sab-pass/fixtures/E2E-CM-OWNER/fail.yaml sab-pass/fixtures/E2E-CM-OWNER/pass.yaml
+run "$FOURC" rules test sab-pass
+if [ "$RC" -ne 0 ]; then ok "rules test fails (exit $RC) when a pass fixture actually fails"; else not_ok "rules test fails when a pass fixture actually fails"; diag_last; fi
+if cat "$OUT" "$ERR" | grep -v '^ok' | grep -q 'E2E-CM-OWNER.*pass\.yaml'; then
+    ok "rules test names the rule and the broken pass.yaml"
+else
+    not_ok "rules test names the rule and the broken pass.yaml"
+    diag_last
+fi
+
+cp -R "$CUSTOM" sab-fail
+cp sab-fail/fixtures/E2E-CM-OWNER/pass.yaml sab-fail/fixtures/E2E-CM-OWNER/fail.yaml
+run "$FOURC" rules test sab-fail
+if [ "$RC" -ne 0 ]; then ok "rules test fails (exit $RC) when a fail fixture actually passes"; else not_ok "rules test fails when a fail fixture actually passes"; diag_last; fi
+
+cp -R "$CUSTOM" sab-none
+rm -rf sab-none/fixtures
+run "$FOURC" rules test sab-none
+if [ "$RC" -ne 0 ]; then ok "rules test fails (exit $RC) when a rule has no fixtures"; else not_ok "rules test fails when a rule has no fixtures"; diag_last; fi
+
+# The shipped pack, with one rule's pass fixture swapped for its fail one.
+cp -R "$CIS" cis-sab
+cp cis-sab/fixtures/K8S-WL-PRIVILEGED/fail.yaml cis-sab/fixtures/K8S-WL-PRIVILEGED/pass.yaml
+run "$FOURC" rules test cis-sab
+if [ "$RC" -ne 0 ] && cat "$OUT" "$ERR" | grep -v '^ok' | grep -q 'K8S-WL-PRIVILEGED'; then
+    ok "rules test on a copy of cis-kubernetes with a sabotaged K8S-WL-PRIVILEGED fixture fails (exit $RC) naming the rule"
+else
+    not_ok "rules test on a copy of cis-kubernetes with a sabotaged K8S-WL-PRIVILEGED fixture fails naming the rule"
+    diag_last
+fi
+
+e2e_finish

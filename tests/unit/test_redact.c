@@ -1,1 +1,342 @@
-int main(void){return 0;}
+/*
+ * test_redact.c: secret values replaced at the collector.
+ *
+ * Expected digests are the first 8 hex digits of SHA-256, computed with
+ * `printf %s VALUE | sha256sum`. Every object test also checks that no
+ * plaintext survives anywhere in json_dumps of the result.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "redact.h"
+
+#define DUMP_FLAGS (JSON_COMPACT | JSON_SORT_KEYS)
+
+/* ---- redact_value ---- */
+
+static const struct {
+    const char *value;
+    size_t len;
+    const char *want;
+} value_cases[] = {
+    {"", 0, "[redacted: 0 bytes, sha256:e3b0c442]"},
+    {"abc", 3, "[redacted: 3 bytes, sha256:ba7816bf]"},
+    {"hunter2", 7, "[redacted: 7 bytes, sha256:f52fbd32]"},
+    {"p4ssw0rd-Sup3r", 14, "[redacted: 14 bytes, sha256:eed587a7]"},
+    {"c2VjcmV0LXZhbHVl", 16, "[redacted: 16 bytes, sha256:4a10180f]"},
+    {"ghp_abcdef123456", 16, "[redacted: 16 bytes, sha256:55bb5317]"},
+    /* len counts, not the NUL: embedded NULs are hashed too */
+    {"a\0b", 3, "[redacted: 3 bytes, sha256:59b271ae]"},
+    /* only len bytes are read */
+    {"abcdef", 3, "[redacted: 3 bytes, sha256:ba7816bf]"},
+};
+
+static void test_value(void **state)
+{
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(value_cases) / sizeof(value_cases[0]); i++) {
+        json_t *v = redact_value(value_cases[i].value, value_cases[i].len);
+        assert_non_null(v);
+        assert_true(json_is_string(v));
+        assert_string_equal(json_string_value(v), value_cases[i].want);
+        if (value_cases[i].len >= 4)
+            assert_null(strstr(json_string_value(v), value_cases[i].value));
+        json_decref(v);
+    }
+}
+
+/* Same value, same text; different values differ; never the value. */
+static void test_value_properties(void **state)
+{
+    static const char *const secrets[] = {
+        "s3cr3t-P@ssw0rd!", "postgres://app:pw@db:5432/app",
+        "-----BEGIN PRIVATE KEY-----MIIEv", "AKIAIOSFODNN7EXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"};
+    size_t i, k;
+    json_t *out[sizeof(secrets) / sizeof(secrets[0])];
+
+    (void)state;
+    for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+        json_t *again;
+        const char *s;
+        char want_prefix[64];
+        out[i] = redact_value(secrets[i], strlen(secrets[i]));
+        s = json_string_value(out[i]);
+        assert_non_null(s);
+        assert_null(strstr(s, secrets[i]));
+        snprintf(want_prefix, sizeof(want_prefix),
+                 "[redacted: %zu bytes, sha256:", strlen(secrets[i]));
+        assert_int_equal(strncmp(s, want_prefix, strlen(want_prefix)), 0);
+        assert_int_equal(strlen(s), strlen(want_prefix) + 8 + 1);
+        assert_int_equal(s[strlen(s) - 1], ']');
+        again = redact_value(secrets[i], strlen(secrets[i]));
+        assert_true(json_equal(again, out[i]));
+        json_decref(again);
+        for (k = 0; k < i; k++)
+            assert_false(json_equal(out[k], out[i]));
+    }
+    for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
+        json_decref(out[i]);
+}
+
+/* ---- redact_name_is_secret ---- */
+
+static const struct {
+    const char *name;
+    int secret;
+} name_cases[] = {
+    {"DB_PASSWORD", 1},
+    {"db_password", 1},
+    {"PGPASSWORD", 1},
+    {"MYSQL_ROOT_PASSWORD", 1},
+    {"REDIS_PASSWD", 1},
+    {"api-key", 1},
+    {"API_KEY", 1},
+    {"ApiKey", 1},
+    {"STRIPE_APIKEY", 1},
+    {"AWS_SECRET_ACCESS_KEY", 1},
+    {"AWS_ACCESS_KEY_ID", 1},
+    {"client-secret", 1},
+    {"GITHUB_TOKEN", 1},
+    {"slackToken", 1},
+    {"JWT_PRIVATE_KEY", 1},
+    {"GOOGLE_APPLICATION_CREDENTIALS", 1},
+    {"BASIC_AUTH", 1},
+    {"GPG_PASSPHRASE", 1},
+    {"MONGO_CONN_STR", 1},
+    {"DATABASE_CONNECTION_STRING", 1},
+    {"SENTRY_DSN", 1},
+    {"PORT", 0},
+    {"LOG_LEVEL", 0},
+    {"REGION", 0},
+    {"HOME", 0},
+    {"JAVA_OPTS", 0},
+    {"NODE_ENV", 0},
+    {"SERVICE_HOST", 0},
+    {"DB_USER", 0},
+    {"", 0},
+};
+
+static void test_name_is_secret(void **state)
+{
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(name_cases) / sizeof(name_cases[0]); i++) {
+        int got = redact_name_is_secret(name_cases[i].name);
+        if (!got != !name_cases[i].secret)
+            print_error("%s: %d, want %d\n", name_cases[i].name, got,
+                        name_cases[i].secret);
+        assert_int_equal(!!got, name_cases[i].secret);
+    }
+}
+
+/* A name longer than the internal buffer is still judged (no overflow). */
+static void test_name_long(void **state)
+{
+    char name[1024];
+
+    (void)state;
+    memset(name, 'X', sizeof(name) - 1);
+    name[sizeof(name) - 1] = '\0';
+    assert_int_equal(redact_name_is_secret(name), 0);
+    memcpy(name, "TOKEN", 5);
+    assert_int_equal(!!redact_name_is_secret(name), 1);
+}
+
+/* ---- redact_k8s_object ---- */
+
+#define R(n, h) "[redacted: " #n " bytes, sha256:" h "]"
+#define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
+#define LA_REDACTED "[redacted: a copy of the object]"
+
+static const struct {
+    const char *name;
+    const char *in;
+    size_t count;
+    const char *want;          /* compact, sorted keys */
+    const char *plaintexts[4]; /* must not appear in the output */
+} object_cases[] = {
+    {"Secret data and stringData",
+     "{\"kind\":\"Secret\",\"metadata\":{\"name\":\"s\"},"
+     "\"data\":{\"password\":\"c2VjcmV0LXZhbHVl\",\"user\":\"YWJj\"},"
+     "\"stringData\":{\"token\":\"ghp_abcdef123456\"}}",
+     3,
+     "{\"data\":{\"password\":\"" R(16, "4a10180f") "\",\"user\":\"" R(
+         4, "35d95694") "\"},\"kind\":\"Secret\",\"metadata\":{\"name\":"
+                        "\"s\"},\"stringData\":{\"token\":\"" R(
+                            16, "55bb5317") "\"}}",
+     {"c2VjcmV0LXZhbHVl", "YWJj", "ghp_abcdef123456", NULL}},
+    {"Secret non-string and null values",
+     "{\"kind\":\"Secret\",\"data\":{\"n\":12345678,\"o\":{\"x\":\"hunter2\"},"
+     "\"z\":null}}",
+     2,
+     "{\"data\":{\"n\":\"[redacted]\",\"o\":\"[redacted]\",\"z\":null},"
+     "\"kind\":\"Secret\"}",
+     {"12345678", "hunter2", NULL}},
+    {"Secret with empty data",
+     "{\"kind\":\"Secret\",\"data\":{},\"type\":\"Opaque\"}",
+     0,
+     "{\"data\":{},\"kind\":\"Secret\",\"type\":\"Opaque\"}",
+     {NULL}},
+    {"ConfigMap data is not secret",
+     "{\"kind\":\"ConfigMap\",\"data\":{\"password\":\"visible\"}}",
+     0,
+     "{\"data\":{\"password\":\"visible\"},\"kind\":\"ConfigMap\"}",
+     {NULL}},
+    {"Deployment env values",
+     "{\"kind\":\"Deployment\",\"spec\":{\"template\":{\"spec\":{"
+     "\"containers\":[{\"name\":\"app\",\"env\":["
+     "{\"name\":\"DB_PASSWORD\",\"value\":\"hunter2\"},"
+     "{\"name\":\"PORT\",\"value\":\"8080\"},"
+     "{\"name\":\"API_TOKEN\",\"valueFrom\":{\"secretKeyRef\":"
+     "{\"name\":\"s\",\"key\":\"token\"}}},"
+     "{\"name\":\"EMPTY_SECRET\",\"value\":\"\"}]}],"
+     "\"initContainers\":[{\"name\":\"init\",\"env\":["
+     "{\"name\":\"AWS_SECRET_ACCESS_KEY\",\"value\":\"p4ssw0rd-Sup3r\"},"
+     "{\"name\":\"REGION\",\"value\":\"eu-west-1\"}]}]}}}}",
+     2,
+     "{\"kind\":\"Deployment\",\"spec\":{\"template\":{\"spec\":{"
+     "\"containers\":[{\"env\":["
+     "{\"name\":\"DB_PASSWORD\",\"value\":\"" R(
+         7,
+         "f52fbd32") "\"},"
+                     "{\"name\":\"PORT\",\"value\":\"8080\"},"
+                     "{\"name\":\"API_TOKEN\",\"valueFrom\":{\"secretKeyRef\":"
+                     "{\"key\":\"token\",\"name\":\"s\"}}},"
+                     "{\"name\":\"EMPTY_SECRET\",\"value\":\"\"}],\"name\":"
+                     "\"app\"}],"
+                     "\"initContainers\":[{\"env\":["
+                     "{\"name\":\"AWS_SECRET_ACCESS_KEY\",\"value\":\"" R(
+                         14, "eed587a7") "\"},"
+                                         "{\"name\":\"REGION\",\"value\":\"eu-"
+                                         "west-1\"}],"
+                                         "\"name\":\"init\"}]}}}}",
+     {"hunter2", "p4ssw0rd-Sup3r", NULL}},
+    {"CronJob env, deep",
+     "{\"kind\":\"CronJob\",\"spec\":{\"jobTemplate\":{\"spec\":{"
+     "\"template\":{\"spec\":{\"containers\":[{\"env\":["
+     "{\"name\":\"GITHUB_TOKEN\",\"value\":\"ghp_abcdef123456\"}]}]}}}}}}",
+     1,
+     "{\"kind\":\"CronJob\",\"spec\":{\"jobTemplate\":{\"spec\":{"
+     "\"template\":{\"spec\":{\"containers\":[{\"env\":["
+     "{\"name\":\"GITHUB_TOKEN\",\"value\":\"" R(16, "55bb5317") "\"}]}]}}}}}}",
+     {"ghp_abcdef123456", NULL}},
+    {"last-applied-configuration",
+     "{\"kind\":\"Secret\",\"metadata\":{\"annotations\":{"
+     "\"" LAST_APPLIED "\":\"{\\\"data\\\":{\\\"password\\\":"
+     "\\\"c2VjcmV0LXZhbHVl\\\"}}\",\"team\":\"a\"}},"
+     "\"data\":{\"password\":\"c2VjcmV0LXZhbHVl\"}}",
+     2,
+     "{\"data\":{\"password\":\"" R(
+         16, "4a10180f") "\"},\"kind\":\"Secret\",\"metadata\":{"
+                         "\"annotations\":{\"" LAST_APPLIED "\":\"" LA_REDACTED
+                         "\",\"team\":\"a\"}}}",
+     {"c2VjcmV0LXZhbHVl", NULL}},
+    {"last-applied-configuration on a Deployment",
+     "{\"kind\":\"Deployment\",\"metadata\":{\"annotations\":{"
+     "\"" LAST_APPLIED "\":\"{\\\"env\\\":\\\"hunter2\\\"}\"}}}",
+     1,
+     "{\"kind\":\"Deployment\",\"metadata\":{\"annotations\":{"
+     "\"" LAST_APPLIED "\":\"" LA_REDACTED "\"}}}",
+     {"hunter2", NULL}},
+    {"nothing to redact",
+     "{\"kind\":\"Service\",\"metadata\":{\"annotations\":{\"a\":\"b\"}},"
+     "\"spec\":{\"ports\":[{\"port\":80}]}}",
+     0,
+     "{\"kind\":\"Service\",\"metadata\":{\"annotations\":{\"a\":\"b\"}},"
+     "\"spec\":{\"ports\":[{\"port\":80}]}}",
+     {NULL}},
+    {"env entries of odd shapes are left alone",
+     "{\"kind\":\"Pod\",\"spec\":{\"containers\":[{\"env\":["
+     "\"DB_PASSWORD=x\",{\"value\":\"novalue\"},"
+     "{\"name\":\"DB_PASSWORD\",\"value\":42},"
+     "{\"name\":7,\"value\":\"y\"}]},{\"env\":{\"DB_PASSWORD\":\"z\"}}]}}",
+     0,
+     "{\"kind\":\"Pod\",\"spec\":{\"containers\":[{\"env\":["
+     "\"DB_PASSWORD=x\",{\"value\":\"novalue\"},"
+     "{\"name\":\"DB_PASSWORD\",\"value\":42},"
+     "{\"name\":7,\"value\":\"y\"}]},{\"env\":{\"DB_PASSWORD\":\"z\"}}]}}",
+     {NULL}},
+};
+
+static void test_k8s_object(void **state)
+{
+    size_t i, k;
+
+    (void)state;
+    for (i = 0; i < sizeof(object_cases) / sizeof(object_cases[0]); i++) {
+        json_error_t je;
+        json_t *obj = json_loads(object_cases[i].in, 0, &je);
+        size_t n;
+        char *got;
+
+        if (!obj)
+            print_error("%s: bad JSON: %s\n", object_cases[i].name, je.text);
+        assert_non_null(obj);
+        n = redact_k8s_object(obj);
+        got = json_dumps(obj, DUMP_FLAGS);
+        if (n != object_cases[i].count ||
+            strcmp(got, object_cases[i].want) != 0)
+            print_error("%s: count %zu (want %zu)\n  want %s\n  got  %s\n",
+                        object_cases[i].name, n, object_cases[i].count,
+                        object_cases[i].want, got);
+        assert_int_equal(n, object_cases[i].count);
+        assert_string_equal(got, object_cases[i].want);
+        for (k = 0; object_cases[i].plaintexts[k]; k++)
+            assert_null(strstr(got, object_cases[i].plaintexts[k]));
+        free(got);
+        json_decref(obj);
+    }
+}
+
+/* Not an object, or no kind: nothing happens, nothing crashes. */
+static void test_k8s_object_odd(void **state)
+{
+    static const char *const inputs[] = {
+        "[]",
+        "{}",
+        "{\"kind\":7}",
+        "{\"kind\":\"Secret\",\"data\":\"x\"}",
+        "{\"kind\":\"Secret\",\"metadata\":{\"annotations\":[]}}",
+        "{\"kind\":\"Secret\",\"metadata\":\"m\"}",
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+        json_t *obj = json_loads(inputs[i], 0, NULL);
+        json_t *copy;
+        assert_non_null(obj);
+        copy = json_deep_copy(obj);
+        assert_int_equal(redact_k8s_object(obj), 0);
+        assert_true(json_equal(obj, copy));
+        json_decref(copy);
+        json_decref(obj);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_value),
+        cmocka_unit_test(test_value_properties),
+        cmocka_unit_test(test_name_is_secret),
+        cmocka_unit_test(test_name_long),
+        cmocka_unit_test(test_k8s_object),
+        cmocka_unit_test(test_k8s_object_odd),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

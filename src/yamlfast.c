@@ -1,0 +1,658 @@
+/*
+ * yamlfast.c: a fast path for the YAML that manifests are made of.
+ *
+ * libyaml builds a token and an event, with their allocations, for every
+ * scalar; on a large cluster dump that alone costs more than everything
+ * else fourc does. Kubernetes manifests use a small block-style subset of
+ * YAML: indented mappings and sequences, single-line plain and quoted
+ * scalars, literal and folded block scalars, empty flow collections. This
+ * file parses exactly that subset straight into jansson values, and gives
+ * up (YF_UNSUPPORTED) at the first thing outside it (anchors, tags, flow
+ * collections, multi-line flow scalars, merge keys, duplicate keys, tabs,
+ * odd indentation, unusual characters). The caller then parses the same
+ * text with libyaml, which is the reference: the fast path never decides
+ * anything libyaml would decide differently, it only skips work, and the
+ * unit tests compare both paths on every fixture.
+ */
+#include "yamljson.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "banned.h"
+
+#define YF_UNSUPPORTED 1
+
+struct yf_line {
+    const char *s; /* first byte after the indentation */
+    const char *e; /* end of content (before \r\n) */
+    int indent;
+    long no; /* file line number */
+};
+
+struct yf {
+    struct yf_line *lines;
+    size_t n, i;
+    json_t *item_lines;
+    int want_items; /* the next sequence is the root's "items" */
+    long root_line;
+    size_t nodes;
+    int depth;
+};
+
+static int yf_blank(const struct yf_line *l)
+{
+    return l->s == l->e || *l->s == '#';
+}
+
+/* Skips blank and comment lines; NULL at the end. */
+static struct yf_line *yf_next(struct yf *y)
+{
+    while (y->i < y->n && yf_blank(&y->lines[y->i]))
+        y->i++;
+    return y->i < y->n ? &y->lines[y->i] : NULL;
+}
+
+/* Splits buf into lines; refuses bytes libyaml treats specially. */
+static int yf_split(struct yf *y, const char *buf, size_t len, long first)
+{
+    const unsigned char *p = (const unsigned char *)buf;
+    const unsigned char *end = p + len;
+    size_t cap = 0;
+    long no = first;
+
+    if (len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
+        return YF_UNSUPPORTED; /* BOM */
+    while (p < end) {
+        const unsigned char *s = p, *e;
+        int indent = 0;
+
+        while (p < end && *p != '\n') {
+            unsigned char c = *p;
+            if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7F)
+                return YF_UNSUPPORTED;
+            if (c == 0xC2 && p + 1 < end && p[1] >= 0x80 && p[1] <= 0x9F)
+                return YF_UNSUPPORTED; /* C1 controls, NEL */
+            if (c == 0xE2 && p + 2 < end && p[1] == 0x80 &&
+                (p[2] == 0xA8 || p[2] == 0xA9))
+                return YF_UNSUPPORTED; /* LS, PS: line breaks to libyaml */
+            if (c == 0xEF && p + 2 < end && p[1] == 0xBF &&
+                (p[2] == 0xBE || p[2] == 0xBF))
+                return YF_UNSUPPORTED;
+            if (c == 0xEF && p + 2 < end && p[1] == 0xBB && p[2] == 0xBF)
+                return YF_UNSUPPORTED;
+            p++;
+        }
+        e = p;
+        if (e > s && e[-1] == '\r')
+            e--;
+        if (memchr(s, '\r', (size_t)(e - s)))
+            return YF_UNSUPPORTED;
+        while (s + indent < e && s[indent] == ' ')
+            indent++;
+        if (s + indent < e && s[indent] == '\t') {
+            /* A tab may only follow the indentation on a blank line. */
+            const unsigned char *t = s + indent;
+            while (t < e && (*t == ' ' || *t == '\t'))
+                t++;
+            if (t != e)
+                return YF_UNSUPPORTED;
+        }
+        if (y->n == cap) {
+            cap = cap ? 2 * cap : 256;
+            y->lines = xrealloc(y->lines, cap * sizeof(*y->lines));
+        }
+        y->lines[y->n].s = (const char *)s + indent;
+        y->lines[y->n].e = (const char *)e;
+        y->lines[y->n].indent = indent;
+        y->lines[y->n].no = no++;
+        y->n++;
+        if (p < end)
+            p++;
+    }
+    return 0;
+}
+
+static json_t *yf_node(struct yf *y, int min_indent, int *rc);
+
+/* Where a plain scalar or key ends: before " #" or end, trailing spaces
+ * removed. Refuses ": " inside (a mapping libyaml would reject) and
+ * tabs. */
+static const char *yf_plain_end(const char *s, const char *e)
+{
+    const char *p;
+
+    for (p = s; p < e; p++) {
+        if (*p == '\t')
+            return NULL;
+        if (*p == '#' && p > s && p[-1] == ' ')
+            break;
+        if (*p == ':' && (p + 1 == e || p[1] == ' '))
+            return NULL;
+    }
+    while (p > s && p[-1] == ' ')
+        p--;
+    return p;
+}
+
+static int yf_plain_start_ok(const char *s, const char *e)
+{
+    static const char bad[] = "-?:,[]{}#&*!|>'\"%@`";
+
+    if (s >= e)
+        return 0;
+    if (strchr(bad, *s)) {
+        /* "-5", "--flag" and "-x" are plain; "- " is a sequence. */
+        if (*s == '-' && s + 1 < e && s[1] != ' ')
+            return !(s + 2 < e && s[1] == '-' && s[2] == '-');
+        return 0;
+    }
+    return 1;
+}
+
+static void yf_utf8(struct strbuf *sb, unsigned long cp)
+{
+    char b[4];
+
+    if (cp < 0x80) {
+        b[0] = (char)cp;
+        sb_add(sb, b, 1);
+    } else if (cp < 0x800) {
+        b[0] = (char)(0xC0 | (cp >> 6));
+        b[1] = (char)(0x80 | (cp & 0x3F));
+        sb_add(sb, b, 2);
+    } else if (cp < 0x10000) {
+        b[0] = (char)(0xE0 | (cp >> 12));
+        b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        b[2] = (char)(0x80 | (cp & 0x3F));
+        sb_add(sb, b, 3);
+    } else {
+        b[0] = (char)(0xF0 | (cp >> 18));
+        b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        b[3] = (char)(0x80 | (cp & 0x3F));
+        sb_add(sb, b, 4);
+    }
+}
+
+static int yf_hex(const char *p, int n, unsigned long *out)
+{
+    int i;
+
+    *out = 0;
+    for (i = 0; i < n; i++) {
+        char c = p[i];
+        int v = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+        if (v < 0)
+            return -1;
+        *out = *out * 16 + (unsigned long)v;
+    }
+    return 0;
+}
+
+/*
+ * A quoted scalar starting at s (the quote); it must close on this line.
+ * *after gets the position after the closing quote. New reference or NULL
+ * (unsupported).
+ */
+static json_t *yf_quoted(const char *s, const char *e, const char **after)
+{
+    struct strbuf sb = STRBUF_INIT;
+    char q = *s;
+    const char *p = s + 1;
+    json_t *v;
+
+    sb_add(&sb, "", 0);
+    while (p < e) {
+        if (q == '\'' && *p == '\'') {
+            if (p + 1 < e && p[1] == '\'') {
+                sb_add(&sb, "'", 1);
+                p += 2;
+                continue;
+            }
+            break;
+        }
+        if (q == '"' && *p == '"')
+            break;
+        if (*p == '\t')
+            goto unsupported;
+        if (q == '"' && *p == '\\') {
+            unsigned long cp;
+            int n = 0;
+            if (p + 1 >= e)
+                goto unsupported;
+            switch (p[1]) {
+            case '\\': sb_add(&sb, "\\", 1); break;
+            case '"': sb_add(&sb, "\"", 1); break;
+            case '/': sb_add(&sb, "/", 1); break;
+            case 'n': sb_add(&sb, "\n", 1); break;
+            case 't': sb_add(&sb, "\t", 1); break;
+            case 'r': sb_add(&sb, "\r", 1); break;
+            case 'x': n = 2; break;
+            case 'u': n = 4; break;
+            case 'U': n = 8; break;
+            default:
+                goto unsupported;
+            }
+            if (n) {
+                if (p + 2 + n > e || yf_hex(p + 2, n, &cp) || cp == 0 ||
+                    (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+                    goto unsupported;
+                yf_utf8(&sb, cp);
+                p += 2 + n;
+            } else {
+                p += 2;
+            }
+            continue;
+        }
+        sb_add(&sb, p, 1);
+        p++;
+    }
+    if (p >= e)
+        goto unsupported; /* continues on the next line */
+    *after = p + 1;
+    v = json_stringn(sb.buf, sb.len);
+    sb_release(&sb);
+    return v;
+unsupported:
+    sb_release(&sb);
+    return NULL;
+}
+
+/* Only spaces and a comment may follow a quoted scalar. */
+static int yf_rest_empty(const char *p, const char *e)
+{
+    while (p < e && *p == ' ')
+        p++;
+    return p == e || *p == '#';
+}
+
+/*
+ * A block scalar whose header ("|", ">-", ...) is at h; its content is on
+ * the following lines indented more than parent.
+ */
+static json_t *yf_block(struct yf *y, const char *h, const char *e,
+                        int parent, int *rc)
+{
+    struct strbuf sb = STRBUF_INIT;
+    int folded = *h == '>', chomp = 0, indent = -1;
+    const char *p = h + 1;
+    size_t i, trailing = 0, start;
+    int prev_text = 0;
+    json_t *v;
+
+    if (p < e && (*p == '-' || *p == '+'))
+        chomp = *p++ == '-' ? -1 : 1;
+    if (!yf_rest_empty(p, e) || (p < e && *p != ' ' && *p != '#'))
+        goto unsupported;
+    y->i++;
+    start = y->i;
+    /* The block's indentation is that of its first non-blank line. */
+    for (i = start; i < y->n; i++) {
+        const struct yf_line *l = &y->lines[i];
+        if (l->s == l->e)
+            continue;
+        indent = l->indent;
+        break;
+    }
+    if (indent <= parent) {
+        /* Empty block: only blank lines, if any, belong to it. */
+        indent = -1;
+    }
+    sb_add(&sb, "", 0);
+    for (i = start; i < y->n; i++) {
+        const struct yf_line *l = &y->lines[i];
+        const char *text = l->s - l->indent; /* line start */
+        size_t width = (size_t)(l->e - text);
+
+        if (l->s == l->e) {
+            /* Blank: spaces beyond the indentation would be content. */
+            if (indent >= 0 && l->indent > indent)
+                goto unsupported;
+            if (indent < 0 && l->indent > parent)
+                goto unsupported;
+            trailing++;
+            continue;
+        }
+        if (indent < 0 || l->indent < indent) {
+            if (l->indent > parent)
+                goto unsupported; /* less indented than the block */
+            break;
+        }
+        if (l->indent > indent && folded)
+            goto unsupported; /* more-indented folding lines */
+        if (folded) {
+            if (prev_text)
+                sb_add(&sb, trailing ? "" : " ", trailing ? 0 : 1);
+            for (; trailing; trailing--)
+                sb_add(&sb, "\n", 1);
+        } else {
+            for (; trailing; trailing--)
+                sb_add(&sb, "\n", 1);
+        }
+        sb_add(&sb, text + indent, width - (size_t)indent);
+        if (!folded)
+            sb_add(&sb, "\n", 1);
+        prev_text = 1;
+    }
+    y->i = i;
+    /* Chomping: the final line break and trailing blank lines. */
+    if (folded && prev_text)
+        sb_add(&sb, "\n", 1);
+    if (chomp == 1) {
+        for (; trailing; trailing--)
+            sb_add(&sb, "\n", 1);
+    } else if (chomp == -1 && sb.len && sb.buf[sb.len - 1] == '\n') {
+        sb_setlen(&sb, sb.len - 1);
+    }
+    if (!prev_text) {
+        if (chomp == 1)
+            goto unsupported;
+        sb_setlen(&sb, 0);
+    }
+    v = json_stringn(sb.buf, sb.len);
+    sb_release(&sb);
+    if (!v)
+        *rc = YF_UNSUPPORTED;
+    y->nodes++;
+    return v;
+unsupported:
+    sb_release(&sb);
+    *rc = YF_UNSUPPORTED;
+    return NULL;
+}
+
+/*
+ * The value that follows "key:" or "- " on the same line, from s to e.
+ * parent is the indentation of the mapping or sequence holding it.
+ */
+static json_t *yf_inline(struct yf *y, const char *s, const char *e,
+                         int parent, int *rc)
+{
+    const char *end, *after;
+    json_t *v;
+
+    if (*s == '|' || *s == '>')
+        return yf_block(y, s, e, parent, rc);
+    y->i++;
+    y->nodes++;
+    if (*s == '"' || *s == '\'') {
+        v = yf_quoted(s, e, &after);
+        if (!v || !yf_rest_empty(after, e)) {
+            json_decref(v);
+            *rc = YF_UNSUPPORTED;
+            return NULL;
+        }
+        return v;
+    }
+    if ((*s == '[' || *s == '{') && yf_rest_empty(s + 2, e) && s + 1 < e &&
+        s[1] == (*s == '[' ? ']' : '}'))
+        return *s == '[' ? json_array() : json_object();
+    if (!yf_plain_start_ok(s, e) || !(end = yf_plain_end(s, e))) {
+        *rc = YF_UNSUPPORTED;
+        return NULL;
+    }
+    /* A plain scalar continued on a more indented line: leave it. */
+    {
+        struct yf_line *n = yf_next(y);
+        if (n && n->indent > parent) {
+            *rc = YF_UNSUPPORTED;
+            return NULL;
+        }
+    }
+    return yj_resolve_plain(s, (size_t)(end - s));
+}
+
+/* The key of a "key: value" line; *colon gets the ':' position. */
+static char *yf_key(const char *s, const char *e, const char **colon,
+                    size_t *klen)
+{
+    const char *p, *after;
+
+    if (*s == '"' || *s == '\'') {
+        json_t *k = yf_quoted(s, e, &after);
+        char *out;
+        if (!k)
+            return NULL;
+        while (after < e && *after == ' ')
+            after++;
+        if (after >= e || *after != ':' ||
+            (after + 1 < e && after[1] != ' ')) {
+            json_decref(k);
+            return NULL;
+        }
+        *colon = after;
+        *klen = json_string_length(k);
+        out = xstrndup(json_string_value(k), *klen);
+        json_decref(k);
+        return out;
+    }
+    if (!yf_plain_start_ok(s, e) || (*s == '<' && s + 1 < e && s[1] == '<'))
+        return NULL;
+    for (p = s; p < e; p++) {
+        if (*p == '\t' || (*p == '#' && p > s && p[-1] == ' '))
+            return NULL;
+        if (*p == ':' && (p + 1 == e || p[1] == ' '))
+            break;
+    }
+    if (p >= e)
+        return NULL;
+    *colon = p;
+    while (p > s && p[-1] == ' ')
+        p--;
+    *klen = (size_t)(p - s);
+    return xstrndup(s, *klen);
+}
+
+static int yf_is_seq_item(const struct yf_line *l)
+{
+    return *l->s == '-' && (l->s + 1 == l->e || l->s[1] == ' ');
+}
+
+/* The value after "key:" with nothing else on the line. */
+static json_t *yf_nested(struct yf *y, int indent, int *rc)
+{
+    struct yf_line *n;
+
+    y->i++;
+    n = yf_next(y);
+    if (n && n->indent > indent)
+        return yf_node(y, n->indent, rc);
+    if (n && n->indent == indent && yf_is_seq_item(n))
+        return yf_node(y, indent, rc); /* sequence at the key's column */
+    y->nodes++;
+    return json_null();
+}
+
+static json_t *yf_map(struct yf *y, int indent, int *rc)
+{
+    json_t *map = json_object();
+    struct yf_line *l;
+
+    while (*rc == 0 && (l = yf_next(y)) && l->indent == indent &&
+           !yf_is_seq_item(l)) {
+        const char *colon, *v;
+        size_t klen;
+        char *key = yf_key(l->s, l->e, &colon, &klen);
+        json_t *val;
+        int items = 0;
+
+        if (!key || strlen(key) != klen || json_object_get(map, key)) {
+            free(key);
+            *rc = YF_UNSUPPORTED; /* NUL in a key, or a duplicate */
+            break;
+        }
+        if (y->depth == 1 && strcmp(key, "items") == 0)
+            items = 1;
+        v = colon + 1;
+        while (v < l->e && *v == ' ')
+            v++;
+        if (v == l->e || *v == '#') {
+            y->want_items = items;
+            val = yf_nested(y, indent, rc);
+            y->want_items = 0;
+        } else {
+            val = yf_inline(y, v, l->e, indent, rc);
+        }
+        if (!val || json_object_set_new(map, key, val)) {
+            free(key);
+            *rc = YF_UNSUPPORTED;
+            break;
+        }
+        free(key);
+    }
+    if (*rc == 0 && l && l->indent > indent)
+        *rc = YF_UNSUPPORTED; /* stray indentation */
+    y->nodes++;
+    return map;
+}
+
+static json_t *yf_seq(struct yf *y, int indent, int *rc)
+{
+    json_t *seq = json_array();
+    struct yf_line *l;
+    int items = y->want_items;
+
+    y->want_items = 0;
+    if (items) {
+        json_decref(y->item_lines);
+        y->item_lines = json_array();
+    }
+
+    while (*rc == 0 && (l = yf_next(y)) && l->indent == indent &&
+           yf_is_seq_item(l)) {
+        const char *v = l->s + 1;
+        json_t *val;
+
+        while (v < l->e && *v == ' ')
+            v++;
+        if (v == l->e || *v == '#') {
+            struct yf_line *n;
+            y->i++;
+            n = yf_next(y);
+            if (n && n->indent > indent) {
+                if (items)
+                    json_array_append_new(y->item_lines, json_integer(n->no));
+                val = yf_node(y, n->indent, rc);
+            } else {
+                if (items)
+                    json_array_append_new(y->item_lines, json_integer(l->no));
+                val = json_null();
+            }
+        } else {
+            const char *colon;
+            size_t klen;
+            char *key = yf_key(v, l->e, &colon, &klen);
+            if (items)
+                json_array_append_new(y->item_lines, json_integer(l->no));
+            if (key || (*v == '-' && (v + 1 == l->e || v[1] == ' '))) {
+                /* "- key: v" or "- - x": the rest of the line starts a
+                 * node at its own column; re-read this line from there. */
+                int col = (int)(v - (l->s - l->indent));
+                free(key);
+                l->s = v;
+                l->indent = col;
+                val = yf_node(y, col, rc);
+            } else {
+                val = yf_inline(y, v, l->e, indent, rc);
+            }
+        }
+        if (!val) {
+            *rc = YF_UNSUPPORTED;
+            break;
+        }
+        json_array_append_new(seq, val);
+    }
+    if (*rc == 0 && l && l->indent > indent)
+        *rc = YF_UNSUPPORTED;
+    y->nodes++;
+    return seq;
+}
+
+static json_t *yf_node(struct yf *y, int indent, int *rc)
+{
+    struct yf_line *l = yf_next(y);
+    json_t *v;
+
+    if (!l || ++y->depth > (int)YJ_MAX_DEPTH || y->nodes > YJ_MAX_NODES) {
+        *rc = YF_UNSUPPORTED;
+        return NULL;
+    }
+    if (yf_is_seq_item(l)) {
+        v = yf_seq(y, indent, rc);
+    } else {
+        const char *colon;
+        size_t klen;
+        char *key = yf_key(l->s, l->e, &colon, &klen);
+        if (!key) {
+            /* A scalar where a node starts (a scalar document, or a
+             * continuation): leave it to libyaml. */
+            *rc = YF_UNSUPPORTED;
+            y->depth--;
+            return NULL;
+        }
+        free(key);
+        v = yf_map(y, indent, rc);
+    }
+    y->depth--;
+    if (*rc) {
+        json_decref(v);
+        return NULL;
+    }
+    return v;
+}
+
+int yj_slow_only;
+
+int yj_parse_fast(const char *buf, size_t len, long first_line, yj_doc_fn fn,
+                  void *ctx)
+{
+    struct yf y;
+    struct yf_line *l;
+    json_t *doc;
+    int rc = 0;
+
+    memset(&y, 0, sizeof(y));
+    if (yf_split(&y, buf, len, first_line)) {
+        free(y.lines);
+        return YF_UNSUPPORTED;
+    }
+    l = yf_next(&y);
+    if (l && l->indent == 0 && l->e - l->s >= 3 && memcmp(l->s, "---", 3) == 0) {
+        if (!yf_rest_empty(l->s + 3, l->e) ||
+            (l->e - l->s > 3 && l->s[3] != ' ')) {
+            free(y.lines);
+            return YF_UNSUPPORTED;
+        }
+        y.i++;
+        l = yf_next(&y);
+    }
+    if (!l) {
+        free(y.lines);
+        return 0; /* empty document */
+    }
+    if (l->indent != 0 || *l->s == '%' ||
+        (l->e - l->s >= 3 && (memcmp(l->s, "---", 3) == 0 ||
+                              memcmp(l->s, "...", 3) == 0))) {
+        free(y.lines);
+        return YF_UNSUPPORTED;
+    }
+    y.root_line = l->no;
+    doc = yf_node(&y, 0, &rc);
+    if (rc == 0 && yf_next(&y))
+        rc = YF_UNSUPPORTED; /* something after the root node */
+    if (rc || !doc || !json_is_object(doc)) {
+        json_decref(doc);
+        json_decref(y.item_lines);
+        free(y.lines);
+        return YF_UNSUPPORTED;
+    }
+    fn(doc, y.root_line, y.item_lines, ctx);
+    json_decref(y.item_lines);
+    free(y.lines);
+    return 0;
+}
