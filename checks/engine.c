@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include "jsonw.h"
 #include "util.h"
@@ -460,7 +460,8 @@ static void engine_fingerprint(const char *rule_id, const char *uid,
     unsigned int len = 32;
 
     sb_addf(&sb, "fourc-finding-v1\n%s\n%s", rule_id, uid);
-    EVP_Digest(sb.buf, sb.len, out, &len, EVP_sha256(), NULL);
+    (void)len;
+    SHA256((const unsigned char *)sb.buf, sb.len, out);
     sb_release(&sb);
 }
 

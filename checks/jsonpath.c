@@ -54,6 +54,10 @@ struct jpath *jpath_parse(const char *text, struct err *e)
         }
         p->anchor = anchors[i].a;
         s += n;
+        if (*s == '.' && !s[1]) {
+            err_set(e, "path \"%s\": empty segment after the anchor", text);
+            goto fail;
+        }
         if (*s == '.')
             s++;
         else if (*s && *s != '[') {

@@ -75,8 +75,17 @@ static int main_version(int argc, char **argv)
 {
     curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
 
-    (void)argc;
-    (void)argv;
+    if (argc > 1) {
+        if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+            puts("Usage: fourc version\n\nPrints the version of fourc, of "
+                 "the libraries it runs on and of its\nreport and database "
+                 "schemas.");
+            return EXIT_CLEAN;
+        }
+        return cmd_usage("version", "%s %s: version takes no arguments",
+                         argv[1][0] == '-' ? "unknown option" : "unexpected",
+                         argv[1]);
+    }
     printf("fourc %s\n", PACKAGE_VERSION);
     printf("  sqlite %s, jansson %s, libyaml %s, libcurl %s, %s\n",
            sqlite3_libversion(), jansson_version_str(),
@@ -131,7 +140,7 @@ int main(int argc, char **argv)
         return EXIT_CLEAN;
     }
     if (strcmp(argv[1], "--version") == 0)
-        return main_version(argc - 1, argv + 1);
+        return main_version(1, argv + 1);
     c = main_find(argv[1]);
     if (!c)
         return cmd_usage(NULL, "'%s' is not a fourc command", argv[1]);

@@ -71,8 +71,11 @@ static const char *const store_migrations[] = {
     "  scan_id INTEGER NOT NULL REFERENCES scans(id),"
     "  rule_ref INTEGER NOT NULL REFERENCES rules(id),"
     "  resource_ref INTEGER NOT NULL REFERENCES resources(id),"
-    "  status TEXT NOT NULL CHECK (status IN "
-    "    ('pass','fail','error','manual','skip','waived')),"
+    /* Written as ORs: an IN list builds a temporary b-tree on every
+     * insert, which was a tenth of a large scan's time. */
+    "  status TEXT NOT NULL CHECK (status = 'pass' OR status = 'fail' OR "
+    "    status = 'error' OR status = 'manual' OR status = 'skip' OR "
+    "    status = 'waived'),"
     "  message TEXT NOT NULL,"
     "  evidence TEXT,"
     "  fingerprint BLOB NOT NULL);"
@@ -200,8 +203,11 @@ int store_open(struct store **out, const char *path, enum store_mode mode,
     sqlite3_busy_timeout(st->db, 10000);
     sqlite3_extended_result_codes(st->db, 0);
     if (store_migrate(st, e) ||
+        /* Foreign keys document the schema but are not enforced: every
+         * row is written here, references first, and enforcing them
+         * costs three lookups and a statement journal per finding. */
         store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-                       "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;"
+                       "PRAGMA cache_size = -65536;"
                        "PRAGMA temp_store = MEMORY;", e)) {
         store_free(st);
         return -1;

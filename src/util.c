@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include "banned.h"
 
@@ -133,7 +133,8 @@ void sha256_str(const void *data, size_t len, char out[SHA256_STR_LEN])
     unsigned int mdlen = 0;
     size_t i;
 
-    EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+    (void)mdlen;
+    SHA256(data, len, md);
     memcpy(out, "sha256:", 7);
     for (i = 0; i < 32; i++) {
         out[7 + 2 * i] = hex[md[i] >> 4];

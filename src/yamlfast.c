@@ -340,6 +340,8 @@ static json_t *yf_block(struct yf *y, const char *h, const char *e,
         prev_text = 1;
     }
     y->i = i;
+    if (sb.len > YJ_MAX_SCALAR)
+        goto unsupported;
     /* Chomping: the final line break and trailing blank lines. */
     if (folded && prev_text)
         sb_add(&sb, "\n", 1);
@@ -392,6 +394,10 @@ static json_t *yf_inline(struct yf *y, const char *s, const char *e,
     if ((*s == '[' || *s == '{') && yf_rest_empty(s + 2, e) && s + 1 < e &&
         s[1] == (*s == '[' ? ']' : '}'))
         return *s == '[' ? json_array() : json_object();
+    if ((size_t)(e - s) > YJ_MAX_SCALAR) {
+        *rc = YF_UNSUPPORTED; /* libyaml reports the limit */
+        return NULL;
+    }
     if (!yf_plain_start_ok(s, e) || !(end = yf_plain_end(s, e))) {
         *rc = YF_UNSUPPORTED;
         return NULL;

@@ -462,6 +462,50 @@ static int yj_event(struct yj_state *st, yaml_event_t *ev)
     }
 }
 
+/*
+ * libyaml's error as "LINE:COL: problem". Reader errors (bad UTF-8, control
+ * characters) carry only a byte offset, so the line is counted here. A
+ * construct that never closed (a quoted scalar, a flow mapping) is placed
+ * where it started, which is where a person has to look, not at the end
+ * of the input where libyaml noticed.
+ */
+static void yj_parser_error(const yaml_parser_t *p, const char *buf,
+                            size_t len, long first_line, struct err *e)
+{
+    long line = (long)p->problem_mark.line;
+    size_t col = p->problem_mark.column + 1, i, off;
+
+    if (p->error == YAML_READER_ERROR) {
+        off = p->problem_offset < len ? p->problem_offset : len;
+        line = 0;
+        col = 1;
+        for (i = 0; i < off; i++) {
+            if (buf[i] == '\n') {
+                line++;
+                col = 1;
+            } else {
+                col++;
+            }
+        }
+        err_set(e, "%ld:%zu: %s (byte 0x%02x)", first_line + line, col,
+                p->problem ? p->problem : "error",
+                (unsigned)(unsigned char)(off < len ? buf[off] : 0));
+        return;
+    }
+    if (p->context && p->context_mark.line < p->problem_mark.line &&
+        (strstr(p->context, "quoted scalar") || strstr(p->context, "flow"))) {
+        err_set(e, "%ld:%zu: %s %s started here (%s at line %ld)",
+                first_line + (long)p->context_mark.line,
+                p->context_mark.column + 1, p->context + strlen("while "),
+                "that", p->problem ? p->problem : "error",
+                first_line + line);
+        return;
+    }
+    err_set(e, "%ld:%zu: %s%s%s", first_line + line, col,
+            p->problem ? p->problem : "error", p->context ? " " : "",
+            p->context ? p->context : "");
+}
+
 int yj_parse(const char *buf, size_t len, long first_line, yj_doc_fn fn,
              void *ctx, struct err *e)
 {
@@ -483,11 +527,7 @@ int yj_parse(const char *buf, size_t len, long first_line, yj_doc_fn fn,
     yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
     while (!done) {
         if (!yaml_parser_parse(&parser, &ev)) {
-            const yaml_mark_t *m = &parser.problem_mark;
-            err_set(e, "%ld:%zu: %s%s%s", first_line + (long)m->line,
-                    m->column + 1, parser.problem ? parser.problem : "error",
-                    parser.context ? " " : "",
-                    parser.context ? parser.context : "");
+            yj_parser_error(&parser, buf, len, first_line, e);
             rc = -1;
             break;
         }

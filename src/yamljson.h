@@ -36,7 +36,10 @@ typedef int (*yj_doc_fn)(json_t *doc, long line, const json_t *item_lines,
 /*
  * Parses every document in buf. first_line is the file line of buf's first
  * byte. On a parse error returns -1 with e = "LINE:COL: problem" (file
- * lines); documents before the error have been reported already.
+ * lines). Documents before a syntax error have been reported already; an
+ * encoding error (invalid UTF-8) stops the whole buffer before any
+ * document, because libyaml decodes it first. The manifests collector
+ * parses one document per call, so either way nothing else is lost.
  */
 int yj_parse(const char *buf, size_t len, long first_line, yj_doc_fn fn,
              void *ctx, struct err *e);

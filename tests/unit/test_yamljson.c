@@ -594,7 +594,7 @@ static const struct {
     {"a: \"abc\nb: 1\n", 1, "", "quoted scalar"},
     {"a: 'abc\n", 1, "", "quoted scalar"},
     /* other syntax errors carry line:col */
-    {"a: [1, 2\n", 1, "2:1:", "flow sequence"},
+    {"a: [1, 2\n", 1, "1:4:", "flow sequence that started here"},
     {"a: b: c\n", 1, "1:5:", "mapping values are not allowed"},
     {"a: 1\n b: 2\n", 7, "8:", "mapping values are not allowed"},
     {"- a\nb: 1\n", 1, "2:1:", "block"},
@@ -659,7 +659,10 @@ static void test_utf8_error_line(void **state)
         int ndocs;
     } cases[] = {
         {"a: 1\nb: 2\nc: \xff\n", "3:4:", 0},
-        {"a: 1\n---\nb: \xff\n", "3:4:", 1},
+        /* libyaml decodes the whole buffer before the first event, so
+         * the document before a bad byte is not reported (see
+         * yamljson.h); the line must still be right. */
+        {"a: 1\n---\nb: \xff\n", "3:4:", 0},
     };
     size_t i;
 
