@@ -107,7 +107,7 @@ int engine_store_rules(struct store *st, int64_t scan_id, struct ruleset *rs,
     for (i = 0; i < rs->n; i++) {
         struct rule *r = rs->rules[i];
         char *doc = json_dumps(r->doc, JSON_COMPACT | JSON_SORT_KEYS);
-        struct store_rule sr = {r->hash,  r->id,    r->pack, r->severity,
+        struct store_rule sr = {r->hash,   r->id,    r->pack,   r->severity,
                                 r->pillar, r->title, r->origin, doc};
         int rc = store_add_rule(st, scan_id, &sr, &r->ref, e);
         free(doc);
@@ -191,7 +191,8 @@ static int engine_op(const struct check *c, const json_t *v)
     case OP_NIN: {
         int in = 0;
         if (v)
-            json_array_foreach(c->value, i, x) {
+            json_array_foreach(c->value, i, x)
+            {
                 if (engine_equal(v, x)) {
                     in = 1;
                     break;
@@ -220,7 +221,8 @@ static int engine_op(const struct check *c, const json_t *v)
                regexec(&c->re, json_string_value(v), 0, NULL, 0) == 0;
     case OP_CONTAINS:
         if (json_is_array(v)) {
-            json_array_foreach(v, i, x) {
+            json_array_foreach(v, i, x)
+            {
                 if (engine_equal(x, c->value))
                     return 1;
             }
@@ -315,7 +317,8 @@ static enum status engine_each(const struct check *c, struct jp_scope *sc,
             elems.n++;
             continue;
         }
-        json_array_foreach(ms.m[i].v, k, x) {
+        json_array_foreach(ms.m[i].v, k, x)
+        {
             struct strbuf p = STRBUF_INIT;
             sb_addf(&p, "%s[%zu]", ms.m[i].path, k);
             elems.m = xrealloc(elems.m, (elems.n + 1) * sizeof(*elems.m));
@@ -351,8 +354,8 @@ static enum status engine_each(const struct check *c, struct jp_scope *sc,
     }
     if (checked == 0) {
         /* Nothing to violate: record where we looked. */
-        engine_set_leaf(out, ST_PASS, ms.n ? ms.m[0].path : c->path->text,
-                        NULL, "each: no elements");
+        engine_set_leaf(out, ST_PASS, ms.n ? ms.m[0].path : c->path->text, NULL,
+                        "each: no elements");
     }
     verdict_release(&v);
     jp_matches_release(&ms);
@@ -654,8 +657,8 @@ int engine_resource(struct engine *eng, const char *target,
 }
 
 int engine_input_error(struct engine *eng, const char *target,
-                       const char *pillar, const char *source,
-                       const char *msg, struct err *e)
+                       const char *pillar, const char *source, const char *msg,
+                       struct err *e)
 {
     json_t *doc = json_pack("{s:s, s:s, s:s}", "error", msg, "source", source,
                             "pillar", pillar);
@@ -703,8 +706,8 @@ int engine_target_failed(struct engine *eng, const char *target_uid,
 
 /* SQL rules may read the scan's resources through scan_resources, nothing
  * else, and may not write anything. */
-static int engine_authorize(void *ctx, int action, const char *a,
-                            const char *b, const char *db, const char *view)
+static int engine_authorize(void *ctx, int action, const char *a, const char *b,
+                            const char *db, const char *view)
 {
     (void)ctx;
     (void)b;
@@ -728,8 +731,7 @@ static int engine_authorize(void *ctx, int action, const char *a,
 }
 
 static int engine_sql_errors(struct engine *eng, const struct rule *r,
-                             json_t *covered, const char *why,
-                             struct err *e)
+                             json_t *covered, const char *why, struct err *e)
 {
     sqlite3 *db = store_db(eng->st);
     sqlite3_stmt *stmt = NULL;
@@ -802,8 +804,8 @@ static int engine_sql_rule(struct engine *eng, const struct rule *r,
             continue; /* one finding per (rule, resource): first row wins */
         json_object_set_new(covered, uid, json_true());
         if (s < 0) {
-            sb_addf(&m, "not evaluated: rule %s returned status \"%s\"",
-                    r->id, status ? status : "NULL");
+            sb_addf(&m, "not evaluated: rule %s returned status \"%s\"", r->id,
+                    status ? status : "NULL");
             s = ST_ERROR;
         } else {
             sb_adds(&m, msg ? msg : "");

@@ -40,8 +40,8 @@ int engine_resource(struct engine *eng, const char *target,
                     const struct resource *r, struct err *e);
 /* Records input that could not be used as an `error` finding. */
 int engine_input_error(struct engine *eng, const char *target,
-                       const char *pillar, const char *source,
-                       const char *msg, struct err *e);
+                       const char *pillar, const char *source, const char *msg,
+                       struct err *e);
 /*
  * The whole target failed: every rule that needed a kind the collector
  * produces gets an `error` finding on the target's resource.

@@ -36,9 +36,8 @@ struct jpath *jpath_parse(const char *text, struct err *e)
         static const struct {
             const char *name;
             enum jp_anchor a;
-        } anchors[] = {{"$pod", JP_POD},
-                       {"$containers", JP_CONTAINERS},
-                       {"$sc", JP_SC}};
+        } anchors[] = {
+            {"$pod", JP_POD}, {"$containers", JP_CONTAINERS}, {"$sc", JP_SC}};
         size_t i, n = 1;
         while (isalnum((unsigned char)s[n]) || s[n] == '_')
             n++;
@@ -47,8 +46,9 @@ struct jpath *jpath_parse(const char *text, struct err *e)
                 memcmp(anchors[i].name, s, n) == 0)
                 break;
         if (i == sizeof(anchors) / sizeof(anchors[0])) {
-            err_set(e, "path \"%s\": unknown anchor \"%.*s\" (known: $pod, "
-                       "$containers, $sc)",
+            err_set(e,
+                    "path \"%s\": unknown anchor \"%.*s\" (known: $pod, "
+                    "$containers, $sc)",
                     text, (int)n, s);
             goto fail;
         }
@@ -84,8 +84,7 @@ struct jpath *jpath_parse(const char *text, struct err *e)
                     err_set(e, "path \"%s\": unterminated quoted key", text);
                     goto fail;
                 }
-                jp_add_seg(p, JP_KEY, xstrndup(start, (size_t)(s - start)),
-                           0);
+                jp_add_seg(p, JP_KEY, xstrndup(start, (size_t)(s - start)), 0);
                 s += 2;
             } else if (isdigit((unsigned char)*s)) {
                 char *end;
@@ -99,8 +98,9 @@ struct jpath *jpath_parse(const char *text, struct err *e)
                 jp_add_seg(p, JP_INDEX, NULL, idx);
                 s = end + 1;
             } else {
-                err_set(e, "path \"%s\": expected *, a number or a quoted "
-                           "key after '['",
+                err_set(e,
+                        "path \"%s\": expected *, a number or a quoted "
+                        "key after '['",
                         text);
                 goto fail;
             }
@@ -210,8 +210,8 @@ static size_t jp_walk(const struct jpath *p, size_t i, json_t *v,
     }
     switch (p->segs[i].type) {
     case JP_KEY: {
-        json_t *c = json_is_object(v) ? json_object_get(v, p->segs[i].key)
-                                      : NULL;
+        json_t *c =
+            json_is_object(v) ? json_object_get(v, p->segs[i].key) : NULL;
         if (c) {
             jpath_add_key(sb, p->segs[i].key);
             added = jp_walk(p, i + 1, c, sb, ms);
@@ -219,9 +219,9 @@ static size_t jp_walk(const struct jpath *p, size_t i, json_t *v,
         break;
     }
     case JP_INDEX: {
-        json_t *c = json_is_array(v) ? json_array_get(v, (size_t)p->segs[i]
-                                                             .index)
-                                     : NULL;
+        json_t *c = json_is_array(v)
+                        ? json_array_get(v, (size_t)p->segs[i].index)
+                        : NULL;
         if (c) {
             sb_addf(sb, "[%ld]", p->segs[i].index);
             added = jp_walk(p, i + 1, c, sb, ms);
@@ -233,13 +233,15 @@ static size_t jp_walk(const struct jpath *p, size_t i, json_t *v,
         json_t *c;
         const char *key;
         if (json_is_array(v)) {
-            json_array_foreach(v, k, c) {
+            json_array_foreach(v, k, c)
+            {
                 sb_addf(sb, "[%zu]", k);
                 added += jp_walk(p, i + 1, c, sb, ms);
                 sb_setlen(sb, mark);
             }
         } else if (json_is_object(v)) {
-            json_object_foreach(v, key, c) {
+            json_object_foreach(v, key, c)
+            {
                 jpath_add_key(sb, key);
                 added += jp_walk(p, i + 1, c, sb, ms);
                 sb_setlen(sb, mark);
@@ -268,9 +270,13 @@ static void jp_from(const struct jpath *p, size_t first, json_t *start,
 
 json_t *jpath_pod_spec(json_t *doc, const char *kind, const char **path)
 {
-    static const char *const templated[] = {
-        "k8s/Deployment", "k8s/StatefulSet",           "k8s/DaemonSet",
-        "k8s/ReplicaSet", "k8s/ReplicationController", "k8s/Job", NULL};
+    static const char *const templated[] = {"k8s/Deployment",
+                                            "k8s/StatefulSet",
+                                            "k8s/DaemonSet",
+                                            "k8s/ReplicaSet",
+                                            "k8s/ReplicationController",
+                                            "k8s/Job",
+                                            NULL};
     const char *const *t;
     json_t *spec = json_object_get(doc, "spec");
 
@@ -313,33 +319,32 @@ static int jp_containers(const struct jp_scope *sc, const struct jpath *p,
         json_t *arr = json_object_get(pod, lists[i]);
         if (!json_is_array(arr))
             continue;
-        json_array_foreach(arr, k, c) {
+        json_array_foreach(arr, k, c)
+        {
             snprintf(base, sizeof(base), "%s.%s[%zu]", podpath, lists[i], k);
             jp_from(p, 0, c, base, ms);
         }
     }
     if (ms->n == before)
-        return err_set(e, "%s has no containers under %s", sc->kind,
-                       podpath);
+        return err_set(e, "%s has no containers under %s", sc->kind, podpath);
     return 0;
 }
 
 /* $sc.X: the container's securityContext.X, else the pod's. */
-static int jp_security_context(const struct jp_scope *sc,
-                               const struct jpath *p, struct jp_matches *ms,
-                               struct err *e)
+static int jp_security_context(const struct jp_scope *sc, const struct jpath *p,
+                               struct jp_matches *ms, struct err *e)
 {
     const char *podpath;
     json_t *pod, *v;
     struct strbuf base = STRBUF_INIT;
 
     if (!sc->container)
-        return err_set(e, "%s: $sc is only meaningful inside "
-                          "each: $containers",
+        return err_set(e,
+                       "%s: $sc is only meaningful inside "
+                       "each: $containers",
                        p->text);
     if (p->nsegs == 0 || p->segs[0].type != JP_KEY)
-        return err_set(e, "%s: $sc must be followed by a field name",
-                       p->text);
+        return err_set(e, "%s: $sc must be followed by a field name", p->text);
     v = json_object_get(json_object_get(sc->container, "securityContext"),
                         p->segs[0].key);
     sb_adds(&base, sc->container_path);
@@ -379,8 +384,7 @@ int jpath_resolve(const struct jpath *p, const struct jp_scope *sc,
     case JP_POD:
         pod = jpath_pod_spec(sc->doc, sc->kind, &podpath);
         if (!pod)
-            return err_set(e, "%s has no pod spec for %s", sc->kind,
-                           p->text);
+            return err_set(e, "%s has no pod spec for %s", sc->kind, p->text);
         jp_from(p, 0, pod, podpath, ms);
         return 0;
     case JP_CONTAINERS:

@@ -20,17 +20,17 @@
 #include "banned.h"
 
 static const char *const rule_ops[] = {
-    "eq",     "ne",     "in",      "nin",      "gt",     "gte",    "lt",
-    "lte",    "exists", "absent",  "matches",  "contains", "bitmask", NULL};
+    "eq",  "ne",     "in",     "nin",     "gt",       "gte",     "lt",
+    "lte", "exists", "absent", "matches", "contains", "bitmask", NULL};
 
 static const char *const rule_pillars[] = {"code", "container", "cluster",
                                            "cloud", NULL};
-static const char *const rule_severities[] = {"info", "low", "medium", "high",
-                                              "critical", NULL};
+static const char *const rule_severities[] = {"info", "low",      "medium",
+                                              "high", "critical", NULL};
 static const char *const rule_keys[] = {
-    "id",          "title",     "pillar",      "kinds",      "severity",
-    "level",       "automated", "frameworks",  "description", "rationale",
-    "remediation", "references", "when",       "check",      NULL};
+    "id",          "title",      "pillar",     "kinds",       "severity",
+    "level",       "automated",  "frameworks", "description", "rationale",
+    "remediation", "references", "when",       "check",       NULL};
 
 static int rule_in(const char *s, const char *const *list)
 {
@@ -149,7 +149,8 @@ static struct check *check_assert(const json_t *j, const char *loc,
     char *dump;
 
     c->type = CK_ASSERT;
-    json_object_foreach((json_t *)j, k, v) {
+    json_object_foreach((json_t *)j, k, v)
+    {
         if (rule_in(k, (const char *const[]){"path", "op", "value", "message",
                                              NULL}) < 0) {
             diag_add(d, "%s: unknown key \"%s\" in assert", loc, k);
@@ -167,8 +168,9 @@ static struct check *check_assert(const json_t *j, const char *loc,
     }
     opi = json_is_string(op) ? rule_in(json_string_value(op), rule_ops) : -1;
     if (opi < 0) {
-        diag_add(d, "%s: unknown operator \"%s\" (known: eq ne in nin gt gte "
-                    "lt lte exists absent matches contains bitmask)",
+        diag_add(d,
+                 "%s: unknown operator \"%s\" (known: eq ne in nin gt gte "
+                 "lt lte exists absent matches contains bitmask)",
                  loc, json_is_string(op) ? json_string_value(op) : "");
         (*problems)++;
         return c;
@@ -199,11 +201,9 @@ static struct check *check_assert(const json_t *j, const char *loc,
         }
         break;
     case OP_MATCHES:
-        if (!json_is_string(value) ||
-            regcomp(&c->re, json_string_value(value),
-                    REG_EXTENDED | REG_NOSUB) != 0) {
-            diag_add(d, "%s: matches needs a valid POSIX extended regex",
-                     loc);
+        if (!json_is_string(value) || regcomp(&c->re, json_string_value(value),
+                                              REG_EXTENDED | REG_NOSUB) != 0) {
+            diag_add(d, "%s: matches needs a valid POSIX extended regex", loc);
             (*problems)++;
         } else {
             c->has_re = 1;
@@ -252,7 +252,8 @@ static struct check *check_list(enum check_type t, const json_t *list,
         (*problems)++;
         return c;
     }
-    json_array_foreach(list, i, v) {
+    json_array_foreach(list, i, v)
+    {
         check_add_kid(c, check_compile(v, loc, d, problems));
     }
     return c;
@@ -276,8 +277,9 @@ static struct check *check_sql(const json_t *sql, const char *loc,
         diag_add(d, "%s: sql does not prepare: %s", loc, sqlite3_errmsg(db));
         (*problems)++;
     } else if (stmt && sqlite3_column_count(stmt) != 3) {
-        diag_add(d, "%s: sql must return 3 columns (uid, status, message), "
-                    "not %d",
+        diag_add(d,
+                 "%s: sql must return 3 columns (uid, status, message), "
+                 "not %d",
                  loc, sqlite3_column_count(stmt));
         (*problems)++;
     } else if (stmt && !sqlite3_stmt_readonly(stmt)) {
@@ -291,7 +293,7 @@ static struct check *check_sql(const json_t *sql, const char *loc,
 static struct check *check_compile(const json_t *j, const char *loc,
                                    struct diag *d, size_t *problems)
 {
-    static const char *const forms[] = {"assert", "all", "any", "not",
+    static const char *const forms[] = {"assert", "all", "any",  "not",
                                         "each",   "sql", "path", NULL};
     const json_t *msg = json_object_get(j, "message");
     struct check *c = NULL;
@@ -304,7 +306,8 @@ static struct check *check_compile(const json_t *j, const char *loc,
         (*problems)++;
         return xcalloc(1, sizeof(struct check));
     }
-    json_object_foreach((json_t *)j, k, v) {
+    json_object_foreach((json_t *)j, k, v)
+    {
         if (rule_in(k, forms) >= 0 && strcmp(k, "each") != 0)
             nforms++;
         else if (strcmp(k, "each") != 0 && strcmp(k, "message") != 0 &&
@@ -314,8 +317,9 @@ static struct check *check_compile(const json_t *j, const char *loc,
         }
     }
     if (nforms != 1) {
-        diag_add(d, "%s: a check needs exactly one of assert, all, any, not, "
-                    "sql (or an inline path/op/value)",
+        diag_add(d,
+                 "%s: a check needs exactly one of assert, all, any, not, "
+                 "sql (or an inline path/op/value)",
                  loc);
         (*problems)++;
         return xcalloc(1, sizeof(struct check));
@@ -402,8 +406,8 @@ static int rule_id_ok(const char *id)
 
 /* Validates and compiles one rule; NULL when it has problems. */
 static struct rule *rule_compile(json_t *doc, const char *pack,
-                                 const char *origin, long line,
-                                 struct diag *d, size_t *problems)
+                                 const char *origin, long line, struct diag *d,
+                                 size_t *problems)
 {
     struct rule *r = xcalloc(1, sizeof(*r));
     char loc[512];
@@ -427,7 +431,8 @@ static struct rule *rule_compile(json_t *doc, const char *pack,
         rule_free(r);
         return NULL;
     }
-    json_object_foreach(doc, k, v) {
+    json_object_foreach(doc, k, v)
+    {
         if (rule_in(k, rule_keys) < 0) {
             diag_add(d, "%s: unknown key \"%s\"", loc, k);
             (*problems)++;
@@ -447,15 +452,17 @@ static struct rule *rule_compile(json_t *doc, const char *pack,
     }
     r->pillar = rule_str(doc, "pillar", "");
     if (rule_in(r->pillar, rule_pillars) < 0) {
-        diag_add(d, "%s: pillar must be one of code, container, cluster, "
-                    "cloud",
+        diag_add(d,
+                 "%s: pillar must be one of code, container, cluster, "
+                 "cloud",
                  loc);
         (*problems)++;
     }
     r->severity = rule_str(doc, "severity", "");
     if (severity_rank(r->severity) < 0) {
-        diag_add(d, "%s: severity must be one of critical, high, medium, "
-                    "low, info",
+        diag_add(d,
+                 "%s: severity must be one of critical, high, medium, "
+                 "low, info",
                  loc);
         (*problems)++;
     }
@@ -478,7 +485,8 @@ static struct rule *rule_compile(json_t *doc, const char *pack,
     } else {
         json_t *kv;
         r->kinds = xcalloc(json_array_size(v), sizeof(char *));
-        json_array_foreach(v, i, kv) {
+        json_array_foreach(v, i, kv)
+        {
             if (!json_is_string(kv) || !strchr(json_string_value(kv), '/')) {
                 diag_add(d, "%s: kinds[%zu] must look like k8s/Pod", loc, i);
                 (*problems)++;
@@ -495,15 +503,18 @@ static struct rule *rule_compile(json_t *doc, const char *pack,
             diag_add(d, "%s: frameworks must map a catalogue to ids", loc);
             (*problems)++;
         } else {
-            json_object_foreach(v, k, ids) {
+            json_object_foreach(v, k, ids)
+            {
                 int ok = json_is_array(ids);
-                json_array_foreach(ids, n, id) {
+                json_array_foreach(ids, n, id)
+                {
                     if (!json_is_string(id))
                         ok = 0;
                 }
                 if (!ok) {
-                    diag_add(d, "%s: frameworks.%s must be a list of "
-                                "strings",
+                    diag_add(d,
+                             "%s: frameworks.%s must be a list of "
+                             "strings",
                              loc, k);
                     (*problems)++;
                 }
@@ -559,12 +570,12 @@ static int rule_load_doc(json_t *doc, long line, const json_t *item_lines,
                  line);
         rl->problems++;
     } else {
-        json_array_foreach(doc, i, item) {
+        json_array_foreach(doc, i, item)
+        {
             json_t *l = json_array_get(item_lines, i);
-            struct rule *r =
-                rule_compile(item, rl->pack, rl->origin,
-                             l ? (long)json_integer_value(l) : line, rl->d,
-                             &rl->problems);
+            struct rule *r = rule_compile(
+                item, rl->pack, rl->origin,
+                l ? (long)json_integer_value(l) : line, rl->d, &rl->problems);
             if (!r)
                 continue;
             rl->rs->rules = xrealloc(rl->rs->rules,
@@ -621,8 +632,7 @@ static int rule_cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-size_t ruleset_load_path(struct ruleset *rs, const char *path,
-                         struct diag *d)
+size_t ruleset_load_path(struct ruleset *rs, const char *path, struct diag *d)
 {
     struct stat st;
     DIR *dir;

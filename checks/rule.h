@@ -19,8 +19,19 @@
 #include "util.h"
 
 enum op {
-    OP_EQ, OP_NE, OP_IN, OP_NIN, OP_GT, OP_GTE, OP_LT, OP_LTE,
-    OP_EXISTS, OP_ABSENT, OP_MATCHES, OP_CONTAINS, OP_BITMASK
+    OP_EQ,
+    OP_NE,
+    OP_IN,
+    OP_NIN,
+    OP_GT,
+    OP_GTE,
+    OP_LT,
+    OP_LTE,
+    OP_EXISTS,
+    OP_ABSENT,
+    OP_MATCHES,
+    OP_CONTAINS,
+    OP_BITMASK
 };
 
 enum check_type { CK_ASSERT, CK_ALL, CK_ANY, CK_NOT, CK_EACH, CK_SQL };
@@ -30,8 +41,8 @@ struct check {
     char *message;      /* optional text for findings this check decides */
     struct jpath *path; /* assert: the value; each: the collection */
     enum op op;
-    json_t *value;      /* assert: expected (new reference) */
-    char *expected;     /* assert: "ne true", for evidence */
+    json_t *value;  /* assert: expected (new reference) */
+    char *expected; /* assert: "ne true", for evidence */
     regex_t re;
     int has_re;
     unsigned long mask;
@@ -46,9 +57,9 @@ struct rule {
     char **kinds;
     size_t nkinds;
     struct check *when, *check;
-    json_t *doc;                /* the rule as written (new reference) */
-    char hash[SHA256_STR_LEN];  /* of doc, canonical JSON */
-    int64_t ref;                /* its row in the store, once recorded */
+    json_t *doc;               /* the rule as written (new reference) */
+    char hash[SHA256_STR_LEN]; /* of doc, canonical JSON */
+    int64_t ref;               /* its row in the store, once recorded */
 };
 
 struct ruleset {
@@ -82,8 +93,7 @@ size_t ruleset_load_text(struct ruleset *rs, const char *pack,
                          const char *origin, const char *text, size_t len,
                          struct diag *d);
 /* Loads every *.yaml file directly in dir (or the one file dir names). */
-size_t ruleset_load_path(struct ruleset *rs, const char *path,
-                         struct diag *d);
+size_t ruleset_load_path(struct ruleset *rs, const char *path, struct diag *d);
 size_t ruleset_load_embedded(struct ruleset *rs, struct diag *d);
 /* Duplicate ids across everything loaded; a later pack may not redefine. */
 size_t ruleset_check_unique(const struct ruleset *rs, struct diag *d);

@@ -30,8 +30,8 @@ struct target {
 };
 
 struct resource {
-    const char *kind;      /* "k8s/Deployment" */
-    const char *uid;       /* stable across scans: no line numbers */
+    const char *kind; /* "k8s/Deployment" */
+    const char *uid;  /* stable across scans: no line numbers */
     const char *name;
     const char *namespace; /* NULL for cluster-scoped objects */
     const char *source;    /* "deploy/web.yaml:12" */

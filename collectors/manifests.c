@@ -38,14 +38,31 @@ struct manifests_file {
 };
 
 static const char *const manifests_cluster_scoped[] = {
-    "Namespace", "Node", "PersistentVolume", "ClusterRole",
-    "ClusterRoleBinding", "StorageClass", "CustomResourceDefinition",
-    "PriorityClass", "ValidatingWebhookConfiguration",
-    "MutatingWebhookConfiguration", "ValidatingAdmissionPolicy",
-    "ValidatingAdmissionPolicyBinding", "APIService", "CSIDriver", "CSINode",
-    "IngressClass", "RuntimeClass", "VolumeAttachment",
-    "CertificateSigningRequest", "PodSecurityPolicy", "ComponentStatus",
-    "FlowSchema", "PriorityLevelConfiguration", "ClusterIssuer", NULL};
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "StorageClass",
+    "CustomResourceDefinition",
+    "PriorityClass",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "APIService",
+    "CSIDriver",
+    "CSINode",
+    "IngressClass",
+    "RuntimeClass",
+    "VolumeAttachment",
+    "CertificateSigningRequest",
+    "PodSecurityPolicy",
+    "ComponentStatus",
+    "FlowSchema",
+    "PriorityLevelConfiguration",
+    "ClusterIssuer",
+    NULL};
 
 static int manifests_cluster_kind(const char *kind)
 {
@@ -108,7 +125,8 @@ static void manifests_list(struct manifests_file *mf, json_t *list, long line,
     /* A typed list (DeploymentList) may omit each item's kind. */
     if (strcmp(kind, "List") != 0)
         item_kind = xstrndup(kind, klen - 4);
-    json_array_foreach(items, i, item) {
+    json_array_foreach(items, i, item)
+    {
         json_t *l = json_array_get(item_lines, i);
         if (mf->stop)
             break;
@@ -129,8 +147,9 @@ static void manifests_object(struct manifests_file *mf, json_t *obj, long line,
     char idx[64];
 
     if (!json_is_object(obj)) {
-        manifests_input_error(mf, line, "document is a %s, not a Kubernetes "
-                                        "object",
+        manifests_input_error(mf, line,
+                              "document is a %s, not a Kubernetes "
+                              "object",
                               json_is_array(obj)    ? "list"
                               : json_is_string(obj) ? "string"
                                                     : "scalar");
@@ -280,9 +299,10 @@ static void manifests_yaml(struct manifests_file *mf, FILE *f)
         if (skip_from)
             continue;
         if (chunk.len - line_start + n > MANIFESTS_MAX_LINE) {
-            manifests_input_error(mf, lineno, "line longer than 16 MiB; no "
-                                              "Kubernetes object is that "
-                                              "large, document skipped");
+            manifests_input_error(mf, lineno,
+                                  "line longer than 16 MiB; no "
+                                  "Kubernetes object is that "
+                                  "large, document skipped");
             skip_from = lineno;
             sb_release(&chunk);
             continue;

@@ -46,8 +46,7 @@ static int json_render(const struct report_ctx *rc, FILE *out, struct err *e)
                      "fourc.report/v1", "tool", "name", "fourc", "version",
                      PACKAGE_VERSION, "scan", scan, "summary", summary,
                      "findings");
-    text = head ? json_dumps(head, JSON_INDENT(2) | JSON_PRESERVE_ORDER)
-                : NULL;
+    text = head ? json_dumps(head, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(head);
     if (!text)
         return err_set(e, "cannot build the JSON report of scan %lld",

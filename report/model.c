@@ -141,7 +141,8 @@ json_t *report_summary(const struct report_ctx *rc, struct err *e)
         model_add(sum, status, n);
         model_bump(sev, (const char *)sqlite3_column_text(stmt, 1), status, n);
         model_bump(pil, (const char *)sqlite3_column_text(stmt, 2), status, n);
-        json_object_foreach(json_object_get(rule, "frameworks"), name, ids) {
+        json_object_foreach(json_object_get(rule, "frameworks"), name, ids)
+        {
             model_bump(fw, name, status, n);
         }
         json_decref(rule);
@@ -175,8 +176,8 @@ static json_t *model_rule(const struct report_ctx *rc, sqlite3_int64 ref)
                            NULL) == SQLITE_OK) {
         sqlite3_bind_int64(stmt, 1, ref);
         if (sqlite3_step(stmt) == SQLITE_ROW)
-            rule = json_loads((const char *)sqlite3_column_text(stmt, 0), 0,
-                              NULL);
+            rule =
+                json_loads((const char *)sqlite3_column_text(stmt, 0), 0, NULL);
     }
     sqlite3_finalize(stmt);
     return rule ? rule : json_object();
@@ -229,11 +230,12 @@ int report_foreach_finding(const struct report_ctx *rc,
             model_get(rule, "frameworks", json_object()), "remediation",
             model_get(rule, "remediation", json_string("")), "references",
             model_get(rule, "references", json_array()), "rule_version", hash,
-            "fingerprint", json_sprintf("sha256:%s",
-                                        sqlite3_column_text(stmt, 7)));
+            "fingerprint",
+            json_sprintf("sha256:%s", sqlite3_column_text(stmt, 7)));
         if (!f) {
-            rc2 = err_set(e, "scan %lld: finding of rule %s could not be "
-                             "built",
+            rc2 = err_set(e,
+                          "scan %lld: finding of rule %s could not be "
+                          "built",
                           (long long)rc->scan_id,
                           (const char *)sqlite3_column_text(stmt, 0));
             break;

@@ -7,9 +7,8 @@
 
 static const char *const summary_statuses[] = {"fail",   "error", "manual",
                                                "waived", "skip",  "pass"};
-static const char *const summary_colors[] = {"\033[31m", "\033[35m",
-                                             "\033[33m", "\033[36m",
-                                             "\033[2m",  "\033[32m"};
+static const char *const summary_colors[] = {
+    "\033[31m", "\033[35m", "\033[33m", "\033[36m", "\033[2m", "\033[32m"};
 static const char *const summary_severities[] = {"critical", "high", "medium",
                                                  "low", "info"};
 
@@ -77,7 +76,8 @@ int summary_print(const struct report_ctx *rc, FILE *out, int color,
         json_t *c = json_object_get(sev, summary_severities[j]);
         fprintf(out, "%-9s", summary_severities[j]);
         for (i = 0; i < 6; i++)
-            fprintf(out, " %7lld", (long long)summary_n(c, summary_statuses[i]));
+            fprintf(out, " %7lld",
+                    (long long)summary_n(c, summary_statuses[i]));
         fputc('\n', out);
     }
     if (summary_top(rc, out, e)) {
@@ -86,8 +86,9 @@ int summary_print(const struct report_ctx *rc, FILE *out, int color,
     }
     pass = summary_n(sum, "pass");
     evaluated = pass + summary_n(sum, "fail");
-    fprintf(out, "\nCompliance: %lld of %lld evaluated checks pass (%.1f%%); "
-                 "%lld error and %lld manual not counted as pass\n",
+    fprintf(out,
+            "\nCompliance: %lld of %lld evaluated checks pass (%.1f%%); "
+            "%lld error and %lld manual not counted as pass\n",
             (long long)pass, (long long)evaluated,
             evaluated ? 100.0 * (double)pass / (double)evaluated : 0.0,
             (long long)summary_n(sum, "error"),

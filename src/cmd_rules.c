@@ -56,13 +56,14 @@ static size_t rules_load_imported(struct ruleset *rs, struct store *st,
     }
     while (sqlite3_step(stmt) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(stmt, 0);
-        json_t *files = json_loads((const char *)sqlite3_column_text(stmt, 1),
-                                   0, NULL);
+        json_t *files =
+            json_loads((const char *)sqlite3_column_text(stmt, 1), 0, NULL);
         const char *file;
         json_t *text;
         struct strbuf origin = STRBUF_INIT;
 
-        json_object_foreach(files, file, text) {
+        json_object_foreach(files, file, text)
+        {
             sb_setlen(&origin, 0);
             sb_addf(&origin, "%s(imported %s)/%s", store_path(st), name, file);
             problems += ruleset_load_text(rs, name, sb_str(&origin),
@@ -120,9 +121,9 @@ static int rules_list(const struct ruleset *rs, const char *pack)
             continue;
         printf("%-30s %-9s %-8s %-7s %-8s %s\n", r->id, r->severity, r->pillar,
                cis ? cis : "-",
-               !r->automated                             ? "manual"
+               !r->automated                          ? "manual"
                : r->check && r->check->type == CK_SQL ? "sql"
-                                                         : "auto",
+                                                      : "auto",
                r->title);
     }
     return EXIT_CLEAN;
@@ -150,14 +151,16 @@ static int rules_show(const struct ruleset *rs, const char *id)
     printf("id:        %s\ntitle:     %s\npack:      %s (%s)\nversion:   %s\n"
            "pillar:    %s\nseverity:  %s\nlevel:     %d\nautomated: %s\n"
            "kinds:    ",
-           r->id, r->title, r->pack, r->origin, r->hash, r->pillar,
-           r->severity, r->level, r->automated ? "yes" : "no (manual)");
+           r->id, r->title, r->pack, r->origin, r->hash, r->pillar, r->severity,
+           r->level, r->automated ? "yes" : "no (manual)");
     for (i = 0; i < r->nkinds; i++)
         printf(" %s", r->kinds[i]);
     printf("\nframeworks:\n");
-    json_object_foreach(json_object_get(r->doc, "frameworks"), k, ids) {
+    json_object_foreach(json_object_get(r->doc, "frameworks"), k, ids)
+    {
         printf("  %-22s", k);
-        json_array_foreach(ids, i, v) {
+        json_array_foreach(ids, i, v)
+        {
             printf(" %s", json_string_value(v));
         }
         printf("\n");
@@ -168,7 +171,8 @@ static int rules_show(const struct ruleset *rs, const char *id)
     if ((v = json_object_get(r->doc, "references"))) {
         json_t *ref;
         printf("references:\n");
-        json_array_foreach(v, i, ref) {
+        json_array_foreach(v, i, ref)
+        {
             printf("  %s\n", json_string_value(ref));
         }
     }
@@ -226,9 +230,8 @@ static int rules_fx_input(struct collect_ctx *ctx, const char *source,
 
 /* Scans one fixture with one rule in a fresh in-memory database and
  * counts the rule's findings by status. */
-static int rules_run_fixture(struct rule *r, const char *path,
-                             size_t counts[6], char *first_msg, size_t cap,
-                             struct err *e)
+static int rules_run_fixture(struct rule *r, const char *path, size_t counts[6],
+                             char *first_msg, size_t cap, struct err *e)
 {
     struct ruleset one = {&r, 1};
     struct store *st = NULL;
@@ -250,10 +253,10 @@ static int rules_run_fixture(struct rule *r, const char *path,
     fx.eng = eng;
     fx.target_uid = "target:fixture";
     {
-        json_t *tdoc = json_pack("{s:s, s:s}", "type", "manifests", "ref",
-                                 path);
-        struct resource tr = {"fourc/Target", "target:fixture", path, NULL,
-                              path, tdoc};
+        json_t *tdoc =
+            json_pack("{s:s, s:s}", "type", "manifests", "ref", path);
+        struct resource tr = {
+            "fourc/Target", "target:fixture", path, NULL, path, tdoc};
         int bad = engine_resource(eng, "target:fixture", &tr, e);
         json_decref(tdoc);
         if (bad || collector_find("manifests")->collect(&t, &ctx, e) ||
@@ -312,8 +315,7 @@ static int rules_test_rule(struct rule *r, const char *pack_dir,
         sb_setlen(&path, 0);
         sb_addf(&path, "%s/%s", sb_str(&dir), de->d_name);
         log_set_quiet(1);
-        if (rules_run_fixture(r, sb_str(&path), counts, msg, sizeof(msg),
-                              &e)) {
+        if (rules_run_fixture(r, sb_str(&path), counts, msg, sizeof(msg), &e)) {
             log_set_quiet(0);
             printf("FAIL %-30s %s: %s\n", r->id, de->d_name, e.msg);
             (*failures)++;
@@ -341,8 +343,8 @@ static int rules_test_rule(struct rule *r, const char *pack_dir,
                    counts[ST_ERROR], counts[ST_SKIP], counts[ST_MANUAL]);
         } else {
             printf("FAIL %-30s %s: %s (pass=%zu fail=%zu error=%zu) %s\n",
-                   r->id, de->d_name, verdict, counts[ST_PASS],
-                   counts[ST_FAIL], counts[ST_ERROR], msg);
+                   r->id, de->d_name, verdict, counts[ST_PASS], counts[ST_FAIL],
+                   counts[ST_ERROR], msg);
             (*failures)++;
         }
     }
@@ -439,8 +441,7 @@ static int rules_import(const char *db, const char *dir)
         while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
             sb_add(&p, buf, n);
         fclose(f);
-        json_object_set_new(files, de->d_name, json_stringn(sb_str(&p),
-                                                            p.len));
+        json_object_set_new(files, de->d_name, json_stringn(sb_str(&p), p.len));
     }
     closedir(dh);
     sb_setlen(&p, 0);
@@ -571,7 +572,7 @@ int cmd_rules(int argc, char **argv)
         if (cmd_load_rules(&rs, st, dirs, ndirs))
             goto out;
         status = strcmp(sub, "list") == 0 ? rules_list(&rs, pack)
-                                           : rules_show(&rs, argv[optind]);
+                                          : rules_show(&rs, argv[optind]);
     } else {
         status = cmd_usage("rules", "'%s' is not a rules command", sub);
     }

@@ -122,8 +122,8 @@ static int scan_parse(struct scan_opts *o, int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'm':
-            o->targets = xrealloc(o->targets,
-                                  (o->ntargets + 1) * sizeof(*o->targets));
+            o->targets =
+                xrealloc(o->targets, (o->ntargets + 1) * sizeof(*o->targets));
             o->targets[o->ntargets].type = "manifests";
             o->targets[o->ntargets++].ref = optarg;
             break;
@@ -135,22 +135,25 @@ static int scan_parse(struct scan_opts *o, int argc, char **argv)
             break;
         case 'f':
             if (!reporter_find(optarg))
-                return cmd_usage("scan", "--format %s: unknown format "
-                                         "(known: %s)",
+                return cmd_usage("scan",
+                                 "--format %s: unknown format "
+                                 "(known: %s)",
                                  optarg, reporter_names());
             scan_push(&o->formats, &o->nformats, optarg);
             break;
         case 'o':
             if (o->noutputs >= o->nformats)
-                return cmd_usage("scan", "-o %s: give --format before each "
-                                         "-o",
+                return cmd_usage("scan",
+                                 "-o %s: give --format before each "
+                                 "-o",
                                  optarg);
             scan_push(&o->outputs, &o->noutputs, optarg);
             break;
         case 'F':
             if (severity_rank(optarg) < 0)
-                return cmd_usage("scan", "--fail-on %s: expected critical, "
-                                         "high, medium, low or info",
+                return cmd_usage("scan",
+                                 "--fail-on %s: expected critical, "
+                                 "high, medium, low or info",
                                  optarg);
             o->fail_on = optarg;
             break;
@@ -199,12 +202,11 @@ static int scan_gate(struct store *st, int64_t scan_id, const char *fail_on,
     if (rc == SQLITE_ROW)
         *count = sqlite3_column_int64(stmt, 0);
     sqlite3_finalize(stmt);
-    return rc == SQLITE_ROW ? 0 : err_set(e, "%s",
-                                          sqlite3_errmsg(store_db(st)));
+    return rc == SQLITE_ROW ? 0
+                            : err_set(e, "%s", sqlite3_errmsg(store_db(st)));
 }
 
-static int scan_targets(struct scan_opts *o, struct engine *eng,
-                        struct err *e)
+static int scan_targets(struct scan_opts *o, struct engine *eng, struct err *e)
 {
     size_t i;
 
@@ -281,10 +283,9 @@ static int scan_run(struct scan_opts *o, char *cmdline)
             cmd_usage("scan", "%s", e.msg);
             goto out;
         }
-        json_array_append_new(targets,
-                              json_pack("{s:s, s:s}", "type",
-                                        o->targets[i].type, "ref",
-                                        o->targets[i].ref));
+        json_array_append_new(targets, json_pack("{s:s, s:s}", "type",
+                                                 o->targets[i].type, "ref",
+                                                 o->targets[i].ref));
     }
     if (store_open(&st, o->db, STORE_CREATE, &e)) {
         log_error("%s", e.msg);
@@ -328,8 +329,9 @@ static int scan_run(struct scan_opts *o, char *cmdline)
             log_error("%s", e.msg);
             status = EXIT_TROUBLE;
         }
-        fprintf(human, "%zu resources from %zu target%s in %.2f s, stored as "
-                       "scan %lld in %s\n",
+        fprintf(human,
+                "%zu resources from %zu target%s in %.2f s, stored as "
+                "scan %lld in %s\n",
                 engine_stats(eng)->resources, o->ntargets,
                 o->ntargets == 1 ? "" : "s",
                 (double)(t1.tv_sec - t0.tv_sec) +
@@ -345,8 +347,9 @@ static int scan_run(struct scan_opts *o, char *cmdline)
             status = EXIT_TROUBLE;
         } else if (gated > 0) {
             if (!o->quiet)
-                fprintf(human, "%lld finding%s at or above %s failed or "
-                               "could not be evaluated (--fail-on %s)\n",
+                fprintf(human,
+                        "%lld finding%s at or above %s failed or "
+                        "could not be evaluated (--fail-on %s)\n",
                         gated, gated == 1 ? "" : "s", o->fail_on, o->fail_on);
             status = EXIT_FINDINGS;
         }

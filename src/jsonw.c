@@ -23,13 +23,27 @@ void jsonw_string(struct strbuf *sb, const char *s, size_t len)
         sb_add(sb, s + run, i - run);
         run = i + 1;
         switch (c) {
-        case '"': esc = "\\\""; break;
-        case '\\': esc = "\\\\"; break;
-        case '\n': esc = "\\n"; break;
-        case '\t': esc = "\\t"; break;
-        case '\r': esc = "\\r"; break;
-        case '\b': esc = "\\b"; break;
-        case '\f': esc = "\\f"; break;
+        case '"':
+            esc = "\\\"";
+            break;
+        case '\\':
+            esc = "\\\\";
+            break;
+        case '\n':
+            esc = "\\n";
+            break;
+        case '\t':
+            esc = "\\t";
+            break;
+        case '\r':
+            esc = "\\r";
+            break;
+        case '\b':
+            esc = "\\b";
+            break;
+        case '\f':
+            esc = "\\f";
+            break;
         default:
             u[0] = '\\';
             u[1] = 'u';
@@ -70,7 +84,8 @@ void jsonw_value(struct strbuf *sb, const json_t *v)
     case JSON_OBJECT:
         sb_add(sb, "{", 1);
         n = 0;
-        json_object_foreach((json_t *)v, key, x) {
+        json_object_foreach((json_t *)v, key, x)
+        {
             if (n++)
                 sb_add(sb, ",", 1);
             jsonw_string(sb, key, strlen(key));
@@ -81,7 +96,8 @@ void jsonw_value(struct strbuf *sb, const json_t *v)
         break;
     case JSON_ARRAY:
         sb_add(sb, "[", 1);
-        json_array_foreach(v, i, x) {
+        json_array_foreach(v, i, x)
+        {
             if (i)
                 sb_add(sb, ",", 1);
             jsonw_value(sb, x);

@@ -107,12 +107,11 @@ void progress_update(size_t done, const char *item)
         return;
     log_progress.last = now;
     if (log_progress.total) {
-        filled = (int)((double)width * (double)done /
-                       (double)log_progress.total);
-        fprintf(stderr, "\r\033[K%s [%-*.*s] %zu/%zu %.40s",
-                log_progress.label, width, filled,
-                "==============================", done, log_progress.total,
-                item ? item : "");
+        filled =
+            (int)((double)width * (double)done / (double)log_progress.total);
+        fprintf(stderr, "\r\033[K%s [%-*.*s] %zu/%zu %.40s", log_progress.label,
+                width, filled, "==============================", done,
+                log_progress.total, item ? item : "");
     } else {
         fprintf(stderr, "\r\033[K%s %zu %.40s", log_progress.label, done,
                 item ? item : "");

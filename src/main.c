@@ -26,14 +26,18 @@ static int main_version(int argc, char **argv);
 static int main_help(int argc, char **argv);
 
 static const struct command main_commands[] = {
-    {.name = "scan", .summary = "collect targets, evaluate rules, store and "
-                                "report the findings",
+    {.name = "scan",
+     .summary = "collect targets, evaluate rules, store and "
+                "report the findings",
      .run = cmd_scan},
-    {.name = "report", .summary = "render a stored scan (json)",
+    {.name = "report",
+     .summary = "render a stored scan (json)",
      .run = cmd_report},
-    {.name = "rules", .summary = "list, show, lint, test and import rules",
+    {.name = "rules",
+     .summary = "list, show, lint, test and import rules",
      .run = cmd_rules},
-    {.name = "version", .summary = "print the version and the libraries",
+    {.name = "version",
+     .summary = "print the version and the libraries",
      .run = main_version},
     {.name = "help", .summary = "show help for a command", .run = main_help},
 };

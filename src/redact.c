@@ -12,16 +12,26 @@ json_t *redact_value(const char *value, size_t len)
     char digest[SHA256_STR_LEN];
 
     sha256_str(value, len, digest);
-    return json_sprintf("[redacted: %zu bytes, sha256:%.8s]", len,
-                        digest + 7);
+    return json_sprintf("[redacted: %zu bytes, sha256:%.8s]", len, digest + 7);
 }
 
 int redact_name_is_secret(const char *name)
 {
-    static const char *const words[] = {
-        "PASSWORD", "PASSWD",     "SECRET",      "TOKEN",  "APIKEY",
-        "API_KEY",  "ACCESS_KEY", "PRIVATE_KEY", "CREDENTIAL", "AUTH",
-        "PASSPHRASE", "CONN_STR", "CONNECTION_STRING", "DSN", NULL};
+    static const char *const words[] = {"PASSWORD",
+                                        "PASSWD",
+                                        "SECRET",
+                                        "TOKEN",
+                                        "APIKEY",
+                                        "API_KEY",
+                                        "ACCESS_KEY",
+                                        "PRIVATE_KEY",
+                                        "CREDENTIAL",
+                                        "AUTH",
+                                        "PASSPHRASE",
+                                        "CONN_STR",
+                                        "CONNECTION_STRING",
+                                        "DSN",
+                                        NULL};
     char up[256];
     size_t i;
 
@@ -40,11 +50,12 @@ static size_t redact_map_values(json_t *map)
     json_t *v;
     size_t n = 0;
 
-    json_object_foreach(map, k, v) {
+    json_object_foreach(map, k, v)
+    {
         if (json_is_string(v)) {
-            json_object_set_new(map, k,
-                                redact_value(json_string_value(v),
-                                             json_string_length(v)));
+            json_object_set_new(
+                map, k,
+                redact_value(json_string_value(v), json_string_length(v)));
             n++;
         } else if (!json_is_null(v)) {
             json_object_set_new(map, k, json_string("[redacted]"));
@@ -64,13 +75,16 @@ static size_t redact_env(json_t *v, int depth)
     if (depth > 64)
         return 0;
     if (json_is_object(v)) {
-        json_object_foreach(v, k, c) {
+        json_object_foreach(v, k, c)
+        {
             if (strcmp(k, "env") == 0 && json_is_array(c)) {
-                json_array_foreach(c, i, e) {
+                json_array_foreach(c, i, e)
+                {
                     const char *name =
                         json_string_value(json_object_get(e, "name"));
                     json_t *val = json_object_get(e, "value");
-                    if (name && json_is_string(val) && json_string_length(val) &&
+                    if (name && json_is_string(val) &&
+                        json_string_length(val) &&
                         redact_name_is_secret(name)) {
                         json_object_set_new(
                             e, "value",
@@ -84,7 +98,8 @@ static size_t redact_env(json_t *v, int depth)
             }
         }
     } else if (json_is_array(v)) {
-        json_array_foreach(v, i, c) {
+        json_array_foreach(v, i, c)
+        {
             n += redact_env(c, depth + 1);
         }
     }
@@ -94,8 +109,8 @@ static size_t redact_env(json_t *v, int depth)
 size_t redact_k8s_object(json_t *obj)
 {
     const char *kind = json_string_value(json_object_get(obj, "kind"));
-    json_t *ann = json_object_get(json_object_get(obj, "metadata"),
-                                  "annotations");
+    json_t *ann =
+        json_object_get(json_object_get(obj, "metadata"), "annotations");
     json_t *v;
     size_t n = 0;
 

@@ -155,19 +155,25 @@ static int store_migrate(struct store *st, struct err *e)
         store_int(st, "SELECT count(*) FROM sqlite_master", &tables, e))
         return -1;
     if (app != 0 && app != STORE_APP_ID)
-        return err_set(e, "%s is an SQLite database of another application, "
-                          "not fourc's", st->path);
+        return err_set(e,
+                       "%s is an SQLite database of another application, "
+                       "not fourc's",
+                       st->path);
     if (app == 0 && tables > 0)
-        return err_set(e, "%s is an SQLite database but not a fourc one "
-                          "(it has tables and no fourc schema)", st->path);
+        return err_set(e,
+                       "%s is an SQLite database but not a fourc one "
+                       "(it has tables and no fourc schema)",
+                       st->path);
     if (version > STORE_SCHEMA_VERSION)
-        return err_set(e, "%s has schema version %lld, newer than this fourc "
-                          "understands (%d): use a newer fourc",
+        return err_set(e,
+                       "%s has schema version %lld, newer than this fourc "
+                       "understands (%d): use a newer fourc",
                        st->path, version, STORE_SCHEMA_VERSION);
     for (v = (size_t)version; v < STORE_NMIGRATIONS; v++) {
         sb_setlen(&sql, 0);
-        sb_addf(&sql, "BEGIN IMMEDIATE; %s PRAGMA user_version = %zu; "
-                      "PRAGMA application_id = %d; COMMIT;",
+        sb_addf(&sql,
+                "BEGIN IMMEDIATE; %s PRAGMA user_version = %zu; "
+                "PRAGMA application_id = %d; COMMIT;",
                 store_migrations[v], v + 1, STORE_APP_ID);
         if (store_exec(st, sb_str(&sql), e)) {
             sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -188,8 +194,10 @@ int store_open(struct store **out, const char *path, enum store_mode mode,
 
     *out = NULL;
     if (mode == STORE_EXISTING && stat(path, &sb) != 0)
-        return err_set(e, "no database at %s (run 'fourc scan' first or pass "
-                          "--db FILE)", path);
+        return err_set(e,
+                       "no database at %s (run 'fourc scan' first or pass "
+                       "--db FILE)",
+                       path);
     if (mode == STORE_CREATE)
         flags |= SQLITE_OPEN_CREATE;
     st = xcalloc(1, sizeof(*st));
@@ -206,9 +214,11 @@ int store_open(struct store **out, const char *path, enum store_mode mode,
         /* Foreign keys document the schema but are not enforced: every
          * row is written here, references first, and enforcing them
          * costs three lookups and a statement journal per finding. */
-        store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-                       "PRAGMA cache_size = -65536;"
-                       "PRAGMA temp_store = MEMORY;", e)) {
+        store_exec(st,
+                   "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                   "PRAGMA cache_size = -65536;"
+                   "PRAGMA temp_store = MEMORY;",
+                   e)) {
         store_free(st);
         return -1;
     }
@@ -229,8 +239,8 @@ void store_free(struct store *st)
     free(st);
 }
 
-static int store_prepare(struct store *st, sqlite3_stmt **stmt,
-                         const char *sql, struct err *e)
+static int store_prepare(struct store *st, sqlite3_stmt **stmt, const char *sql,
+                         struct err *e)
 {
     if (*stmt) {
         sqlite3_reset(*stmt);
@@ -243,8 +253,7 @@ static int store_prepare(struct store *st, sqlite3_stmt **stmt,
     return 0;
 }
 
-static int store_step_done(struct store *st, sqlite3_stmt *stmt,
-                           struct err *e)
+static int store_step_done(struct store *st, sqlite3_stmt *stmt, struct err *e)
 {
     int rc = sqlite3_step(stmt);
 
@@ -447,8 +456,9 @@ int store_resolve_scan(struct store *st, const char *spec, int64_t *scan_id,
         return err_set(e, "%s has no scan %lld", st->path, id);
     }
     if (strcmp((const char *)sqlite3_column_text(stmt, 0), "complete") != 0) {
-        err_set(e, "scan %lld in %s is incomplete (%s): it was interrupted "
-                   "or failed, so it has no results",
+        err_set(e,
+                "scan %lld in %s is incomplete (%s): it was interrupted "
+                "or failed, so it has no results",
                 id, st->path, (const char *)sqlite3_column_text(stmt, 0));
         sqlite3_finalize(stmt);
         return -1;

@@ -226,15 +226,33 @@ static json_t *yf_quoted(const char *s, const char *e, const char **after)
             if (p + 1 >= e)
                 goto unsupported;
             switch (p[1]) {
-            case '\\': sb_add(&sb, "\\", 1); break;
-            case '"': sb_add(&sb, "\"", 1); break;
-            case '/': sb_add(&sb, "/", 1); break;
-            case 'n': sb_add(&sb, "\n", 1); break;
-            case 't': sb_add(&sb, "\t", 1); break;
-            case 'r': sb_add(&sb, "\r", 1); break;
-            case 'x': n = 2; break;
-            case 'u': n = 4; break;
-            case 'U': n = 8; break;
+            case '\\':
+                sb_add(&sb, "\\", 1);
+                break;
+            case '"':
+                sb_add(&sb, "\"", 1);
+                break;
+            case '/':
+                sb_add(&sb, "/", 1);
+                break;
+            case 'n':
+                sb_add(&sb, "\n", 1);
+                break;
+            case 't':
+                sb_add(&sb, "\t", 1);
+                break;
+            case 'r':
+                sb_add(&sb, "\r", 1);
+                break;
+            case 'x':
+                n = 2;
+                break;
+            case 'u':
+                n = 4;
+                break;
+            case 'U':
+                n = 8;
+                break;
             default:
                 goto unsupported;
             }
@@ -275,8 +293,8 @@ static int yf_rest_empty(const char *p, const char *e)
  * A block scalar whose header ("|", ">-", ...) is at h; its content is on
  * the following lines indented more than parent.
  */
-static json_t *yf_block(struct yf *y, const char *h, const char *e,
-                        int parent, int *rc)
+static json_t *yf_block(struct yf *y, const char *h, const char *e, int parent,
+                        int *rc)
 {
     struct strbuf sb = STRBUF_INIT;
     int folded = *h == '>', chomp = 0, indent = -1;
@@ -372,8 +390,8 @@ unsupported:
  * The value that follows "key:" or "- " on the same line, from s to e.
  * parent is the indentation of the mapping or sequence holding it.
  */
-static json_t *yf_inline(struct yf *y, const char *s, const char *e,
-                         int parent, int *rc)
+static json_t *yf_inline(struct yf *y, const char *s, const char *e, int parent,
+                         int *rc)
 {
     const char *end, *after;
     json_t *v;
@@ -426,8 +444,7 @@ static char *yf_key(const char *s, const char *e, const char **colon,
             return NULL;
         while (after < e && *after == ' ')
             after++;
-        if (after >= e || *after != ':' ||
-            (after + 1 < e && after[1] != ' ')) {
+        if (after >= e || *after != ':' || (after + 1 < e && after[1] != ' ')) {
             json_decref(k);
             return NULL;
         }
@@ -628,7 +645,8 @@ int yj_parse_fast(const char *buf, size_t len, long first_line, yj_doc_fn fn,
         return YF_UNSUPPORTED;
     }
     l = yf_next(&y);
-    if (l && l->indent == 0 && l->e - l->s >= 3 && memcmp(l->s, "---", 3) == 0) {
+    if (l && l->indent == 0 && l->e - l->s >= 3 &&
+        memcmp(l->s, "---", 3) == 0) {
         if (!yf_rest_empty(l->s + 3, l->e) ||
             (l->e - l->s > 3 && l->s[3] != ' ')) {
             free(y.lines);
@@ -642,8 +660,8 @@ int yj_parse_fast(const char *buf, size_t len, long first_line, yj_doc_fn fn,
         return 0; /* empty document */
     }
     if (l->indent != 0 || *l->s == '%' ||
-        (l->e - l->s >= 3 && (memcmp(l->s, "---", 3) == 0 ||
-                              memcmp(l->s, "...", 3) == 0))) {
+        (l->e - l->s >= 3 &&
+         (memcmp(l->s, "---", 3) == 0 || memcmp(l->s, "...", 3) == 0))) {
         free(y.lines);
         return YF_UNSUPPORTED;
     }

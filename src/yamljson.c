@@ -24,14 +24,14 @@
 #include "banned.h"
 
 struct yj_frame {
-    json_t *node;    /* object or array being filled */
-    char *key;       /* mapping: pending key, NULL when a key is expected */
+    json_t *node; /* object or array being filled */
+    char *key;    /* mapping: pending key, NULL when a key is expected */
     long key_line;
-    json_t *merged;  /* mapping: keys that came from a "<<" merge */
-    char *anchor;    /* anchor of this node, registered at its end */
-    size_t size;     /* nodes in this subtree so far */
+    json_t *merged; /* mapping: keys that came from a "<<" merge */
+    char *anchor;   /* anchor of this node, registered at its end */
+    size_t size;    /* nodes in this subtree so far */
     long line;
-    int is_items;    /* the root mapping's "items" sequence */
+    int is_items; /* the root mapping's "items" sequence */
 };
 
 struct yj_anchor {
@@ -62,12 +62,12 @@ static int yj_is(const char *s, size_t len, const char *const *words)
 }
 
 static const char *const yj_nulls[] = {"", "~", "null", "Null", "NULL", NULL};
-static const char *const yj_trues[] = {"y",    "Y",    "yes", "Yes", "YES",
-                                       "true", "True", "TRUE", "on", "On",
-                                       "ON",   NULL};
-static const char *const yj_falses[] = {"n",     "N",     "no",  "No",
-                                        "NO",    "false", "False", "FALSE",
-                                        "off",   "Off",   "OFF", NULL};
+static const char *const yj_trues[] = {"y",   "Y",    "yes",  "Yes",
+                                       "YES", "true", "True", "TRUE",
+                                       "on",  "On",   "ON",   NULL};
+static const char *const yj_falses[] = {"n",   "N",     "no",    "No",
+                                        "NO",  "false", "False", "FALSE",
+                                        "off", "Off",   "OFF",   NULL};
 
 /* Integer forms of YAML 1.1: decimal, 0o/0 octal, 0x hex, 0b binary, "_". */
 static int yj_int(const char *s, size_t len, json_int_t *out)
@@ -103,7 +103,7 @@ static int yj_int(const char *s, size_t len, json_int_t *out)
         char c = s[i];
         if (c == '_')
             continue;
-        if (base == 16 ? !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+        if (base == 16  ? !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
                            (c >= 'A' && c <= 'F'))
             : base == 8 ? !(c >= '0' && c <= '7')
             : base == 2 ? !(c == '0' || c == '1')
@@ -208,11 +208,11 @@ static void yj_reset(struct yj_state *st)
     st->nodes = 0;
 }
 
-static int yj_fail(struct yj_state *st, const yaml_mark_t *m,
-                   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int yj_fail(struct yj_state *st, const yaml_mark_t *m, const char *fmt,
+                   ...) __attribute__((format(printf, 3, 4)));
 
-static int yj_fail(struct yj_state *st, const yaml_mark_t *m,
-                   const char *fmt, ...)
+static int yj_fail(struct yj_state *st, const yaml_mark_t *m, const char *fmt,
+                   ...)
 {
     char what[256];
     va_list ap;
@@ -241,8 +241,8 @@ static int yj_anchor_add(struct yj_state *st, char *name, json_t *node,
     }
     if (st->nanchors == st->anchors_cap) {
         st->anchors_cap = st->anchors_cap ? 2 * st->anchors_cap : 8;
-        st->anchors = xrealloc(st->anchors,
-                               st->anchors_cap * sizeof(*st->anchors));
+        st->anchors =
+            xrealloc(st->anchors, st->anchors_cap * sizeof(*st->anchors));
     }
     st->anchors[st->nanchors].name = name;
     st->anchors[st->nanchors].node = json_incref(node);
@@ -259,7 +259,8 @@ static int yj_merge(struct yj_state *st, struct yj_frame *f, json_t *src,
     size_t i;
 
     if (json_is_array(src)) {
-        json_array_foreach(src, i, v) {
+        json_array_foreach(src, i, v)
+        {
             if (yj_merge(st, f, v, m))
                 return -1;
         }
@@ -269,7 +270,8 @@ static int yj_merge(struct yj_state *st, struct yj_frame *f, json_t *src,
         return yj_fail(st, m, "merge key \"<<\" needs a mapping");
     if (!f->merged)
         f->merged = json_object();
-    json_object_foreach(src, k, v) {
+    json_object_foreach(src, k, v)
+    {
         if (json_object_get(f->node, k))
             continue;
         json_object_set(f->node, k, v);
@@ -429,16 +431,14 @@ static int yj_event(struct yj_state *st, yaml_event_t *ev)
     case YAML_SCALAR_EVENT: {
         json_t *v;
         if (ev->data.scalar.length > YJ_MAX_SCALAR)
-            return yj_fail(st, &ev->start_mark,
-                           "scalar longer than 16 MiB");
+            return yj_fail(st, &ev->start_mark, "scalar longer than 16 MiB");
         v = yj_key_or_scalar(st, ev);
         if (!v)
-            return yj_fail(st, &ev->start_mark,
-                           "scalar is not valid UTF-8");
+            return yj_fail(st, &ev->start_mark, "scalar is not valid UTF-8");
         st->nodes++;
         if (ev->data.scalar.anchor)
-            yj_anchor_add(st, xstrdup((const char *)ev->data.scalar.anchor),
-                          v, 1);
+            yj_anchor_add(st, xstrdup((const char *)ev->data.scalar.anchor), v,
+                          1);
         return yj_add(st, v, 1, &ev->start_mark);
     }
     case YAML_ALIAS_EVENT: {
@@ -469,8 +469,8 @@ static int yj_event(struct yj_state *st, yaml_event_t *ev)
  * where it started, which is where a person has to look, not at the end
  * of the input where libyaml noticed.
  */
-static void yj_parser_error(const yaml_parser_t *p, const char *buf,
-                            size_t len, long first_line, struct err *e)
+static void yj_parser_error(const yaml_parser_t *p, const char *buf, size_t len,
+                            long first_line, struct err *e)
 {
     long line = (long)p->problem_mark.line;
     size_t col = p->problem_mark.column + 1, i, off;
@@ -497,8 +497,7 @@ static void yj_parser_error(const yaml_parser_t *p, const char *buf,
         err_set(e, "%ld:%zu: %s %s started here (%s at line %ld)",
                 first_line + (long)p->context_mark.line,
                 p->context_mark.column + 1, p->context + strlen("while "),
-                "that", p->problem ? p->problem : "error",
-                first_line + line);
+                "that", p->problem ? p->problem : "error", first_line + line);
         return;
     }
     err_set(e, "%ld:%zu: %s%s%s", first_line + line, col,
@@ -522,8 +521,7 @@ int yj_parse(const char *buf, size_t len, long first_line, yj_doc_fn fn,
     st.first_line = first_line;
     st.e = e;
     if (!yaml_parser_initialize(&parser))
-        return err_set(e, "%ld: cannot initialise the YAML parser",
-                       first_line);
+        return err_set(e, "%ld: cannot initialise the YAML parser", first_line);
     yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
     while (!done) {
         if (!yaml_parser_parse(&parser, &ev)) {
@@ -532,8 +530,8 @@ int yj_parse(const char *buf, size_t len, long first_line, yj_doc_fn fn,
             break;
         }
         if (st.nodes > YJ_MAX_NODES) {
-            yj_fail(&st, &ev.start_mark,
-                    "document has more than %u nodes", YJ_MAX_NODES);
+            yj_fail(&st, &ev.start_mark, "document has more than %u nodes",
+                    YJ_MAX_NODES);
             yaml_event_delete(&ev);
             rc = -1;
             break;

@@ -50,8 +50,9 @@ int main(int argc, char **argv)
         fprintf(out, "    {\"%s\", embed_%d, sizeof(embed_%d) - 1},\n", name, i,
                 i);
     }
-    fprintf(out, "    {NULL, NULL, 0}};\nconst size_t rule_files_embedded_count "
-                 "= %d;\n",
+    fprintf(out,
+            "    {NULL, NULL, 0}};\nconst size_t rule_files_embedded_count "
+            "= %d;\n",
             argc - 3);
     return fclose(out) == 0 ? 0 : 1;
 }
