@@ -494,7 +494,7 @@ static json_t *yf_nested(struct yf *y, int indent, int *rc)
 static json_t *yf_map(struct yf *y, int indent, int *rc)
 {
     json_t *map = json_object();
-    struct yf_line *l;
+    struct yf_line *l = NULL;
 
     while (*rc == 0 && (l = yf_next(y)) && l->indent == indent &&
            !yf_is_seq_item(l)) {
@@ -537,7 +537,7 @@ static json_t *yf_map(struct yf *y, int indent, int *rc)
 static json_t *yf_seq(struct yf *y, int indent, int *rc)
 {
     json_t *seq = json_array();
-    struct yf_line *l;
+    struct yf_line *l = NULL;
     int items = y->want_items;
 
     y->want_items = 0;
@@ -635,7 +635,7 @@ int yj_parse_fast(const char *buf, size_t len, long first_line, yj_doc_fn fn,
                   void *ctx)
 {
     struct yf y;
-    struct yf_line *l;
+    struct yf_line *l = NULL;
     json_t *doc;
     int rc = 0;
 
