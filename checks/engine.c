@@ -139,8 +139,8 @@ static const struct engine_kind *engine_rules_for(struct engine *eng,
     k->n = 0;
     for (i = 0; i < eng->rs->n; i++) {
         const struct rule *r = eng->rs->rules[i];
-        if (r->check && r->check->type == CK_SQL)
-            continue;
+        if (r->automated && r->check && r->check->type == CK_SQL)
+            continue; /* judged once over the scan, in engine_finish */
         for (j = 0; j < r->nkinds; j++) {
             if (strcmp(r->kinds[j], kind) == 0) {
                 k->rules = xrealloc(k->rules, (k->n + 1) * sizeof(*k->rules));

@@ -399,7 +399,7 @@ static int rule_id_ok(const char *id)
         return 0;
     for (s = id; *s; s++)
         if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '-' || *s == '_' || *s == '.'))
+              *s == '-'))
             return 0;
     return 1;
 }
