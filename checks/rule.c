@@ -677,7 +677,8 @@ size_t ruleset_load_path(struct ruleset *rs, const char *path, struct diag *d)
         names[n++] = xstrdup(de->d_name);
     }
     closedir(dir);
-    qsort(names, n, sizeof(*names), rule_cmp_str);
+    if (n > 1)
+        qsort(names, n, sizeof(*names), rule_cmp_str);
     if (n == 0) {
         diag_add(d, "%s: no *.yaml rule files in this directory", path);
         problems++;
@@ -742,7 +743,8 @@ void ruleset_digest(const struct ruleset *rs, char out[SHA256_STR_LEN])
 
     for (i = 0; i < rs->n; i++)
         hashes[i] = rs->rules[i]->hash;
-    qsort(hashes, rs->n, sizeof(char *), rule_cmp_str);
+    if (rs->n > 1)
+        qsort(hashes, rs->n, sizeof(char *), rule_cmp_str);
     for (i = 0; i < rs->n; i++) {
         sb_adds(&sb, hashes[i]);
         sb_adds(&sb, "\n");

@@ -157,10 +157,17 @@ static void manifests_object(struct manifests_file *mf, json_t *obj, long line,
     }
     k = manifests_str(obj, "kind");
     api = manifests_str(obj, "apiVersion");
-    if (!k && list_kind)
+    /* Items of a typed list (SecretList) inherit kind and apiVersion;
+     * write them into the object so that redaction and rules see them. */
+    if (!k && list_kind && *list_kind) {
         k = list_kind;
-    if (!api && list_kind)
-        api = list_api;
+        json_object_set_new(obj, "kind", json_string(k));
+        k = manifests_str(obj, "kind");
+    }
+    if (!api && list_kind && list_api) {
+        json_object_set_new(obj, "apiVersion", json_string(list_api));
+        api = manifests_str(obj, "apiVersion");
+    }
     if (!k || !*k) {
         manifests_input_error(mf, line, "object has no kind");
         return;
@@ -406,7 +413,8 @@ static void manifests_walk(struct manifests_list *l, const char *dir,
         names[n++] = xstrdup(de->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof(*names), manifests_cmp);
+    if (n > 1)
+        qsort(names, n, sizeof(*names), manifests_cmp);
     for (i = 0; i < n; i++) {
         struct stat lst, st;
         sb_setlen(&p, 0);

@@ -64,6 +64,8 @@ static int yf_split(struct yf *y, const char *buf, size_t len, long first)
 
     if (len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
         return YF_UNSUPPORTED; /* BOM */
+    if (!utf8_valid(buf, len))
+        return YF_UNSUPPORTED; /* libyaml refuses it, comments included */
     while (p < end) {
         const unsigned char *s = p, *e;
         int indent = 0;
@@ -286,7 +288,7 @@ static int yf_rest_empty(const char *p, const char *e)
 {
     while (p < e && *p == ' ')
         p++;
-    return p == e || *p == '#';
+    return p >= e || *p == '#';
 }
 
 /*
@@ -409,8 +411,8 @@ static json_t *yf_inline(struct yf *y, const char *s, const char *e, int parent,
         }
         return v;
     }
-    if ((*s == '[' || *s == '{') && yf_rest_empty(s + 2, e) && s + 1 < e &&
-        s[1] == (*s == '[' ? ']' : '}'))
+    if ((*s == '[' || *s == '{') && s + 1 < e &&
+        s[1] == (*s == '[' ? ']' : '}') && yf_rest_empty(s + 2, e))
         return *s == '[' ? json_array() : json_object();
     if ((size_t)(e - s) > YJ_MAX_SCALAR) {
         *rc = YF_UNSUPPORTED; /* libyaml reports the limit */

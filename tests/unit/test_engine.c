@@ -948,9 +948,9 @@ static void test_sql_sees_current_scan(void **state)
 /*
  * automated: false means every finding is manual (docs/rules.md), so a SQL
  * rule switched to manual still lists its control once per resource.
- * BUG (checks/engine.c): engine_rules_for skips every rule whose check is
- * SQL, and engine_finish runs only automated SQL rules, so this rule gets
- * no finding at all and its control silently drops out of the report.
+ * Regression: engine_rules_for used to skip every rule whose check is SQL
+ * while engine_finish runs only automated SQL rules, so such a rule got no
+ * finding at all (fixed in 69f274e).
  */
 static void test_sql_rule_manual(void **state)
 {
@@ -1123,9 +1123,8 @@ static void test_lint_lines_and_recovery(void **state)
 
 /*
  * docs/rules.md: "id: ... [A-Z0-9-]+", and the diagnostic says "upper-case
- * letters, digits and '-'".
- * BUG (checks/rule.c rule_id_ok): '_' and '.' are accepted as well, so
- * "X_1" and "X.1" load without a diagnostic.
+ * letters, digits and '-'". Regression: rule_id_ok used to accept '_' and
+ * '.' as well (fixed in 69f274e).
  */
 static void test_lint_id_charset(void **state)
 {

@@ -149,6 +149,11 @@ static const struct {
     {"a: |\n  x\n b: 1\n", 0},
     {"", 1},
     {"# only a comment\n", 1},
+    /* found by tests/fuzz: an unclosed flow sequence at the very end (a
+     * read past the buffer), bad UTF-8 inside a comment */
+    {"<:\n- [", 0},
+    {"a: {", 0},
+    {"# caf\xcb\na: 1\n", 0},
 };
 
 static void test_table(void **state)
