@@ -121,10 +121,14 @@ json_t *report_summary(const struct report_ctx *rc, struct err *e)
     for (i = 0; i < 4; i++)
         json_object_set_new(pil, model_pillars[i], model_counts());
     if (sqlite3_prepare_v2(store_db(rc->st),
-                           "SELECT f.status, r.severity, r.pillar, r.doc, "
-                           "count(*) FROM findings f JOIN rules r ON "
-                           "r.id = f.rule_ref WHERE f.scan_id = ? "
-                           "GROUP BY f.rule_ref, f.status",
+                           /* Count first, join after: grouping rows that
+                            * carry the rule document would sort gigabytes
+                            * on a large scan. */
+                           "SELECT g.status, r.severity, r.pillar, r.doc, "
+                           "g.n FROM (SELECT rule_ref, status, count(*) AS n "
+                           "FROM findings WHERE scan_id = ? GROUP BY "
+                           "rule_ref, status) g JOIN rules r ON "
+                           "r.id = g.rule_ref",
                            -1, &stmt, NULL) != SQLITE_OK) {
         model_sql_err(rc, e);
         goto fail;
@@ -198,8 +202,8 @@ int report_foreach_finding(const struct report_ctx *rc,
             "res.uid, res.name, res.namespace, res.source, r.id "
             "FROM findings f JOIN rules r ON r.id = f.rule_ref "
             "JOIN resources res ON res.id = f.resource_ref "
-            "WHERE f.scan_id = ? ORDER BY f.scan_id, f.rule_ref, "
-            "f.resource_ref",
+            "WHERE f.scan_id = ? ORDER BY f.scan_id, f.rule_ref, f.status, "
+            "f.id",
             -1, &stmt, NULL) != SQLITE_OK) {
         json_decref(rules);
         return model_sql_err(rc, e);

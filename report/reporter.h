@@ -55,7 +55,7 @@ json_t *report_scan(const struct report_ctx *rc, struct err *e);
 /* The "summary" object of fourc.report/v1; new reference. */
 json_t *report_summary(const struct report_ctx *rc, struct err *e);
 /* Calls fn with each finding as a fourc.report/v1 finding object
- * (borrowed: valid during the call), ordered by rule then resource. */
+ * (borrowed: valid during the call), ordered by rule, status, resource. */
 int report_foreach_finding(const struct report_ctx *rc,
                            int (*fn)(const json_t *finding, void *ctx),
                            void *ctx, struct err *e);

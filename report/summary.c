@@ -24,14 +24,15 @@ static int summary_top(const struct report_ctx *rc, FILE *out, struct err *e)
 
     if (sqlite3_prepare_v2(
             store_db(rc->st),
-            "SELECT r.rule_id, r.severity, sum(f.status = 'fail') AS fails, "
-            "sum(f.status = 'error'), r.title "
-            "FROM findings f JOIN rules r ON r.id = f.rule_ref "
-            "WHERE f.scan_id = ? AND f.status IN ('fail', 'error') "
-            "GROUP BY f.rule_ref ORDER BY "
+            "SELECT r.rule_id, r.severity, g.fails, g.errors, r.title "
+            "FROM (SELECT rule_ref, sum(status = 'fail') AS fails, "
+            "sum(status = 'error') AS errors FROM findings "
+            "WHERE scan_id = ? AND status IN ('fail', 'error') "
+            "GROUP BY rule_ref) g JOIN rules r ON r.id = g.rule_ref "
+            "ORDER BY "
             "CASE r.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 "
             "WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END, "
-            "fails DESC, r.rule_id LIMIT 10",
+            "g.fails DESC, r.rule_id LIMIT 10",
             -1, &stmt, NULL) != SQLITE_OK)
         return err_set(e, "%s: %s", store_path(rc->st),
                        sqlite3_errmsg(store_db(rc->st)));

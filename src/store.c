@@ -79,7 +79,9 @@ static const char *const store_migrations[] = {
     "  message TEXT NOT NULL,"
     "  evidence TEXT,"
     "  fingerprint BLOB NOT NULL);"
-    "CREATE INDEX findings_order ON findings(scan_id, rule_ref, resource_ref);"
+    /* Covers the summary's counts (an index-only scan) and gives reports
+     * their order: rule, then status, then resource (rowid). */
+    "CREATE INDEX findings_order ON findings(scan_id, rule_ref, status);"
     "CREATE VIEW findings_v AS SELECT f.id, f.scan_id, r.rule_id, r.hash AS "
     "  rule_hash, r.severity, r.pillar, res.kind, res.uid, res.name, "
     "  res.namespace, res.source, f.status, f.message, f.evidence, "

@@ -36,6 +36,7 @@ struct yf {
     size_t n, i;
     json_t *item_lines;
     int want_items; /* the next sequence is the root's "items" */
+    int ends_nl;    /* the input ends with a line break */
     long root_line;
     size_t nodes;
     int depth;
@@ -362,6 +363,8 @@ static json_t *yf_block(struct yf *y, const char *h, const char *e, int parent,
     y->i = i;
     if (sb.len > YJ_MAX_SCALAR)
         goto unsupported;
+    if (i == y->n && !y->ends_nl)
+        goto unsupported; /* the last line has no break to keep or clip */
     /* Chomping: the final line break and trailing blank lines. */
     if (folded && prev_text)
         sb_add(&sb, "\n", 1);
@@ -642,6 +645,7 @@ int yj_parse_fast(const char *buf, size_t len, long first_line, yj_doc_fn fn,
     int rc = 0;
 
     memset(&y, 0, sizeof(y));
+    y.ends_nl = len > 0 && buf[len - 1] == '\n';
     if (yf_split(&y, buf, len, first_line)) {
         free(y.lines);
         return YF_UNSUPPORTED;

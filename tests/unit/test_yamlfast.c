@@ -154,6 +154,7 @@ static const struct {
     {"<:\n- [", 0},
     {"a: {", 0},
     {"# caf\xcb\na: 1\n", 0},
+    {"<' <: |\n -", 0},
 };
 
 static void test_table(void **state)
