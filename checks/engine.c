@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/sha.h>
-
 #include "jsonw.h"
 #include "util.h"
 #include "banned.h"
@@ -37,7 +35,7 @@ struct engine {
     size_t nkinds;
     json_t *uids; /* set of uids stored in this scan */
     struct engine_stats stats;
-    struct strbuf doc, evidence, msg; /* reused for every resource */
+    struct strbuf doc, evidence, msg, fp; /* reused for every resource */
 };
 
 struct verdict {
@@ -96,6 +94,7 @@ void engine_free(struct engine *eng)
     sb_release(&eng->doc);
     sb_release(&eng->evidence);
     sb_release(&eng->msg);
+    sb_release(&eng->fp);
     free(eng);
 }
 
@@ -456,16 +455,17 @@ static enum status engine_eval(const struct check *c, struct jp_scope *sc,
 
 /* ---- findings ---- */
 
-static void engine_fingerprint(const char *rule_id, const char *uid,
-                               unsigned char out[32])
+static void engine_fingerprint(struct engine *eng, const char *rule_id,
+                               const char *uid, unsigned char out[32])
 {
-    struct strbuf sb = STRBUF_INIT;
-    unsigned int len = 32;
+    struct strbuf *sb = &eng->fp;
 
-    sb_addf(&sb, "fourc-finding-v1\n%s\n%s", rule_id, uid);
-    (void)len;
-    SHA256((const unsigned char *)sb.buf, sb.len, out);
-    sb_release(&sb);
+    sb_setlen(sb, 0);
+    sb_adds(sb, "fourc-finding-v1\n");
+    sb_adds(sb, rule_id);
+    sb_add(sb, "\n", 1);
+    sb_adds(sb, uid);
+    sha256_raw(sb->buf, sb->len, out);
 }
 
 /* The row id of a resource of this scan, or 0. */
@@ -482,7 +482,7 @@ static int engine_write(struct engine *eng, const struct rule *r,
     unsigned char fp[32];
     int rc;
 
-    engine_fingerprint(r->id, uid, fp);
+    engine_fingerprint(eng, r->id, uid, fp);
     f.rule_ref = r->ref;
     f.resource_ref = engine_ref(eng, uid);
     f.status = status_names[s];

@@ -38,7 +38,8 @@ char *xstrndup(const char *s, size_t n);
 
 #define SHA256_STR_LEN 72 /* "sha256:" + 64 hex + NUL */
 
-/* Writes "sha256:<64 hex>" of data into out. */
+/* SHA-256 of data: raw bytes, or "sha256:<64 hex>". */
+void sha256_raw(const void *data, size_t len, unsigned char out[32]);
 void sha256_str(const void *data, size_t len, char out[SHA256_STR_LEN]);
 
 /* Current UTC time as RFC 3339 ("2026-11-22T18:04:20Z"). */
