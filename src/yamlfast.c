@@ -436,44 +436,50 @@ static json_t *yf_inline(struct yf *y, const char *s, const char *e, int parent,
     return yj_resolve_plain(s, (size_t)(end - s));
 }
 
-/* The key of a "key: value" line; *colon gets the ':' position. */
-static char *yf_key(const char *s, const char *e, const char **colon,
-                    size_t *klen)
+/*
+ * The key of a "key: value" line: *ks and *kl point into the line for a plain
+ * key (no copy), or into q for a quoted one. *colon gets the ':'. Returns
+ * 0 when the line is not a key line.
+ */
+static int yf_key(const char *s, const char *e, const char **colon,
+                  struct strbuf *q, const char **ks, size_t *kl)
 {
     const char *p, *after;
 
     if (*s == '"' || *s == '\'') {
         json_t *k = yf_quoted(s, e, &after);
-        char *out;
         if (!k)
-            return NULL;
+            return 0;
         while (after < e && *after == ' ')
             after++;
         if (after >= e || *after != ':' || (after + 1 < e && after[1] != ' ')) {
             json_decref(k);
-            return NULL;
+            return 0;
         }
         *colon = after;
-        *klen = json_string_length(k);
-        out = xstrndup(json_string_value(k), *klen);
+        sb_setlen(q, 0);
+        sb_add(q, json_string_value(k), json_string_length(k));
         json_decref(k);
-        return out;
+        *ks = q->buf;
+        *kl = q->len;
+        return 1;
     }
     if (!yf_plain_start_ok(s, e) || (*s == '<' && s + 1 < e && s[1] == '<'))
-        return NULL;
+        return 0;
     for (p = s; p < e; p++) {
         if (*p == '\t' || (*p == '#' && p > s && p[-1] == ' '))
-            return NULL;
+            return 0;
         if (*p == ':' && (p + 1 == e || p[1] == ' '))
             break;
     }
     if (p >= e)
-        return NULL;
+        return 0;
     *colon = p;
     while (p > s && p[-1] == ' ')
         p--;
-    *klen = (size_t)(p - s);
-    return xstrndup(s, *klen);
+    *ks = s;
+    *kl = (size_t)(p - s);
+    return 1;
 }
 
 static int yf_is_seq_item(const struct yf_line *l)
@@ -500,22 +506,21 @@ static json_t *yf_map(struct yf *y, int indent, int *rc)
 {
     json_t *map = json_object();
     struct yf_line *l = NULL;
+    struct strbuf q = STRBUF_INIT;
 
     while (*rc == 0 && (l = yf_next(y)) && l->indent == indent &&
            !yf_is_seq_item(l)) {
-        const char *colon, *v;
+        const char *colon, *v, *ks;
         size_t klen;
-        char *key = yf_key(l->s, l->e, &colon, &klen);
         json_t *val;
-        int items = 0;
+        int items;
 
-        if (!key || strlen(key) != klen || json_object_get(map, key)) {
-            free(key);
+        if (!yf_key(l->s, l->e, &colon, &q, &ks, &klen) ||
+            memchr(ks, '\0', klen) || json_object_getn(map, ks, klen)) {
             *rc = YF_UNSUPPORTED; /* NUL in a key, or a duplicate */
             break;
         }
-        if (y->depth == 1 && strcmp(key, "items") == 0)
-            items = 1;
+        items = y->depth == 1 && klen == 5 && memcmp(ks, "items", 5) == 0;
         v = colon + 1;
         while (v < l->e && *v == ' ')
             v++;
@@ -526,13 +531,14 @@ static json_t *yf_map(struct yf *y, int indent, int *rc)
         } else {
             val = yf_inline(y, v, l->e, indent, rc);
         }
-        if (!val || json_object_set_new(map, key, val)) {
-            free(key);
+        /* The whole input was checked as UTF-8 in yf_split. A quoted key
+         * lives in q, which nothing below this level touches. */
+        if (!val || json_object_setn_new_nocheck(map, ks, klen, val)) {
             *rc = YF_UNSUPPORTED;
             break;
         }
-        free(key);
     }
+    sb_release(&q);
     if (*rc == 0 && l && l->indent > indent)
         *rc = YF_UNSUPPORTED; /* stray indentation */
     y->nodes++;
@@ -572,16 +578,17 @@ static json_t *yf_seq(struct yf *y, int indent, int *rc)
                 val = json_null();
             }
         } else {
-            const char *colon;
+            const char *colon, *ks;
             size_t klen;
-            char *key = yf_key(v, l->e, &colon, &klen);
+            struct strbuf q = STRBUF_INIT;
+            int is_key = yf_key(v, l->e, &colon, &q, &ks, &klen);
+            sb_release(&q);
             if (items)
                 json_array_append_new(y->item_lines, json_integer(l->no));
-            if (key || (*v == '-' && (v + 1 == l->e || v[1] == ' '))) {
+            if (is_key || (*v == '-' && (v + 1 == l->e || v[1] == ' '))) {
                 /* "- key: v" or "- - x": the rest of the line starts a
                  * node at its own column; re-read this line from there. */
                 int col = (int)(v - (l->s - l->indent));
-                free(key);
                 l->s = v;
                 l->indent = col;
                 val = yf_node(y, col, rc);
@@ -613,17 +620,18 @@ static json_t *yf_node(struct yf *y, int indent, int *rc)
     if (yf_is_seq_item(l)) {
         v = yf_seq(y, indent, rc);
     } else {
-        const char *colon;
+        const char *colon, *ks;
         size_t klen;
-        char *key = yf_key(l->s, l->e, &colon, &klen);
-        if (!key) {
+        struct strbuf q = STRBUF_INIT;
+        int is_key = yf_key(l->s, l->e, &colon, &q, &ks, &klen);
+        sb_release(&q);
+        if (!is_key) {
             /* A scalar where a node starts (a scalar document, or a
              * continuation): leave it to libyaml. */
             *rc = YF_UNSUPPORTED;
             y->depth--;
             return NULL;
         }
-        free(key);
         v = yf_map(y, indent, rc);
     }
     y->depth--;
