@@ -24,10 +24,23 @@ static int model_sql_err(const struct report_ctx *rc, struct err *e)
                    sqlite3_errmsg(store_db(rc->st)));
 }
 
+/* A text column as a JSON string. Bytes that are not UTF-8 (an SQL rule
+ * can produce any) become U+FFFD, so every format stays valid. */
 static json_t *model_text(sqlite3_stmt *stmt, int col)
 {
     const char *s = (const char *)sqlite3_column_text(stmt, col);
-    return s ? json_string(s) : json_null();
+    size_t n = (size_t)sqlite3_column_bytes(stmt, col);
+    struct strbuf sb = STRBUF_INIT;
+    json_t *v;
+
+    if (!s)
+        return json_null();
+    if (utf8_valid(s, n))
+        return json_stringn(s, n);
+    utf8_sanitize(&sb, s, n);
+    v = json_stringn(sb.buf, sb.len);
+    sb_release(&sb);
+    return v;
 }
 
 json_t *report_scan(const struct report_ctx *rc, struct err *e)
@@ -252,4 +265,65 @@ int report_foreach_finding(const struct report_ctx *rc,
     sqlite3_finalize(stmt);
     json_decref(rules);
     return rc2;
+}
+
+json_t *report_trend(const struct report_ctx *rc, int max, struct err *e)
+{
+    sqlite3_stmt *stmt = NULL;
+    json_t *out = json_array(), *ids = json_array(), *id;
+    size_t i;
+    int step;
+
+    /* The newest complete scans of the same targets, up to this one. */
+    if (sqlite3_prepare_v2(
+            store_db(rc->st),
+            "SELECT s.id, s.finished FROM scans s, scans me WHERE me.id = ? "
+            "AND s.targets = me.targets AND s.status = 'complete' AND "
+            "s.id <= me.id ORDER BY s.id DESC LIMIT ?",
+            -1, &stmt, NULL) != SQLITE_OK) {
+        model_sql_err(rc, e);
+        goto fail;
+    }
+    sqlite3_bind_int64(stmt, 1, rc->scan_id);
+    sqlite3_bind_int(stmt, 2, max);
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW)
+        json_array_insert_new(
+            ids, 0,
+            json_pack("{s:I, s:o}", "id",
+                      (json_int_t)sqlite3_column_int64(stmt, 0), "finished",
+                      model_text(stmt, 1)));
+    sqlite3_finalize(stmt);
+    stmt = NULL;
+    if (step != SQLITE_DONE) {
+        model_sql_err(rc, e);
+        goto fail;
+    }
+    if (sqlite3_prepare_v2(store_db(rc->st),
+                           "SELECT status, count(*) FROM findings WHERE "
+                           "scan_id = ? GROUP BY status",
+                           -1, &stmt, NULL) != SQLITE_OK) {
+        model_sql_err(rc, e);
+        goto fail;
+    }
+    json_array_foreach(ids, i, id)
+    {
+        json_t *point = model_counts();
+        json_object_set(point, "id", json_object_get(id, "id"));
+        json_object_set(point, "finished", json_object_get(id, "finished"));
+        sqlite3_bind_int64(stmt, 1,
+                           json_integer_value(json_object_get(id, "id")));
+        while (sqlite3_step(stmt) == SQLITE_ROW)
+            model_add(point, (const char *)sqlite3_column_text(stmt, 0),
+                      sqlite3_column_int64(stmt, 1));
+        sqlite3_reset(stmt);
+        json_array_append_new(out, point);
+    }
+    sqlite3_finalize(stmt);
+    json_decref(ids);
+    return out;
+fail:
+    sqlite3_finalize(stmt);
+    json_decref(ids);
+    json_decref(out);
+    return NULL;
 }

@@ -11,9 +11,15 @@
 #include "banned.h"
 
 extern const struct reporter reporter_json;
+extern const struct reporter reporter_html;
+extern const struct reporter reporter_sarif;
+extern const struct reporter reporter_junit;
+extern const struct reporter reporter_csv;
+extern const struct reporter reporter_markdown;
 
 static const struct reporter *const registry_reporters[] = {
-    &reporter_json,
+    &reporter_json,  &reporter_html, &reporter_sarif,
+    &reporter_junit, &reporter_csv,  &reporter_markdown,
 };
 
 #define REGISTRY_N (sizeof(registry_reporters) / sizeof(*registry_reporters))

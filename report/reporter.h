@@ -60,4 +60,11 @@ int report_foreach_finding(const struct report_ctx *rc,
                            int (*fn)(const json_t *finding, void *ctx),
                            void *ctx, struct err *e);
 
+/*
+ * The last max complete scans of the same targets as rc's scan, oldest
+ * first, ending with it: [{"id","finished","pass","fail",...}]. New
+ * reference. The HTML report's trend and `fourc diff` use it.
+ */
+json_t *report_trend(const struct report_ctx *rc, int max, struct err *e);
+
 #endif

@@ -16,7 +16,7 @@ static const char report_help[] =
     "\n"
     "  --scan ID|latest   which scan (default latest: the newest complete "
     "one)\n"
-    "  --format F         json (default json)\n"
+    "  --format F         json (default), html, sarif, junit, csv, markdown\n"
     "  -o, --output FILE  write there instead of stdout\n"
     "  --db FILE          database (default ./fourc.db)\n";
 

@@ -31,8 +31,12 @@ static const struct command main_commands[] = {
                 "report the findings",
      .run = cmd_scan},
     {.name = "report",
-     .summary = "render a stored scan (json)",
+     .summary = "render a stored scan (json, html, sarif, junit, csv, "
+                "markdown)",
      .run = cmd_report},
+    {.name = "diff",
+     .summary = "new, fixed and changed findings between two scans",
+     .run = cmd_diff},
     {.name = "rules",
      .summary = "list, show, lint, test and import rules",
      .run = cmd_rules},

@@ -222,3 +222,24 @@ size_t utf8_cut(const char *s, size_t n)
         n--;
     return n;
 }
+
+void utf8_sanitize(struct strbuf *sb, const char *s, size_t n)
+{
+    size_t i = 0, len;
+
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        len = c < 0x80             ? 1
+              : (c & 0xE0) == 0xC0 ? 2
+              : (c & 0xF0) == 0xE0 ? 3
+              : (c & 0xF8) == 0xF0 ? 4
+                                   : 0;
+        if (len && i + len <= n && utf8_valid(s + i, len)) {
+            sb_add(sb, s + i, len);
+            i += len;
+        } else {
+            sb_add(sb, "\xEF\xBF\xBD", 3);
+            i++;
+        }
+    }
+}

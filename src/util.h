@@ -50,6 +50,10 @@ int utf8_valid(const char *s, size_t n);
 
 int str_has_suffix(const char *s, const char *suffix);
 
+/* Appends s (n bytes) to sb with every invalid UTF-8 sequence replaced by
+ * U+FFFD. */
+void utf8_sanitize(struct strbuf *sb, const char *s, size_t n);
+
 /* The largest length <= n that does not split a UTF-8 sequence of s. */
 size_t utf8_cut(const char *s, size_t n);
 

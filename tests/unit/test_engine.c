@@ -52,8 +52,7 @@ static void row_release(struct row *r)
     memset(r, 0, sizeof(*r));
 }
 
-static void expect_contains(const char *what, const char *s,
-                            const char *needle)
+static void expect_contains(const char *what, const char *s, const char *needle)
 {
     if (!s || !strstr(s, needle))
         fail_msg("%s: \"%s\" does not contain \"%s\"", what, s ? s : "(null)",
@@ -98,8 +97,8 @@ static void fx_open(struct fx *f)
 static void fx_rules(struct fx *f, const char *yaml)
 {
     struct diag d = {0};
-    size_t n = ruleset_load_text(&f->rs, "test", "t.yaml", yaml, strlen(yaml),
-                                 &d);
+    size_t n =
+        ruleset_load_text(&f->rs, "test", "t.yaml", yaml, strlen(yaml), &d);
 
     if (n || d.n)
         fail_msg("rules do not load: %s\n%s", d.n ? d.msgs[0] : "?", yaml);
@@ -322,8 +321,8 @@ static const struct {
     {"{path: 'a[1]', op: eq, value: y}", "{a: [y]}", "fail"},
     {"{path: 'm.ann[\"a.b/c\"]', op: eq, value: v}", "{m: {ann: {a.b/c: v}}}",
      "pass"},
-    {"{path: 'm.ann[\"a.b/c\"]', op: eq, value: v}", "{m: {ann: {a: {b/c: v}}}}",
-     "fail"},
+    {"{path: 'm.ann[\"a.b/c\"]', op: eq, value: v}",
+     "{m: {ann: {a: {b/c: v}}}}", "fail"},
 };
 
 static void test_operators(void **state)
@@ -370,7 +369,8 @@ struct eval_case {
 #define PRIV                                                                   \
     "  check: {each: $containers, assert: {path: securityContext.privileged, " \
     "op: ne, value: true}}\n"
-#define PORTS "  check: {each: spec.ports, assert: {path: port, op: gt, value: 0}}\n"
+#define PORTS                                                                  \
+    "  check: {each: spec.ports, assert: {path: port, op: gt, value: 0}}\n"
 #define NONROOT                                                                \
     "  check: {each: $containers, assert: {path: $sc.runAsNonRoot, op: eq, "   \
     "value: true}}\n"
@@ -388,8 +388,8 @@ static const struct eval_case eval_cases[] = {
      "a", 0, "null", "eq 1"},
     {ANY_AB, "k8s/ConfigMap", "{a: 0, b: 2}", "pass", NULL, "b", 1, "2",
      "eq 2"},
-    {ANY_AB, "k8s/ConfigMap", "{a: 0, b: 0}", "fail", "expected any of: ",
-     "a", 1, "0", "any of: a eq 1 | b eq 2"},
+    {ANY_AB, "k8s/ConfigMap", "{a: 0, b: 0}", "fail", "expected any of: ", "a",
+     1, "0", "any of: a eq 1 | b eq 2"},
     {NOT_A, "k8s/ConfigMap", "{a: 1}", "fail", "a is 1, expected not (eq 1)",
      "a", 1, "1", "not (eq 1)"},
     {NOT_A, "k8s/ConfigMap", "{a: 2}", "pass", NULL, "a", 1, "2", NULL},
@@ -469,16 +469,15 @@ static const struct eval_case eval_cases[] = {
      "{spec: {securityContext: {runAsNonRoot: true}, containers: [{name: a, "
      "securityContext: {runAsNonRoot: false}}]}}",
      "fail", "container \"a\"",
-     "spec.containers[0].securityContext.runAsNonRoot", 1, "false",
-     "eq true"},
+     "spec.containers[0].securityContext.runAsNonRoot", 1, "false", "eq true"},
     {NONROOT, "k8s/Pod",
      "{spec: {securityContext: {runAsNonRoot: false}, containers: [{name: a, "
      "securityContext: {runAsNonRoot: true}}]}}",
-     "pass", NULL, "spec.containers[0].securityContext.runAsNonRoot", 1,
-     "true", "eq true"},
+     "pass", NULL, "spec.containers[0].securityContext.runAsNonRoot", 1, "true",
+     "eq true"},
     {NONROOT, "k8s/Pod", "{spec: {containers: [{name: a}]}}", "fail",
-     "is absent",
-     "spec.containers[0].securityContext.runAsNonRoot", 0, "null", "eq true"},
+     "is absent", "spec.containers[0].securityContext.runAsNonRoot", 0, "null",
+     "eq true"},
     {NONROOT, "k8s/Deployment",
      "{spec: {template: {spec: {securityContext: {runAsNonRoot: true}, "
      "containers: [{name: a}, {name: b, securityContext: {runAsNonRoot: "
@@ -489,8 +488,8 @@ static const struct eval_case eval_cases[] = {
     {NONROOT, "k8s/Deployment",
      "{spec: {template: {spec: {securityContext: {runAsNonRoot: true}, "
      "initContainers: [{name: i}], containers: [{name: a}]}}}}",
-     "pass", NULL, "spec.template.spec.securityContext.runAsNonRoot", 1,
-     "true", NULL},
+     "pass", NULL, "spec.template.spec.securityContext.runAsNonRoot", 1, "true",
+     NULL},
     {"  check: {path: $sc.runAsNonRoot, op: eq, value: true}\n", "k8s/Pod",
      "{spec: {containers: [{name: a}]}}", "error", "only meaningful inside",
      "-", 0, NULL, NULL},
@@ -544,8 +543,7 @@ static void expect_evidence(size_t i, const struct eval_case *c,
         fail_msg("case %zu: evidence %s, want path %s", i, evidence, c->path);
     v = json_object_get(ev, "found");
     if (!json_is_boolean(v) || json_is_true(v) != c->found)
-        fail_msg("case %zu: evidence %s, want found %d", i, evidence,
-                 c->found);
+        fail_msg("case %zu: evidence %s, want found %d", i, evidence, c->found);
     assert_non_null(v = json_object_get(ev, "actual"));
     if (c->actual) {
         dump = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -634,10 +632,10 @@ static void test_big_actual_summarised(void **state)
     ev = json_loads(r.evidence, 0, NULL);
     assert_non_null(ev);
     assert_true(json_is_object(json_object_get(ev, "actual")));
-    assert_int_equal(json_integer_value(json_array_get(
-                         json_object_get(json_object_get(ev, "actual"), "a"),
-                         0)),
-                     1);
+    assert_int_equal(
+        json_integer_value(json_array_get(
+            json_object_get(json_object_get(ev, "actual"), "a"), 0)),
+        1);
     json_decref(ev);
     row_release(&r);
     sb_release(&doc);
@@ -767,7 +765,8 @@ static void test_input_error(void **state)
     fx_finish(&f);
     fx_one(&f, "T-INPUT", "input:deploy/a.yaml:7", &r);
     assert_string_equal(r.status, "error");
-    assert_string_equal(r.message, "not evaluated: deploy/a.yaml:7: invalid YAML");
+    assert_string_equal(r.message,
+                        "not evaluated: deploy/a.yaml:7: invalid YAML");
     assert_null(r.evidence);
     row_release(&r);
     assert_int_equal(fx_count(&f, "SELECT count(*) FROM findings"), 1);
@@ -801,7 +800,8 @@ static void test_target_failed(void **state)
                  "  severity: high\n  kinds: [fourc/Target]\n"
                  "  automated: false\n");
     fx_begin(&f);
-    fx_add(&f, "fourc/Target", tuid, "deploy", "{type: manifests, ref: deploy}");
+    fx_add(&f, "fourc/Target", tuid, "deploy",
+           "{type: manifests, ref: deploy}");
     assert_int_equal(engine_target_failed(f.eng, tuid, "k8s/",
                                           "deploy: permission denied", &e),
                      0);
@@ -878,9 +878,8 @@ static const struct {
 
 static void test_sql_rules(void **state)
 {
-    static const char *const uids[] = {"core/Namespace//good",
-                                       "core/Namespace//bad",
-                                       "core/Namespace//quiet"};
+    static const char *const uids[] = {
+        "core/Namespace//good", "core/Namespace//bad", "core/Namespace//quiet"};
     struct row r;
     struct fx f;
     size_t i, j;
@@ -904,9 +903,9 @@ static void test_sql_rules(void **state)
         }
         /* The ConfigMap is not of the rule's kinds: never an error. */
         if (strcmp(sql_cases[i].status[0], "error") == 0)
-            assert_int_equal(fx_findings(&f, f.scan, "T-SQL",
-                                         "core/ConfigMap/good/c", NULL),
-                             0);
+            assert_int_equal(
+                fx_findings(&f, f.scan, "T-SQL", "core/ConfigMap/good/c", NULL),
+                0);
         fx_release(&f);
     }
 }
@@ -935,9 +934,8 @@ static void test_sql_sees_current_scan(void **state)
     fx_one(&f, "T-SQL", "core/Namespace//new", &r);
     assert_string_equal(r.message, "new");
     row_release(&r);
-    assert_int_equal(fx_findings(&f, f.scan, "T-SQL", "core/Namespace//old",
-                                 NULL),
-                     0);
+    assert_int_equal(
+        fx_findings(&f, f.scan, "T-SQL", "core/Namespace//old", NULL), 0);
     /* The temporary view is gone after the run. */
     assert_int_equal(fx_count(&f, "SELECT count(*) FROM temp.sqlite_master "
                                   "WHERE name = 'scan_resources'"),
@@ -967,9 +965,8 @@ static void test_sql_rule_manual(void **state)
     fx_begin(&f);
     fx_add(&f, "k8s/Namespace", "core/Namespace//a", "a", "{}");
     fx_finish(&f);
-    assert_int_equal(fx_findings(&f, f.scan, "T-SQLMAN", "core/Namespace//a",
-                                 &r),
-                     1);
+    assert_int_equal(
+        fx_findings(&f, f.scan, "T-SQLMAN", "core/Namespace//a", &r), 1);
     assert_string_equal(r.status, "manual");
     row_release(&r);
     fx_release(&f);
@@ -1093,12 +1090,12 @@ static void test_lint(void **state)
 /* Every problem is reported, with the line of its rule; good rules load. */
 static void test_lint_lines_and_recovery(void **state)
 {
-    const char *text = "- id: GOOD-1\n" LINT_BASE   /* 1 */
+    const char *text = "- id: GOOD-1\n" LINT_BASE /* 1 */
                        "  check: {path: a, op: exists}\n"
-                       "- id: BAD-1\n" LINT_BASE    /* 7 */
+                       "- id: BAD-1\n" LINT_BASE /* 7 */
                        "  check: {path: a, op: nope}\n"
                        "  colour: red\n"
-                       "- id: bad-2\n" LINT_BASE    /* 14 */
+                       "- id: bad-2\n" LINT_BASE /* 14 */
                        "  check: {path: a, op: exists}\n";
     struct ruleset rs = {0};
     struct diag d = {0};
@@ -1138,13 +1135,12 @@ static void test_lint_id_charset(void **state)
         struct diag d = {0};
 
         sb_setlen(&text, 0);
-        sb_addf(&text, "- id: \"%s\"\n" LINT_BASE
-                       "  check: {path: a, op: exists}\n",
+        sb_addf(&text,
+                "- id: \"%s\"\n" LINT_BASE "  check: {path: a, op: exists}\n",
                 ids[i]);
         ruleset_load_text(&rs, "test", "t.yaml", sb_str(&text), text.len, &d);
         if (!diag_has(&d, "id must be upper-case letters, digits and '-'"))
-            fail_msg("id \"%s\" was accepted (%zu rules loaded)", ids[i],
-                     rs.n);
+            fail_msg("id \"%s\" was accepted (%zu rules loaded)", ids[i], rs.n);
         ruleset_release(&rs);
         diag_release(&d);
     }
@@ -1153,11 +1149,11 @@ static void test_lint_id_charset(void **state)
 
 static void test_lint_duplicate_ids(void **state)
 {
-    const char *a = "- id: DUP-1\n" LINT_BASE "  check: {path: a, op: exists}\n"
-                    "- id: ONLY-A\n" LINT_BASE
-                    "  check: {path: a, op: exists}\n";
-    const char *b = "# b\n- id: DUP-1\n" LINT_BASE
-                    "  check: {path: b, op: exists}\n";
+    const char *a =
+        "- id: DUP-1\n" LINT_BASE "  check: {path: a, op: exists}\n"
+        "- id: ONLY-A\n" LINT_BASE "  check: {path: a, op: exists}\n";
+    const char *b =
+        "# b\n- id: DUP-1\n" LINT_BASE "  check: {path: b, op: exists}\n";
     struct ruleset rs = {0};
     struct diag d = {0};
 

@@ -282,24 +282,24 @@ static void test_multi_document(void **state)
     (void)state;
     tree_init(&t);
     tree_file(&t, "a.yaml",
-              "# leading comment\n"                         /* 1 */
-              "apiVersion: v1\n"                            /* 2 */
+              "# leading comment\n" /* 1 */
+              "apiVersion: v1\n"    /* 2 */
               "kind: ConfigMap\n"
               "metadata:\n"
               "  name: cfg\n"
               "data: {k: v}\n"
-              "---\n"                                       /* 7 */
-              "apiVersion: apps/v1\n"                       /* 8 */
+              "---\n"                 /* 7 */
+              "apiVersion: apps/v1\n" /* 8 */
               "kind: Deployment\n"
               "metadata:\n"
               "  name: web\n"
               "  namespace: prod\n"
-              "--- # a comment after the marker\n"          /* 13 */
-              "apiVersion: v1\n"                            /* 14 */
+              "--- # a comment after the marker\n" /* 13 */
+              "apiVersion: v1\n"                   /* 14 */
               "kind: Namespace\n"
               "metadata: {name: prod}\n"
-              "---\n"                                       /* 17 */
-              "apiVersion: rbac.authorization.k8s.io/v1\n"  /* 18 */
+              "---\n"                                      /* 17 */
+              "apiVersion: rbac.authorization.k8s.io/v1\n" /* 18 */
               "kind: ClusterRole\n"
               "metadata: {name: admin, namespace: ignored}\n"
               "---\n"
@@ -342,8 +342,8 @@ static const struct {
      NULL},
     {"apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\n"
      "metadata: {name: b}\n",
-     "k8s/ClusterRoleBinding", "rbac.authorization.k8s.io/ClusterRoleBinding//b",
-     "b", NULL},
+     "k8s/ClusterRoleBinding",
+     "rbac.authorization.k8s.io/ClusterRoleBinding//b", "b", NULL},
     {"apiVersion: v1\nkind: Namespace\nmetadata: {name: prod, namespace: x}\n",
      "k8s/Namespace", "core/Namespace//prod", "prod", NULL},
     {"apiVersion: v1\nkind: Node\nmetadata: {name: n1}\n", "k8s/Node",
@@ -363,7 +363,8 @@ static void test_uids(void **state)
     (void)state;
     for (i = 0; i < NELEMS(uid_cases); i++) {
         struct want_res w = {uid_cases[i].kind, uid_cases[i].uid,
-                             uid_cases[i].name, uid_cases[i].ns, "m.yaml", 1};
+                             uid_cases[i].name, uid_cases[i].ns,
+                             "m.yaml",          1};
         struct tree t;
         struct rec rec = {0};
         struct err e;
@@ -394,8 +395,8 @@ static void test_lists(void **state)
         {"k8s/Deployment", "apps/Deployment/xs/d2", "d2", "xs", "l.yaml", 17},
         {"k8s/Deployment", "apps/Deployment/default/%s:18#2", "", "default",
          "l.yaml", 18},
-        {"k8s/Role", "rbac.authorization.k8s.io/Role/default/r", "r",
-         "default", "l.yaml", 22},
+        {"k8s/Role", "rbac.authorization.k8s.io/Role/default/r", "r", "default",
+         "l.yaml", 22},
     };
     struct tree t;
     struct rec rec = {0};
@@ -406,25 +407,25 @@ static void test_lists(void **state)
     (void)state;
     tree_init(&t);
     tree_file(&t, "l.yaml",
-              "apiVersion: v1\n"                       /* 1 */
+              "apiVersion: v1\n" /* 1 */
               "kind: List\n"
               "items:\n"
-              "- apiVersion: v1\n"                     /* 4 */
+              "- apiVersion: v1\n" /* 4 */
               "  kind: Service\n"
               "  metadata: {name: s1}\n"
-              "- apiVersion: v1\n"                     /* 7: no kind */
+              "- apiVersion: v1\n" /* 7: no kind */
               "  metadata: {name: nokind}\n"
-              "- apiVersion: v1\n"                     /* 9 */
+              "- apiVersion: v1\n" /* 9 */
               "  kind: ConfigMap\n"
               "  metadata: {name: c1, namespace: ns1}\n"
-              "---\n"                                  /* 12 */
+              "---\n" /* 12 */
               "apiVersion: apps/v1\n"
               "kind: DeploymentList\n"
-              "items:\n"                               /* 15 */
-              "- metadata: {name: d1}\n"              /* 16 */
+              "items:\n"                 /* 15 */
+              "- metadata: {name: d1}\n" /* 16 */
               "- metadata: {name: d2, namespace: xs}\n"
-              "- spec: {}\n"                           /* 18 */
-              "---\n"                                  /* 19 */
+              "- spec: {}\n" /* 18 */
+              "---\n"        /* 19 */
               "apiVersion: rbac.authorization.k8s.io/v1\n"
               "kind: RoleList\n"
               "items: [{metadata: {name: r}}]\n"); /* 22 */
@@ -485,8 +486,7 @@ static void test_directory(void **state)
 {
     static const char *const order[] = {"a.yaml", "b.yaml", "sub/c.yml",
                                         "sub/deeper/d.json", "y.yaml"};
-    static const char *const names[] = {"cm-a", "cm-b", "cm-c", "cm-d",
-                                        "cm-y"};
+    static const char *const names[] = {"cm-a", "cm-b", "cm-c", "cm-d", "cm-y"};
     struct tree t;
     struct rec rec = {0};
     struct err e;
@@ -543,8 +543,8 @@ static void test_directory(void **state)
 
 static const struct {
     const char *yaml;
-    size_t nres;    /* resources still emitted */
-    long line;      /* of the input error */
+    size_t nres; /* resources still emitted */
+    long line;   /* of the input error */
     const char *what;
 } error_cases[] = {
     {"apiVersion: v1\nmetadata: {name: a}\n", 0, 1, "object has no kind"},
@@ -612,17 +612,17 @@ static void test_long_line(void **state)
 
     (void)state;
     tree_init(&t);
-    sb_adds(&sb, CM("one"));          /* 1-3 */
-    sb_adds(&sb, "---\n");            /* 4 */
-    sb_adds(&sb, "apiVersion: v1\n"); /* 5 */
+    sb_adds(&sb, CM("one"));           /* 1-3 */
+    sb_adds(&sb, "---\n");             /* 4 */
+    sb_adds(&sb, "apiVersion: v1\n");  /* 5 */
     sb_adds(&sb, "kind: ConfigMap\n"); /* 6 */
-    sb_adds(&sb, "data: {k: ");       /* 7 */
+    sb_adds(&sb, "data: {k: ");        /* 7 */
     for (i = 0; i < LONG_LINE; i++)
         sb_add(&sb, "x", 1);
     sb_adds(&sb, "}\n");
     sb_adds(&sb, "metadata: {name: two}\n"); /* 8 */
-    sb_adds(&sb, "---\n");                  /* 9 */
-    sb_adds(&sb, CM("three"));              /* 10 */
+    sb_adds(&sb, "---\n");                   /* 9 */
+    sb_adds(&sb, CM("three"));               /* 10 */
     tree_file_n(&t, "big.yaml", sb.buf, sb.len);
     /* The same long line as the last line, no newline, nothing after. */
     sb_setlen(&sb, 0);
@@ -677,11 +677,11 @@ static void test_document_end_markers(void **state)
     (void)state;
     tree_init(&t);
     tree_file(&t, "d.yaml",
-              CM("a") /* 1-3 */ "...\n"  /* 4 */
-              "---\n"                    /* 5 */
-              CM("b") /* 6-8 */ "...\n"  /* 9 */
+              CM("a") /* 1-3 */ "...\n" /* 4 */
+                                "---\n" /* 5 */
+              CM("b") /* 6-8 */ "...\n" /* 9 */
               CM("c") /* 10-12 */ "...\n"
-              "...\n");
+                                  "...\n");
     ref = tree_path(&t, "d.yaml");
     assert_int_equal(run_collect(ref, &rec, &e), 0);
     assert_int_equal(rec.nerr, 0);
@@ -709,14 +709,14 @@ static void test_crlf(void **state)
     (void)state;
     tree_init(&t);
     tree_file(&t, "w.yaml",
-              "apiVersion: v1\r\n"      /* 1 */
+              "apiVersion: v1\r\n" /* 1 */
               "kind: ConfigMap\r\n"
               "metadata:\r\n"
               "  name: a\r\n"
               "data:\r\n"
               "  k: v\r\n"
-              "---\r\n"                 /* 7 */
-              "apiVersion: v1\r\n"      /* 8 */
+              "---\r\n"            /* 7 */
+              "apiVersion: v1\r\n" /* 8 */
               "kind: Secret\r\n"
               "metadata: {name: b, namespace: ns}\r\n");
     ref = tree_path(&t, "w.yaml");
@@ -736,9 +736,9 @@ static void test_crlf(void **state)
 
 static void test_redaction(void **state)
 {
-    static const char *const secrets[] = {
-        "c2VjcmV0LXZhbHVl", "plain-token-123", "hunter2-secret",
-        "tok-abc-456", "init-pass-789"};
+    static const char *const secrets[] = {"c2VjcmV0LXZhbHVl", "plain-token-123",
+                                          "hunter2-secret", "tok-abc-456",
+                                          "init-pass-789"};
     struct tree t;
     struct rec rec = {0};
     struct err e;

@@ -146,9 +146,9 @@ static void raw_db(const char *path, const char *sql)
 static void add_rows(struct store *st, int64_t scan, const char *uid)
 {
     static const unsigned char fp[32] = {1, 2, 3};
-    struct store_rule r = {"sha256:rule-a", "T-1",   "pack", "high",
+    struct store_rule r = {"sha256:rule-a", "T-1",   "pack",     "high",
                            "cluster",       "title", "t.yaml:1", "{}"};
-    struct store_resource res = {uid,  "k8s/Pod", "p",     "default",
+    struct store_resource res = {uid,        "k8s/Pod",  "p",         "default",
                                  "a.yaml:1", "target:x", "{\"a\":1}", 7};
     struct store_finding f = {0, 0, "fail", "m", "{}", fp};
     struct err e;
@@ -175,8 +175,8 @@ static int64_t complete_scan(struct store *st, const char *uid)
 
 static void expect_schema(sqlite3 *db)
 {
-    static const char *const objects[] = {"scans",    "resources", "rules",
-                                          "scan_rules", "findings", "packs",
+    static const char *const objects[] = {"scans",      "resources", "rules",
+                                          "scan_rules", "findings",  "packs",
                                           "findings_v"};
     char sql[160];
     size_t i;
@@ -237,8 +237,13 @@ static void test_open_file_wal_reopen(void **state)
 }
 
 /* Databases store_open must refuse, and leave as they were. */
-enum prep { PREP_RANDOM, PREP_FOREIGN, PREP_OTHER_APP, PREP_NEWER_EMPTY,
-            PREP_NEWER_OURS };
+enum prep {
+    PREP_RANDOM,
+    PREP_FOREIGN,
+    PREP_OTHER_APP,
+    PREP_NEWER_EMPTY,
+    PREP_NEWER_OURS
+};
 
 static const struct {
     const char *name;
@@ -246,9 +251,11 @@ static const struct {
     const char *want[4]; /* substrings of the error, NULL-terminated */
 } reject_cases[] = {
     {"random bytes", PREP_RANDOM, {"not a fourc database", "not an SQLite"}},
-    {"foreign table, no app id", PREP_FOREIGN,
+    {"foreign table, no app id",
+     PREP_FOREIGN,
      {"not a fourc one", "has tables"}},
-    {"another application id", PREP_OTHER_APP,
+    {"another application id",
+     PREP_OTHER_APP,
      {"another application", "not fourc's"}},
     {"user_version 99, empty", PREP_NEWER_EMPTY, {"99", "newer"}},
     {"user_version 99, our app id", PREP_NEWER_OURS, {"99", "newer"}},
@@ -376,10 +383,9 @@ static void test_scan_commit(void **state)
 
     (void)state;
     assert_int_equal(store_open(&st, ":memory:", STORE_CREATE, &e), 0);
-    assert_int_equal(
-        store_scan_begin(st, "[{\"type\":\"manifests\"}]", "scan -m x", &id,
-                         &e),
-        0);
+    assert_int_equal(store_scan_begin(st, "[{\"type\":\"manifests\"}]",
+                                      "scan -m x", &id, &e),
+                     0);
     assert_true(id > 0);
     expect_scan_status(store_db(st), id, "running");
     add_rows(st, id, "u1");
@@ -388,20 +394,21 @@ static void test_scan_commit(void **state)
     assert_int_equal(sqlite3_get_autocommit(store_db(st)), 1);
 
     expect_scan_status(store_db(st), id, "complete");
-    snprintf(sql, sizeof(sql),
-             "SELECT rules_digest FROM scans WHERE id = %lld", (long long)id);
+    snprintf(sql, sizeof(sql), "SELECT rules_digest FROM scans WHERE id = %lld",
+             (long long)id);
     expect_text(store_db(st), sql, "sha256:abc");
     snprintf(sql, sizeof(sql),
              "SELECT finished IS NOT NULL AND started IS NOT NULL AND "
              "finished >= started FROM scans WHERE id = %lld",
              (long long)id);
     assert_int_equal(q_int(store_db(st), sql), 1);
-    snprintf(sql, sizeof(sql), "SELECT targets || '|' || command FROM scans "
-                               "WHERE id = %lld",
+    snprintf(sql, sizeof(sql),
+             "SELECT targets || '|' || command FROM scans "
+             "WHERE id = %lld",
              (long long)id);
     expect_text(store_db(st), sql, "[{\"type\":\"manifests\"}]|scan -m x");
-    snprintf(sql, sizeof(sql),
-             "SELECT tool_version FROM scans WHERE id = %lld", (long long)id);
+    snprintf(sql, sizeof(sql), "SELECT tool_version FROM scans WHERE id = %lld",
+             (long long)id);
     expect_text(store_db(st), sql, PACKAGE_VERSION);
     assert_int_equal(scan_count(store_db(st), "resources", id), 1);
     assert_int_equal(scan_count(store_db(st), "findings", id), 1);
@@ -454,8 +461,14 @@ static void test_scan_rollback(void **state)
     first = complete_scan(st, "u0");
     assert_int_equal(store_scan_begin(st, "[]", "scan", &id, &e), 0);
     {
-        struct store_rule r = {"sha256:only-in-failed", "T-2", "p", "low",
-                               "cluster", "t", "o", "{}"};
+        struct store_rule r = {"sha256:only-in-failed",
+                               "T-2",
+                               "p",
+                               "low",
+                               "cluster",
+                               "t",
+                               "o",
+                               "{}"};
         int64_t ref;
         assert_int_equal(store_add_rule(st, id, &r, &ref, &e), 0);
     }
@@ -570,8 +583,8 @@ static void test_resolve_scan(void **state)
         rc = store_resolve_scan(st, resolve_cases[i].spec, &got, &e);
         if (rc != resolve_cases[i].rc)
             fail_msg("spec %s: rc %d, want %d (%s)",
-                     resolve_cases[i].spec ? resolve_cases[i].spec : "NULL",
-                     rc, resolve_cases[i].rc, e.msg);
+                     resolve_cases[i].spec ? resolve_cases[i].spec : "NULL", rc,
+                     resolve_cases[i].rc, e.msg);
         if (rc == 0) {
             assert_int_equal(got, resolve_cases[i].want);
         } else {
@@ -587,10 +600,10 @@ static void test_resolve_scan(void **state)
 
 static void test_add_rule_once_per_hash(void **state)
 {
-    struct store_rule a = {"sha256:aaa", "T-1", "p", "high", "cluster",
-                           "t", "a.yaml:1", "{\"v\":1}"};
-    struct store_rule b = {"sha256:bbb", "T-1", "p", "high", "cluster",
-                           "t", "a.yaml:1", "{\"v\":2}"};
+    struct store_rule a = {"sha256:aaa", "T-1", "p",        "high",
+                           "cluster",    "t",   "a.yaml:1", "{\"v\":1}"};
+    struct store_rule b = {"sha256:bbb", "T-1", "p",        "high",
+                           "cluster",    "t",   "a.yaml:1", "{\"v\":2}"};
     struct store *st = NULL;
     struct err e;
     int64_t s1, s2, r1 = 0, r2 = 0, r3 = 0, r4 = 0;

@@ -1,0 +1,286 @@
+/*
+ * markdown.c: a short summary for a pull-request comment or a ticket
+ * body (GitHub-flavoured Markdown): counts by status and severity, the
+ * failing and error findings most severe first (at most
+ * MARKDOWN_TOP_N, then "… and K more"), and how many need manual review.
+ *
+ * Finding text comes from the scanned target, so it is written as inert
+ * text: table pipes and Markdown punctuation are backslash-escaped, < > &
+ * become entities (no raw HTML reaches the page), line breaks and other
+ * control characters become spaces so a row stays one row, and long
+ * messages are cut. Code spans are never used for finding text, since a
+ * backtick cannot be escaped inside one.
+ */
+#include "reporter.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "util.h"
+#include "banned.h"
+
+#define MARKDOWN_TOP_N 50
+#define MARKDOWN_CELL_MAX 300 /* bytes of one cell's text, then "…" */
+
+static const char *const markdown_statuses[] = {"fail",   "error", "manual",
+                                                "waived", "skip",  "pass"};
+static const char *const markdown_severities[] = {"critical", "high", "medium",
+                                                  "low", "info"};
+
+/* s as inert text for a table cell (or a line: tables are the strictest). */
+static void markdown_esc(struct strbuf *sb, const char *s, size_t max)
+{
+    struct strbuf clean = STRBUF_INIT;
+    size_t n, i;
+    int cut = 0;
+
+    if (!s)
+        return;
+    n = strlen(s);
+    if (!utf8_valid(s, n)) {
+        utf8_sanitize(&clean, s, n);
+        s = clean.buf;
+        n = clean.len;
+    }
+    if (max && n > max) {
+        n = utf8_cut(s, max);
+        cut = 1;
+    }
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c == '\r' && i + 1 < n && s[i + 1] == '\n')
+            continue;
+        if (c < 0x20 || c == 0x7f)
+            sb_add(sb, " ", 1);
+        else if (c == '<')
+            sb_adds(sb, "&lt;");
+        else if (c == '>')
+            sb_adds(sb, "&gt;");
+        else if (c == '&')
+            sb_adds(sb, "&amp;");
+        else if (strchr("\\`*_[]~|", c)) {
+            sb_add(sb, "\\", 1);
+            sb_add(sb, &s[i], 1);
+        } else
+            sb_add(sb, &s[i], 1);
+    }
+    if (cut)
+        sb_adds(sb, "…");
+    sb_release(&clean);
+}
+
+static json_int_t markdown_n(const json_t *counts, const char *status)
+{
+    return json_integer_value(json_object_get(counts, status));
+}
+
+static void markdown_head(struct strbuf *sb, const json_t *scan,
+                          const json_t *sum)
+{
+    const json_t *t, *targets = json_object_get(scan, "targets");
+    json_int_t pass = markdown_n(sum, "pass"),
+               evaluated = pass + markdown_n(sum, "fail");
+    const char *finished = json_string_value(json_object_get(scan, "finished"));
+    size_t i;
+
+    sb_addf(sb, "## fourc scan %lld: %lld fail, %lld error, %lld manual\n\n",
+            (long long)json_integer_value(json_object_get(scan, "id")),
+            (long long)markdown_n(sum, "fail"),
+            (long long)markdown_n(sum, "error"),
+            (long long)markdown_n(sum, "manual"));
+    sb_adds(sb, "**Targets:** ");
+    json_array_foreach(targets, i, t)
+    {
+        if (i)
+            sb_adds(sb, "; ");
+        markdown_esc(sb, json_string_value(json_object_get(t, "type")), 0);
+        sb_adds(sb, " ");
+        markdown_esc(sb, json_string_value(json_object_get(t, "ref")), 0);
+    }
+    if (!json_array_size(targets))
+        sb_adds(sb, "none");
+    sb_adds(sb, "  \n**Finished:** ");
+    markdown_esc(sb, finished ? finished : "not finished", 0);
+    sb_addf(sb, " (scan status: ");
+    markdown_esc(sb, json_string_value(json_object_get(scan, "status")), 0);
+    sb_addf(sb,
+            ")\n\n**Compliance:** %lld of %lld evaluated checks pass "
+            "(%.1f%%); %lld error and %lld manual are not counted as "
+            "pass.\n\n",
+            (long long)pass, (long long)evaluated,
+            evaluated ? 100.0 * (double)pass / (double)evaluated : 0.0,
+            (long long)markdown_n(sum, "error"),
+            (long long)markdown_n(sum, "manual"));
+}
+
+static void markdown_tables(struct strbuf *sb, const json_t *sum)
+{
+    const json_t *sev = json_object_get(sum, "by_severity");
+    size_t i, j;
+
+    sb_adds(sb, "| Status | Findings |\n|---|---:|\n");
+    for (i = 0; i < 6; i++)
+        sb_addf(sb, "| %s | %lld |\n", markdown_statuses[i],
+                (long long)markdown_n(sum, markdown_statuses[i]));
+    sb_addf(sb, "| **total** | **%lld** |\n\n### By severity\n\n| Severity",
+            (long long)markdown_n(sum, "total"));
+    for (j = 0; j < 6; j++)
+        sb_addf(sb, " | %s", markdown_statuses[j]);
+    sb_adds(sb, " |\n|---");
+    for (j = 0; j < 6; j++)
+        sb_adds(sb, "|---:");
+    sb_adds(sb, "|\n");
+    for (i = 0; i < 5; i++) {
+        const json_t *c = json_object_get(sev, markdown_severities[i]);
+
+        sb_addf(sb, "| %s", markdown_severities[i]);
+        for (j = 0; j < 6; j++)
+            sb_addf(sb, " | %lld",
+                    (long long)markdown_n(c, markdown_statuses[j]));
+        sb_adds(sb, " |\n");
+    }
+}
+
+static int markdown_sql_err(const struct report_ctx *rc, struct err *e)
+{
+    return err_set(e, "%s: %s", store_path(rc->st),
+                   sqlite3_errmsg(store_db(rc->st)));
+}
+
+static const char *markdown_col(sqlite3_stmt *stmt, int col)
+{
+    const char *s = (const char *)sqlite3_column_text(stmt, col);
+
+    return s ? s : "";
+}
+
+/* The worst failing and error findings, most severe first. */
+static int markdown_findings(const struct report_ctx *rc, struct strbuf *sb,
+                             json_int_t total, struct err *e)
+{
+    sqlite3_stmt *stmt = NULL;
+    json_int_t shown = 0;
+    int step;
+
+    sb_adds(sb, "\n### Failing and error findings\n\n");
+    if (total == 0) {
+        sb_adds(sb, "No failing or error findings.\n");
+        return 0;
+    }
+    if (sqlite3_prepare_v2(
+            store_db(rc->st),
+            "SELECT v.severity, v.status, v.rule_id, r.title, v.kind, "
+            "v.namespace, v.name, v.source, v.message FROM findings_v v "
+            "JOIN rules r ON r.hash = v.rule_hash WHERE v.scan_id = ? AND "
+            "v.status IN ('fail', 'error') ORDER BY CASE v.severity WHEN "
+            "'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN "
+            "'low' THEN 3 ELSE 4 END, v.status DESC, v.rule_id, v.kind, "
+            "v.namespace, v.name, v.id LIMIT ?",
+            -1, &stmt, NULL) != SQLITE_OK)
+        return markdown_sql_err(rc, e);
+    sqlite3_bind_int64(stmt, 1, rc->scan_id);
+    sqlite3_bind_int(stmt, 2, MARKDOWN_TOP_N);
+    sb_adds(sb, "| Severity | Status | Rule | Resource | Location | Message "
+                "|\n|---|---|---|---|---|---|\n");
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const char *ns = markdown_col(stmt, 5);
+
+        sb_adds(sb, "| ");
+        markdown_esc(sb, markdown_col(stmt, 0), 0);
+        sb_adds(sb, " | ");
+        markdown_esc(sb, markdown_col(stmt, 1), 0);
+        sb_adds(sb, " | ");
+        markdown_esc(sb, markdown_col(stmt, 2), 0);
+        sb_adds(sb, ": ");
+        markdown_esc(sb, markdown_col(stmt, 3), MARKDOWN_CELL_MAX);
+        sb_adds(sb, " | ");
+        markdown_esc(sb, markdown_col(stmt, 4), 0);
+        sb_adds(sb, " ");
+        if (*ns) {
+            markdown_esc(sb, ns, MARKDOWN_CELL_MAX);
+            sb_adds(sb, "/");
+        }
+        markdown_esc(sb, markdown_col(stmt, 6), MARKDOWN_CELL_MAX);
+        sb_adds(sb, " | ");
+        markdown_esc(sb, markdown_col(stmt, 7), MARKDOWN_CELL_MAX);
+        sb_adds(sb, " | ");
+        markdown_esc(sb, markdown_col(stmt, 8), MARKDOWN_CELL_MAX);
+        sb_adds(sb, " |\n");
+        shown++;
+    }
+    sqlite3_finalize(stmt);
+    if (step != SQLITE_DONE)
+        return markdown_sql_err(rc, e);
+    if (total > shown)
+        sb_addf(sb,
+                "\n… and %lld more. The full list: `fourc report --scan %lld "
+                "--format html`.\n",
+                (long long)(total - shown), (long long)rc->scan_id);
+    return 0;
+}
+
+/* "N findings of M rules need manual review." */
+static int markdown_manual(const struct report_ctx *rc, struct strbuf *sb,
+                           json_int_t manual, struct err *e)
+{
+    sqlite3_stmt *stmt = NULL;
+    json_int_t rules = 0;
+
+    if (sqlite3_prepare_v2(store_db(rc->st),
+                           "SELECT count(DISTINCT rule_ref) FROM findings "
+                           "WHERE scan_id = ? AND status = 'manual'",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return markdown_sql_err(rc, e);
+    sqlite3_bind_int64(stmt, 1, rc->scan_id);
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        rules = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    sb_addf(sb,
+            "\n### Manual review\n\n%lld manual control%s (%lld finding%s) "
+            "need%s a human decision.\n",
+            (long long)rules, rules == 1 ? "" : "s", (long long)manual,
+            manual == 1 ? "" : "s", rules == 1 ? "s" : "");
+    return 0;
+}
+
+static int markdown_render(const struct report_ctx *rc, FILE *out,
+                           struct err *e)
+{
+    struct strbuf sb = STRBUF_INIT;
+    json_t *scan = NULL, *sum = NULL;
+    const char *digest;
+    int ret = -1;
+
+    if (!(scan = report_scan(rc, e)) || !(sum = report_summary(rc, e)))
+        goto out;
+    markdown_head(&sb, scan, sum);
+    markdown_tables(&sb, sum);
+    if (markdown_findings(
+            rc, &sb, markdown_n(sum, "fail") + markdown_n(sum, "error"), e) ||
+        markdown_manual(rc, &sb, markdown_n(sum, "manual"), e))
+        goto out;
+    digest = json_string_value(json_object_get(scan, "rules_digest"));
+    sb_adds(&sb, "\n---\n_fourc ");
+    markdown_esc(&sb, json_string_value(json_object_get(scan, "tool_version")),
+                 0);
+    sb_addf(&sb, ", scan %lld, rules ", (long long)rc->scan_id);
+    markdown_esc(&sb, digest ? digest : "unknown", 0);
+    sb_adds(&sb, "_\n");
+    if (fwrite(sb.buf, 1, sb.len, out) != sb.len || ferror(out)) {
+        err_set(e, "write error: %s", strerror(errno));
+        goto out;
+    }
+    ret = 0;
+out:
+    json_decref(scan);
+    json_decref(sum);
+    sb_release(&sb);
+    return ret;
+}
+
+const struct reporter reporter_markdown = {
+    .name = "markdown",
+    .summary = "Markdown summary for a pull-request comment or ticket",
+    .render = markdown_render,
+};
