@@ -54,7 +54,7 @@ char *xstrndup(const char *s, size_t n)
     return p;
 }
 
-static void sb_grow(struct strbuf *sb, size_t extra)
+void sb_grow(struct strbuf *sb, size_t extra)
 {
     size_t want = sb->len + extra + 1;
 
@@ -65,14 +65,6 @@ static void sb_grow(struct strbuf *sb, size_t extra)
     while (sb->cap < want)
         sb->cap *= 2;
     sb->buf = xrealloc(sb->buf, sb->cap);
-}
-
-void sb_add(struct strbuf *sb, const char *s, size_t n)
-{
-    sb_grow(sb, n);
-    memcpy(sb->buf + sb->len, s, n);
-    sb->len += n;
-    sb->buf[sb->len] = '\0';
 }
 
 void sb_adds(struct strbuf *sb, const char *s)
@@ -175,10 +167,21 @@ int utf8_valid(const char *str, size_t n)
     size_t i = 0;
 
     while (i < n) {
-        unsigned char c = s[i];
+        unsigned char c;
         size_t need;
         unsigned int cp;
+        uint64_t w;
 
+        /* Eight ASCII bytes at a time: most of a manifest. */
+        while (i + 8 <= n) {
+            memcpy(&w, s + i, 8);
+            if (w & 0x8080808080808080ull)
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
+        c = s[i];
         if (c < 0x80) {
             i++;
             continue;

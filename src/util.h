@@ -20,7 +20,18 @@ struct strbuf {
         NULL, 0, 0                                                             \
     }
 
-void sb_add(struct strbuf *sb, const char *s, size_t n);
+void sb_grow(struct strbuf *sb, size_t extra);
+
+/* Appends n bytes: inline, because JSON writing calls it per token. */
+static inline void sb_add(struct strbuf *sb, const char *s, size_t n)
+{
+    if (sb->len + n + 1 > sb->cap)
+        sb_grow(sb, n);
+    __builtin_memcpy(sb->buf + sb->len, s, n);
+    sb->len += n;
+    sb->buf[sb->len] = '\0';
+}
+
 void sb_adds(struct strbuf *sb, const char *s);
 void sb_addf(struct strbuf *sb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
