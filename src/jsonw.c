@@ -78,17 +78,17 @@ void jsonw_value(struct strbuf *sb, const json_t *v)
 {
     const char *key;
     json_t *x;
-    size_t i, n;
+    size_t i, n, klen;
 
     switch (json_typeof(v)) {
     case JSON_OBJECT:
         sb_add(sb, "{", 1);
         n = 0;
-        json_object_foreach((json_t *)v, key, x)
+        json_object_keylen_foreach((json_t *)v, key, klen, x)
         {
             if (n++)
                 sb_add(sb, ",", 1);
-            jsonw_string(sb, key, strlen(key));
+            jsonw_string(sb, key, klen);
             sb_add(sb, ":", 1);
             jsonw_value(sb, x);
         }
