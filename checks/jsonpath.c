@@ -14,6 +14,7 @@ static void jp_add_seg(struct jpath *p, enum jp_seg_type t, char *key,
     p->segs = xrealloc(p->segs, (p->nsegs + 1) * sizeof(*p->segs));
     p->segs[p->nsegs].type = t;
     p->segs[p->nsegs].key = key;
+    p->segs[p->nsegs].keylen = key ? strlen(key) : 0;
     p->segs[p->nsegs].index = index;
     p->nsegs++;
     if (t == JP_WILD)
@@ -210,8 +211,9 @@ static size_t jp_walk(const struct jpath *p, size_t i, json_t *v,
     }
     switch (p->segs[i].type) {
     case JP_KEY: {
-        json_t *c =
-            json_is_object(v) ? json_object_get(v, p->segs[i].key) : NULL;
+        json_t *c = json_is_object(v)
+                        ? json_object_getn(v, p->segs[i].key, p->segs[i].keylen)
+                        : NULL;
         if (c) {
             jpath_add_key(sb, p->segs[i].key);
             added = jp_walk(p, i + 1, c, sb, ms);

@@ -28,6 +28,7 @@ enum jp_seg_type { JP_KEY, JP_INDEX, JP_WILD };
 struct jp_seg {
     enum jp_seg_type type;
     char *key;
+    size_t keylen;
     long index;
 };
 

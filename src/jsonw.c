@@ -7,6 +7,11 @@
 
 #include "banned.h"
 
+/* Bytes that need escaping: control characters, '"' and '\\'. */
+static const unsigned char jsonw_special[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,         1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ['"'] = 1, ['\\'] = 1};
+
 void jsonw_string(struct strbuf *sb, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
@@ -18,7 +23,7 @@ void jsonw_string(struct strbuf *sb, const char *s, size_t len)
         const char *esc = NULL;
         char u[7];
 
-        if (c >= 0x20 && c != '"' && c != '\\')
+        if (!jsonw_special[c])
             continue;
         sb_add(sb, s + run, i - run);
         run = i + 1;
