@@ -646,7 +646,8 @@ int engine_resource(struct engine *eng, const char *target,
     sr.doc_len = eng->doc.len;
     rc = store_add_resource(eng->st, eng->scan_id, &sr, &ref, e);
     if (rc == 0) {
-        json_object_set_new(eng->uids, sb_str(&uid), json_integer(ref));
+        /* uids come from file names, which need not be UTF-8. */
+        json_object_set_new_nocheck(eng->uids, sb_str(&uid), json_integer(ref));
         eng->stats.resources++;
         k = engine_rules_for(eng, r->kind);
         for (i = 0; i < k->n && rc == 0; i++)
@@ -660,8 +661,9 @@ int engine_input_error(struct engine *eng, const char *target,
                        const char *pillar, const char *source, const char *msg,
                        struct err *e)
 {
-    json_t *doc = json_pack("{s:s, s:s, s:s}", "error", msg, "source", source,
-                            "pillar", pillar);
+    json_t *doc =
+        json_pack("{s:o, s:o, s:s}", "error", json_string_lossy(msg), "source",
+                  json_string_lossy(source), "pillar", pillar);
     struct strbuf uid = STRBUF_INIT;
     struct resource r;
     int rc;

@@ -333,12 +333,38 @@ static int jp_containers(const struct jp_scope *sc, const struct jpath *p,
 }
 
 /* $sc.X: the container's securityContext.X, else the pod's. */
+/* True when a resolution found a value that is set (null counts as unset,
+ * as in the API). */
+static int jp_any_set(const struct jp_matches *ms, size_t from)
+{
+    size_t i;
+
+    for (i = from; i < ms->n; i++)
+        if (ms->m[i].v && !json_is_null(ms->m[i].v))
+            return 1;
+    return 0;
+}
+
+static void jp_drop_from(struct jp_matches *ms, size_t from)
+{
+    while (ms->n > from)
+        free(ms->m[--ms->n].path);
+}
+
+/*
+ * $sc.X: the effective security context, setting by setting, the way the
+ * kubelet computes it: the container's value where it sets one, else the
+ * pod's. Resolving the whole path on each side (not just the first field)
+ * matters for nested settings: a container's windowsOptions with only
+ * runAsUserName set must not hide the pod's windowsOptions.hostProcess.
+ */
 static int jp_security_context(const struct jp_scope *sc, const struct jpath *p,
                                struct jp_matches *ms, struct err *e)
 {
     const char *podpath;
-    json_t *pod, *v;
+    json_t *pod;
     struct strbuf base = STRBUF_INIT;
+    size_t before = ms->n, absent;
 
     if (!sc->container)
         return err_set(e,
@@ -347,28 +373,33 @@ static int jp_security_context(const struct jp_scope *sc, const struct jpath *p,
                        p->text);
     if (p->nsegs == 0 || p->segs[0].type != JP_KEY)
         return err_set(e, "%s: $sc must be followed by a field name", p->text);
-    v = json_object_get(json_object_get(sc->container, "securityContext"),
-                        p->segs[0].key);
     sb_adds(&base, sc->container_path);
     sb_adds(&base, ".securityContext");
-    if (!v) {
-        pod = jpath_pod_spec(sc->doc, sc->kind, &podpath);
-        json_t *pv = json_object_get(json_object_get(pod, "securityContext"),
-                                     p->segs[0].key);
-        if (pv) {
-            v = pv;
-            sb_setlen(&base, 0);
-            sb_adds(&base, podpath);
-            sb_adds(&base, ".securityContext");
+    jp_from(p, 0, json_object_get(sc->container, "securityContext"),
+            sb_str(&base), ms);
+    if (jp_any_set(ms, before))
+        goto out;
+    absent = ms->n;
+    pod = jpath_pod_spec(sc->doc, sc->kind, &podpath);
+    if (pod) {
+        sb_setlen(&base, 0);
+        sb_adds(&base, podpath);
+        sb_adds(&base, ".securityContext");
+        jp_from(p, 0, json_object_get(pod, "securityContext"), sb_str(&base),
+                ms);
+        if (jp_any_set(ms, absent)) {
+            /* keep only the pod's matches */
+            size_t k, n = ms->n - absent;
+            for (k = 0; k < absent - before; k++)
+                free(ms->m[before + k].path);
+            memmove(ms->m + before, ms->m + absent, n * sizeof(*ms->m));
+            ms->n = before + n;
+            goto out;
         }
     }
-    jpath_add_key(&base, p->segs[0].key);
-    if (v) {
-        jp_from(p, 1, v, sb_str(&base), ms);
-    } else if (!p->has_wild) {
-        jp_add_rest(&base, p, 1);
-        jp_push(ms, NULL, sb_str(&base));
-    }
+    /* Set nowhere: what the container had (absent, or null). */
+    jp_drop_from(ms, absent);
+out:
     sb_release(&base);
     return 0;
 }

@@ -271,56 +271,109 @@ static int manifests_marker(const char *line, size_t len, const char *m)
             line[3] == '\r');
 }
 
+/*
+ * Reads the file in blocks and hands out pieces that end at a line break
+ * (or at the end of the block). Unlike fgets, a NUL byte does not cut a
+ * line short: it reaches the parsers, which refuse it.
+ */
+struct manifests_reader {
+    FILE *f;
+    char buf[65536];
+    size_t pos, len;
+};
+
+static int manifests_piece(struct manifests_reader *r, const char **p,
+                           size_t *n)
+{
+    const char *s, *nl;
+    size_t avail;
+
+    if (r->pos == r->len) {
+        r->len = fread(r->buf, 1, sizeof(r->buf), r->f);
+        r->pos = 0;
+        if (r->len == 0)
+            return 0;
+    }
+    s = r->buf + r->pos;
+    avail = r->len - r->pos;
+    nl = memchr(s, '\n', avail);
+    *n = nl ? (size_t)(nl - s) + 1 : avail;
+    *p = s;
+    r->pos += *n;
+    return 1;
+}
+
+static int manifests_is_marker(const char *line, size_t len)
+{
+    return manifests_marker(line, len, "---") ||
+           manifests_marker(line, len, "...");
+}
+
 static void manifests_yaml(struct manifests_file *mf, FILE *f)
 {
+    struct manifests_reader *r = xmalloc(sizeof(*r));
     struct strbuf chunk = STRBUF_INIT;
-    long lineno = 0, chunk_line = 1, skip_from = 0;
-    char buf[65536];
-    size_t line_start = 0;
-    int at_line_start = 1;
+    long lineno = 1, chunk_line = 1;
+    size_t line_start = 0, line_len = 0, n;
+    char head[8]; /* the start of the current line, kept while skipping */
+    size_t headlen = 0;
+    int skipping = 0;
+    const char *p;
 
-    /* Lines are assembled in chunk directly; a marker line starts a new
-     * document. */
-    while (!mf->stop && fgets(buf, sizeof(buf), f)) {
-        size_t n = strlen(buf);
-        int complete = n > 0 && buf[n - 1] == '\n';
+    r->f = f;
+    r->pos = r->len = 0;
+    while (!mf->stop && manifests_piece(r, &p, &n)) {
+        int eol = p[n - 1] == '\n';
 
-        if (at_line_start) {
-            lineno++;
-            line_start = chunk.len;
-            if (manifests_marker(buf, n, "---") ||
-                manifests_marker(buf, n, "...")) {
-                if (!skip_from)
-                    manifests_parse_chunk(mf, &chunk, chunk_line);
-                sb_setlen(&chunk, 0);
-                skip_from = 0;
-                chunk_line = lineno;
-                line_start = 0;
-                if (buf[0] == '.') {
-                    chunk_line = lineno + 1;
-                    continue; /* "..." ends a document and holds nothing */
-                }
-            }
+        if (headlen < sizeof(head)) {
+            size_t k = n < sizeof(head) - headlen ? n : sizeof(head) - headlen;
+            memcpy(head + headlen, p, k);
+            headlen += k;
         }
-        at_line_start = complete;
-        if (skip_from)
-            continue;
-        if (chunk.len - line_start + n > MANIFESTS_MAX_LINE) {
+        line_len += n;
+        if (!skipping && line_len > MANIFESTS_MAX_LINE) {
             manifests_input_error(mf, lineno,
-                                  "line longer than 16 MiB; no "
-                                  "Kubernetes object is that "
-                                  "large, document skipped");
-            skip_from = lineno;
+                                  "line longer than 16 MiB; no Kubernetes "
+                                  "object is that large, document skipped");
+            skipping = 1;
             sb_release(&chunk);
-            continue;
         }
-        sb_add(&chunk, buf, n);
+        if (!skipping)
+            sb_add(&chunk, p, n);
+        if (!eol)
+            continue;
+        /* A whole line: a document marker ends the document before it. */
+        if (manifests_is_marker(head, headlen)) {
+            struct strbuf marker = STRBUF_INIT;
+            /* "--- {a: 1}" starts the next document with content. */
+            if (!skipping)
+                sb_add(&marker, chunk.buf + line_start, line_len);
+            else
+                sb_adds(&marker, "---\n");
+            if (!skipping) {
+                sb_setlen(&chunk, line_start);
+                manifests_parse_chunk(mf, &chunk, chunk_line);
+            }
+            sb_setlen(&chunk, 0);
+            skipping = 0;
+            chunk_line = lineno;
+            if (head[0] == '-')
+                sb_add(&chunk, marker.buf, marker.len);
+            else
+                chunk_line = lineno + 1; /* "..." holds nothing */
+            sb_release(&marker);
+        }
+        lineno++;
+        line_start = chunk.len;
+        line_len = 0;
+        headlen = 0;
     }
     if (ferror(f))
         manifests_input_error(mf, lineno, "read error: %s", strerror(errno));
-    else if (!skip_from && !mf->stop)
+    else if (!skipping && !mf->stop)
         manifests_parse_chunk(mf, &chunk, chunk_line);
     sb_release(&chunk);
+    free(r);
 }
 
 static void manifests_json(struct manifests_file *mf, FILE *f)
@@ -336,6 +389,11 @@ static void manifests_json(struct manifests_file *mf, FILE *f)
     doc = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
     if (!doc) {
         struct strbuf msg = STRBUF_INIT;
+        /* jansson quotes the text near the error ("near 'hunter2'"):
+         * that may be a secret, so only the problem is kept. */
+        char *near = strstr(je.text, " near ");
+        if (near)
+            *near = '\0';
         sb_addf(&msg, "invalid JSON at column %d: %s", je.column, je.text);
         manifests_input_error(mf, je.line > 0 ? je.line : 1, "%s",
                               sb_str(&msg));

@@ -253,8 +253,8 @@ static int rules_run_fixture(struct rule *r, const char *path, size_t counts[6],
     fx.eng = eng;
     fx.target_uid = "target:fixture";
     {
-        json_t *tdoc =
-            json_pack("{s:s, s:s}", "type", "manifests", "ref", path);
+        json_t *tdoc = json_pack("{s:s, s:o}", "type", "manifests", "ref",
+                                 json_string_lossy(path));
         struct resource tr = {
             "fourc/Target", "target:fixture", path, NULL, path, tdoc};
         int bad = engine_resource(eng, "target:fixture", &tr, e);

@@ -217,7 +217,8 @@ static int scan_targets(struct scan_opts *o, struct engine *eng, struct err *e)
         struct strbuf uid = STRBUF_INIT;
         struct scan_collect sc = {eng, NULL, col, 0};
         struct collect_ctx ctx = {t, scan_emit, scan_input_error, &sc};
-        json_t *doc = json_pack("{s:s, s:s}", "type", t->type, "ref", t->ref);
+        json_t *doc = json_pack("{s:s, s:o}", "type", t->type, "ref",
+                                json_string_lossy(t->ref));
         struct resource r;
         int rc;
 
@@ -284,9 +285,9 @@ static int scan_run(struct scan_opts *o, char *cmdline)
             cmd_usage("scan", "%s", e.msg);
             goto out;
         }
-        json_array_append_new(targets, json_pack("{s:s, s:s}", "type",
-                                                 o->targets[i].type, "ref",
-                                                 o->targets[i].ref));
+        json_array_append_new(
+            targets, json_pack("{s:s, s:o}", "type", o->targets[i].type, "ref",
+                               json_string_lossy(o->targets[i].ref)));
     }
     if (store_open(&st, o->db, STORE_CREATE, &e)) {
         log_error("%s", e.msg);

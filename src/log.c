@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util.h"
 #include "banned.h"
 
 static int log_quiet;
@@ -30,14 +31,46 @@ static void log_clear_line(void)
         fputs("\r\033[K", stderr);
 }
 
+/*
+ * Messages quote input (file names, keys), so what reaches the terminal is
+ * made safe: control characters (escape sequences, a forged second line)
+ * become \xNN and invalid UTF-8 becomes U+FFFD.
+ */
 static void log_v(const char *kind, const char *fmt, va_list ap)
 {
+    struct strbuf raw = STRBUF_INIT, safe = STRBUF_INIT;
+    size_t i;
+    va_list cp;
+    int n;
+
+    va_copy(cp, ap);
+    n = vsnprintf(NULL, 0, fmt, cp);
+    va_end(cp);
+    if (n > 0) {
+        sb_grow(&raw, (size_t)n);
+        vsnprintf(raw.buf, (size_t)n + 1, fmt, ap);
+        raw.len = (size_t)n;
+    }
+    for (i = 0; i < raw.len; i++) {
+        unsigned char c = (unsigned char)raw.buf[i];
+        if (c < 0x20 || c == 0x7F) {
+            char esc[8];
+            snprintf(esc, sizeof(esc), "\\x%02x", c);
+            sb_adds(&safe, esc);
+        } else {
+            sb_add(&safe, raw.buf + i, 1);
+        }
+    }
+    sb_setlen(&raw, 0);
+    utf8_sanitize(&raw, sb_str(&safe), safe.len);
     log_clear_line();
     fputs("fourc: ", stderr);
     if (kind)
         fputs(kind, stderr);
-    vfprintf(stderr, fmt, ap);
+    fwrite(sb_str(&raw), 1, raw.len, stderr);
     fputc('\n', stderr);
+    sb_release(&raw);
+    sb_release(&safe);
 }
 
 void log_error(const char *fmt, ...)

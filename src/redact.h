@@ -17,11 +17,16 @@ json_t *redact_value(const char *value, size_t len);
 /* True when an environment variable or key name suggests a credential. */
 int redact_name_is_secret(const char *name);
 
+/* True when a value looks like a credential whatever its name: private
+ * keys, provider token formats, AWS key ids, passwords in URLs, JWTs. */
+int redact_value_is_secret(const char *value);
+
 /*
- * Redacts a Kubernetes object in place: Secret data and stringData,
- * credential-looking env values in any container, and the
- * last-applied-configuration annotation (a full copy of the object, Secret
- * data included). Returns how many values were replaced.
+ * Redacts a Kubernetes object in place: Secret data and stringData;
+ * credential-looking env values, command-line flags and words in any
+ * container; ConfigMap data and annotations that look like credentials;
+ * annotations that copy the whole object (kubectl's last-applied, kapp's
+ * original). Returns how many values were replaced.
  */
 size_t redact_k8s_object(json_t *obj);
 

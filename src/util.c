@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
 #include <openssl/evp.h>
 
 #include "banned.h"
@@ -245,4 +246,18 @@ void utf8_sanitize(struct strbuf *sb, const char *s, size_t n)
             i++;
         }
     }
+}
+
+json_t *json_string_lossy(const char *s)
+{
+    struct strbuf sb = STRBUF_INIT;
+    size_t n = strlen(s);
+    json_t *v;
+
+    if (utf8_valid(s, n))
+        return json_stringn(s, n);
+    utf8_sanitize(&sb, s, n);
+    v = json_stringn(sb.buf, sb.len);
+    sb_release(&sb);
+    return v;
 }

@@ -65,6 +65,12 @@ int str_has_suffix(const char *s, const char *suffix);
  * U+FFFD. */
 void utf8_sanitize(struct strbuf *sb, const char *s, size_t n);
 
+/* A JSON string of s, invalid UTF-8 replaced by U+FFFD: never NULL for a
+ * non-NULL s, so a file name or message in any encoding cannot make an
+ * object fail to build. New reference. */
+struct json_t;
+struct json_t *json_string_lossy(const char *s);
+
 /* The largest length <= n that does not split a UTF-8 sequence of s. */
 size_t utf8_cut(const char *s, size_t n);
 

@@ -94,14 +94,8 @@ static int yf_split(struct yf *y, const char *buf, size_t len, long first)
             return YF_UNSUPPORTED;
         while (s + indent < e && s[indent] == ' ')
             indent++;
-        if (s + indent < e && s[indent] == '\t') {
-            /* A tab may only follow the indentation on a blank line. */
-            const unsigned char *t = s + indent;
-            while (t < e && (*t == ' ' || *t == '\t'))
-                t++;
-            if (t != e)
-                return YF_UNSUPPORTED;
-        }
+        if (s + indent < e && s[indent] == '\t')
+            return YF_UNSUPPORTED; /* tabs near indentation: libyaml decides */
         if (y->n == cap) {
             cap = cap ? 2 * cap : 256;
             y->lines = xrealloc(y->lines, cap * sizeof(*y->lines));

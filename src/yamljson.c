@@ -24,8 +24,9 @@
 #include "banned.h"
 
 struct yj_frame {
-    json_t *node; /* object or array being filled */
-    char *key;    /* mapping: pending key, NULL when a key is expected */
+    json_t *node;  /* object or array being filled */
+    char *key;     /* mapping: pending key, NULL when a key is expected */
+    int key_plain; /* that key was written plain ("<<" merges only then) */
     long key_line;
     json_t *merged; /* mapping: keys that came from a "<<" merge */
     char *anchor;   /* anchor of this node, registered at its end */
@@ -51,6 +52,8 @@ struct yj_state {
     size_t nodes;
     long first_line;
     struct err *e;
+    int key_plain;       /* the scalar being added was a plain key */
+    const char *tag_bad; /* a core tag its value does not fit */
 };
 
 static int yj_is(const char *s, size_t len, const char *const *words)
@@ -170,16 +173,42 @@ json_t *yj_resolve_plain(const char *s, size_t len)
     return json_stringn(s, len);
 }
 
-static json_t *yj_scalar(const yaml_event_t *ev)
+/*
+ * A scalar value. Quoted scalars are strings, unless a core tag says
+ * otherwise: `privileged: !!bool "true"` is true to kubectl (go-yaml
+ * applies the tag), so it must be true here. A core tag the value does not
+ * fit is an error, as it is for kubectl.
+ */
+static json_t *yj_scalar(struct yj_state *st, const yaml_event_t *ev)
 {
+    static const struct {
+        const char *tag;
+        json_type a, b;
+    } core[] = {
+        {"tag:yaml.org,2002:bool", JSON_TRUE, JSON_FALSE},
+        {"tag:yaml.org,2002:int", JSON_INTEGER, JSON_INTEGER},
+        {"tag:yaml.org,2002:float", JSON_REAL, JSON_INTEGER},
+        {"tag:yaml.org,2002:null", JSON_NULL, JSON_NULL},
+    };
     const char *s = (const char *)ev->data.scalar.value;
-    size_t len = ev->data.scalar.length;
+    size_t len = ev->data.scalar.length, i;
     const char *tag = (const char *)ev->data.scalar.tag;
+    json_t *v;
 
     if (tag && strcmp(tag, YAML_STR_TAG) == 0)
         return json_stringn(s, len);
     if (tag && strcmp(tag, "tag:yaml.org,2002:binary") == 0)
         return json_stringn(s, len);
+    for (i = 0; tag && i < sizeof(core) / sizeof(core[0]); i++) {
+        if (strcmp(tag, core[i].tag) != 0)
+            continue;
+        v = yj_resolve_plain(s, len);
+        if (json_typeof(v) == core[i].a || json_typeof(v) == core[i].b)
+            return v;
+        json_decref(v);
+        st->tag_bad = core[i].tag + strlen("tag:yaml.org,2002:");
+        return NULL;
+    }
     if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
         return json_stringn(s, len);
     return yj_resolve_plain(s, len);
@@ -309,12 +338,18 @@ static int yj_add(struct yj_state *st, json_t *v, size_t size,
             json_decref(v);
             return yj_fail(st, m, "mapping keys must be strings");
         }
+        if (strlen(json_string_value(v)) != json_string_length(v)) {
+            json_decref(v);
+            return yj_fail(st, m, "mapping key contains a NUL character");
+        }
         f->key = xstrdup(json_string_value(v));
+        f->key_plain = st->key_plain;
+        st->key_plain = 0;
         f->key_line = st->first_line + (long)m->line;
         json_decref(v);
         return 0;
     }
-    if (strcmp(f->key, "<<") == 0) {
+    if (f->key_plain && strcmp(f->key, "<<") == 0) {
         int rc = yj_merge(st, f, v, m);
         json_decref(v);
         free(f->key);
@@ -326,7 +361,11 @@ static int yj_add(struct yj_state *st, json_t *v, size_t size,
             json_object_del(f->merged, f->key);
         } else {
             char key[160];
-            snprintf(key, sizeof(key), "%.150s", f->key);
+            size_t n = strlen(f->key);
+            if (n > 150)
+                n = utf8_cut(f->key, 150);
+            memcpy(key, f->key, n);
+            key[n] = '\0';
             json_decref(v);
             return err_set(st->e, "%ld: duplicate key \"%s\"", f->key_line,
                            key);
@@ -343,10 +382,12 @@ static int yj_add(struct yj_state *st, json_t *v, size_t size,
 static json_t *yj_key_or_scalar(struct yj_state *st, const yaml_event_t *ev)
 {
     if (st->depth && json_is_object(st->stack[st->depth - 1].node) &&
-        !st->stack[st->depth - 1].key)
+        !st->stack[st->depth - 1].key) {
+        st->key_plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
         return json_stringn((const char *)ev->data.scalar.value,
                             ev->data.scalar.length);
-    return yj_scalar(ev);
+    }
+    return yj_scalar(st, ev);
 }
 
 static int yj_push(struct yj_state *st, json_t *node, const yaml_char_t *anchor,
@@ -432,7 +473,12 @@ static int yj_event(struct yj_state *st, yaml_event_t *ev)
         json_t *v;
         if (ev->data.scalar.length > YJ_MAX_SCALAR)
             return yj_fail(st, &ev->start_mark, "scalar longer than 16 MiB");
+        st->tag_bad = NULL;
         v = yj_key_or_scalar(st, ev);
+        if (!v && st->tag_bad)
+            return yj_fail(st, &ev->start_mark,
+                           "value \"%.40s\" is not a valid !!%s",
+                           (const char *)ev->data.scalar.value, st->tag_bad);
         if (!v)
             return yj_fail(st, &ev->start_mark, "scalar is not valid UTF-8");
         st->nodes++;
@@ -443,6 +489,7 @@ static int yj_event(struct yj_state *st, yaml_event_t *ev)
     }
     case YAML_ALIAS_EVENT: {
         const char *name = (const char *)ev->data.alias.anchor;
+        st->key_plain = 0; /* an alias is never the merge key */
         for (i = st->nanchors; i-- > 0;) {
             if (strcmp(st->anchors[i].name, name) == 0) {
                 st->nodes += st->anchors[i].size;

@@ -97,11 +97,12 @@ new_case tab
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: tabbed\ndata:\n  a: b\n' >cases/tab/tab.yaml
 scan_case tab 'tab\.yaml:4([^0-9]|$)' "tab-indented YAML"
 
-# The error finding counts for --fail-on (FOURC-CLUSTER-INPUT is high).
-expect_exit 1 "tab-indented YAML: --fail-on high trips on the error finding" \
-    "$FOURC" scan --db "$DB" --manifests cases/tab --fail-on high --format json -o tab-failon.json
-jq_ok "tab-indented YAML: the --fail-on run's report has the input error at severity high" tab-failon.json \
-    '[(f["status"], f["severity"]) for f in F(rule="FOURC-CLUSTER-INPUT")] == [("error", "high")]'
+# The error finding counts for --fail-on at every level: FOURC-CLUSTER-INPUT
+# is critical, because an unreadable document can hide a critical object.
+expect_exit 1 "tab-indented YAML: --fail-on critical trips on the error finding" \
+    "$FOURC" scan --db "$DB" --manifests cases/tab --fail-on critical --format json -o tab-failon.json
+jq_ok "tab-indented YAML: the --fail-on run's report has the input error at severity critical" tab-failon.json \
+    '[(f["status"], f["severity"]) for f in F(rule="FOURC-CLUSTER-INPUT")] == [("error", "critical")]'
 NEXT_ID=$((NEXT_ID + 1))
 
 # --- 2. unclosed quote (opened on line 4; libyaml sees it at end of file) ------

@@ -190,11 +190,15 @@ static const struct {
      0,
      "{\"data\":{},\"kind\":\"Secret\",\"type\":\"Opaque\"}",
      {NULL}},
-    {"ConfigMap data is not secret",
-     "{\"kind\":\"ConfigMap\",\"data\":{\"password\":\"visible\"}}",
-     0,
-     "{\"data\":{\"password\":\"visible\"},\"kind\":\"ConfigMap\"}",
-     {NULL}},
+    /* ConfigMaps are not for secrets, but they hold them: a key named
+     * like a credential, or a value that is one, is redacted. */
+    {"ConfigMap data: credential-named key redacted, others kept",
+     "{\"kind\":\"ConfigMap\",\"data\":{\"password\":\"visible\","
+     "\"color\":\"blue\"}}",
+     1,
+     "{\"data\":{\"color\":\"blue\",\"password\":\"[redacted: 7 bytes, "
+     "sha256:d42ef149]\"},\"kind\":\"ConfigMap\"}",
+     {"visible", NULL}},
     {"Deployment env values",
      "{\"kind\":\"Deployment\",\"spec\":{\"template\":{\"spec\":{"
      "\"containers\":[{\"name\":\"app\",\"env\":["
