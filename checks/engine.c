@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "jsonw.h"
 #include "util.h"
@@ -712,24 +713,46 @@ static int engine_authorize(void *ctx, int action, const char *a, const char *b,
                             const char *db, const char *view)
 {
     (void)ctx;
-    (void)b;
-    (void)db;
     switch (action) {
     case SQLITE_SELECT:
     case SQLITE_FUNCTION:
     case SQLITE_RECURSIVE:
         return SQLITE_OK;
     case SQLITE_READ:
-        if (a && strcmp(a, "scan_resources") == 0)
+        if (a && strcmp(a, "scan_resources") == 0 && db &&
+            strcmp(db, "temp") == 0)
+            return SQLITE_OK;
+        /* SQLite's JSON table functions, which rules use on documents;
+         * declaring their columns reads the schema's row ids. */
+        if (a && (strcmp(a, "json_each") == 0 || strcmp(a, "json_tree") == 0))
+            return SQLITE_OK;
+        if (a && strcmp(a, "sqlite_master") == 0 && b &&
+            strcmp(b, "ROWID") == 0)
             return SQLITE_OK;
         if (a && strcmp(a, "resources") == 0 && view &&
             strcmp(view, "scan_resources") == 0)
             return SQLITE_OK;
         /* Columns of subquery/CTE results have no table. */
         return a ? SQLITE_DENY : SQLITE_OK;
+    case SQLITE_UPDATE:
+        /* Declaring a JSON table function's columns checks this while the
+         * statement is prepared; the statement must still be read-only
+         * (tested after prepare), so nothing is ever written. */
+        if (a && strcmp(a, "sqlite_master") == 0)
+            return SQLITE_OK;
+        return SQLITE_DENY;
     default:
         return SQLITE_DENY;
     }
+}
+
+/* A rule's query may run ENGINE_SQL_SECONDS at most: a runaway recursive
+ * query becomes an error finding instead of a scan that never ends. */
+#define ENGINE_SQL_SECONDS 120
+
+static int engine_sql_deadline(void *ctx)
+{
+    return time(NULL) > *(const time_t *)ctx;
 }
 
 static int engine_sql_errors(struct engine *eng, const struct rule *r,
@@ -780,17 +803,25 @@ static int engine_sql_rule(struct engine *eng, const struct rule *r,
     sqlite3_stmt *stmt = NULL;
     json_t *covered = json_object();
     struct strbuf why = STRBUF_INIT;
+    time_t deadline;
     int rc = 0, step;
 
     sqlite3_set_authorizer(db, engine_authorize, NULL);
     step = sqlite3_prepare_v2(db, r->check->sql, -1, &stmt, NULL);
     sqlite3_set_authorizer(db, NULL, NULL);
+    if (step == SQLITE_OK && stmt && !sqlite3_stmt_readonly(stmt)) {
+        sb_addf(&why, "rule %s: SQL must only read", r->id);
+        rc = engine_sql_errors(eng, r, NULL, sb_str(&why), e);
+        goto out;
+    }
     if (step != SQLITE_OK) {
         sb_addf(&why, "rule %s: SQL does not run here: %s", r->id,
                 sqlite3_errmsg(db));
         rc = engine_sql_errors(eng, r, NULL, sb_str(&why), e);
         goto out;
     }
+    deadline = time(NULL) + ENGINE_SQL_SECONDS;
+    sqlite3_progress_handler(db, 100000, engine_sql_deadline, &deadline);
     while (rc == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
         const char *uid = (const char *)sqlite3_column_text(stmt, 0);
         const char *status = (const char *)sqlite3_column_text(stmt, 1);
@@ -815,8 +846,13 @@ static int engine_sql_rule(struct engine *eng, const struct rule *r,
         rc = engine_write(eng, r, uid, (enum status)s, sb_str(&m), NULL, e);
         sb_release(&m);
     }
+    sqlite3_progress_handler(db, 0, NULL, NULL);
     if (rc == 0 && step != SQLITE_DONE) {
-        sb_addf(&why, "rule %s: SQL failed: %s", r->id, sqlite3_errmsg(db));
+        if (step == SQLITE_INTERRUPT)
+            sb_addf(&why, "rule %s: SQL ran longer than %d s and was stopped",
+                    r->id, ENGINE_SQL_SECONDS);
+        else
+            sb_addf(&why, "rule %s: SQL failed: %s", r->id, sqlite3_errmsg(db));
         rc = engine_sql_errors(eng, r, covered, sb_str(&why), e);
     } else if (rc == 0) {
         sb_addf(&why, "rule %s returned no verdict for this resource", r->id);

@@ -414,7 +414,7 @@ static void manifests_file(struct collect_ctx *ctx, const char *path,
         manifests_input_error(&mf, 0, "cannot read: %s", strerror(errno));
     } else if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
         manifests_input_error(&mf, 0, "cannot read: %s", strerror(EISDIR));
-    } else if (str_has_suffix(path, ".json")) {
+    } else if (str_has_suffix_ci(path, ".json")) {
         manifests_json(&mf, f);
     } else {
         manifests_yaml(&mf, f);
@@ -426,8 +426,8 @@ static void manifests_file(struct collect_ctx *ctx, const char *path,
 
 static int manifests_wanted(const char *name)
 {
-    return str_has_suffix(name, ".yaml") || str_has_suffix(name, ".yml") ||
-           str_has_suffix(name, ".json");
+    return str_has_suffix_ci(name, ".yaml") ||
+           str_has_suffix_ci(name, ".yml") || str_has_suffix_ci(name, ".json");
 }
 
 static int manifests_cmp(const void *a, const void *b)
@@ -508,10 +508,24 @@ static int manifests_collect(const struct target *t, struct collect_ctx *ctx,
 
     if (stat(t->ref, &st) != 0)
         return err_set(e, "%s: %s", t->ref, strerror(errno));
-    if (S_ISDIR(st.st_mode))
+    if (S_ISDIR(st.st_mode)) {
         manifests_walk(&l, t->ref, ctx, e);
-    else
+        if (l.n == 0) {
+            /* A CI job pointed at the wrong directory must not pass. */
+            struct strbuf msg = STRBUF_INIT;
+            int rc;
+            sb_addf(&msg,
+                    "%s: no Kubernetes manifests (*.yaml, *.yml, *.json) "
+                    "in this directory",
+                    t->ref);
+            rc = ctx->input_error(ctx, t->ref, sb_str(&msg), e);
+            sb_release(&msg);
+            free(l.paths);
+            return rc;
+        }
+    } else {
         manifests_add(&l, t->ref);
+    }
     progress_start("Reading manifests", l.n);
     for (i = 0; i < l.n; i++) {
         if (!stop)

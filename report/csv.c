@@ -112,7 +112,7 @@ static int csv_finding(const json_t *f, void *ctx)
     const char *cat;
 
     sb_setlen(row, 0);
-    csv_field(row, csv_str(f, "rule"), 0, 1);
+    csv_field(row, csv_str(f, "rule"), 1, 1);
     csv_field(row, csv_str(f, "title"), 1, 0);
     csv_field(row, csv_str(f, "severity"), 0, 0);
     csv_field(row, csv_str(f, "pillar"), 0, 0);
@@ -137,7 +137,7 @@ static int csv_finding(const json_t *f, void *ctx)
                     json_string_value(v));
         }
     }
-    csv_field(row, sb_str(&co->cell), 0, 0);
+    csv_field(row, sb_str(&co->cell), 1, 0);
     csv_field(row, csv_str(f, "remediation"), 1, 0);
     csv_field(row, csv_str(f, "fingerprint"), 0, 0);
     sb_add(row, "\r\n", 2);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -260,4 +261,10 @@ json_t *json_string_lossy(const char *s)
     v = json_stringn(sb.buf, sb.len);
     sb_release(&sb);
     return v;
+}
+
+int str_has_suffix_ci(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcasecmp(s + a - b, suffix) == 0;
 }

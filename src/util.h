@@ -60,6 +60,7 @@ void now_rfc3339(char out[32]);
 int utf8_valid(const char *s, size_t n);
 
 int str_has_suffix(const char *s, const char *suffix);
+int str_has_suffix_ci(const char *s, const char *suffix);
 
 /* Appends s (n bytes) to sb with every invalid UTF-8 sequence replaced by
  * U+FFFD. */

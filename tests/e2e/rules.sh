@@ -239,4 +239,29 @@ else
     diag_last
 fi
 
+# SQL rules may use SQLite's JSON table functions on documents (docs/rules.md
+# suggests json_each), and may not write.
+mkdir -p jsonpack writepack
+cat >jsonpack/r.yaml <<'YAML'
+- id: X-CONTAINER-COUNT
+  title: Deployments run at most one container
+  pillar: cluster
+  kinds: [k8s/Deployment]
+  severity: low
+  check:
+    sql: |
+      SELECT r.uid, CASE WHEN count(j.value) > 1 THEN 'fail' ELSE 'pass' END,
+             count(j.value) || ' containers'
+      FROM scan_resources r, json_each(r.doc, '$.spec.template.spec.containers') j
+      WHERE r.kind = 'k8s/Deployment' GROUP BY r.uid
+YAML
+run "$FOURC" scan --db jsonpack.db --manifests "$TOP_SRCDIR/examples/manifests/shop" --rules jsonpack -q --format json -o jsonpack.json
+if [ "$RC" -eq 0 ] && grep -q '"rule":"X-CONTAINER-COUNT"[^}]*"status":"pass","message":"1 containers"' jsonpack.json &&
+    ! grep -q '"rule":"X-CONTAINER-COUNT"[^}]*"status":"error"' jsonpack.json; then
+    ok "an SQL rule using json_each evaluates (pass, '1 containers')"
+else
+    not_ok "an SQL rule using json_each evaluates"
+    diag_file jsonpack.json
+fi
+
 e2e_finish
