@@ -562,8 +562,22 @@ static int engine_rule(struct engine *eng, const struct rule *r,
     if (strcmp(res->kind, "fourc/InputError") == 0) {
         const char *what =
             json_string_value(json_object_get(res->doc, "error"));
+        const char *pillar =
+            json_string_value(json_object_get(res->doc, "pillar"));
+        /* Each pillar has its input rule; an unreadable Dockerfile is not
+         * a cluster finding. */
+        if (pillar && strcmp(pillar, r->pillar) != 0)
+            return 0;
         sb_addf(msg, "not evaluated: %s", what ? what : "input error");
         return engine_write(eng, r, uid, ST_ERROR, sb_str(msg), NULL, e);
+    }
+    if (strcmp(res->kind, "fourc/Target") == 0) {
+        /* A target carries the controls of its own pillar only: a
+         * Dockerfile scan lists no Kubernetes manual controls. */
+        const char *pillar =
+            json_string_value(json_object_get(res->doc, "pillar"));
+        if (pillar && strcmp(pillar, r->pillar) != 0)
+            return 0;
     }
     if (!r->automated) {
         sb_addf(msg, "manual review required: %s", r->title);

@@ -6,9 +6,11 @@
 #include "banned.h"
 
 extern const struct collector collector_manifests;
+extern const struct collector collector_dockerfile;
 
 static const struct collector *const registry_collectors[] = {
     &collector_manifests,
+    &collector_dockerfile,
 };
 
 const struct collector *collector_find(const char *name)

@@ -211,7 +211,22 @@ static int rules_lint(int n, char **paths)
 struct rules_fixture {
     struct engine *eng;
     const char *target_uid;
+    const char *pillar;
 };
+
+/* The collector that reads a fixture: Dockerfiles by name, else
+ * Kubernetes manifests. */
+static const char *rules_fixture_type(const char *path)
+{
+    const char *base = strrchr(path, '/');
+
+    base = base ? base + 1 : path;
+    if (str_has_suffix(base, ".Dockerfile") ||
+        strncmp(base, "Dockerfile", 10) == 0 ||
+        strncmp(base, "Containerfile", 13) == 0)
+        return "dockerfile";
+    return "manifests";
+}
 
 static int rules_fx_emit(struct collect_ctx *ctx, const struct resource *r,
                          struct err *e)
@@ -224,7 +239,7 @@ static int rules_fx_input(struct collect_ctx *ctx, const char *source,
                           const char *msg, struct err *e)
 {
     struct rules_fixture *fx = ctx->data;
-    return engine_input_error(fx->eng, fx->target_uid, "cluster", source, msg,
+    return engine_input_error(fx->eng, fx->target_uid, fx->pillar, source, msg,
                               e);
 }
 
@@ -236,7 +251,8 @@ static int rules_run_fixture(struct rule *r, const char *path, size_t counts[6],
     struct ruleset one = {&r, 1};
     struct store *st = NULL;
     struct engine *eng = NULL;
-    struct target t = {"manifests", path};
+    struct target t = {rules_fixture_type(path), path};
+    const struct collector *col = collector_find(t.type);
     struct rules_fixture fx;
     struct collect_ctx ctx = {&t, rules_fx_emit, rules_fx_input, &fx};
     sqlite3_stmt *stmt = NULL;
@@ -252,15 +268,16 @@ static int rules_run_fixture(struct rule *r, const char *path, size_t counts[6],
     eng = engine_new(st, id, &one);
     fx.eng = eng;
     fx.target_uid = "target:fixture";
+    fx.pillar = col->pillar;
     {
-        json_t *tdoc = json_pack("{s:s, s:o}", "type", "manifests", "ref",
-                                 json_string_lossy(path));
+        json_t *tdoc =
+            json_pack("{s:s, s:s, s:o}", "pillar", col->pillar, "type", t.type,
+                      "ref", json_string_lossy(path));
         struct resource tr = {
             "fourc/Target", "target:fixture", path, NULL, path, tdoc};
         int bad = engine_resource(eng, "target:fixture", &tr, e);
         json_decref(tdoc);
-        if (bad || collector_find("manifests")->collect(&t, &ctx, e) ||
-            engine_finish(eng, e))
+        if (bad || col->collect(&t, &ctx, e) || engine_finish(eng, e))
             goto out;
     }
     if (sqlite3_prepare_v2(store_db(st),
@@ -310,7 +327,8 @@ static int rules_test_rule(struct rule *r, const char *pack_dir,
         if (!(want_pass || want_fail) ||
             !(str_has_suffix(de->d_name, ".yaml") ||
               str_has_suffix(de->d_name, ".yml") ||
-              str_has_suffix(de->d_name, ".json")))
+              str_has_suffix(de->d_name, ".json") ||
+              str_has_suffix(de->d_name, ".Dockerfile")))
             continue;
         sb_setlen(&path, 0);
         sb_addf(&path, "%s/%s", sb_str(&dir), de->d_name);

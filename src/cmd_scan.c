@@ -21,6 +21,8 @@ static const char scan_help[] =
     "Usage: fourc scan [targets] [options]\n"
     "\n"
     "Targets (repeatable):\n"
+    "  --dockerfile PATH    Dockerfiles, or directories holding them "
+    "(recursive)\n"
     "  --manifests PATH     Kubernetes YAML/JSON files or directories "
     "(recursive)\n"
     "\n"
@@ -108,6 +110,7 @@ static int scan_parse(struct scan_opts *o, int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"manifests", required_argument, NULL, 'm'},
+        {"dockerfile", required_argument, NULL, 'D'},
         {"db", required_argument, NULL, 'd'},
         {"rules", required_argument, NULL, 'r'},
         {"format", required_argument, NULL, 'f'},
@@ -122,6 +125,12 @@ static int scan_parse(struct scan_opts *o, int argc, char **argv)
     optind = 0;
     while ((c = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
         switch (c) {
+        case 'D':
+            o->targets =
+                xrealloc(o->targets, (o->ntargets + 1) * sizeof(*o->targets));
+            o->targets[o->ntargets].type = "dockerfile";
+            o->targets[o->ntargets++].ref = optarg;
+            break;
         case 'm':
             o->targets =
                 xrealloc(o->targets, (o->ntargets + 1) * sizeof(*o->targets));
@@ -173,7 +182,8 @@ static int scan_parse(struct scan_opts *o, int argc, char **argv)
     if (optind < argc)
         return cmd_usage("scan", "unexpected argument '%s'", argv[optind]);
     if (o->ntargets == 0)
-        return cmd_usage("scan", "nothing to scan: give --manifests PATH");
+        return cmd_usage("scan", "nothing to scan: give --manifests PATH or "
+                                 "--dockerfile PATH");
     if (o->nformats > o->noutputs + 1)
         return cmd_usage("scan", "only one --format may go to stdout; give "
                                  "-o FILE after the others");
@@ -217,8 +227,9 @@ static int scan_targets(struct scan_opts *o, struct engine *eng, struct err *e)
         struct strbuf uid = STRBUF_INIT;
         struct scan_collect sc = {eng, NULL, col, 0};
         struct collect_ctx ctx = {t, scan_emit, scan_input_error, &sc};
-        json_t *doc = json_pack("{s:s, s:o}", "type", t->type, "ref",
-                                json_string_lossy(t->ref));
+        json_t *doc =
+            json_pack("{s:s, s:o, s:s}", "type", t->type, "ref",
+                      json_string_lossy(t->ref), "pillar", col->pillar);
         struct resource r;
         int rc;
 

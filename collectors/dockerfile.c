@@ -1,0 +1,197 @@
+/*
+ * dockerfile.c: Dockerfiles become code/Dockerfile resources, one per
+ * file, judged by the same rules an image's history is (the document's
+ * shape is in dockerfile_parse.h). A directory means every Dockerfile in
+ * it, recursively: Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*.
+ * Kept apart from the repository scan so that a later `--code` collector
+ * can hand it the Dockerfiles it finds (dockerfile_collect_file).
+ */
+#include "collector.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "dockerfile_parse.h"
+#include "log.h"
+#include "util.h"
+#include "banned.h"
+
+/* A Dockerfile is a few KiB; a larger file is not one. */
+#define DOCKERFILE_MAX_FILE (16u << 20)
+
+static int dockerfile_name_ok(const char *name)
+{
+    return strcasecmp(name, "Dockerfile") == 0 ||
+           strcasecmp(name, "Containerfile") == 0 ||
+           str_has_suffix_ci(name, ".Dockerfile") ||
+           strncasecmp(name, "Dockerfile.", 11) == 0 ||
+           strncasecmp(name, "Containerfile.", 14) == 0;
+}
+
+static int dockerfile_error(struct collect_ctx *ctx, const char *source,
+                            const char *msg, struct err *e)
+{
+    return ctx->input_error(ctx, source, msg, e);
+}
+
+/* Reads, parses and emits one Dockerfile. Non-zero only when storing
+ * failed; an unreadable or invalid file is an input error. */
+static int dockerfile_collect_file(struct collect_ctx *ctx, const char *path,
+                                   struct err *e)
+{
+    struct strbuf text = STRBUF_INIT, msg = STRBUF_INIT, uid = STRBUF_INIT,
+                  src = STRBUF_INIT;
+    struct resource r;
+    struct err pe;
+    json_t *doc = NULL;
+    char buf[65536];
+    size_t n;
+    FILE *f = fopen(path, "rb");
+    int rc = 0;
+
+    if (!f) {
+        sb_addf(&msg, "%s: cannot read: %s", path, strerror(errno));
+        rc = dockerfile_error(ctx, path, sb_str(&msg), e);
+        goto out;
+    }
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+        sb_add(&text, buf, n);
+        if (text.len > DOCKERFILE_MAX_FILE)
+            break;
+    }
+    if (ferror(f) || text.len > DOCKERFILE_MAX_FILE) {
+        sb_addf(&msg, "%s: %s", path,
+                ferror(f) ? "read error"
+                          : "larger than 16 MiB, not a "
+                            "Dockerfile");
+        rc = dockerfile_error(ctx, path, sb_str(&msg), e);
+        goto out;
+    }
+    if (dockerfile_parse(sb_str(&text), text.len, path, &doc, &pe)) {
+        /* pe is "path:line: problem": the source is its first part. */
+        const char *colon = strchr(pe.msg + strlen(path), ':');
+        sb_adds(&src, path);
+        if (strncmp(pe.msg, path, strlen(path)) == 0 &&
+            pe.msg[strlen(path)] == ':' && colon && colon > pe.msg)
+            sb_addf(&src, ":%ld", strtol(pe.msg + strlen(path) + 1, NULL, 10));
+        rc = dockerfile_error(ctx, sb_str(&src), pe.msg, e);
+        goto out;
+    }
+    sb_addf(&uid, "dockerfile:%s", path);
+    sb_addf(&src, "%s:1", path);
+    r.kind = "code/Dockerfile";
+    r.uid = sb_str(&uid);
+    r.name = path;
+    r.namespace = NULL;
+    r.source = sb_str(&src);
+    r.doc = doc;
+    rc = ctx->emit(ctx, &r, e);
+out:
+    if (f)
+        fclose(f);
+    json_decref(doc);
+    sb_release(&text);
+    sb_release(&msg);
+    sb_release(&uid);
+    sb_release(&src);
+    return rc;
+}
+
+static int dockerfile_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every Dockerfile below dir, sorted; hidden entries and symlinked
+ * directories are skipped. Adds to *found. */
+static int dockerfile_walk(struct collect_ctx *ctx, const char *dir,
+                           size_t *found, struct err *e)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    char **names = NULL;
+    size_t n = 0, i;
+    struct strbuf p = STRBUF_INIT;
+    int rc = 0;
+
+    if (!d) {
+        sb_addf(&p, "%s: cannot read directory: %s", dir, strerror(errno));
+        rc = dockerfile_error(ctx, dir, sb_str(&p), e);
+        sb_release(&p);
+        return rc;
+    }
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        names = xrealloc(names, (n + 1) * sizeof(*names));
+        names[n++] = xstrdup(de->d_name);
+    }
+    closedir(d);
+    if (n > 1)
+        qsort(names, n, sizeof(*names), dockerfile_cmp);
+    for (i = 0; i < n; i++) {
+        struct stat st;
+        sb_setlen(&p, 0);
+        sb_addf(&p, "%s%s%s", dir, str_has_suffix(dir, "/") ? "" : "/",
+                names[i]);
+        if (rc == 0 && lstat(sb_str(&p), &st) == 0) {
+            if (S_ISDIR(st.st_mode)) {
+                rc = dockerfile_walk(ctx, sb_str(&p), found, e);
+            } else if (dockerfile_name_ok(names[i])) {
+                (*found)++;
+                rc = dockerfile_collect_file(ctx, sb_str(&p), e);
+            }
+        }
+        free(names[i]);
+    }
+    free(names);
+    sb_release(&p);
+    return rc;
+}
+
+static int dockerfile_check(const struct target *t, struct err *e)
+{
+    struct stat st;
+
+    if (stat(t->ref, &st) != 0)
+        return err_set(e, "--dockerfile %s: %s", t->ref, strerror(errno));
+    return 0;
+}
+
+static int dockerfile_collect(const struct target *t, struct collect_ctx *ctx,
+                              struct err *e)
+{
+    struct stat st;
+    size_t found = 0;
+    int rc;
+
+    if (stat(t->ref, &st) != 0)
+        return err_set(e, "%s: %s", t->ref, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return dockerfile_collect_file(ctx, t->ref, e);
+    rc = dockerfile_walk(ctx, t->ref, &found, e);
+    if (rc == 0 && found == 0) {
+        struct strbuf msg = STRBUF_INIT;
+        sb_addf(&msg,
+                "%s: no Dockerfile (Dockerfile, Containerfile, "
+                "*.Dockerfile) in this directory",
+                t->ref);
+        rc = dockerfile_error(ctx, t->ref, sb_str(&msg), e);
+        sb_release(&msg);
+    }
+    return rc;
+}
+
+const struct collector collector_dockerfile = {
+    .name = "dockerfile",
+    .summary = "Dockerfiles and Containerfiles (files or directories)",
+    .pillar = "container",
+    .kind_prefix = "code/Dockerfile",
+    .check = dockerfile_check,
+    .collect = dockerfile_collect,
+};
