@@ -611,7 +611,8 @@ static json_t *dockerfile_pair_value(struct dockerfile *p, json_t *obj,
     json_t *r;
 
     if (!json_is_string(val) || !json_string_length(val) ||
-        !(secret || redact_name_is_secret(key)))
+        !(secret || redact_name_is_secret(key) ||
+          redact_value_is_secret(json_string_value(val))))
         return val;
     r = redact_value(json_string_value(val), json_string_length(val));
     json_decref(val);
@@ -682,7 +683,9 @@ static int dockerfile_pairs(struct dockerfile *p, struct dockerfile_insn *in,
         if (x.dynamic)
             dockerfile_append(p, dyn, json_string(key));
         if (p->scope && (is_env || is_arg)) {
-            int secret = x.secret || redact_name_is_secret(key);
+            int secret = x.secret || redact_name_is_secret(key) ||
+                         (json_is_string(val) &&
+                          redact_value_is_secret(json_string_value(val)));
             const char *plain = x.dynamic ? NULL : json_string_value(val);
             prior = dockerfile_var_find(p->scope, key, strlen(key));
             if (is_env || !prior || !prior->env) {
