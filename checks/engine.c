@@ -498,6 +498,38 @@ static int engine_write(struct engine *eng, const struct rule *r,
     return rc;
 }
 
+/*
+ * The line of the innermost element on the evidence path that records one
+ * ("instructions[3]" of a Dockerfile has "line"), so that a finding about
+ * one instruction points at it; 0 when there is none.
+ */
+static long engine_evidence_line(json_t *doc, const char *path)
+{
+    struct err e;
+    struct jpath *p = path && *path ? jpath_parse(path, &e) : NULL;
+    json_t *v = doc, *l;
+    long line = 0;
+    size_t i;
+
+    if (!p || p->anchor != JP_NONE) {
+        jpath_free(p);
+        return 0;
+    }
+    for (i = 0; i < p->nsegs && v; i++) {
+        if (p->segs[i].type == JP_KEY)
+            v = json_object_get(v, p->segs[i].key);
+        else if (p->segs[i].type == JP_INDEX)
+            v = json_array_get(v, (size_t)p->segs[i].index);
+        else
+            break;
+        l = json_object_get(v, "line");
+        if (json_is_integer(l) && p->segs[i].type == JP_INDEX)
+            line = (long)json_integer_value(l);
+    }
+    jpath_free(p);
+    return line;
+}
+
 /* The value as evidence: small values verbatim, big ones summarised. */
 static void engine_actual(struct strbuf *sb, const json_t *v)
 {
@@ -623,6 +655,11 @@ static int engine_rule(struct engine *eng, const struct rule *r,
                             : ",\"found\":false,\"expected\":");
         jsonw_string(ev, v.expected ? v.expected : "",
                      v.expected ? strlen(v.expected) : 0);
+        if (s == ST_FAIL && strchr(sb_str(&v.path), '[')) {
+            long line = engine_evidence_line(res->doc, sb_str(&v.path));
+            if (line > 0)
+                sb_addf(ev, ",\"line\":%ld", line);
+        }
         sb_adds(ev, "}");
     }
     rc = engine_write(eng, r, uid, s, sb_str(msg),

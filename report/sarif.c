@@ -286,6 +286,14 @@ static int sarif_finding(const json_t *f, void *ctx)
         !idx || !strncmp(sarif_str(res, "kind"), "fourc/", 6) ||
         !sarif_file_line(src, &pathlen, &line))
         return 0;
+    {
+        /* A finding about one part of the file (a Dockerfile instruction)
+         * points at that part's line. */
+        const json_t *el =
+            json_object_get(json_object_get(f, "evidence"), "line");
+        if (json_is_integer(el) && json_integer_value(el) > 0)
+            line = (long)json_integer_value(el);
+    }
     if (!strncmp(fp, "sha256:", 7))
         fp += 7;
     if (error)
