@@ -8,7 +8,6 @@
  */
 #include "collector.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include "dockerfile_parse.h"
 #include "log.h"
 #include "util.h"
+#include "walk.h"
 #include "banned.h"
 
 /* A Dockerfile is a few KiB; a larger file is not one. */
@@ -102,58 +102,6 @@ out:
     return rc;
 }
 
-static int dockerfile_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Every Dockerfile below dir, sorted; hidden entries and symlinked
- * directories are skipped. Adds to *found. */
-static int dockerfile_walk(struct collect_ctx *ctx, const char *dir,
-                           size_t *found, struct err *e)
-{
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    char **names = NULL;
-    size_t n = 0, i;
-    struct strbuf p = STRBUF_INIT;
-    int rc = 0;
-
-    if (!d) {
-        sb_addf(&p, "%s: cannot read directory: %s", dir, strerror(errno));
-        rc = dockerfile_error(ctx, dir, sb_str(&p), e);
-        sb_release(&p);
-        return rc;
-    }
-    while ((de = readdir(d))) {
-        if (de->d_name[0] == '.')
-            continue;
-        names = xrealloc(names, (n + 1) * sizeof(*names));
-        names[n++] = xstrdup(de->d_name);
-    }
-    closedir(d);
-    if (n > 1)
-        qsort(names, n, sizeof(*names), dockerfile_cmp);
-    for (i = 0; i < n; i++) {
-        struct stat st;
-        sb_setlen(&p, 0);
-        sb_addf(&p, "%s%s%s", dir, str_has_suffix(dir, "/") ? "" : "/",
-                names[i]);
-        if (rc == 0 && lstat(sb_str(&p), &st) == 0) {
-            if (S_ISDIR(st.st_mode)) {
-                rc = dockerfile_walk(ctx, sb_str(&p), found, e);
-            } else if (dockerfile_name_ok(names[i])) {
-                (*found)++;
-                rc = dockerfile_collect_file(ctx, sb_str(&p), e);
-            }
-        }
-        free(names[i]);
-    }
-    free(names);
-    sb_release(&p);
-    return rc;
-}
-
 static int dockerfile_check(const struct target *t, struct err *e)
 {
     struct stat st;
@@ -166,15 +114,21 @@ static int dockerfile_check(const struct target *t, struct err *e)
 static int dockerfile_collect(const struct target *t, struct collect_ctx *ctx,
                               struct err *e)
 {
+    struct walk_list l = {NULL, 0};
     struct stat st;
-    size_t found = 0;
+    size_t found, i;
     int rc;
 
     if (stat(t->ref, &st) != 0)
         return err_set(e, "%s: %s", t->ref, strerror(errno));
     if (!S_ISDIR(st.st_mode))
         return dockerfile_collect_file(ctx, t->ref, e);
-    rc = dockerfile_walk(ctx, t->ref, &found, e);
+    walk_files(&l, t->ref, dockerfile_name_ok, ctx, e);
+    found = l.n;
+    rc = 0;
+    for (i = 0; i < l.n && rc == 0; i++)
+        rc = dockerfile_collect_file(ctx, l.paths[i], e);
+    walk_release(&l);
     if (rc == 0 && found == 0) {
         struct strbuf msg = STRBUF_INIT;
         sb_addf(&msg,

@@ -11,7 +11,6 @@
  */
 #include "collector.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +21,7 @@
 #include "log.h"
 #include "redact.h"
 #include "util.h"
+#include "walk.h"
 #include "yamljson.h"
 #include "banned.h"
 
@@ -430,65 +430,6 @@ static int manifests_wanted(const char *name)
            str_has_suffix_ci(name, ".yml") || str_has_suffix_ci(name, ".json");
 }
 
-static int manifests_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-struct manifests_list {
-    char **paths;
-    size_t n;
-};
-
-static void manifests_add(struct manifests_list *l, const char *path)
-{
-    l->paths = xrealloc(l->paths, (l->n + 1) * sizeof(*l->paths));
-    l->paths[l->n++] = xstrdup(path);
-}
-
-/* Every manifest below dir, sorted, hidden entries and symlinked
- * directories skipped (no loops, no surprises from .git). */
-static void manifests_walk(struct manifests_list *l, const char *dir,
-                           struct collect_ctx *ctx, struct err *e)
-{
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    char **names = NULL;
-    size_t n = 0, i;
-    struct strbuf p = STRBUF_INIT;
-
-    if (!d) {
-        struct strbuf msg = STRBUF_INIT;
-        sb_addf(&msg, "%s: cannot read directory: %s", dir, strerror(errno));
-        ctx->input_error(ctx, dir, sb_str(&msg), e);
-        sb_release(&msg);
-        return;
-    }
-    while ((de = readdir(d))) {
-        if (de->d_name[0] == '.')
-            continue;
-        names = xrealloc(names, (n + 1) * sizeof(*names));
-        names[n++] = xstrdup(de->d_name);
-    }
-    closedir(d);
-    if (n > 1)
-        qsort(names, n, sizeof(*names), manifests_cmp);
-    for (i = 0; i < n; i++) {
-        struct stat lst, st;
-        sb_setlen(&p, 0);
-        sb_addf(&p, "%s%s%s", dir, str_has_suffix(dir, "/") ? "" : "/",
-                names[i]);
-        if (lstat(sb_str(&p), &lst) == 0 && S_ISDIR(lst.st_mode))
-            manifests_walk(l, sb_str(&p), ctx, e);
-        else if (manifests_wanted(names[i]) &&
-                 (stat(sb_str(&p), &st) != 0 || !S_ISDIR(st.st_mode)))
-            manifests_add(l, sb_str(&p));
-        free(names[i]);
-    }
-    free(names);
-    sb_release(&p);
-}
-
 static int manifests_check(const struct target *t, struct err *e)
 {
     struct stat st;
@@ -501,7 +442,7 @@ static int manifests_check(const struct target *t, struct err *e)
 static int manifests_collect(const struct target *t, struct collect_ctx *ctx,
                              struct err *e)
 {
-    struct manifests_list l = {NULL, 0};
+    struct walk_list l = {NULL, 0};
     struct stat st;
     size_t i;
     int stop = 0;
@@ -509,7 +450,7 @@ static int manifests_collect(const struct target *t, struct collect_ctx *ctx,
     if (stat(t->ref, &st) != 0)
         return err_set(e, "%s: %s", t->ref, strerror(errno));
     if (S_ISDIR(st.st_mode)) {
-        manifests_walk(&l, t->ref, ctx, e);
+        walk_files(&l, t->ref, manifests_wanted, ctx, e);
         if (l.n == 0) {
             /* A CI job pointed at the wrong directory must not pass. */
             struct strbuf msg = STRBUF_INIT;
@@ -524,7 +465,7 @@ static int manifests_collect(const struct target *t, struct collect_ctx *ctx,
             return rc;
         }
     } else {
-        manifests_add(&l, t->ref);
+        walk_add(&l, t->ref);
     }
     progress_start("Reading manifests", l.n);
     for (i = 0; i < l.n; i++) {

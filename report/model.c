@@ -29,18 +29,9 @@ static int model_sql_err(const struct report_ctx *rc, struct err *e)
 static json_t *model_text(sqlite3_stmt *stmt, int col)
 {
     const char *s = (const char *)sqlite3_column_text(stmt, col);
-    size_t n = (size_t)sqlite3_column_bytes(stmt, col);
-    struct strbuf sb = STRBUF_INIT;
-    json_t *v;
 
-    if (!s)
-        return json_null();
-    if (utf8_valid(s, n))
-        return json_stringn(s, n);
-    utf8_sanitize(&sb, s, n);
-    v = json_stringn(sb.buf, sb.len);
-    sb_release(&sb);
-    return v;
+    return s ? json_stringn_lossy(s, (size_t)sqlite3_column_bytes(stmt, col))
+             : json_null();
 }
 
 json_t *report_scan(const struct report_ctx *rc, struct err *e)

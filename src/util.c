@@ -249,10 +249,9 @@ void utf8_sanitize(struct strbuf *sb, const char *s, size_t n)
     }
 }
 
-json_t *json_string_lossy(const char *s)
+json_t *json_stringn_lossy(const char *s, size_t n)
 {
     struct strbuf sb = STRBUF_INIT;
-    size_t n = strlen(s);
     json_t *v;
 
     if (utf8_valid(s, n))
@@ -261,6 +260,11 @@ json_t *json_string_lossy(const char *s)
     v = json_stringn(sb.buf, sb.len);
     sb_release(&sb);
     return v;
+}
+
+json_t *json_string_lossy(const char *s)
+{
+    return json_stringn_lossy(s, strlen(s));
 }
 
 int str_has_suffix_ci(const char *s, const char *suffix)

@@ -71,6 +71,7 @@ void utf8_sanitize(struct strbuf *sb, const char *s, size_t n);
  * object fail to build. New reference. */
 struct json_t;
 struct json_t *json_string_lossy(const char *s);
+struct json_t *json_stringn_lossy(const char *s, size_t n);
 
 /* The largest length <= n that does not split a UTF-8 sequence of s. */
 size_t utf8_cut(const char *s, size_t n);
