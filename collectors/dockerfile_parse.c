@@ -654,6 +654,7 @@ static int dockerfile_pairs(struct dockerfile *p, struct dockerfile_insn *in,
         } else if (!eq && !is_arg) {
             json_decref(pairs);
             json_decref(dyn);
+            dockerfile_vars_release(&pending); /* found by tests/fuzz */
             return dockerfile_err(p, in->line, "missing '=' in key=value");
         } else {
             struct strbuf kb = STRBUF_INIT;

@@ -440,6 +440,14 @@ static int yf_key(const char *s, const char *e, const char **colon,
 {
     const char *p, *after;
 
+    /* YAML limits an implicit key to 1024 characters; libyaml refuses a
+     * longer one, so leave it to libyaml to say so. */
+    if (e - s > 1024) {
+        const char *c = memchr(s, ':', 1025);
+        if (!c)
+            return 0;
+    }
+
     if (*s == '"' || *s == '\'') {
         json_t *k = yf_quoted(s, e, &after);
         if (!k)
@@ -447,6 +455,10 @@ static int yf_key(const char *s, const char *e, const char **colon,
         while (after < e && *after == ' ')
             after++;
         if (after >= e || *after != ':' || (after + 1 < e && after[1] != ' ')) {
+            json_decref(k);
+            return 0;
+        }
+        if (after - s > 1024) {
             json_decref(k);
             return 0;
         }
@@ -467,6 +479,8 @@ static int yf_key(const char *s, const char *e, const char **colon,
             break;
     }
     if (p >= e)
+        return 0;
+    if (p - s > 1024)
         return 0;
     *colon = p;
     while (p > s && p[-1] == ' ')
@@ -672,6 +686,21 @@ int yj_parse_fast(const char *buf, size_t len, long first_line, yj_doc_fn fn,
          (memcmp(l->s, "---", 3) == 0 || memcmp(l->s, "...", 3) == 0))) {
         free(y.lines);
         return YF_UNSUPPORTED;
+    }
+    {
+        /* A later document marker ("---", "...") at column 0 means more
+         * than one document, or the end of one: libyaml's business. */
+        size_t k;
+        for (k = y.i; k < y.n; k++) {
+            const struct yf_line *m = &y.lines[k];
+            size_t mlen = (size_t)(m->e - m->s);
+            if (m->indent == 0 && mlen >= 3 &&
+                (memcmp(m->s, "---", 3) == 0 || memcmp(m->s, "...", 3) == 0) &&
+                (mlen == 3 || m->s[3] == ' ' || m->s[3] == '\t')) {
+                free(y.lines);
+                return YF_UNSUPPORTED;
+            }
+        }
     }
     y.root_line = l->no;
     doc = yf_node(&y, 0, &rc);

@@ -665,6 +665,9 @@ static const struct {
     {"FROM a\nUSER\n", "Dockerfile:2: USER requires arguments"},
     {"FROM a\nENV\n", "Dockerfile:2: ENV requires arguments"},
     {"FROM a\nENV FOO\n", "Dockerfile:2: missing '=' in key=value"},
+    /* a pair before the bad word: its pending value must be freed (found
+     * by tests/fuzz under LeakSanitizer) */
+    {"FROM a\nENV A=1 B\n", "Dockerfile:2: missing '=' in key=value"},
     {"FROM a\nSHELL /bin/sh -c\n", "Dockerfile:2: SHELL requires a JSON array"},
     {"FROM a\nHEALTHCHECK curl x\n",
      "Dockerfile:2: HEALTHCHECK takes CMD or NONE"},

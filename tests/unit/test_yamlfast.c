@@ -155,6 +155,8 @@ static const struct {
     {"a: {", 0},
     {"# caf\xcb\na: 1\n", 0},
     {"<' <: |\n -", 0},
+    {"a: 1\n...  b: 2\n", 0}, /* a document end marker, then junk */
+    {"a: 1\n--- \nb: 2\n", 0},
 };
 
 static void test_table(void **state)
@@ -176,6 +178,21 @@ static void test_table(void **state)
             fail();
         }
     }
+}
+
+/* An implicit key longer than 1024 characters is libyaml's to refuse
+ * (found by tests/fuzz). */
+static void test_long_key(void **state)
+{
+    char buf[1200];
+
+    (void)state;
+    memset(buf, 'k', 1100);
+    memcpy(buf + 1100, ": 1\n", 5);
+    assert_int_equal(compare_one("1100-byte key", buf, strlen(buf), 1), 0);
+    memset(buf, 'k', 1000);
+    memcpy(buf + 1000, ": 1\n", 5);
+    assert_int_equal(compare_one("1000-byte key", buf, strlen(buf), 1), 1);
 }
 
 /* Splits a file into documents at "---" lines, as the collector does. */
@@ -255,6 +272,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
+        cmocka_unit_test(test_long_key),
         cmocka_unit_test(test_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
