@@ -105,4 +105,10 @@ void ruleset_release(struct ruleset *rs);
 
 int severity_rank(const char *sev); /* critical 4 .. info 0, -1 unknown */
 
+/* severity_rank() of the rules table's severity column r.severity, as an
+ * SQL expression, for queries that gate or sort by severity. */
+#define SEVERITY_RANK_SQL                                                      \
+    "(CASE r.severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN "         \
+    "'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END)"
+
 #endif

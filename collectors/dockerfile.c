@@ -33,12 +33,6 @@ static int dockerfile_name_ok(const char *name)
            strncasecmp(name, "Containerfile.", 14) == 0;
 }
 
-static int dockerfile_error(struct collect_ctx *ctx, const char *source,
-                            const char *msg, struct err *e)
-{
-    return ctx->input_error(ctx, source, msg, e);
-}
-
 /* Reads, parses and emits one Dockerfile. Non-zero only when storing
  * failed; an unreadable or invalid file is an input error. */
 static int dockerfile_collect_file(struct collect_ctx *ctx, const char *path,
@@ -56,7 +50,7 @@ static int dockerfile_collect_file(struct collect_ctx *ctx, const char *path,
 
     if (!f) {
         sb_addf(&msg, "%s: cannot read: %s", path, strerror(errno));
-        rc = dockerfile_error(ctx, path, sb_str(&msg), e);
+        rc = ctx->input_error(ctx, path, sb_str(&msg), e);
         goto out;
     }
     while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
@@ -69,7 +63,7 @@ static int dockerfile_collect_file(struct collect_ctx *ctx, const char *path,
                 ferror(f) ? "read error"
                           : "larger than 16 MiB, not a "
                             "Dockerfile");
-        rc = dockerfile_error(ctx, path, sb_str(&msg), e);
+        rc = ctx->input_error(ctx, path, sb_str(&msg), e);
         goto out;
     }
     if (dockerfile_parse(sb_str(&text), text.len, path, &doc, &pe)) {
@@ -79,7 +73,7 @@ static int dockerfile_collect_file(struct collect_ctx *ctx, const char *path,
         if (strncmp(pe.msg, path, strlen(path)) == 0 &&
             pe.msg[strlen(path)] == ':' && colon && colon > pe.msg)
             sb_addf(&src, ":%ld", strtol(pe.msg + strlen(path) + 1, NULL, 10));
-        rc = dockerfile_error(ctx, sb_str(&src), pe.msg, e);
+        rc = ctx->input_error(ctx, sb_str(&src), pe.msg, e);
         goto out;
     }
     sb_addf(&uid, "dockerfile:%s", path);
@@ -135,7 +129,7 @@ static int dockerfile_collect(const struct target *t, struct collect_ctx *ctx,
                 "%s: no Dockerfile (Dockerfile, Containerfile, "
                 "*.Dockerfile) in this directory",
                 t->ref);
-        rc = dockerfile_error(ctx, t->ref, sb_str(&msg), e);
+        rc = ctx->input_error(ctx, t->ref, sb_str(&msg), e);
         sb_release(&msg);
     }
     return rc;

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "rule.h"
 #include "banned.h"
 
 static const char *const summary_statuses[] = {"fail",   "error", "manual",
@@ -29,9 +30,7 @@ static int summary_top(const struct report_ctx *rc, FILE *out, struct err *e)
             "sum(status = 'error') AS errors FROM findings "
             "WHERE scan_id = ? AND status IN ('fail', 'error') "
             "GROUP BY rule_ref) g JOIN rules r ON r.id = g.rule_ref "
-            "ORDER BY "
-            "CASE r.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 "
-            "WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END, "
+            "ORDER BY " SEVERITY_RANK_SQL " DESC, "
             "g.fails DESC, r.rule_id LIMIT 10",
             -1, &stmt, NULL) != SQLITE_OK)
         return err_set(e, "%s: %s", store_path(rc->st),

@@ -120,9 +120,7 @@ static const char diff_help[] =
     "Exit status: 0 clean, 1 new findings at or above --fail-on, 2 usage or\n"
     "runtime error.\n";
 
-static const char diff_sev_sql[] =
-    "(CASE r.severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN "
-    "'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END)";
+static const char diff_sev_sql[] = SEVERITY_RANK_SQL;
 
 static int diff_sql_err(const struct diff_ctx *dc, struct err *e)
 {

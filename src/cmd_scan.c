@@ -198,14 +198,12 @@ static int scan_gate(struct store *st, int64_t scan_id, const char *fail_on,
     int rank = severity_rank(fail_on), rc;
 
     *count = 0;
-    if (sqlite3_prepare_v2(store_db(st),
-                           "SELECT count(*) FROM findings f JOIN rules r ON "
-                           "r.id = f.rule_ref WHERE f.scan_id = ? "
-                           "AND f.status IN ('fail','error') AND "
-                           "(CASE r.severity WHEN 'critical' THEN 4 WHEN "
-                           "'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' "
-                           "THEN 1 ELSE 0 END) >= ?",
-                           -1, &stmt, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            store_db(st),
+            "SELECT count(*) FROM findings f JOIN rules r ON "
+            "r.id = f.rule_ref WHERE f.scan_id = ? "
+            "AND f.status IN ('fail','error') AND " SEVERITY_RANK_SQL " >= ?",
+            -1, &stmt, NULL) != SQLITE_OK)
         return err_set(e, "%s", sqlite3_errmsg(store_db(st)));
     sqlite3_bind_int64(stmt, 1, scan_id);
     sqlite3_bind_int(stmt, 2, rank);

@@ -249,11 +249,10 @@ void store_free(struct store *st)
 static int store_prepare(struct store *st, sqlite3_stmt **stmt, const char *sql,
                          struct err *e)
 {
-    if (*stmt) {
-        sqlite3_reset(*stmt);
-        sqlite3_clear_bindings(*stmt);
+    /* Statements are reset after every step (store_step_done); each
+     * caller binds every parameter, so there is nothing to clear. */
+    if (*stmt)
         return 0;
-    }
     if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt,
                            NULL) != SQLITE_OK)
         return err_set(e, "%s: %s", st->path, sqlite3_errmsg(st->db));
