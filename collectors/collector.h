@@ -23,10 +23,12 @@
 #include <jansson.h>
 
 #include "err.h"
+#include "imgopts.h"
 
 struct target {
     const char *type; /* collector name: "manifests" */
     const char *ref;  /* what the user named: a path, an image reference */
+    const struct img_opts *image; /* how to reach images (image targets) */
 };
 
 struct resource {
@@ -46,6 +48,11 @@ struct collect_ctx {
     /* One input (file, document) could not be used; msg names where. */
     int (*input_error)(struct collect_ctx *ctx, const char *source,
                        const char *msg, struct err *e);
+    /* Part of the target could not be read, so nothing of kind_prefix
+     * ("image/File") can be judged: every rule on such kinds gets an
+     * `error` finding saying msg, never a silent absence. */
+    int (*not_evaluated)(struct collect_ctx *ctx, const char *kind_prefix,
+                         const char *msg, struct err *e);
     void *data;
 };
 

@@ -1,3 +1,498 @@
-/* image.c: being written */
+/*
+ * image.c: container images become resources (the image collector).
+ *
+ *   image/Config      the verified config: user, env (redacted), ports,
+ *                     healthcheck, entrypoint/cmd, labels, history and
+ *                     the history as Dockerfile instructions, so that the
+ *                     cis-docker rules written for Dockerfiles judge it too
+ *   image/Filesystem  the final filesystem's notable files by category
+ *                     (setuid, setgid, world-writable, private keys,
+ *                     credential files, unsafe paths): one verdict per
+ *                     image for image-wide rules
+ *   image/File, image/Account, image/Package, image/OS   (imagefs.h)
+ *
+ * Each layer streams once: blob digest -> decompression -> diff_id digest
+ * -> tar -> imagefs, so memory does not grow with the image. A layer that
+ * cannot be read (wrong digest, truncated, corrupt) is an `error` finding
+ * naming the image and the blob, and every rule on the filesystem kinds
+ * gets `error` for this image: an incomplete filesystem is never judged.
+ */
 #include "collector.h"
-typedef int image_unused;
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decomp.h"
+#include "image_history.h"
+#include "imagefs.h"
+#include "img.h"
+#include "log.h"
+#include "redact.h"
+#include "util.h"
+#include "banned.h"
+
+/* Kinds that come from the filesystem, judged only when it is whole (as
+ * prefixes: "image/File" is image/File and image/Filesystem). */
+static const char *const image_fs_kinds[] = {"image/File", "image/Account",
+                                             "image/Package", "image/OS", NULL};
+
+/* ---- progress: bytes of compressed layers read ---- */
+
+struct image_progress {
+    struct sink base;
+    struct sink *next;
+    uint64_t done, total;
+    const char *item;
+};
+
+static int image_progress_write(struct sink *s, const void *buf, size_t len,
+                                struct err *e)
+{
+    struct image_progress *p = (struct image_progress *)s;
+
+    p->done += len;
+    progress_update((size_t)(p->done >> 20), p->item);
+    return p->next->write(p->next, buf, len, e);
+}
+
+static int image_progress_close(struct sink *s, struct err *e)
+{
+    struct image_progress *p = (struct image_progress *)s;
+    return p->next->close(p->next, e);
+}
+
+static void image_progress_free(struct sink *s)
+{
+    (void)s;
+}
+
+/* ---- the config document ---- */
+
+static json_t *image_str_or_null(const char *s)
+{
+    return s && *s ? json_string_lossy(s) : json_null();
+}
+
+/* "KEY=VALUE" list -> object, credential-looking values redacted. */
+static json_t *image_env(const json_t *env, json_t *redacted_names)
+{
+    json_t *out = json_object(), *v;
+    size_t i;
+
+    json_array_foreach(env, i, v)
+    {
+        const char *s = json_string_value(v), *eq;
+        char *name;
+        if (!s)
+            continue;
+        eq = strchr(s, '=');
+        name = eq ? xstrndup(s, (size_t)(eq - s)) : xstrdup(s);
+        if (eq && *(eq + 1) &&
+            (redact_name_is_secret(name) || redact_value_is_secret(eq + 1))) {
+            json_object_set_new(out, name,
+                                redact_value(eq + 1, strlen(eq + 1)));
+            json_array_append_new(redacted_names, json_string_lossy(name));
+        } else {
+            json_object_set_new(out, name,
+                                eq ? json_string_lossy(eq + 1) : json_null());
+        }
+        free(name);
+    }
+    return out;
+}
+
+static json_t *image_labels(const json_t *labels, json_t *redacted_names)
+{
+    json_t *out = json_object(), *v;
+    const char *k;
+
+    json_object_foreach((json_t *)labels, k, v)
+    {
+        const char *s = json_string_value(v);
+        if (s && (redact_name_is_secret(k) || redact_value_is_secret(s))) {
+            json_object_set_new(out, k, redact_value(s, strlen(s)));
+            json_array_append_new(redacted_names, json_string_lossy(k));
+        } else {
+            json_object_set(out, k, v);
+        }
+    }
+    return out;
+}
+
+/* ExposedPorts {"22/tcp": {}} -> ["22/tcp"] and the instruction shape. */
+static void image_ports(const json_t *exposed, json_t *doc)
+{
+    json_t *names = json_array(), *ports = json_array(), *v;
+    const char *k;
+
+    json_object_foreach((json_t *)exposed, k, v)
+    {
+        char *end;
+        long p = strtol(k, &end, 10);
+        const char *proto = *end == '/' ? end + 1 : "tcp";
+        json_array_append_new(names, json_string_lossy(k));
+        json_array_append_new(
+            ports,
+            json_pack("{s:O, s:O, s:o}", "port",
+                      end != k ? json_integer(p) : json_null(), "end_port",
+                      end != k ? json_integer(p) : json_null(), "proto",
+                      json_string_lossy(proto)));
+    }
+    json_object_set_new(doc, "exposed_ports", names);
+    json_object_set_new(doc, "ports", ports);
+}
+
+static void image_healthcheck(const json_t *hc, json_t *doc)
+{
+    const json_t *test = json_object_get(hc, "Test");
+    const char *t0 = json_string_value(json_array_get(test, 0));
+
+    if (!t0) {
+        json_object_set_new(doc, "healthcheck", json_null());
+        return;
+    }
+    json_object_set_new(doc, "healthcheck",
+                        json_string(strcmp(t0, "NONE") == 0 ? "none" : "cmd"));
+    json_object_set(doc, "healthcheck_test", (json_t *)test);
+}
+
+/* History and the instructions rules judge; created_by is replaced by
+ * the parsed (and redacted) instruction wherever one was recognised. */
+static void image_history(const json_t *history, json_t *doc, int *redacted)
+{
+    json_t *hist = json_array(), *ins = json_array(), *h;
+    size_t i;
+
+    json_array_foreach(history, i, h)
+    {
+        const char *cb = json_string_value(json_object_get(h, "created_by"));
+        json_t *in = image_history_instruction(cb);
+        json_t *entry = json_object();
+        json_t *empty = json_object_get(h, "empty_layer");
+
+        json_object_set_new(entry, "created",
+                            image_str_or_null(json_string_value(
+                                json_object_get(h, "created"))));
+        if (in) {
+            json_object_set(entry, "created_by", json_object_get(in, "raw"));
+            json_object_set_new(in, "history", json_integer((json_int_t)i));
+            if (json_is_true(json_object_get(in, "redacted")))
+                *redacted = 1;
+            json_array_append_new(ins, in);
+        } else if (cb && redact_value_is_secret(cb)) {
+            json_object_set_new(entry, "created_by",
+                                redact_value(cb, strlen(cb)));
+            *redacted = 1;
+        } else {
+            json_object_set_new(entry, "created_by", image_str_or_null(cb));
+        }
+        json_object_set_new(entry, "empty_layer",
+                            json_boolean(json_is_true(empty)));
+        json_object_set_new(entry, "comment",
+                            image_str_or_null(json_string_value(
+                                json_object_get(h, "comment"))));
+        json_array_append_new(hist, entry);
+    }
+    json_object_set_new(doc, "history", hist);
+    json_object_set_new(doc, "instructions", ins);
+}
+
+static json_t *image_config_doc(const struct img *im)
+{
+    const json_t *c = im->config, *cc = json_object_get(c, "config");
+    json_t *doc = json_object(), *redacted = json_array(), *layers;
+    const char *user = json_string_value(json_object_get(cc, "User"));
+    const char *colon = user ? strchr(user, ':') : NULL;
+    int hist_redacted = 0;
+    size_t i;
+
+    json_object_set_new(doc, "image", json_string_lossy(im->ref));
+    json_object_set_new(doc, "transport", json_string(im->transport));
+    json_object_set_new(doc, "digest", image_str_or_null(im->manifest_digest));
+    json_object_set_new(doc, "index_digest",
+                        image_str_or_null(im->index_digest));
+    json_object_set_new(doc, "media_type",
+                        image_str_or_null(im->manifest_media_type));
+    json_object_set_new(doc, "config_digest", json_string(im->config_digest));
+    json_object_set_new(doc, "platform", json_string_lossy(im->platform));
+    json_object_set_new(
+        doc, "created",
+        image_str_or_null(json_string_value(json_object_get(c, "created"))));
+    json_object_set_new(
+        doc, "author",
+        image_str_or_null(json_string_value(json_object_get(c, "author"))));
+    /* As a Dockerfile's final stage: the user part of USER, or null. */
+    if (user && *user && colon != user) {
+        char *u =
+            colon ? xstrndup(user, (size_t)(colon - user)) : xstrdup(user);
+        json_object_set_new(doc, "user", json_string_lossy(u));
+        free(u);
+    } else {
+        json_object_set_new(doc, "user", json_null());
+    }
+    json_object_set_new(doc, "group",
+                        image_str_or_null(colon ? colon + 1 : NULL));
+    json_object_set_new(doc, "env",
+                        image_env(json_object_get(cc, "Env"), redacted));
+    json_object_set_new(doc, "env_redacted", json_deep_copy(redacted));
+    json_object_set_new(doc, "labels",
+                        image_labels(json_object_get(cc, "Labels"), redacted));
+    image_ports(json_object_get(cc, "ExposedPorts"), doc);
+    image_healthcheck(json_object_get(cc, "Healthcheck"), doc);
+    json_object_set(doc, "entrypoint",
+                    json_object_get(cc, "Entrypoint")
+                        ? json_object_get(cc, "Entrypoint")
+                        : json_null());
+    json_object_set(doc, "cmd",
+                    json_object_get(cc, "Cmd") ? json_object_get(cc, "Cmd")
+                                               : json_null());
+    json_object_set_new(doc, "working_dir",
+                        image_str_or_null(json_string_value(
+                            json_object_get(cc, "WorkingDir"))));
+    {
+        json_t *vols = json_array(), *v;
+        const char *k;
+        json_object_foreach(json_object_get(cc, "Volumes"), k, v)
+            json_array_append_new(vols, json_string_lossy(k));
+        json_object_set_new(doc, "volumes", vols);
+    }
+    json_object_set_new(doc, "stop_signal",
+                        image_str_or_null(json_string_value(
+                            json_object_get(cc, "StopSignal"))));
+    image_history(json_object_get(c, "history"), doc, &hist_redacted);
+    layers = json_array();
+    for (i = 0; i < im->nlayers; i++)
+        json_array_append_new(
+            layers,
+            json_pack("{s:o, s:o, s:I, s:o}", "digest",
+                      image_str_or_null(im->layers[i].digest), "media_type",
+                      image_str_or_null(im->layers[i].media_type), "size",
+                      (json_int_t)im->layers[i].size, "diff_id",
+                      image_str_or_null(im->layers[i].diff_id)));
+    json_object_set_new(doc, "layers", layers);
+    json_object_set_new(
+        doc, "redacted",
+        json_boolean(json_array_size(redacted) || hist_redacted));
+    json_decref(redacted);
+    return doc;
+}
+
+/* ---- layers ---- */
+
+/* Streams layer i into fs. Non-zero with e set when it could not. */
+static int image_layer(struct img *im, size_t i, struct imagefs *fs,
+                       struct image_progress *prog, struct err *e)
+{
+    const struct img_layer *l = &im->layers[i];
+    struct strbuf what = STRBUF_INIT, dwhat = STRBUF_INIT;
+    struct sink *ts, *diff = NULL, *dec = NULL, *top = NULL;
+    enum decomp_kind kind =
+        l->media_type ? decomp_kind_for_media_type(l->media_type) : DECOMP_AUTO;
+    int rc = -1;
+
+    sb_addf(&what, "layer %zu (%s) of %s", i + 1,
+            l->digest    ? l->digest
+            : l->diff_id ? l->diff_id
+                         : "no digest",
+            im->ref);
+    if (kind == DECOMP_UNKNOWN) {
+        err_set(e, "%s: media type %s is not a layer fourc can read",
+                sb_str(&what), l->media_type);
+        goto out;
+    }
+    if (!l->digest && !l->diff_id) {
+        err_set(e, "%s: named by no digest and no diff_id: cannot be verified",
+                sb_str(&what));
+        goto out;
+    }
+    if (!(ts = imagefs_layer_sink(fs, (unsigned)i, sb_str(&what)))) {
+        err_set(e, "%s: cannot read layers", sb_str(&what));
+        goto out;
+    }
+    if (l->diff_id) {
+        sb_addf(&dwhat, "%s, uncompressed (diff_id)", sb_str(&what));
+        diff = digest_sink_new(l->diff_id, sb_str(&dwhat), ts);
+    }
+    dec = decomp_sink_new(kind, sb_str(&what), diff ? diff : ts);
+    if (l->digest) {
+        top = digest_sink_new(l->digest, sb_str(&what), dec);
+        if (l->size >= 0)
+            digest_sink_expect_size(top, l->size);
+    }
+    prog->next = top ? top : dec;
+    prog->item = sb_str(&what);
+    if (e)
+        e->msg[0] = '\0';
+    rc = img_layer_stream(im, i, &prog->base, e);
+    if (rc == 0)
+        rc = prog->base.close(&prog->base, e);
+    if (top)
+        top->free(top);
+    dec->free(dec);
+    if (diff)
+        diff->free(diff);
+    ts->free(ts);
+out:
+    sb_release(&what);
+    sb_release(&dwhat);
+    return rc;
+}
+
+/* image/Filesystem: notable paths by category, from the File resources. */
+static json_t *image_fs_doc(json_t *resources, json_t *summary)
+{
+    static const char *const cats[] = {"setuid",         "setgid",
+                                       "world_writable", "private_key",
+                                       "unsafe_path",    NULL};
+    static const char *const names[] = {"setuid",         "setgid",
+                                        "world_writable", "private_keys",
+                                        "unsafe_paths",   NULL};
+    json_t *doc = json_object(), *r, *creds = json_array();
+    size_t i, k;
+
+    for (k = 0; cats[k]; k++)
+        json_object_set_new(doc, names[k], json_array());
+    json_array_foreach(resources, i, r)
+    {
+        const json_t *d = json_object_get(r, "doc");
+        const json_t *path = json_object_get(d, "path");
+        if (strcmp(json_string_value(json_object_get(r, "kind")),
+                   "image/File") != 0)
+            continue;
+        for (k = 0; cats[k]; k++)
+            if (json_is_true(json_object_get(d, cats[k])))
+                json_array_append(json_object_get(doc, names[k]),
+                                  (json_t *)path);
+        if (json_is_string(json_object_get(d, "credential")))
+            json_array_append(creds, (json_t *)path);
+    }
+    json_object_set_new(doc, "credential_files", creds);
+    json_object_set_new(doc, "complete", json_true());
+    json_object_set_new(doc, "summary", summary);
+    return doc;
+}
+
+static int image_emit(struct collect_ctx *ctx, const char *kind,
+                      const char *name, const char *uid_part,
+                      const char *source, json_t *doc, struct err *e)
+{
+    struct strbuf uid = STRBUF_INIT;
+    struct resource r;
+    int rc;
+
+    sb_addf(&uid, "image:%s#%s", ctx->target->ref, uid_part);
+    r.kind = kind;
+    r.uid = sb_str(&uid);
+    r.name = name;
+    r.namespace = NULL;
+    r.source = source;
+    r.doc = doc;
+    rc = ctx->emit(ctx, &r, e);
+    sb_release(&uid);
+    return rc;
+}
+
+static int image_check(const struct target *t, struct err *e)
+{
+    return img_ref_check(t->ref, e);
+}
+
+static int image_collect(const struct target *t, struct collect_ctx *ctx,
+                         struct err *e)
+{
+    struct img_opts defaults = {"linux/amd64", NULL, 0, NULL, NULL, 30};
+    struct img *im = NULL;
+    struct imagefs *fs = NULL;
+    struct image_progress prog = {
+        {image_progress_write, image_progress_close, image_progress_free},
+        NULL,
+        0,
+        0,
+        NULL};
+    struct strbuf src = STRBUF_INIT, msg = STRBUF_INIT;
+    json_t *cfg = NULL, *res = NULL, *r;
+    struct err le;
+    size_t i;
+    int rc = -1, whole = 1;
+
+    if (img_open(t->ref, t->image ? t->image : &defaults, &im, e))
+        goto out; /* nothing of the image could be judged */
+    sb_addf(&src, "%s@%s", t->ref,
+            im->manifest_digest ? im->manifest_digest : im->config_digest);
+    fs = imagefs_new();
+    for (i = 0; i < im->nlayers; i++)
+        prog.total += im->layers[i].size > 0 ? (uint64_t)im->layers[i].size : 0;
+    progress_start(t->ref, (size_t)(prog.total >> 20));
+    for (i = 0; i < im->nlayers && whole; i++) {
+        if (image_layer(im, i, fs, &prog, &le)) {
+            whole = 0;
+            sb_addf(&msg, "the filesystem of %s could not be read: %s", t->ref,
+                    le.msg);
+            rc = ctx->input_error(ctx, sb_str(&src), le.msg, e);
+            if (rc)
+                goto out;
+        }
+    }
+    progress_done();
+    if (whole && !imagefs_complete(fs)) {
+        whole = 0; /* a layer's sink said so without an error: be safe */
+        sb_addf(&msg, "the filesystem of %s could not be read whole", t->ref);
+    }
+    cfg = image_config_doc(im);
+    json_object_set_new(cfg, "filesystem",
+                        whole ? imagefs_summary(fs) : json_null());
+    if (image_emit(ctx, "image/Config", t->ref, "config", sb_str(&src), cfg, e))
+        goto out;
+    if (!whole) {
+        for (i = 0; image_fs_kinds[i]; i++)
+            if (ctx->not_evaluated &&
+                ctx->not_evaluated(ctx, image_fs_kinds[i], sb_str(&msg), e))
+                goto out;
+        rc = 0;
+        goto out;
+    }
+    res = imagefs_resources(fs);
+    {
+        json_t *fsdoc = image_fs_doc(res, imagefs_summary(fs));
+        int bad = image_emit(ctx, "image/Filesystem", t->ref, "filesystem",
+                             sb_str(&src), fsdoc, e);
+        json_decref(fsdoc);
+        if (bad)
+            goto out;
+    }
+    json_array_foreach(res, i, r)
+    {
+        const char *kind = json_string_value(json_object_get(r, "kind"));
+        const char *name = json_string_value(json_object_get(r, "name"));
+        struct strbuf part = STRBUF_INIT;
+        int bad;
+        if (!kind || !name)
+            continue;
+        sb_addf(&part, "%s:%s", kind + 6, name);
+        bad = image_emit(ctx, kind, name, sb_str(&part), sb_str(&src),
+                         json_object_get(r, "doc"), e);
+        sb_release(&part);
+        if (bad)
+            goto out;
+    }
+    rc = 0;
+out:
+    progress_done();
+    json_decref(cfg);
+    json_decref(res);
+    imagefs_free(fs);
+    img_free(im);
+    sb_release(&src);
+    sb_release(&msg);
+    return rc;
+}
+
+const struct collector collector_image = {
+    .name = "image",
+    .summary = "container images: OCI layouts, docker archives, registries",
+    .pillar = "container",
+    .kind_prefix = "image/",
+    .check = image_check,
+    .collect = image_collect,
+};

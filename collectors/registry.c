@@ -7,10 +7,12 @@
 
 extern const struct collector collector_manifests;
 extern const struct collector collector_dockerfile;
+extern const struct collector collector_image;
 
 static const struct collector *const registry_collectors[] = {
     &collector_manifests,
     &collector_dockerfile,
+    &collector_image,
 };
 
 const struct collector *collector_find(const char *name)

@@ -550,6 +550,7 @@ static int tar_sink_entry(struct tar_sink *t, struct err *e)
     tar_sink_whiteout(t);
     te->index = t->index;
     te->offset = t->entry_offset;
+    te->data_offset = t->offset;
 
     /* Header-only types carry no content, whatever size says (Go). */
     if (te->type == TAR_HARDLINK || te->type == TAR_SYMLINK ||

@@ -69,6 +69,9 @@ struct tar_entry {
     int whiteout_meta;
     uint64_t index;  /* entries seen before this one */
     uint64_t offset; /* of its first header (pax/GNU headers included) */
+    /* Of its content in the stream, so a reader of a seekable archive can
+     * come back for it (not meaningful for sparse entries). */
+    uint64_t data_offset;
 };
 
 /*

@@ -214,13 +214,16 @@ struct rules_fixture {
     const char *pillar;
 };
 
-/* The collector that reads a fixture: Dockerfiles by name, else
- * Kubernetes manifests. */
+/* The collector that reads a fixture: Dockerfiles by name, OCI image
+ * layouts (directories named *.oci, made by tests/tools/mkoci.py from the
+ * spec.json inside them), else Kubernetes manifests. */
 static const char *rules_fixture_type(const char *path)
 {
     const char *base = strrchr(path, '/');
 
     base = base ? base + 1 : path;
+    if (str_has_suffix(base, ".oci"))
+        return "image";
     if (str_has_suffix(base, ".Dockerfile") ||
         strncmp(base, "Dockerfile", 10) == 0 ||
         strncmp(base, "Containerfile", 13) == 0)
@@ -243,6 +246,14 @@ static int rules_fx_input(struct collect_ctx *ctx, const char *source,
                               e);
 }
 
+static int rules_fx_not_evaluated(struct collect_ctx *ctx,
+                                  const char *kind_prefix, const char *msg,
+                                  struct err *e)
+{
+    struct rules_fixture *fx = ctx->data;
+    return engine_target_failed(fx->eng, fx->target_uid, kind_prefix, msg, e);
+}
+
 /* Scans one fixture with one rule in a fresh in-memory database and
  * counts the rule's findings by status. */
 static int rules_run_fixture(struct rule *r, const char *path, const char *type,
@@ -252,16 +263,25 @@ static int rules_run_fixture(struct rule *r, const char *path, const char *type,
     struct ruleset one = {&r, 1};
     struct store *st = NULL;
     struct engine *eng = NULL;
-    struct target t = {type ? type : rules_fixture_type(path), path};
+    struct strbuf ref = STRBUF_INIT;
+    struct target t = {type ? type : rules_fixture_type(path), path, NULL};
     const struct collector *col = collector_find(t.type);
     struct rules_fixture fx;
-    struct collect_ctx ctx = {&t, rules_fx_emit, rules_fx_input, &fx};
+    struct collect_ctx ctx = {.target = &t,
+                              .emit = rules_fx_emit,
+                              .input_error = rules_fx_input,
+                              .not_evaluated = rules_fx_not_evaluated,
+                              .data = &fx};
     sqlite3_stmt *stmt = NULL;
     int64_t id;
     int rc = -1;
 
     memset(counts, 0, 6 * sizeof(size_t));
     first_msg[0] = '\0';
+    if (strcmp(t.type, "image") == 0) {
+        sb_addf(&ref, "oci:%s", path);
+        t.ref = sb_str(&ref);
+    }
     if (store_open(&st, ":memory:", STORE_CREATE, e) ||
         store_scan_begin(st, "[]", "rules test", &id, e) ||
         engine_store_rules(st, id, &one, e))
@@ -304,6 +324,7 @@ out:
     sqlite3_finalize(stmt);
     engine_free(eng);
     store_free(st);
+    sb_release(&ref);
     return rc;
 }
 
@@ -329,6 +350,7 @@ static int rules_test_rule(struct rule *r, const char *pack_dir,
             !(str_has_suffix(de->d_name, ".yaml") ||
               str_has_suffix(de->d_name, ".yml") ||
               str_has_suffix(de->d_name, ".json") ||
+              str_has_suffix(de->d_name, ".oci") ||
               str_has_suffix(de->d_name, ".Dockerfile")))
             continue;
         sb_setlen(&path, 0);

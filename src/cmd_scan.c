@@ -23,6 +23,17 @@ static const char scan_help[] =
     "Targets (repeatable):\n"
     "  --dockerfile PATH    Dockerfiles, or directories holding them "
     "(recursive)\n"
+    "  --image REF          a container image (repeatable): oci:DIR[:TAG],\n"
+    "                       docker-archive:FILE[:REPO:TAG], or a registry\n"
+    "                       reference HOST[:PORT]/NAME[:TAG|@DIGEST]\n"
+    "  --platform OS/ARCH   the image of a multi-platform index to audit "
+    "(default linux/amd64)\n"
+    "  --insecure-registry HOST  allow plain http and unverified TLS for "
+    "HOST[:PORT]\n"
+    "                       (repeatable; TLS is verified everywhere else)\n"
+    "  --registry-ca FILE   CA certificates for registries (PEM)\n"
+    "  --registry-timeout S seconds a registry may take to connect or stall "
+    "(default 30)\n"
     "  --manifests PATH     Kubernetes YAML/JSON files or directories "
     "(recursive)\n"
     "\n"
@@ -54,6 +65,9 @@ struct scan_opts {
     const char *db;
     const char *fail_on;
     int quiet;
+    struct img_opts image;
+    char **insecure;
+    size_t ninsecure;
 };
 
 struct scan_collect {
@@ -93,6 +107,26 @@ static int scan_input_error(struct collect_ctx *ctx, const char *source,
     return rc;
 }
 
+static int scan_not_evaluated(struct collect_ctx *ctx, const char *kind_prefix,
+                              const char *msg, struct err *e)
+{
+    struct scan_collect *sc = ctx->data;
+    int rc = engine_target_failed(sc->eng, sc->target_uid, kind_prefix, msg, e);
+
+    if (rc)
+        sc->store_failed = 1;
+    return rc;
+}
+
+static void scan_add_target(struct scan_opts *o, const char *type,
+                            const char *ref)
+{
+    o->targets = xrealloc(o->targets, (o->ntargets + 1) * sizeof(*o->targets));
+    o->targets[o->ntargets].type = type;
+    o->targets[o->ntargets].ref = ref;
+    o->targets[o->ntargets++].image = &o->image;
+}
+
 static char *scan_command_line(int argc, char **argv)
 {
     struct strbuf sb = STRBUF_INIT;
@@ -111,6 +145,11 @@ static int scan_parse(struct scan_opts *o, int argc, char **argv)
     static const struct option longopts[] = {
         {"manifests", required_argument, NULL, 'm'},
         {"dockerfile", required_argument, NULL, 'D'},
+        {"image", required_argument, NULL, 'i'},
+        {"platform", required_argument, NULL, 'P'},
+        {"insecure-registry", required_argument, NULL, 'I'},
+        {"registry-ca", required_argument, NULL, 'C'},
+        {"registry-timeout", required_argument, NULL, 'T'},
         {"db", required_argument, NULL, 'd'},
         {"rules", required_argument, NULL, 'r'},
         {"format", required_argument, NULL, 'f'},
@@ -126,17 +165,41 @@ static int scan_parse(struct scan_opts *o, int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'D':
-            o->targets =
-                xrealloc(o->targets, (o->ntargets + 1) * sizeof(*o->targets));
-            o->targets[o->ntargets].type = "dockerfile";
-            o->targets[o->ntargets++].ref = optarg;
+            scan_add_target(o, "dockerfile", optarg);
             break;
         case 'm':
-            o->targets =
-                xrealloc(o->targets, (o->ntargets + 1) * sizeof(*o->targets));
-            o->targets[o->ntargets].type = "manifests";
-            o->targets[o->ntargets++].ref = optarg;
+            scan_add_target(o, "manifests", optarg);
             break;
+        case 'i':
+            scan_add_target(o, "image", optarg);
+            break;
+        case 'P': {
+            const char *sl = strchr(optarg, '/');
+            if (!sl || sl == optarg || !sl[1] || sl[1] == '/')
+                return cmd_usage("scan",
+                                 "--platform %s: expected OS/ARCH[/VARIANT] "
+                                 "(linux/amd64)",
+                                 optarg);
+            o->image.platform = optarg;
+            break;
+        }
+        case 'I':
+            scan_push(&o->insecure, &o->ninsecure, optarg);
+            break;
+        case 'C':
+            o->image.ca_file = optarg;
+            break;
+        case 'T': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (end == optarg || *end || v < 1 || v > 3600)
+                return cmd_usage("scan",
+                                 "--registry-timeout %s: expected seconds "
+                                 "from 1 to 3600",
+                                 optarg);
+            o->image.timeout = v;
+            break;
+        }
         case 'd':
             o->db = optarg;
             break;
@@ -182,8 +245,10 @@ static int scan_parse(struct scan_opts *o, int argc, char **argv)
     if (optind < argc)
         return cmd_usage("scan", "unexpected argument '%s'", argv[optind]);
     if (o->ntargets == 0)
-        return cmd_usage("scan", "nothing to scan: give --manifests PATH or "
-                                 "--dockerfile PATH");
+        return cmd_usage("scan", "nothing to scan: give --manifests PATH, "
+                                 "--image REF or --dockerfile PATH");
+    o->image.insecure = (const char *const *)o->insecure;
+    o->image.ninsecure = o->ninsecure;
     if (o->nformats > o->noutputs + 1)
         return cmd_usage("scan", "only one --format may go to stdout; give "
                                  "-o FILE after the others");
@@ -224,7 +289,8 @@ static int scan_targets(struct scan_opts *o, struct engine *eng, struct err *e)
         const struct collector *col = collector_find(t->type);
         struct strbuf uid = STRBUF_INIT;
         struct scan_collect sc = {eng, NULL, col, 0};
-        struct collect_ctx ctx = {t, scan_emit, scan_input_error, &sc};
+        struct collect_ctx ctx = {t, scan_emit, scan_input_error,
+                                  scan_not_evaluated, &sc};
         json_t *doc =
             json_pack("{s:s, s:o, s:s}", "type", t->type, "ref",
                       json_string_lossy(t->ref), "pillar", col->pillar);
@@ -388,6 +454,8 @@ int cmd_scan(int argc, char **argv)
 
     memset(&o, 0, sizeof(o));
     o.db = CMD_DEFAULT_DB;
+    o.image.platform = "linux/amd64";
+    o.image.timeout = 30;
     rc = scan_parse(&o, argc, argv);
     if (rc == 0) {
         log_set_quiet(o.quiet);
@@ -398,6 +466,7 @@ int cmd_scan(int argc, char **argv)
         rc = rc < 0 ? EXIT_CLEAN : EXIT_TROUBLE;
     }
     free(o.targets);
+    free(o.insecure);
     free(o.rule_dirs);
     free(o.formats);
     free(o.outputs);

@@ -114,8 +114,11 @@ static void rec_release(struct rec *rec)
 
 static int run_collect(const char *ref, struct rec *rec, struct err *e)
 {
-    struct target t = {"manifests", ref};
-    struct collect_ctx ctx = {&t, rec_emit, rec_input_error, rec};
+    struct target t = {"manifests", ref, NULL};
+    struct collect_ctx ctx = {.target = &t,
+                              .emit = rec_emit,
+                              .input_error = rec_input_error,
+                              .data = rec};
 
     memset(e, 0, sizeof(*e));
     return collector_manifests.collect(&t, &ctx, e);
