@@ -3,24 +3,35 @@
  * v2) over libcurl, for one repository.
  *
  * Speaks https, and plain http only to hosts named in img_opts.insecure
- * (where TLS verification is off too; nothing else turns it off).
+ * (where TLS verification is off too; nothing else turns it off). For
+ * such a host https is tried first and plain http used when the TLS
+ * handshake fails, as docker does; the choice holds for the struct's life.
  * Authentication follows what the registry asks for in its 401 answer's
  * WWW-Authenticate header: anonymous first; "Basic" with the credentials
  * for the registry from the docker config's "auths" (an "auth" field of
  * base64 "user:password", or "username"/"password"; "credsStore" and
- * "credHelpers" are not run: a debug line says so); "Bearer
+ * "credHelpers" are not run: the authentication error says so); "Bearer
  * realm=...,service=...,scope=..." by fetching a token from the realm
  * (with those credentials as Basic when there are some, anonymous
  * otherwise) and retrying with it. A token is reused for the
- * repository until a 401 says otherwise.
+ * repository until a 401 says otherwise. The docker config is
+ * img_opts.docker_config, else $DOCKER_CONFIG/config.json, else
+ * ~/.docker/config.json, read at the first 401 only: a missing file is no
+ * credentials, a malformed one an error naming it. A 401 that persists is
+ * "registry 127.0.0.1:5000: authentication failed for team/app (401
+ * UNAUTHORIZED: authentication required): no credentials for
+ * 127.0.0.1:5000 in /home/u/.docker/config.json" (or "... were refused").
  *
  * Errors name the URL or the reference and the HTTP status and say what
  * the registry said when it said it in the standard error body
  * ({"errors":[{"code","message"}]}): "registry 127.0.0.1:5000: GET
  * /v2/team/app/manifests/1.4: 404 MANIFEST_UNKNOWN: manifest unknown".
  * 429 and 5xx answers are retried twice (Retry-After honoured up to 10 s);
- * connect and stall timeouts are img_opts.timeout. Credentials and tokens
- * never appear in errors, logs or anything returned.
+ * connect and stall timeouts are img_opts.timeout (less than a byte a
+ * second for that long is a stall). Redirects are followed (5 at most);
+ * libcurl drops our Authorization header when one leaves the host, port
+ * or scheme. Credentials and tokens never appear in errors, logs or
+ * anything returned.
  */
 #ifndef FOURC_DISTRIB_H
 #define FOURC_DISTRIB_H
@@ -67,8 +78,7 @@ void distrib_free(struct distrib *d);
  * digest must equal it (checked here; a mismatch is an error).
  */
 int distrib_get_manifest(struct distrib *d, const char *reference,
-                         struct strbuf *body, char **media_type,
-                         struct err *e);
+                         struct strbuf *body, char **media_type, struct err *e);
 
 /*
  * GET /v2/<repo>/blobs/<digest>, following redirects (to storage that

@@ -280,6 +280,51 @@ static json_t *image_config_doc(const struct img *im)
 
 /* ---- layers ---- */
 
+/* ---- a sink that drops what it is given ---- */
+
+static int image_null_write(struct sink *s, const void *buf, size_t len,
+                            struct err *e)
+{
+    (void)s;
+    (void)buf;
+    (void)len;
+    (void)e;
+    return 0;
+}
+
+static int image_null_close(struct sink *s, struct err *e)
+{
+    (void)s;
+    (void)e;
+    return 0;
+}
+
+static void image_null_free(struct sink *s)
+{
+    (void)s;
+}
+
+/* After layer i failed: reads the blob again through its digest alone,
+ * and when that fails too, replaces e with that (more telling) error. */
+static void image_layer_verify(struct img *im, size_t i, const char *what,
+                               struct err *e)
+{
+    struct sink null = {image_null_write, image_null_close, image_null_free};
+    struct sink *ds = digest_sink_new(im->layers[i].digest, what, &null);
+    struct err ve;
+    int rc;
+
+    if (im->layers[i].size >= 0)
+        digest_sink_expect_size(ds, im->layers[i].size);
+    ve.msg[0] = '\0';
+    rc = img_layer_stream(im, i, ds, &ve);
+    if (rc == 0)
+        rc = ds->close(ds, &ve);
+    ds->free(ds);
+    if (rc && strstr(ve.msg, "digest mismatch") && e)
+        snprintf(e->msg, sizeof(e->msg), "%s", ve.msg);
+}
+
 /* Streams layer i into fs. Non-zero with e set when it could not. */
 static int image_layer(struct img *im, size_t i, struct imagefs *fs,
                        struct image_progress *prog, struct err *e)
@@ -327,6 +372,10 @@ static int image_layer(struct img *im, size_t i, struct imagefs *fs,
     rc = img_layer_stream(im, i, &prog->base, e);
     if (rc == 0)
         rc = prog->base.close(&prog->base, e);
+    /* A blob that is not what its digest names usually fails first in
+     * the decompressor; say what matters: it is not the blob. */
+    if (rc && l->digest)
+        image_layer_verify(im, i, sb_str(&what), e);
     if (top)
         top->free(top);
     dec->free(dec);

@@ -1092,7 +1092,7 @@ int img_ref_check(const char *ref, struct err *e)
         rc = distrib_ref_parse(spec, &r, e);
         if (rc == 0)
             distrib_ref_release(&r);
-        return rc ? err_prefix(e, "--image %s", ref) : 0;
+        return rc ? err_prefix(e, "--image") : 0;
     }
     return 0;
 }

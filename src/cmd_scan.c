@@ -311,7 +311,10 @@ static int scan_targets(struct scan_opts *o, struct engine *eng, struct err *e)
             if (sc.store_failed) {
                 rc = -1;
             } else {
-                log_warn("%s %s: %s", t->type, t->ref, e->msg);
+                if (strstr(e->msg, t->ref))
+                    log_warn("%s", e->msg); /* it names the target */
+                else
+                    log_warn("%s %s: %s", t->type, t->ref, e->msg);
                 rc = engine_target_failed(eng, sb_str(&uid), col->kind_prefix,
                                           e->msg, e);
             }
