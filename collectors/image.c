@@ -216,6 +216,9 @@ static json_t *image_config_doc(const struct img *im)
                         image_str_or_null(im->manifest_media_type));
     json_object_set_new(doc, "config_digest", json_string(im->config_digest));
     json_object_set_new(doc, "platform", json_string_lossy(im->platform));
+    json_object_set_new(doc, "tag", image_str_or_null(im->tag));
+    json_object_set_new(doc, "reference_digest",
+                        image_str_or_null(im->ref_digest));
     json_object_set_new(
         doc, "created",
         image_str_or_null(json_string_value(json_object_get(c, "created"))));

@@ -456,8 +456,9 @@ static int img_read_file(const char *path, size_t max, struct strbuf *out,
 struct oci_backend {
     struct img_backend base;
     char *dir;
-    char *tag;    /* NULL: the only manifest */
-    char *digest; /* @digest given */
+    char *tag;       /* NULL: the only manifest */
+    char *digest;    /* @digest given */
+    char *found_tag; /* the chosen manifest's ref.name annotation */
 };
 
 static int oci_blob_path(struct oci_backend *ob, const char *digest,
@@ -575,6 +576,11 @@ static int oci_root(struct img_backend *b, struct strbuf *body,
         goto out;
     }
     *digest = xstrdup(img_str(found, "digest"));
+    {
+        const char *name = img_str(json_object_get(found, "annotations"),
+                                   "org.opencontainers.image.ref.name");
+        ob->found_tag = name ? xstrdup(name) : NULL;
+    }
     *media_type = img_str(found, "mediaType")
                       ? xstrdup(img_str(found, "mediaType"))
                       : NULL;
@@ -595,6 +601,7 @@ static void oci_free(struct img_backend *b)
     free(ob->dir);
     free(ob->tag);
     free(ob->digest);
+    free(ob->found_tag);
     free(ob);
 }
 
@@ -1034,6 +1041,29 @@ static int reg_open(struct img *im, const char *spec, const struct img_opts *o,
 
 /* ---- the API ---- */
 
+/* What the reference named: tag and pinned digest, per source. */
+static void img_ref_names(struct img *im)
+{
+    const char *tag = NULL, *digest = NULL;
+
+    if (strcmp(im->transport, "oci") == 0) {
+        const struct oci_backend *ob = (struct oci_backend *)im->backend;
+        /* Without a tag: the tag the layout gives the image it chose. */
+        tag = ob->tag ? ob->tag : ob->digest ? NULL : ob->found_tag;
+        digest = ob->digest;
+    } else if (strcmp(im->transport, "registry") == 0) {
+        const struct reg_backend *rb = (struct reg_backend *)im->backend;
+        tag = rb->ref.tag;
+        digest = rb->ref.digest;
+    } else {
+        const struct da_backend *db = (struct da_backend *)im->backend;
+        const char *colon = db->want ? strrchr(db->want, ':') : NULL;
+        tag = colon && !strchr(colon, '/') ? colon + 1 : NULL;
+    }
+    im->tag = tag ? xstrdup(tag) : NULL;
+    im->ref_digest = digest ? xstrdup(digest) : NULL;
+}
+
 static const char *img_transport(const char *ref, const char **spec)
 {
     if (strncmp(ref, "oci:", 4) == 0) {
@@ -1119,6 +1149,7 @@ int img_open(const char *ref, const struct img_opts *o, struct img **out,
         return -1;
     }
     img_config_platform(im);
+    img_ref_names(im);
     /* Docker archives in the old layout: members named "da:<i>". */
     if (strcmp(im->transport, "docker-archive") == 0) {
         size_t i;
@@ -1187,6 +1218,8 @@ void img_free(struct img *im)
     free(im->index_digest);
     free(im->manifest_media_type);
     free(im->platform);
+    free(im->tag);
+    free(im->ref_digest);
     free(im->config_digest);
     free(im);
 }

@@ -42,6 +42,9 @@ struct img {
                               from, or NULL */
     char *manifest_media_type;
     char *platform;        /* "linux/amd64" as the config says */
+    char *tag;        /* the tag the reference names (a registry reference
+                         without tag or digest names "latest"), or NULL */
+    char *ref_digest; /* the digest the reference pins, or NULL */
     char *config_digest;
     json_t *manifest; /* new reference; NULL for old docker archives */
     json_t *config;
