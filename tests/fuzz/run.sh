@@ -21,14 +21,57 @@ build() {
 build fuzz_yaml "$top/src/yamljson.c" "$top/src/yamlfast.c"
 build fuzz_dockerfile "$top/collectors/dockerfile_parse.c" "$top/src/redact.c"
 build fuzz_tar "$top/collectors/decomp.c" "$top/collectors/tar.c"
+build fuzz_imagefs "$top/collectors/imagefs.c" "$top/collectors/imagefs_read.c" \
+    "$top/collectors/tar.c"
 mkdir -p "$out/corpus-dockerfile" "$out/corpus-tar"
 find "$top/examples" "$top/checks/rules/cis-docker" "$top/tests/unit/data" \
     -name '*Dockerfile*' -type f -exec cp {} "$out/corpus-dockerfile/" \; 2>/dev/null || true
 printf 'FROM alpine:3.20\nRUN echo hi\n' >"$out/seed-Dockerfile"
 tar -cf "$out/corpus-tar/seed.tar" -C "$out" seed-Dockerfile
 gzip -c "$out/corpus-tar/seed.tar" >"$out/corpus-tar/seed.tar.gz"
+# fuzz_imagefs: a selector byte (0 passwd ... 8 sniffers, 9 tar layers),
+# then the content.
+ci=$out/corpus-imagefs
+seed=$out/seed-imagefs
+rm -rf "$seed"
+mkdir -p "$ci" "$seed/etc/ssh" "$seed/usr/lib" "$seed/usr/bin" \
+    "$seed/var/lib/dpkg/status.d" "$seed/lib/apk/db" "$seed/opt"
+: >"$seed/opt/.wh..wh..opq"
+printf 'root:x:0:0:root:/root:/bin/bash\ntoor::0:0::/:/bin/sh\r\nbad:x:a\n' \
+    >"$seed/etc/passwd"
+printf 'root:x:0:\nsudo:x:27:app,ops\n' >"$seed/etc/group"
+# shellcheck disable=SC2016 # a literal hash field
+printf 'root:$6$s$h:1::::::\napp:!:1::::::\nnopw::1::::::\n' >"$seed/etc/shadow"
+printf 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian \\"x\\""\n' \
+    >"$seed/usr/lib/os-release"
+ln -s ../usr/lib/os-release "$seed/etc/os-release"
+printf 'Package: libssl3\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl (3.0.11-1)\nVersion: 3.0.11-1~deb12u2\nDescription: x\n more\n\nPackage: gone\nStatus: deinstall ok config-files\n' \
+    >"$seed/var/lib/dpkg/status"
+printf 'Package: tzdata\nVersion: 2024a\nArchitecture: all\n' \
+    >"$seed/var/lib/dpkg/status.d/tzdata"
+printf 'P:musl\nV:1.2.4-r2\nA:x86_64\no:musl\n\n' >"$seed/lib/apk/db/installed"
+printf '%s\n' '-----BEGIN OPENSSH PRIVATE KEY-----' >"$seed/etc/ssh/ssh_host_key"
+printf '//r/:_authToken=abc\n' >"$seed/.npmrc"
+printf 'x' >"$seed/usr/bin/su" && chmod 4755 "$seed/usr/bin/su"
+: >"$seed/usr/bin/.wh.gone"
+i=0
+for f in etc/passwd etc/group etc/shadow usr/lib/os-release \
+    var/lib/dpkg/status var/lib/dpkg/status.d/tzdata lib/apk/db/installed \
+    etc/passwd etc/ssh/ssh_host_key; do
+    # shellcheck disable=SC2059 # the selector byte, as an octal escape
+    { printf "\\$(printf '%03o' "$i")"; cat "$seed/$f"; } >"$ci/seed-$i"
+    i=$((i + 1))
+done
+# tar seeds: selector 9, then where layer 0 ends (255: all of it)
+for part in "etc/passwd etc/group etc/shadow etc/os-release usr/lib" "var lib" \
+    "etc/ssh usr/bin opt .npmrc"; do
+    # shellcheck disable=SC2086 # the parts are lists of paths
+    { printf '\011\377'; tar -b1 --format=ustar -cf - -C "$seed" $part; } \
+        >"$ci/seed-tar-$(echo "$part" | cut -c1-7 | tr ' /' '__')"
+done
 cd "$out"
-for t in fuzz_yaml:corpus fuzz_dockerfile:corpus-dockerfile fuzz_tar:corpus-tar; do
+for t in fuzz_yaml:corpus fuzz_dockerfile:corpus-dockerfile fuzz_tar:corpus-tar \
+    fuzz_imagefs:corpus-imagefs; do
     ./"${t%%:*}" -max_total_time="$secs" -max_len=8192 \
         -artifact_prefix="$out/${t%%:*}-" "${t#*:}" || exit 1
 done
