@@ -34,14 +34,14 @@ struct img_layer {
 struct img_backend;
 
 struct img {
-    char *ref;       /* as the user wrote it */
-    char *transport; /* "oci", "docker-archive", "registry" */
+    char *ref;             /* as the user wrote it */
+    char *transport;       /* "oci", "docker-archive", "registry" */
     char *manifest_digest; /* of the chosen platform's manifest; the old
                               docker archive layout has none: NULL */
     char *index_digest;    /* of the index or manifest list it was chosen
                               from, or NULL */
     char *manifest_media_type;
-    char *platform;        /* "linux/amd64" as the config says */
+    char *platform;   /* "linux/amd64" as the config says */
     char *tag;        /* the tag the reference names (a registry reference
                          without tag or digest names "latest"), or NULL */
     char *ref_digest; /* the digest the reference pins, or NULL */
@@ -66,8 +66,7 @@ int img_open(const char *ref, const struct img_opts *o, struct img **out,
  * whose layers are named by no digest, verify the uncompressed bytes
  * against diff_id instead.
  */
-int img_layer_stream(struct img *im, size_t i, struct sink *to,
-                     struct err *e);
+int img_layer_stream(struct img *im, size_t i, struct sink *to, struct err *e);
 
 void img_free(struct img *im);
 
