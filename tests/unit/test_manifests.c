@@ -840,7 +840,7 @@ static void test_redaction_typed_list(void **state)
 
 static void test_check_hook(void **state)
 {
-    struct target missing = {"manifests", "/nonexistent/fourc/deploy"};
+    struct target missing = {"manifests", "/nonexistent/fourc/deploy", NULL};
     struct tree t;
     struct rec rec = {0};
     struct target ok;
