@@ -134,7 +134,7 @@ static void image_ports(const json_t *exposed, json_t *doc)
         json_array_append_new(names, json_string_lossy(k));
         json_array_append_new(
             ports,
-            json_pack("{s:O, s:O, s:o}", "port",
+            json_pack("{s:o, s:o, s:o}", "port",
                       end != k ? json_integer(p) : json_null(), "end_port",
                       end != k ? json_integer(p) : json_null(), "proto",
                       json_string_lossy(proto)));
