@@ -90,4 +90,97 @@ int distrib_get_manifest(struct distrib *d, const char *reference,
 int distrib_get_blob(struct distrib *d, const char *digest, struct sink *to,
                      struct err *e);
 
+/* ---- the pure parsers (distrib_ref.c) ---------------------------------
+ * What the client above uses to read a registry's answers and the docker
+ * config, exposed so that they are tested and fuzzed on bytes. Every
+ * input here is untrusted; none of them touches the network. */
+
+/* "sha256:<64 lower hex>" or "sha512:<128 lower hex>": 1, else 0. */
+int distrib_digest_ok(const char *s);
+
+/* A tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127}): 1, else 0. */
+int distrib_tag_ok(const char *s);
+
+/* "docker.io" or "index.docker.io" (whose API is registry-1.docker.io). */
+int distrib_is_docker_hub(const char *host);
+
+/* Appends s (n bytes of anything a server sent) to sb, cut to about 200
+ * bytes at a character boundary, invalid UTF-8 replaced by U+FFFD and
+ * control characters by spaces: how a registry's words reach an error. */
+void distrib_add_clean(struct strbuf *sb, const char *s, size_t n);
+
+/* A status line without its CRLF ("HTTP/1.1 404 Not Found", n bytes):
+ * returns the status (0 when there is none; digits stop at 1000 or more)
+ * and writes the reason phrase, cleaned as by distrib_add_clean, into
+ * reason (reasonsz bytes, always terminated, cut between characters when
+ * longer). */
+long distrib_status_line(const char *line, size_t n, char *reason,
+                         size_t reasonsz);
+
+/* A Retry-After value (n bytes, trimmed): delay-seconds in milliseconds,
+ * capped at 10 s; -1 for anything else (an HTTP date, empty, junk). */
+long distrib_retry_after_ms(const char *v, size_t n);
+
+/* Appends "404 MANIFEST_UNKNOWN: manifest unknown" for an answer whose
+ * body (len bytes, may be anything) is the standard error body
+ * {"errors":[{"code","message"}]} (the first error counts; its words
+ * cleaned as by distrib_add_clean), else "500 Internal Server Error"
+ * from the reason phrase (may be NULL or ""), else just "500". */
+void distrib_error_text(long status, const char *reason, const char *body,
+                        size_t len, struct strbuf *out);
+
+enum distrib_scheme { DISTRIB_NONE, DISTRIB_BASIC, DISTRIB_BEARER };
+
+/* What 401 answers ask for. Start it zeroed; owns its strings. */
+struct distrib_challenge {
+    enum distrib_scheme scheme; /* Bearer beats Basic beats none */
+    char *realm;                /* of the first Bearer challenge, or NULL */
+    char *service;              /* of the first Bearer challenge, or NULL */
+    char *other; /* the first scheme we do not speak (32 bytes at most) */
+};
+
+/* Adds one WWW-Authenticate value (n bytes, without a newline) to c:
+ * challenges separated by commas, each a scheme and auth-params
+ * (token=token or token="quoted, \"string\""); call it once per header
+ * of an answer. Never fails: what it cannot read it steps over. */
+void distrib_challenge_parse(const char *s, size_t n,
+                             struct distrib_challenge *c);
+void distrib_challenge_release(struct distrib_challenge *c);
+
+/* The token of a token server's answer (len bytes; "token", else
+ * "access_token"): a new string the caller cleanses and frees, or NULL
+ * with *why set to a static sentence ("the token server's answer has no
+ * token", "... is not one header word"). */
+char *distrib_token_parse(const char *body, size_t len, const char **why);
+
+/* The credentials a docker config holds for a registry host. */
+struct distrib_creds {
+    char *basic;    /* base64 "user:password" (owned), or NULL: none */
+    char *password; /* owned, only to scrub errors; NULL when basic is */
+    int helper;     /* the config names a credsStore or a credHelper for
+                       the host, which are not run */
+};
+
+/*
+ * Finds host ("docker.io" also under https://index.docker.io/v1/ and the
+ * other hub names; else the bare host, then https://host..., then any
+ * URL naming it) in the "auths" of root (borrowed) and decodes its "auth"
+ * (base64 "user:password") or "username"/"password". No entry is no
+ * credentials, not an error. Errors name path (used only in messages)
+ * and host, never a value from the file. out is zeroed first and holds
+ * nothing to release after an error; else distrib_creds_release it.
+ */
+struct json_t;
+int distrib_creds_parse(struct json_t *root, const char *path, const char *host,
+                        struct distrib_creds *out, struct err *e);
+
+/* distrib_creds_parse of the file at path: a file that is not there
+ * (ENOENT, ENOTDIR) is no credentials; an unreadable or malformed one is an
+ * error naming path and where the JSON breaks, without quoting the file. */
+int distrib_creds_load(const char *path, const char *host,
+                       struct distrib_creds *out, struct err *e);
+
+/* Cleanses and frees the secrets; c may be NULL. */
+void distrib_creds_release(struct distrib_creds *c);
+
 #endif

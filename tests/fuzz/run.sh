@@ -23,6 +23,7 @@ build fuzz_dockerfile "$top/collectors/dockerfile_parse.c" "$top/src/redact.c"
 build fuzz_tar "$top/collectors/decomp.c" "$top/collectors/tar.c"
 build fuzz_imagefs "$top/collectors/imagefs.c" "$top/collectors/imagefs_read.c" \
     "$top/collectors/tar.c"
+build fuzz_distrib "$top/collectors/distrib_ref.c"
 mkdir -p "$out/corpus-dockerfile" "$out/corpus-tar"
 find "$top/examples" "$top/checks/rules/cis-docker" "$top/tests/unit/data" \
     -name '*Dockerfile*' -type f -exec cp {} "$out/corpus-dockerfile/" \; 2>/dev/null || true
@@ -69,9 +70,25 @@ for part in "etc/passwd etc/group etc/shadow etc/os-release usr/lib" "var lib" \
     { printf '\011\377'; tar -b1 --format=ustar -cf - -C "$seed" $part; } \
         >"$ci/seed-tar-$(echo "$part" | cut -c1-7 | tr ' /' '__')"
 done
+# fuzz_distrib: a selector byte (0 reference, 1 WWW-Authenticate, 2 status
+# line and error body, 3 Retry-After, 4 token, 5 docker config after a
+# host byte, 6 distrib_add_clean), then the input.
+cdist=$out/corpus-distrib
+mkdir -p "$cdist"
+printf '\000127.0.0.1:5000/team/app:1.4@sha256:%064d' 0 >"$cdist/ref-digest"
+printf '\000[::1]:5000/library/alpine' >"$cdist/ref-ipv6"
+printf '\001Bearer realm="https://a.example/token",service="r, \\"x\\""\nBasic realm="r"' \
+    >"$cdist/wwwauth"
+printf '\002HTTP/1.1 404 Not Found\n{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}' \
+    >"$cdist/errbody"
+printf '\00330' >"$cdist/retry-after"
+printf '\004{"token":"abc","access_token":"def"}' >"$cdist/token"
+printf '\005\002{"auths":{"https://127.0.0.1:5000/v2/":{"auth":"YWxpY2U6czNjcjN0LUE="},"r.example":{"username":"u","password":"p"}},"credHelpers":{"x":"y"}}' \
+    >"$cdist/config"
+printf '\006caf\303\251 \001\377' >"$cdist/clean"
 cd "$out"
 for t in fuzz_yaml:corpus fuzz_dockerfile:corpus-dockerfile fuzz_tar:corpus-tar \
-    fuzz_imagefs:corpus-imagefs; do
+    fuzz_imagefs:corpus-imagefs fuzz_distrib:corpus-distrib; do
     ./"${t%%:*}" -max_total_time="$secs" -max_len=8192 \
         -artifact_prefix="$out/${t%%:*}-" "${t#*:}" || exit 1
 done
