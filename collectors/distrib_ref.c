@@ -342,8 +342,10 @@ long distrib_retry_after_ms(const char *v, size_t n)
     long secs = 0;
     size_t k;
 
-    for (k = 0; k < n && v[k] >= '0' && v[k] <= '9' && secs < 1000; k++)
-        secs = secs * 10 + (v[k] - '0');
+    /* Every digit is read; the value stops growing past the cap. */
+    for (k = 0; k < n && v[k] >= '0' && v[k] <= '9'; k++)
+        if (secs < 1000)
+            secs = secs * 10 + (v[k] - '0');
     if (k != n || n == 0)
         return -1;
     return (secs > DISTRIB_RETRY_AFTER_MAX ? DISTRIB_RETRY_AFTER_MAX : secs) *
