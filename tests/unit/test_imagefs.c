@@ -29,38 +29,7 @@
 
 /* ---- a tiny tar writer ------------------------------------------------- */
 
-struct buf {
-    unsigned char *p;
-    size_t len, cap;
-};
-
-static void buf_add(struct buf *b, const void *data, size_t n)
-{
-    if (b->len + n > b->cap) {
-        b->cap = (b->len + n) * 2 + 1024;
-        b->p = xrealloc(b->p, b->cap);
-    }
-    if (n)
-        memcpy(b->p + b->len, data, n);
-    b->len += n;
-}
-
-static void buf_zeros(struct buf *b, size_t n)
-{
-    static const unsigned char z[512];
-
-    while (n > 0) {
-        size_t k = n < sizeof(z) ? n : sizeof(z);
-        buf_add(b, z, k);
-        n -= k;
-    }
-}
-
-static void buf_release(struct buf *b)
-{
-    free(b->p);
-    memset(b, 0, sizeof(*b));
-}
+#include "testbuf.h"
 
 /* One entry of a layer table; a NULL name ends the table. data of len
  * bytes (strlen when len is 0); fill: that many 'x' bytes instead. */

@@ -30,38 +30,7 @@
 
 /* ---- a growable byte buffer and a tiny tar writer --------------------- */
 
-struct buf {
-    unsigned char *p;
-    size_t len, cap;
-};
-
-static void buf_add(struct buf *b, const void *data, size_t n)
-{
-    if (b->len + n > b->cap) {
-        b->cap = (b->len + n) * 2 + 1024;
-        b->p = xrealloc(b->p, b->cap);
-    }
-    if (n)
-        memcpy(b->p + b->len, data, n);
-    b->len += n;
-}
-
-static void buf_zeros(struct buf *b, size_t n)
-{
-    static const unsigned char z[512];
-
-    while (n > 0) {
-        size_t k = n < sizeof(z) ? n : sizeof(z);
-        buf_add(b, z, k);
-        n -= k;
-    }
-}
-
-static void buf_release(struct buf *b)
-{
-    free(b->p);
-    memset(b, 0, sizeof(*b));
-}
+#include "testbuf.h"
 
 /* One header. Unset numbers are 0, name and linkname are cut to their
  * fields; big numbers use base-256 when they do not fit in octal. */
