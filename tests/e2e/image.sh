@@ -123,6 +123,17 @@ else
     not_ok "the planted password and key are in no report, output or database"
 fi
 
+# The same image chosen by digest: pinned, so TAG-PINNED passes by digest.
+dg=$("$PYTHON" -c 'import json; print([m["digest"] for m in json.load(open("oci/index.json"))["manifests"] if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == "app"][0])')
+expect_exit 0 "oci:DIR@DIGEST selects the image by digest" \
+    "$FOURC" scan --db img.db --image "oci:oci@$dg" --format json -o bydigest.json
+jq_ok "... and the digest pins it (DOCKER-IMAGE-TAG-PINNED passes, no errors)" bydigest.json \
+    '[f["status"] for f in F(rule="DOCKER-IMAGE-TAG-PINNED")] == ["pass"] and not [f for f in FS if f["status"] == "error"]'
+expect_exit 0 "oci:DIR@DIGEST of no image in the layout: an error finding" \
+    "$FOURC" scan --db img.db --image "oci:oci@sha256:$(printf '%064d' 0)" --format json -o nodigest.json
+jq_ok "... saying there is no such image" nodigest.json \
+    'any(f["status"] == "error" and "no such image" in f["message"] for f in FS)'
+
 # --- the same image as a docker archive (skopeo) --------------------------
 if skopeo copy -q oci:oci:app docker-archive:app.tar:team/app:1.4 >skopeo.log 2>&1; then
     expect_exit 0 "scan of the docker archive" \
