@@ -506,10 +506,27 @@ static int image_collect(const struct target *t, struct collect_ctx *ctx,
     }
     res = imagefs_resources(fs);
     {
-        json_t *fsdoc = image_fs_doc(res, imagefs_summary(fs));
-        int bad = image_emit(ctx, "image/Filesystem", t->ref, "filesystem",
+        json_t *sum = imagefs_summary(fs);
+        int bad;
+        /* Past the cap of notable files the lists are not whole: an empty
+         * setuid list would be a false pass. */
+        if (json_is_true(json_object_get(sum, "truncated"))) {
+            sb_setlen(&msg, 0);
+            sb_addf(&msg,
+                    "%s has more notable files than fourc keeps (%lld); the "
+                    "image-wide file checks cannot be judged",
+                    t->ref,
+                    (long long)json_integer_value(
+                        json_object_get(sum, "notable_max")));
+            json_decref(sum);
+            bad = ctx->not_evaluated &&
+                  ctx->not_evaluated(ctx, "image/Filesystem", sb_str(&msg), e);
+        } else {
+            json_t *fsdoc = image_fs_doc(res, sum);
+            bad = image_emit(ctx, "image/Filesystem", t->ref, "filesystem",
                              sb_str(&src), fsdoc, e);
-        json_decref(fsdoc);
+            json_decref(fsdoc);
+        }
         if (bad)
             goto out;
     }

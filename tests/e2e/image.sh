@@ -247,6 +247,20 @@ jq_ok "the sparse 10 GB file and the long name do not stop the scan" hostile.jso
     'not [f for f in FS if f["status"] == "error"] and [f["status"] for f in F(rule="DOCKER-IMAGE-ROOT-ONLY-UID0")] == ["pass"]'
 check "nothing was written outside the test directory" test ! -e "$T/../etc/cron.d/evil"
 
+# More notable files than fourc keeps (10,000): the file checks are not
+# judged (an error), rather than passing on a list that was cut short.
+"$PYTHON" - <<'EOF' >many.json
+import json
+files = [{"path": "srv/ww%05d" % i, "mode": "0666", "content": ""} for i in range(10050)]
+files.append({"path": "usr/bin/zz-su", "mode": "4755", "content": "x"})
+print(json.dumps({"config": {"User": "app"}, "layers": [{"files": files}]}))
+EOF
+mkdir -p many && $MKOCI many.json many
+expect_exit 0 "an image with 10,051 notable files" \
+    "$FOURC" scan --db many.db --image oci:many --format json -o many-out.json
+jq_ok "its setuid and world-writable checks are errors, not passes" many-out.json \
+    '[f["status"] for f in F(rule="DOCKER-IMAGE-SETUID")] == ["error"] and [f["status"] for f in F(rule="DOCKER-IMAGE-WORLD-WRITABLE")] == ["error"] and "notable files" in F(rule="DOCKER-IMAGE-SETUID")[0]["message"]'
+
 # Every broken image: an error finding naming the image and the blob, the
 # scan goes on with the next image, nothing is a pass for the broken one.
 spec good <<'EOF'
