@@ -425,6 +425,50 @@ static json_t *image_fs_doc(json_t *resources, json_t *summary)
     return doc;
 }
 
+/* A file the checks read that exists but could not be read (too large, a
+ * symlink loop, ...) leaves its kinds unjudged: say so with errors rather
+ * than let "no accounts" or "no packages" look clean. */
+static int image_unread(struct collect_ctx *ctx, const char *ref,
+                        const struct imagefs *fs, struct err *e)
+{
+    static const struct {
+        const char *prefix, *kind;
+    } map[] = {{"/etc/passwd", "image/Account"},
+               {"/etc/group", "image/Account"},
+               {"/etc/shadow", "image/Account"},
+               {"/etc/os-release", "image/OS"},
+               {"/usr/lib/os-release", "image/OS"},
+               {"/var/lib/dpkg/", "image/Package"},
+               {"/lib/apk/", "image/Package"}};
+    json_t *sum = imagefs_summary(fs), *nr;
+    unsigned done = 0;
+    size_t i, k;
+    int rc = 0;
+
+    json_array_foreach(json_object_get(sum, "not_read"), i, nr)
+    {
+        const char *path = json_string_value(json_object_get(nr, "path"));
+        const char *why = json_string_value(json_object_get(nr, "reason"));
+        for (k = 0; path && k < sizeof(map) / sizeof(*map) && rc == 0; k++) {
+            struct strbuf msg = STRBUF_INIT;
+            unsigned bit = strcmp(map[k].kind, "image/Account") == 0 ? 1u
+                           : strcmp(map[k].kind, "image/OS") == 0    ? 2u
+                                                                     : 4u;
+            if (strncmp(path, map[k].prefix, strlen(map[k].prefix)) != 0 ||
+                (done & bit))
+                continue;
+            done |= bit;
+            sb_addf(&msg, "%s: %s could not be read (%s)", ref, path,
+                    why ? why : "unknown");
+            if (ctx->not_evaluated)
+                rc = ctx->not_evaluated(ctx, map[k].kind, sb_str(&msg), e);
+            sb_release(&msg);
+        }
+    }
+    json_decref(sum);
+    return rc;
+}
+
 static int image_emit(struct collect_ctx *ctx, const char *kind,
                       const char *name, const char *uid_part,
                       const char *source, json_t *doc, struct err *e)
@@ -505,6 +549,8 @@ static int image_collect(const struct target *t, struct collect_ctx *ctx,
         goto out;
     }
     res = imagefs_resources(fs);
+    if (image_unread(ctx, t->ref, fs, e))
+        goto out;
     {
         json_t *sum = imagefs_summary(fs);
         int bad;

@@ -247,6 +247,18 @@ jq_ok "the sparse 10 GB file and the long name do not stop the scan" hostile.jso
     'not [f for f in FS if f["status"] == "error"] and [f["status"] for f in F(rule="DOCKER-IMAGE-ROOT-ONLY-UID0")] == ["pass"]'
 check "nothing was written outside the test directory" test ! -e "$T/../etc/cron.d/evil"
 
+# /etc/passwd that cannot be read (a symlink loop): the account checks
+# are errors for the image, not silently absent.
+spec pwloop <<'EOF'
+{"config": {"User": "app"}, "layers": [{"files": [
+  {"path": "etc/passwd", "type": "symlink", "link": "/etc/pw2"},
+  {"path": "etc/pw2", "type": "symlink", "link": "passwd"}]}]}
+EOF
+expect_exit 0 "an image whose /etc/passwd is a symlink loop" \
+    "$FOURC" scan --db bad.db --image oci:pwloop --format json -o pwloop.json
+jq_ok "its account checks are errors naming /etc/passwd" pwloop.json \
+    '[(f["status"], "/etc/passwd" in f["message"]) for f in F(rule="DOCKER-IMAGE-ROOT-ONLY-UID0")] == [("error", True)]'
+
 # More notable files than fourc keeps (10,000): the file checks are not
 # judged (an error), rather than passing on a list that was cut short.
 "$PYTHON" - <<'EOF' >many.json
