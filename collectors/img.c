@@ -6,11 +6,14 @@
  *     -> index or manifest list, resolved to the platform
  *     -> manifest -> config blob + layer descriptors
  *
- * Each source is a small backend (root, manifest by digest, blob by
- * digest); small documents are read through the same digest-checking sink
- * as layers, so nothing is trusted before its digest matched.
+ * Each source is a small backend (img_int.h: root, manifest by digest,
+ * blob by digest): OCI layouts and registries (through distrib.h) here,
+ * docker archives in img_archive.c. Small documents are read through the
+ * same digest-checking sink as layers, so nothing is trusted before its
+ * digest matched.
  */
 #include "img.h"
+#include "img_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,13 +25,8 @@
 
 #include "decomp.h"
 #include "distrib.h"
-#include "tar.h"
 #include "util.h"
 #include "banned.h"
-
-#define IMG_DOC_MAX (4u << 20)     /* manifests and indexes */
-#define IMG_CONFIG_MAX (16u << 20) /* image configs (history can be long) */
-#define IMG_LAYERS_MAX 1000
 
 #define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
 #define MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
@@ -38,38 +36,12 @@
     "application/vnd.docker.distribution.manifest.v2+json"
 #define MT_DOCKER_V1 "application/vnd.docker.distribution.manifest.v1"
 
-struct img_backend_ops {
-    /* The document the reference names. *digest: its expected digest when
-     * the source says one (new string), else NULL. */
-    int (*root)(struct img_backend *b, struct strbuf *body, char **media_type,
-                char **digest, struct err *e);
-    /* A manifest an index names; verified by the caller. */
-    int (*manifest)(struct img_backend *b, const char *digest,
-                    struct strbuf *body, struct err *e);
-    /* A blob's bytes, pushed to `to` (not closed). */
-    int (*blob)(struct img_backend *b, const char *digest, struct sink *to,
-                struct err *e);
-    void (*free)(struct img_backend *b);
-};
-
-struct img_backend {
-    const struct img_backend_ops *ops;
-    const char *what; /* the image reference, for errors */
-};
-
 /* ---- a sink that keeps bytes, up to a limit ---- */
-
-struct buf_sink {
-    struct sink base;
-    struct strbuf *out;
-    size_t max;
-    const char *what;
-};
 
 static int buf_sink_write(struct sink *s, const void *buf, size_t len,
                           struct err *e)
 {
-    struct buf_sink *b = (struct buf_sink *)s;
+    struct img_buf_sink *b = (struct img_buf_sink *)s;
 
     if (b->out->len + len > b->max)
         return err_set(e, "%s: larger than %zu MiB", b->what, b->max >> 20);
@@ -89,9 +61,20 @@ static void buf_sink_free(struct sink *s)
     (void)s;
 }
 
+void img_buf_sink_init(struct img_buf_sink *bs, struct strbuf *out, size_t max,
+                       const char *what)
+{
+    bs->base.write = buf_sink_write;
+    bs->base.close = buf_sink_close;
+    bs->base.free = buf_sink_free;
+    bs->out = out;
+    bs->max = max;
+    bs->what = what;
+}
+
 /* Valid "sha256:<64 hex>" or "sha512:<128 hex>": also what makes a digest
  * safe to use as a path under blobs/. */
-static int img_digest_ok(const char *d)
+int img_digest_ok(const char *d)
 {
     size_t n, i;
 
@@ -116,10 +99,12 @@ static int img_read_blob(struct img_backend *b, const char *digest,
                          int64_t size, size_t max, const char *what,
                          struct strbuf *out, struct err *e)
 {
-    struct buf_sink bs = {
-        {buf_sink_write, buf_sink_close, buf_sink_free}, out, max, what};
-    struct sink *ds = digest_sink_new(digest, what, &bs.base);
+    struct img_buf_sink bs;
+    struct sink *ds;
     int rc;
+
+    img_buf_sink_init(&bs, out, max, what);
+    ds = digest_sink_new(digest, what, &bs.base);
 
     if (size >= 0)
         digest_sink_expect_size(ds, size);
@@ -135,12 +120,12 @@ static int img_verify(const struct strbuf *body, const char *digest,
                       const char *what, struct err *e)
 {
     struct strbuf scratch = STRBUF_INIT;
-    struct buf_sink bs = {{buf_sink_write, buf_sink_close, buf_sink_free},
-                          &scratch,
-                          (size_t)-1 >> 1,
-                          what};
-    struct sink *ds = digest_sink_new(digest, what, &bs.base);
+    struct img_buf_sink bs;
+    struct sink *ds;
     int rc = 0;
+
+    img_buf_sink_init(&bs, &scratch, (size_t)-1 >> 1, what);
+    ds = digest_sink_new(digest, what, &bs.base);
 
     if (body->len)
         rc = ds->write(ds, body->buf, body->len, e);
@@ -170,7 +155,7 @@ static json_t *img_parse_json(const struct strbuf *body, const char *what,
     return j;
 }
 
-static const char *img_str(const json_t *o, const char *key)
+const char *img_str(const json_t *o, const char *key)
 {
     return json_string_value(json_object_get(o, key));
 }
@@ -399,8 +384,8 @@ static void img_config_platform(struct img *im)
 /* ---- files ---- */
 
 /* Pushes len bytes of fd from off to `to`. */
-static int img_push_range(int fd, uint64_t off, uint64_t len, const char *what,
-                          struct sink *to, struct err *e)
+int img_push_range(int fd, uint64_t off, uint64_t len, const char *what,
+                   struct sink *to, struct err *e)
 {
     static const size_t chunk = 256 * 1024;
     char *buf = xmalloc(chunk);
@@ -443,8 +428,8 @@ static int img_read_file(const char *path, size_t max, struct strbuf *out,
         return err_set(e, "%s: larger than %zu MiB", path, max >> 20);
     }
     {
-        struct buf_sink bs = {
-            {buf_sink_write, buf_sink_close, buf_sink_free}, out, max, path};
+        struct img_buf_sink bs;
+        img_buf_sink_init(&bs, out, max, path);
         rc = img_push_range(fd, 0, (uint64_t)st.st_size, path, &bs.base, e);
     }
     close(fd);
@@ -501,10 +486,9 @@ out:
 static int oci_manifest(struct img_backend *b, const char *digest,
                         struct strbuf *body, struct err *e)
 {
-    struct buf_sink bs = {{buf_sink_write, buf_sink_close, buf_sink_free},
-                          body,
-                          IMG_DOC_MAX,
-                          b->what};
+    struct img_buf_sink bs;
+
+    img_buf_sink_init(&bs, body, IMG_DOC_MAX, b->what);
     return oci_blob(b, digest, &bs.base, e);
 }
 
@@ -581,6 +565,9 @@ static int oci_root(struct img_backend *b, struct strbuf *body,
                                    "org.opencontainers.image.ref.name");
         ob->found_tag = name ? xstrdup(name) : NULL;
     }
+    /* Without a tag: the tag the layout gives the image it chose. */
+    b->tag = ob->tag ? ob->tag : ob->digest ? NULL : ob->found_tag;
+    b->digest = ob->digest;
     *media_type = img_str(found, "mediaType")
                       ? xstrdup(img_str(found, "mediaType"))
                       : NULL;
@@ -605,8 +592,10 @@ static void oci_free(struct img_backend *b)
     free(ob);
 }
 
-static const struct img_backend_ops oci_ops = {oci_root, oci_manifest, oci_blob,
-                                               oci_free};
+static const struct img_backend_ops oci_ops = {.root = oci_root,
+                                               .manifest = oci_manifest,
+                                               .blob = oci_blob,
+                                               .free = oci_free};
 
 /* "oci:DIR[:TAG]" or "oci:DIR@DIGEST": a ':' or '@' followed by no '/'
  * ends the directory, unless DIR with it is itself a directory. */
@@ -640,340 +629,6 @@ static int oci_open(struct img *im, const char *spec, struct err *e)
     ob->base.what = im->ref;
     im->backend = &ob->base;
     return oci_split(spec, &ob->dir, &ob->tag, &ob->digest, e);
-}
-
-/* ---- docker-archive: `docker save` tar files ---- */
-
-struct da_entry {
-    char *name;
-    uint64_t off, size;
-    char *link; /* symlink or hard link target, normalised; NULL */
-};
-
-struct da_backend {
-    struct img_backend base;
-    char *file;
-    char *want; /* "repo:tag" or NULL */
-    int fd;
-    struct da_entry *ents;
-    size_t n, cap;
-    struct strbuf manifest; /* manifest.json, read during the index pass */
-    int in_manifest;
-};
-
-static int da_index_entry(void *ctx, const struct tar_entry *te, struct err *e)
-{
-    struct da_backend *db = ctx;
-    struct da_entry *de;
-
-    (void)e;
-    db->in_manifest = strcmp(te->path, "manifest.json") == 0;
-    if (te->type != TAR_FILE && te->type != TAR_SYMLINK &&
-        te->type != TAR_HARDLINK)
-        return 0;
-    if (db->n == db->cap) {
-        db->cap = db->cap ? db->cap * 2 : 64;
-        db->ents = xrealloc(db->ents, db->cap * sizeof(*db->ents));
-    }
-    de = &db->ents[db->n++];
-    de->name = xstrdup(te->path);
-    de->off = te->data_offset;
-    de->size = (uint64_t)te->stored_size;
-    de->link = NULL;
-    if (te->type == TAR_HARDLINK) {
-        de->link = xstrdup(te->linkname);
-    } else if (te->type == TAR_SYMLINK) {
-        /* Relative to the link's directory ("../abc/layer.tar"). */
-        struct strbuf full = STRBUF_INIT, norm = STRBUF_INIT;
-        const char *slash = strrchr(te->path, '/');
-        if (te->linkname[0] != '/' && slash)
-            sb_add(&full, te->path, (size_t)(slash - te->path + 1));
-        sb_adds(&full, te->linkname);
-        tar_path_normalise(&norm, sb_str(&full), full.len);
-        de->link = sb_detach(&norm);
-        sb_release(&full);
-    }
-    return 0;
-}
-
-static int da_index_data(void *ctx, const void *buf, size_t len, struct err *e)
-{
-    struct da_backend *db = ctx;
-
-    if (!db->in_manifest)
-        return 0;
-    if (db->manifest.len + len > IMG_DOC_MAX)
-        return err_set(e, "%s: manifest.json larger than 4 MiB", db->file);
-    sb_add(&db->manifest, buf, len);
-    return 0;
-}
-
-static const struct da_entry *da_find(struct da_backend *db, const char *name)
-{
-    struct strbuf norm = STRBUF_INIT;
-    const struct da_entry *found = NULL;
-    int hops;
-    size_t i;
-
-    tar_path_normalise(&norm, name, strlen(name));
-    for (hops = 0; hops < 16; hops++) {
-        found = NULL;
-        for (i = 0; i < db->n; i++)
-            if (strcmp(db->ents[i].name, sb_str(&norm)) == 0)
-                found = &db->ents[i]; /* the last one wins, as tar does */
-        if (!found || !found->link)
-            break;
-        sb_setlen(&norm, 0);
-        sb_adds(&norm, found->link);
-        found = NULL;
-    }
-    sb_release(&norm);
-    return found;
-}
-
-/* One pass over the archive: where every member's bytes are. */
-static int da_index(struct da_backend *db, struct err *e)
-{
-    static const struct tar_handler h = {da_index_entry, da_index_data, NULL};
-    struct sink *ts = tar_sink_new(&h, db, db->file);
-    struct stat st;
-    int rc;
-
-    if (fstat(db->fd, &st) != 0 || !S_ISREG(st.st_mode))
-        rc = err_set(e, "%s: not a regular file", db->file);
-    else
-        rc = img_push_range(db->fd, 0, (uint64_t)st.st_size, db->file, ts, e);
-    if (rc == 0)
-        rc = ts->close(ts, e);
-    ts->free(ts);
-    return rc;
-}
-
-static int da_push(struct da_backend *db, const char *name, struct sink *to,
-                   struct err *e)
-{
-    const struct da_entry *de = da_find(db, name);
-    struct strbuf what = STRBUF_INIT;
-    int rc;
-
-    if (!de)
-        return err_set(e, "%s: %s is not in the archive", db->file, name);
-    sb_addf(&what, "%s: %s", db->file, name);
-    rc = img_push_range(db->fd, de->off, de->size, sb_str(&what), to, e);
-    sb_release(&what);
-    return rc;
-}
-
-/* A member named blobs/<alg>/<hex> is named by its digest. */
-static char *da_name_digest(const char *name)
-{
-    struct strbuf sb = STRBUF_INIT;
-    const char *p = strncmp(name, "blobs/", 6) == 0 ? name + 6 : NULL;
-    const char *slash = p ? strchr(p, '/') : NULL;
-
-    if (!slash)
-        return NULL;
-    sb_add(&sb, p, (size_t)(slash - p));
-    sb_addf(&sb, ":%s", slash + 1);
-    if (!img_digest_ok(sb_str(&sb))) {
-        sb_release(&sb);
-        return NULL;
-    }
-    return sb_detach(&sb);
-}
-
-static const json_t *da_choose(struct da_backend *db, const json_t *m,
-                               struct err *e)
-{
-    const json_t *ent, *tag, *found = NULL;
-    struct strbuf tags = STRBUF_INIT;
-    size_t i, j;
-
-    json_array_foreach(m, i, ent)
-    {
-        json_array_foreach(json_object_get(ent, "RepoTags"), j, tag)
-        {
-            if (json_is_string(tag)) {
-                if (tags.len)
-                    sb_adds(&tags, ", ");
-                sb_adds(&tags, json_string_value(tag));
-                if (db->want && !found &&
-                    strcmp(json_string_value(tag), db->want) == 0)
-                    found = ent;
-            }
-        }
-    }
-    if (!db->want && json_array_size(m) == 1)
-        found = json_array_get(m, 0);
-    if (!found)
-        err_set(e, "%s: %s (manifest.json has %zu image%s%s%s)", db->base.what,
-                db->want ? "no image with that tag"
-                         : "several images and no tag given",
-                json_array_size(m), json_array_size(m) == 1 ? "" : "s",
-                tags.len ? ": " : "", sb_str(&tags));
-    sb_release(&tags);
-    return found;
-}
-
-static int da_root(struct img_backend *b, struct strbuf *body,
-                   char **media_type, char **digest, struct err *e)
-{
-    struct da_backend *db = (struct da_backend *)b;
-    struct strbuf what = STRBUF_INIT;
-    const json_t *ent, *layers, *l;
-    json_t *m = NULL, *man = NULL, *ls;
-    const char *cfg;
-    char *cd = NULL;
-    size_t i;
-    int rc = -1;
-
-    (void)digest;
-    if (da_index(db, e))
-        goto out;
-    if (!da_find(db, "manifest.json")) {
-        err_set(e, "%s: no manifest.json (not a docker save archive)",
-                db->file);
-        goto out;
-    }
-    sb_addf(&what, "%s: manifest.json", db->file);
-    {
-        json_error_t je;
-        m = json_loadb(db->manifest.buf ? db->manifest.buf : "",
-                       db->manifest.len, JSON_REJECT_DUPLICATES, &je);
-        if (!m || !json_is_array(m)) {
-            err_set(e, "%s: %s", sb_str(&what),
-                    m ? "not a JSON array" : je.text);
-            goto out;
-        }
-    }
-    if (!(ent = da_choose(db, m, e)))
-        goto out;
-    cfg = img_str(ent, "Config");
-    layers = json_object_get(ent, "Layers");
-    if (!cfg || !json_is_array(layers)) {
-        err_set(e, "%s: entry without Config or Layers", sb_str(&what));
-        goto out;
-    }
-    /* The old layout names the config "<hex>.json": its digest. */
-    if (!(cd = da_name_digest(cfg)) && strlen(cfg) == 69 &&
-        str_has_suffix(cfg, ".json")) {
-        struct strbuf sb = STRBUF_INIT;
-        sb_addf(&sb, "sha256:%.64s", cfg);
-        cd = img_digest_ok(sb_str(&sb)) ? sb_detach(&sb) : NULL;
-        sb_release(&sb);
-    }
-    if (!cd) {
-        err_set(e, "%s: Config \"%s\" is not named by its digest",
-                sb_str(&what), cfg);
-        goto out;
-    }
-    /* A manifest of our own, so that resolution is the same for all. */
-    ls = json_array();
-    json_array_foreach(layers, i, l)
-    {
-        char *ld =
-            json_is_string(l) ? da_name_digest(json_string_value(l)) : NULL;
-        if (!json_is_string(l)) {
-            json_decref(ls);
-            err_set(e, "%s: Layers[%zu] is not a string", sb_str(&what), i);
-            goto out;
-        }
-        /* Not named by a digest: "da:<index>" (checked by diff_id). */
-        if (!ld) {
-            struct strbuf sb = STRBUF_INIT;
-            sb_addf(&sb, "sha256:%064zx", i);
-            ld = sb_detach(&sb);
-        }
-        json_array_append_new(ls, json_pack("{s:s, s:s}", "digest", ld,
-                                            "x-fourc-member",
-                                            json_string_value(l)));
-        free(ld);
-    }
-    man = json_pack("{s:i, s:{s:s}, s:o}", "schemaVersion", 2, "config",
-                    "digest", cd, "layers", ls);
-    {
-        char *s = json_dumps(man, JSON_COMPACT);
-        sb_adds(body, s);
-        free(s);
-    }
-    *media_type = xstrdup("application/vnd.fourc.docker-archive.manifest");
-    rc = 0;
-out:
-    json_decref(m);
-    json_decref(man);
-    free(cd);
-    sb_release(&what);
-    return rc;
-}
-
-static int da_manifest(struct img_backend *b, const char *digest,
-                       struct strbuf *body, struct err *e)
-{
-    (void)body;
-    return err_set(e, "%s: %s: docker archives hold no indexes", b->what,
-                   digest);
-}
-
-static int da_blob(struct img_backend *b, const char *digest, struct sink *to,
-                   struct err *e)
-{
-    struct da_backend *db = (struct da_backend *)b;
-    struct strbuf name = STRBUF_INIT;
-    int rc;
-
-    /* The config, or an OCI-style member. */
-    sb_addf(&name, "blobs/%.6s/%s", digest, digest + 7);
-    if (!da_find(db, sb_str(&name))) {
-        sb_setlen(&name, 0);
-        sb_addf(&name, "%s.json", digest + 7);
-    }
-    rc = da_push(db, sb_str(&name), to, e);
-    sb_release(&name);
-    return rc;
-}
-
-static void da_free(struct img_backend *b)
-{
-    struct da_backend *db = (struct da_backend *)b;
-    size_t i;
-
-    for (i = 0; i < db->n; i++) {
-        free(db->ents[i].name);
-        free(db->ents[i].link);
-    }
-    free(db->ents);
-    if (db->fd >= 0)
-        close(db->fd);
-    free(db->file);
-    free(db->want);
-    sb_release(&db->manifest);
-    free(db);
-}
-
-static const struct img_backend_ops da_ops = {da_root, da_manifest, da_blob,
-                                              da_free};
-
-static int da_open(struct img *im, const char *spec, struct err *e)
-{
-    struct da_backend *db = xcalloc(1, sizeof(*db));
-    const char *colon = strchr(spec, ':');
-    struct stat st;
-
-    db->base.ops = &da_ops;
-    db->base.what = im->ref;
-    db->fd = -1;
-    im->backend = &db->base;
-    /* FILE:REPO:TAG, unless the whole spec is a file. */
-    if (colon && !(stat(spec, &st) == 0 && S_ISREG(st.st_mode))) {
-        db->file = xstrndup(spec, (size_t)(colon - spec));
-        db->want = xstrdup(colon + 1);
-    } else {
-        db->file = xstrdup(spec);
-    }
-    db->fd = open(db->file, O_RDONLY | O_CLOEXEC);
-    if (db->fd < 0)
-        return err_set(e, "%s: %s", db->file, strerror(errno));
-    return 0;
 }
 
 /* ---- registries ---- */
@@ -1022,8 +677,10 @@ static void reg_free(struct img_backend *b)
     free(rb);
 }
 
-static const struct img_backend_ops reg_ops = {reg_root, reg_manifest, reg_blob,
-                                               reg_free};
+static const struct img_backend_ops reg_ops = {.root = reg_root,
+                                               .manifest = reg_manifest,
+                                               .blob = reg_blob,
+                                               .free = reg_free};
 
 static int reg_open(struct img *im, const char *spec, const struct img_opts *o,
                     struct err *e)
@@ -1035,34 +692,13 @@ static int reg_open(struct img *im, const char *spec, const struct img_opts *o,
     im->backend = &rb->base;
     if (distrib_ref_parse(spec, &rb->ref, e))
         return -1;
+    rb->base.tag = rb->ref.tag;
+    rb->base.digest = rb->ref.digest;
     rb->d = distrib_new(&rb->ref, o, e);
     return rb->d ? 0 : -1;
 }
 
 /* ---- the API ---- */
-
-/* What the reference named: tag and pinned digest, per source. */
-static void img_ref_names(struct img *im)
-{
-    const char *tag = NULL, *digest = NULL;
-
-    if (strcmp(im->transport, "oci") == 0) {
-        const struct oci_backend *ob = (struct oci_backend *)im->backend;
-        /* Without a tag: the tag the layout gives the image it chose. */
-        tag = ob->tag ? ob->tag : ob->digest ? NULL : ob->found_tag;
-        digest = ob->digest;
-    } else if (strcmp(im->transport, "registry") == 0) {
-        const struct reg_backend *rb = (struct reg_backend *)im->backend;
-        tag = rb->ref.tag;
-        digest = rb->ref.digest;
-    } else {
-        const struct da_backend *db = (struct da_backend *)im->backend;
-        const char *colon = db->want ? strrchr(db->want, ':') : NULL;
-        tag = colon && !strchr(colon, '/') ? colon + 1 : NULL;
-    }
-    im->tag = tag ? xstrdup(tag) : NULL;
-    im->ref_digest = digest ? xstrdup(digest) : NULL;
-}
 
 static const char *img_transport(const char *ref, const char **spec)
 {
@@ -1099,17 +735,8 @@ int img_ref_check(const char *ref, struct err *e)
         free(digest);
         return rc;
     }
-    if (strcmp(t, "docker-archive") == 0) {
-        const char *colon = strchr(spec, ':');
-        char *file = colon && access(spec, F_OK) != 0
-                         ? xstrndup(spec, (size_t)(colon - spec))
-                         : xstrdup(spec);
-        int rc = access(file, R_OK) != 0 ? err_set(e, "--image %s: %s: %s", ref,
-                                                   file, strerror(errno))
-                                         : 0;
-        free(file);
-        return rc;
-    }
+    if (strcmp(t, "docker-archive") == 0)
+        return img_archive_check(ref, spec, e);
     if (strcmp(t, "registry") == 0) {
         struct distrib_ref r;
         int rc;
@@ -1139,7 +766,7 @@ int img_open(const char *ref, const struct img_opts *o, struct img **out,
     if (strcmp(im->transport, "oci") == 0)
         rc = oci_open(im, spec, e);
     else if (strcmp(im->transport, "docker-archive") == 0)
-        rc = da_open(im, spec, e);
+        rc = img_archive_open(im, spec, e);
     else
         rc = reg_open(im, spec, o, e);
     if (rc == 0)
@@ -1149,28 +776,10 @@ int img_open(const char *ref, const struct img_opts *o, struct img **out,
         return -1;
     }
     img_config_platform(im);
-    img_ref_names(im);
-    /* Docker archives in the old layout: members named "da:<i>". */
-    if (strcmp(im->transport, "docker-archive") == 0) {
-        size_t i;
-        json_t *ls = json_object_get(im->manifest, "layers");
-        for (i = 0; i < im->nlayers; i++) {
-            const char *member =
-                img_str(json_array_get(ls, i), "x-fourc-member");
-            char *d = da_name_digest(member ? member : "");
-            if (!d) {
-                free(im->layers[i].digest);
-                im->layers[i].digest = NULL;
-            }
-            free(d);
-        }
-        json_decref(im->manifest);
-        im->manifest = NULL;
-        free(im->manifest_digest);
-        im->manifest_digest = NULL;
-        free(im->manifest_media_type);
-        im->manifest_media_type = NULL;
-    }
+    im->tag = im->backend->tag ? xstrdup(im->backend->tag) : NULL;
+    im->ref_digest = im->backend->digest ? xstrdup(im->backend->digest) : NULL;
+    if (im->backend->ops->opened)
+        im->backend->ops->opened(im->backend, im);
     *out = im;
     return 0;
 }
@@ -1179,20 +788,8 @@ int img_layer_stream(struct img *im, size_t i, struct sink *to, struct err *e)
 {
     if (i >= im->nlayers)
         return err_set(e, "%s: no layer %zu", im->ref, i);
-    if (strcmp(im->transport, "docker-archive") == 0) {
-        /* The member as manifest.json names it (kept in the backend). */
-        struct da_backend *db = (struct da_backend *)im->backend;
-        json_error_t je;
-        json_t *m = json_loadb(db->manifest.buf, db->manifest.len, 0, &je);
-        const json_t *ent = m ? da_choose(db, m, e) : NULL;
-        const char *member = ent ? json_string_value(json_array_get(
-                                       json_object_get(ent, "Layers"), i))
-                                 : NULL;
-        int rc = member ? da_push(db, member, to, e)
-                        : err_set(e, "%s: layer %zu not found", im->ref, i);
-        json_decref(m);
-        return rc;
-    }
+    if (im->backend->ops->layer)
+        return im->backend->ops->layer(im->backend, i, to, e);
     return im->backend->ops->blob(im->backend, im->layers[i].digest, to, e);
 }
 
