@@ -4,7 +4,8 @@
 #   benchmarks/bench_scan.sh [--generate-only] [SIZE...]     (default sizes: 1000 10000 100000)
 #
 # Environment:
-#   FOURC   fourc binary                  (default: <repo>/src/fourc)
+#   FOURC   fourc binary                  (default: the first of <repo>/src/fourc,
+#           <repo>/_build/perf/src/fourc, <repo>/_build/release/src/fourc)
 #   SEED    generator seed                (default: 1)
 #   CPU     core to pin the scan to       (default: 0)
 #   RUNS    scans per size, best kept     (default: 1)
@@ -22,7 +23,15 @@ die() { printf 'bench_scan: %s\n' "$*" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 
-FOURC=${FOURC:-$root/src/fourc}
+# An in-tree build first, else the out-of-tree builds of ./dev/build
+# (_build/perf is configured with CFLAGS="-O2 -g" for profiling).
+if [ -z "${FOURC:-}" ]; then
+    FOURC=$root/src/fourc
+    for f in "$root/src/fourc" "$root/_build/perf/src/fourc" \
+             "$root/_build/release/src/fourc"; do
+        if [ -x "$f" ]; then FOURC=$f; break; fi
+    done
+fi
 SEED=${SEED:-1}
 CPU=${CPU:-0}
 RUNS=${RUNS:-1}
@@ -36,7 +45,7 @@ gen_only=0
 sizes=()
 for a in "$@"; do
     case $a in
-        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         --generate-only) gen_only=1 ;;
         -*) die "unknown option: $a (try --help)" ;;
         *) case $a in

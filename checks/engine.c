@@ -26,6 +26,20 @@ struct engine_kind {
     char *kind;
     const struct rule **rules;
     size_t n;
+    size_t stored; /* resources of this kind stored in the scan */
+};
+
+/* Evidence paths parsed again to find a line (engine_evidence_line),
+ * kept by text: a scan fails the same few paths over and over. */
+#define ENGINE_LINE_CACHE 64
+/* Answers of "matches" kept (engine_matches). */
+#define ENGINE_RE_CACHE 8192
+
+struct engine_re {
+    const struct check *check;
+    char *s;
+    size_t len;
+    int match;
 };
 
 struct engine {
@@ -34,14 +48,33 @@ struct engine {
     const struct ruleset *rs;
     struct engine_kind *kinds;
     size_t nkinds;
-    json_t *uids; /* set of uids stored in this scan */
+    json_t *uids;     /* set of uids stored in this scan */
+    json_t *uid_kind; /* uid -> index of its kind in kinds */
     struct engine_stats stats;
-    struct strbuf doc, evidence, msg, fp; /* reused for every resource */
+    struct strbuf doc, evidence, msg, fp, act, path; /* reused throughout */
+    /* Match lists for path resolution, one per level of a check being
+     * evaluated, kept with their memory between evaluations. */
+    struct jp_matches **ms;
+    size_t nms, ms_cap;
+    struct jpath *lines[ENGINE_LINE_CACHE];
+    struct engine_re re[ENGINE_RE_CACHE];
+    /* "$containers" of the resource being judged, resolved by its first
+     * rule for all of them: state 0 not yet, 1 done, -1 failed (why in
+     * containers_err). */
+    struct jp_matches containers;
+    int containers_state;
+    struct err containers_err;
 };
+
+/* Paths up to this long live in the verdict itself: verdicts are made and
+ * dropped for every element a check looks at. */
+#define VERDICT_PATH 232
 
 struct verdict {
     enum status status;
-    struct strbuf path;
+    char path_in[VERDICT_PATH]; /* the path, when it fits */
+    char *path_heap;            /* the path, when it does not */
+    size_t path_len;
     json_t *actual; /* new reference; NULL when absent */
     int found;
     const char *expected;
@@ -51,21 +84,68 @@ struct verdict {
     struct strbuf error;
 };
 
+static const char *verdict_path(const struct verdict *v)
+{
+    return v->path_heap ? v->path_heap : v->path_in;
+}
+
+static void verdict_set_path(struct verdict *v, const char *path, size_t len)
+{
+    free(v->path_heap);
+    v->path_heap = NULL;
+    if (len < sizeof(v->path_in)) {
+        memcpy(v->path_in, path, len);
+        v->path_in[len] = '\0';
+    } else {
+        v->path_heap = xstrndup(path, len);
+    }
+    v->path_len = len;
+}
+
+/* An empty verdict; the path buffer is not cleared, only terminated (a
+ * verdict is set up for every element a check looks at). */
+static void verdict_init(struct verdict *v)
+{
+    v->status = ST_PASS;
+    v->path_in[0] = '\0';
+    v->path_heap = NULL;
+    v->path_len = 0;
+    v->actual = NULL;
+    v->found = 0;
+    v->expected = NULL;
+    v->expected_own = NULL;
+    v->custom = NULL;
+    v->container = NULL;
+    v->error.buf = NULL;
+    v->error.len = v->error.cap = 0;
+}
+
 static void verdict_release(struct verdict *v)
 {
-    sb_release(&v->path);
+    free(v->path_heap);
     json_decref(v->actual);
     free(v->expected_own);
     free(v->container);
     sb_release(&v->error);
-    memset(v, 0, sizeof(*v));
+    verdict_init(v);
 }
 
 static void verdict_move(struct verdict *dst, struct verdict *src)
 {
     verdict_release(dst);
-    *dst = *src;
-    memset(src, 0, sizeof(*src));
+    dst->status = src->status;
+    memcpy(dst->path_in, src->path_in,
+           src->path_len < sizeof(src->path_in) ? src->path_len + 1 : 1);
+    dst->path_heap = src->path_heap;
+    dst->path_len = src->path_len;
+    dst->actual = src->actual;
+    dst->found = src->found;
+    dst->expected = src->expected;
+    dst->expected_own = src->expected_own;
+    dst->custom = src->custom;
+    dst->container = src->container;
+    dst->error = src->error;
+    verdict_init(src);
 }
 
 struct engine *engine_new(struct store *st, int64_t scan_id,
@@ -77,6 +157,7 @@ struct engine *engine_new(struct store *st, int64_t scan_id,
     eng->scan_id = scan_id;
     eng->rs = rs;
     eng->uids = json_object();
+    eng->uid_kind = json_object();
     return eng;
 }
 
@@ -91,11 +172,24 @@ void engine_free(struct engine *eng)
         free(eng->kinds[i].rules);
     }
     free(eng->kinds);
+    for (i = 0; i < eng->ms_cap; i++) {
+        jp_matches_release(eng->ms[i]);
+        free(eng->ms[i]);
+    }
+    free(eng->ms);
+    for (i = 0; i < ENGINE_LINE_CACHE; i++)
+        jpath_free(eng->lines[i]);
+    for (i = 0; i < ENGINE_RE_CACHE; i++)
+        free(eng->re[i].s);
+    jp_matches_release(&eng->containers);
     json_decref(eng->uids);
+    json_decref(eng->uid_kind);
     sb_release(&eng->doc);
     sb_release(&eng->evidence);
     sb_release(&eng->msg);
     sb_release(&eng->fp);
+    sb_release(&eng->act);
+    sb_release(&eng->path);
     free(eng);
 }
 
@@ -123,8 +217,8 @@ const struct engine_stats *engine_stats(const struct engine *eng)
 }
 
 /* The rules that apply to kind, computed once per distinct kind. */
-static const struct engine_kind *engine_rules_for(struct engine *eng,
-                                                  const char *kind)
+static struct engine_kind *engine_rules_for(struct engine *eng,
+                                            const char *kind)
 {
     struct engine_kind *k;
     size_t i, j;
@@ -137,6 +231,7 @@ static const struct engine_kind *engine_rules_for(struct engine *eng,
     k->kind = xstrdup(kind);
     k->rules = NULL;
     k->n = 0;
+    k->stored = 0;
     for (i = 0; i < eng->rs->n; i++) {
         const struct rule *r = eng->rs->rules[i];
         if (r->automated && r->check && r->check->type == CK_SQL)
@@ -176,7 +271,31 @@ static int engine_mode(const json_t *v, unsigned long *mode)
     return -1;
 }
 
-static int engine_op(const struct check *c, const json_t *v)
+/*
+ * "matches": POSIX regexec costs microseconds, and a cluster has the same
+ * image names and object names over and over; answers are kept per
+ * (check, string), a newer one replacing an older in the same slot.
+ */
+static int engine_matches(struct engine *eng, const struct check *c,
+                          const char *s)
+{
+    size_t h = (size_t)(uintptr_t)c, len = strlen(s), i;
+    struct engine_re *slot;
+
+    for (i = 0; i < len; i++)
+        h = h * 31 + (unsigned char)s[i];
+    slot = &eng->re[h % ENGINE_RE_CACHE];
+    if (slot->check == c && slot->len == len && memcmp(slot->s, s, len) == 0)
+        return slot->match;
+    free(slot->s);
+    slot->check = c;
+    slot->s = xstrndup(s, len);
+    slot->len = len;
+    slot->match = regexec(&c->re, s, 0, NULL, 0) == 0;
+    return slot->match;
+}
+
+static int engine_op(struct engine *eng, const struct check *c, const json_t *v)
 {
     const json_t *x;
     size_t i;
@@ -218,7 +337,7 @@ static int engine_op(const struct check *c, const json_t *v)
         return v == NULL;
     case OP_MATCHES:
         return json_is_string(v) &&
-               regexec(&c->re, json_string_value(v), 0, NULL, 0) == 0;
+               engine_matches(eng, c, json_string_value(v));
     case OP_CONTAINS:
         if (json_is_array(v)) {
             json_array_foreach(v, i, x)
@@ -238,8 +357,28 @@ static int engine_op(const struct check *c, const json_t *v)
 
 /* ---- checks ---- */
 
-static enum status engine_eval(const struct check *c, struct jp_scope *sc,
-                               struct verdict *out);
+static enum status engine_eval(struct engine *eng, const struct check *c,
+                               struct jp_scope *sc, struct verdict *out);
+
+/* An empty match list for one level of evaluation; give it back with
+ * engine_ms_put, innermost first. */
+static struct jp_matches *engine_ms_get(struct engine *eng)
+{
+    struct jp_matches *ms;
+
+    if (eng->nms == eng->ms_cap) {
+        eng->ms = xrealloc(eng->ms, (eng->ms_cap + 1) * sizeof(*eng->ms));
+        eng->ms[eng->ms_cap++] = xcalloc(1, sizeof(**eng->ms));
+    }
+    ms = eng->ms[eng->nms++];
+    jp_matches_clear(ms);
+    return ms;
+}
+
+static void engine_ms_put(struct engine *eng)
+{
+    eng->nms--;
+}
 
 static void engine_set_leaf(struct verdict *out, enum status s,
                             const char *path, const json_t *v,
@@ -247,7 +386,7 @@ static void engine_set_leaf(struct verdict *out, enum status s,
 {
     verdict_release(out);
     out->status = s;
-    sb_adds(&out->path, path);
+    verdict_set_path(out, path, strlen(path));
     out->found = v != NULL;
     out->actual = v ? json_incref((json_t *)v) : NULL;
     out->expected = expected;
@@ -261,90 +400,164 @@ static enum status engine_error(struct verdict *out, const char *msg)
     return ST_ERROR;
 }
 
-static enum status engine_assert(const struct check *c, struct jp_scope *sc,
-                                 struct verdict *out)
+/* An assert on a path that names one value (no wildcard, not
+ * $containers): its path is written once, into the verdict. */
+static enum status engine_assert_one(struct engine *eng, const struct check *c,
+                                     struct jp_scope *sc, struct verdict *out)
 {
-    struct jp_matches ms = {0};
+    struct jp_one one;
     struct err e;
-    size_t i;
 
-    if (jpath_resolve(c->path, sc, &ms, &e)) {
-        jp_matches_release(&ms);
+    if (jpath_resolve_one(c->path, sc, &one, &e))
         return engine_error(out, e.msg);
-    }
-    if (ms.n == 0) {
-        /* A wildcard that matched nothing: judge "absent". */
-        engine_set_leaf(out, engine_op(c, NULL) ? ST_PASS : ST_FAIL,
-                        c->path->text, NULL, c->expected);
-    } else {
-        engine_set_leaf(out, ST_PASS, ms.m[0].path, ms.m[0].v, c->expected);
-        for (i = 0; i < ms.n; i++) {
-            if (!engine_op(c, ms.m[i].v)) {
-                engine_set_leaf(out, ST_FAIL, ms.m[i].path, ms.m[i].v,
-                                c->expected);
-                break;
-            }
-        }
-    }
-    jp_matches_release(&ms);
+    verdict_release(out);
+    sb_setlen(&eng->path, 0);
+    sb_adds(&eng->path, one.base);
+    sb_adds(&eng->path, one.mid);
+    jpath_render(&eng->path, c->path);
+    verdict_set_path(out, eng->path.buf, eng->path.len);
+    out->status = engine_op(eng, c, one.v) ? ST_PASS : ST_FAIL;
+    out->found = one.v != NULL;
+    out->actual = one.v ? json_incref(one.v) : NULL;
+    out->expected = c->expected;
     return out->status;
 }
 
-static enum status engine_each(const struct check *c, struct jp_scope *sc,
-                               struct verdict *out)
+static enum status engine_assert(struct engine *eng, const struct check *c,
+                                 struct jp_scope *sc, struct verdict *out)
 {
-    struct jp_matches ms = {0}, elems = {0};
+    struct jp_matches *ms;
+    struct err e;
+    size_t i;
+
+    if (!c->path->has_wild && c->path->anchor != JP_CONTAINERS)
+        return engine_assert_one(eng, c, sc, out);
+    ms = engine_ms_get(eng);
+    if (jpath_resolve(c->path, sc, ms, &e)) {
+        engine_ms_put(eng);
+        return engine_error(out, e.msg);
+    }
+    if (ms->n == 0) {
+        /* A wildcard that matched nothing: judge "absent". */
+        engine_set_leaf(out, engine_op(eng, c, NULL) ? ST_PASS : ST_FAIL,
+                        c->path->text, NULL, c->expected);
+    } else {
+        int fail = 0;
+        for (i = 0; i < ms->n && !fail; i++)
+            fail = !engine_op(eng, c, ms->m[i].v);
+        /* The first failing match, else the first: the evidence. */
+        i = fail ? i - 1 : 0;
+        engine_set_leaf(out, fail ? ST_FAIL : ST_PASS, ms->m[i].path,
+                        ms->m[i].v, c->expected);
+    }
+    engine_ms_put(eng);
+    return out->status;
+}
+
+/* Appends "PATH[k]" as a match for element x. */
+static void engine_add_item(struct jp_matches *elems, json_t *x,
+                            const char *path, size_t k)
+{
+    char buf[24], *q = buf + sizeof(buf);
+    size_t len = strlen(path);
+    static struct strbuf sb;
+
+    *--q = ']';
+    do {
+        *--q = (char)('0' + k % 10);
+        k /= 10;
+    } while (k);
+    *--q = '[';
+    sb_setlen(&sb, 0);
+    sb_add(&sb, path, len);
+    sb_add(&sb, q, (size_t)(buf + sizeof(buf) - q));
+    jp_matches_add(elems, x, sb.buf, sb.len);
+}
+
+/* Resolves the each-path into ms, or points *ms at the resource's
+ * "$containers", resolved once. */
+static int engine_each_matches(struct engine *eng, const struct check *c,
+                               struct jp_scope *sc, struct jp_matches **ms,
+                               struct err *e)
+{
+    if (c->path->anchor != JP_CONTAINERS || c->path->nsegs != 0)
+        return jpath_resolve(c->path, sc, *ms, e);
+    if (eng->containers_state == 0) {
+        jp_matches_clear(&eng->containers);
+        eng->containers_state = jpath_resolve(c->path, sc, &eng->containers,
+                                              &eng->containers_err) == 0
+                                    ? 1
+                                    : -1;
+    }
+    if (eng->containers_state < 0) {
+        *e = eng->containers_err;
+        return -1;
+    }
+    *ms = &eng->containers;
+    return 0;
+}
+
+static enum status engine_each(struct engine *eng, const struct check *c,
+                               struct jp_scope *sc, struct verdict *out)
+{
+    struct jp_matches *ms = engine_ms_get(eng), *elems = engine_ms_get(eng);
+    const struct jp_matches *list;
     struct jp_scope inner = *sc;
-    struct verdict v = {0};
+    struct verdict v;
     struct err e;
     size_t i, k, checked = 0;
     json_t *x;
-    int containers = c->path->anchor == JP_CONTAINERS;
+    int containers = c->path->anchor == JP_CONTAINERS, direct;
 
-    if (jpath_resolve(c->path, sc, &ms, &e)) {
-        jp_matches_release(&ms);
+    verdict_init(&v);
+    if (engine_each_matches(eng, c, sc, &ms, &e)) {
+        engine_ms_put(eng);
+        engine_ms_put(eng);
         return engine_error(out, e.msg);
     }
     /* Elements: the matches themselves for $containers and wildcards,
-     * else the items of the array the path names. */
-    for (i = 0; i < ms.n; i++) {
-        if (!ms.m[i].v)
+     * else the items of the array the path names. Matches that are the
+     * elements are used as they are, absent ones skipped. */
+    direct = containers || c->path->has_wild;
+    for (i = 0; i < ms->n && !direct; i++)
+        if (json_is_array(ms->m[i].v))
+            break;
+    if (i == ms->n)
+        direct = 1;
+    for (i = 0; i < ms->n && !direct; i++) {
+        if (!ms->m[i].v)
             continue;
-        if (containers || c->path->has_wild || !json_is_array(ms.m[i].v)) {
-            elems.m = xrealloc(elems.m, (elems.n + 1) * sizeof(*elems.m));
-            elems.m[elems.n].v = ms.m[i].v;
-            elems.m[elems.n].path = xstrdup(ms.m[i].path);
-            elems.n++;
+        if (!json_is_array(ms->m[i].v)) {
+            jp_matches_add(elems, ms->m[i].v, ms->m[i].path,
+                           strlen(ms->m[i].path));
             continue;
         }
-        json_array_foreach(ms.m[i].v, k, x)
+        json_array_foreach(ms->m[i].v, k, x)
         {
-            struct strbuf p = STRBUF_INIT;
-            sb_addf(&p, "%s[%zu]", ms.m[i].path, k);
-            elems.m = xrealloc(elems.m, (elems.n + 1) * sizeof(*elems.m));
-            elems.m[elems.n].v = x;
-            elems.m[elems.n].path = sb_detach(&p);
-            elems.n++;
+            engine_add_item(elems, x, ms->m[i].path, k);
         }
     }
+    list = direct ? ms : elems;
     verdict_release(out);
     out->status = ST_PASS;
-    for (i = 0; i < elems.n; i++) {
+    for (i = 0; i < list->n; i++) {
         enum status s;
-        inner.cur = elems.m[i].v;
-        inner.cur_path = elems.m[i].path;
+        if (!list->m[i].v)
+            continue;
+        inner.cur = list->m[i].v;
+        inner.cur_path = list->m[i].path;
         if (containers) {
-            inner.container = elems.m[i].v;
-            inner.container_path = elems.m[i].path;
+            inner.container = list->m[i].v;
+            inner.container_path = list->m[i].path;
         }
-        s = engine_eval(c->kids[0], &inner, &v);
+        s = engine_eval(eng, c->kids[0], &inner, &v);
         checked++;
-        if (s == ST_PASS && i == 0)
+        if (s == ST_PASS && checked == 1)
             verdict_move(out, &v);
         if (s != ST_PASS) {
             verdict_move(out, &v);
             if (containers && !out->container) {
-                json_t *name = json_object_get(elems.m[i].v, "name");
+                json_t *name = json_object_get(list->m[i].v, "name");
                 if (json_is_string(name))
                     out->container = xstrdup(json_string_value(name));
             }
@@ -354,12 +567,12 @@ static enum status engine_each(const struct check *c, struct jp_scope *sc,
     }
     if (checked == 0) {
         /* Nothing to violate: record where we looked. */
-        engine_set_leaf(out, ST_PASS, ms.n ? ms.m[0].path : c->path->text, NULL,
-                        "each: no elements");
+        engine_set_leaf(out, ST_PASS, ms->n ? ms->m[0].path : c->path->text,
+                        NULL, "each: no elements");
     }
     verdict_release(&v);
-    jp_matches_release(&ms);
-    jp_matches_release(&elems);
+    engine_ms_put(eng);
+    engine_ms_put(eng);
     return out->status;
 }
 
@@ -385,24 +598,25 @@ static char *engine_join_expected(const struct check *c, const char *head,
     return sb_detach(&sb);
 }
 
-static enum status engine_eval(const struct check *c, struct jp_scope *sc,
-                               struct verdict *out)
+static enum status engine_eval(struct engine *eng, const struct check *c,
+                               struct jp_scope *sc, struct verdict *out)
 {
-    struct verdict v = {0};
+    struct verdict v;
     enum status s = ST_PASS;
     size_t i;
     int errors = 0;
 
+    verdict_init(&v);
     switch (c->type) {
     case CK_ASSERT:
-        s = engine_assert(c, sc, out);
+        s = engine_assert(eng, c, sc, out);
         break;
     case CK_EACH:
-        s = engine_each(c, sc, out);
+        s = engine_each(eng, c, sc, out);
         break;
     case CK_ALL:
         for (i = 0; i < c->nkids; i++) {
-            s = engine_eval(c->kids[i], sc, &v);
+            s = engine_eval(eng, c->kids[i], sc, &v);
             if (i == 0 || s != ST_PASS)
                 verdict_move(out, &v);
             verdict_release(&v);
@@ -413,7 +627,7 @@ static enum status engine_eval(const struct check *c, struct jp_scope *sc,
     case CK_ANY:
         s = ST_FAIL;
         for (i = 0; i < c->nkids; i++) {
-            enum status k = engine_eval(c->kids[i], sc, &v);
+            enum status k = engine_eval(eng, c->kids[i], sc, &v);
             if (k == ST_PASS) {
                 verdict_move(out, &v);
                 s = ST_PASS;
@@ -434,7 +648,7 @@ static enum status engine_eval(const struct check *c, struct jp_scope *sc,
         }
         break;
     case CK_NOT:
-        s = engine_eval(c->kids[0], sc, out);
+        s = engine_eval(eng, c->kids[0], sc, out);
         if (s == ST_PASS || s == ST_FAIL) {
             struct strbuf sb = STRBUF_INIT;
             s = s == ST_PASS ? ST_FAIL : ST_PASS;
@@ -490,6 +704,8 @@ static int engine_write(struct engine *eng, const struct rule *r,
     f.message = message;
     f.evidence_json = evidence;
     f.fingerprint = fp;
+    f.message_len = 0;
+    f.evidence_len = 0;
     rc = store_add_finding(eng->st, eng->scan_id, &f, e);
     if (rc == 0) {
         eng->stats.findings++;
@@ -503,44 +719,55 @@ static int engine_write(struct engine *eng, const struct rule *r,
  * ("instructions[3]" of a Dockerfile has "line"), so that a finding about
  * one instruction points at it; 0 when there is none.
  */
-static long engine_evidence_line(json_t *doc, const char *path)
+static long engine_evidence_line(struct engine *eng, json_t *doc,
+                                 const char *path)
 {
     struct err e;
-    struct jpath *p = path && *path ? jpath_parse(path, &e) : NULL;
+    struct jpath *p = NULL;
     json_t *v = doc, *l;
     long line = 0;
-    size_t i;
+    size_t i, h = 5381;
+    const char *c;
 
-    if (!p || p->anchor != JP_NONE) {
-        jpath_free(p);
+    if (!path || !*path)
         return 0;
+    for (c = path; *c; c++)
+        h = h * 33 + (unsigned char)*c;
+    h %= ENGINE_LINE_CACHE;
+    if (eng->lines[h] && strcmp(eng->lines[h]->text, path) == 0) {
+        p = eng->lines[h];
+    } else if ((p = jpath_parse(path, &e)) != NULL) {
+        jpath_free(eng->lines[h]);
+        eng->lines[h] = p;
     }
+    if (!p || p->anchor != JP_NONE)
+        return 0;
     for (i = 0; i < p->nsegs && v; i++) {
-        if (p->segs[i].type == JP_KEY)
+        if (p->segs[i].type == JP_KEY) {
             v = json_object_get(v, p->segs[i].key);
-        else if (p->segs[i].type == JP_INDEX)
+        } else if (p->segs[i].type == JP_INDEX) {
             v = json_array_get(v, (size_t)p->segs[i].index);
-        else
+            l = json_object_getn(v, "line", 4);
+            if (json_is_integer(l))
+                line = (long)json_integer_value(l);
+        } else {
             break;
-        l = json_object_get(v, "line");
-        if (json_is_integer(l) && p->segs[i].type == JP_INDEX)
-            line = (long)json_integer_value(l);
+        }
     }
-    jpath_free(p);
     return line;
 }
 
-/* The value as evidence: small values verbatim, big ones summarised. */
-static void engine_actual(struct strbuf *sb, const json_t *v)
+/* The value as evidence: small values verbatim, big ones summarised.
+ * text is v as JSON (len bytes), written once for message and evidence. */
+static void engine_actual(struct strbuf *sb, const json_t *v, const char *text,
+                          size_t len)
 {
-    size_t mark = sb->len, len;
     char sum[128];
 
-    jsonw_value(sb, v);
-    len = sb->len - mark;
-    if (len <= ENGINE_MAX_ACTUAL || !(json_is_object(v) || json_is_array(v)))
+    if (len <= ENGINE_MAX_ACTUAL || !(json_is_object(v) || json_is_array(v))) {
+        sb_add(sb, text, len);
         return;
-    sb_setlen(sb, mark);
+    }
     snprintf(sum, sizeof(sum), "<%s of %zu %s, %zu bytes>",
              json_is_object(v) ? "object" : "array",
              json_is_object(v) ? json_object_size(v) : json_array_size(v),
@@ -548,7 +775,17 @@ static void engine_actual(struct strbuf *sb, const json_t *v)
     jsonw_string(sb, sum, strlen(sum));
 }
 
-static void engine_message(struct strbuf *sb, const struct verdict *v)
+/* The verdict's actual value as JSON, in eng->act. */
+static void engine_actual_json(struct engine *eng, const struct verdict *v)
+{
+    sb_setlen(&eng->act, 0);
+    if (v->found)
+        jsonw_value(&eng->act, v->actual);
+}
+
+/* actual: the verdict's actual value as JSON. */
+static void engine_message(struct strbuf *sb, const struct verdict *v,
+                           const struct strbuf *actual)
 {
     size_t mark;
 
@@ -556,28 +793,32 @@ static void engine_message(struct strbuf *sb, const struct verdict *v)
         sb_addf(sb, "not evaluated: %s", sb_str(&v->error));
         return;
     }
-    if (v->container)
-        sb_addf(sb, "container \"%s\": ", v->container);
+    /* Plain appends, not sb_addf: every finding has a message. */
+    if (v->container) {
+        sb_add(sb, "container \"", 11);
+        sb_adds(sb, v->container);
+        sb_add(sb, "\": ", 3);
+    }
     if (v->custom && v->status == ST_FAIL) {
         sb_adds(sb, v->custom);
-        sb_addf(sb, " (%s", sb_str(&v->path));
-    } else {
-        sb_adds(sb, sb_str(&v->path));
+        sb_add(sb, " (", 2);
     }
+    sb_add(sb, verdict_path(v), v->path_len);
     if (v->found) {
         sb_adds(sb, " is ");
         mark = sb->len;
-        jsonw_value(sb, v->actual);
+        sb_add(sb, actual->buf, actual->len);
         if (sb->len - mark > 120) {
             sb_setlen(sb, utf8_cut(sb->buf, mark + 117));
             sb_adds(sb, "...");
         }
     } else {
-        sb_adds(sb, " is absent");
+        sb_add(sb, " is absent", 10);
     }
-    sb_addf(sb, ", expected %s", v->expected ? v->expected : "?");
+    sb_add(sb, ", expected ", 11);
+    sb_adds(sb, v->expected ? v->expected : "?");
     if (v->custom && v->status == ST_FAIL)
-        sb_adds(sb, ")");
+        sb_add(sb, ")", 1);
 }
 
 static int engine_rule(struct engine *eng, const struct rule *r,
@@ -585,11 +826,12 @@ static int engine_rule(struct engine *eng, const struct rule *r,
                        struct err *e)
 {
     struct jp_scope sc = {res->doc, res->kind, res->doc, "", NULL, NULL};
-    struct verdict v = {0};
+    struct verdict v;
     struct strbuf *msg = &eng->msg, *ev = &eng->evidence;
     enum status s;
     int rc;
 
+    verdict_init(&v);
     sb_setlen(msg, 0);
     if (strcmp(res->kind, "fourc/InputError") == 0) {
         const char *what =
@@ -616,11 +858,13 @@ static int engine_rule(struct engine *eng, const struct rule *r,
         return engine_write(eng, r, uid, ST_MANUAL, sb_str(msg), NULL, e);
     }
     if (r->when) {
-        s = engine_eval(r->when, &sc, &v);
+        s = engine_eval(eng, r->when, &sc, &v);
         if (s != ST_PASS) {
             if (s == ST_FAIL) {
                 s = ST_SKIP;
-                sb_addf(msg, "not applicable: %s is ", sb_str(&v.path));
+                sb_adds(msg, "not applicable: ");
+                sb_add(msg, verdict_path(&v), v.path_len);
+                sb_adds(msg, " is ");
                 if (v.found) {
                     size_t mark = msg->len;
                     jsonw_value(msg, v.actual);
@@ -632,7 +876,8 @@ static int engine_rule(struct engine *eng, const struct rule *r,
                 sb_addf(msg, " (rule applies when %s)",
                         v.expected ? v.expected : "?");
             } else {
-                engine_message(msg, &v);
+                engine_actual_json(eng, &v);
+                engine_message(msg, &v, &eng->act);
             }
             rc = engine_write(eng, r, uid, s, sb_str(msg), NULL, e);
             verdict_release(&v);
@@ -640,23 +885,24 @@ static int engine_rule(struct engine *eng, const struct rule *r,
         }
         verdict_release(&v);
     }
-    s = engine_eval(r->check, &sc, &v);
-    engine_message(msg, &v);
+    s = engine_eval(eng, r->check, &sc, &v);
+    engine_actual_json(eng, &v);
+    engine_message(msg, &v, &eng->act);
     sb_setlen(ev, 0);
     if (s != ST_ERROR) {
         sb_adds(ev, "{\"path\":");
-        jsonw_string(ev, sb_str(&v.path), v.path.len);
+        jsonw_string(ev, verdict_path(&v), v.path_len);
         sb_adds(ev, ",\"actual\":");
         if (v.found)
-            engine_actual(ev, v.actual);
+            engine_actual(ev, v.actual, eng->act.buf, eng->act.len);
         else
             sb_adds(ev, "null");
         sb_adds(ev, v.found ? ",\"found\":true,\"expected\":"
                             : ",\"found\":false,\"expected\":");
         jsonw_string(ev, v.expected ? v.expected : "",
                      v.expected ? strlen(v.expected) : 0);
-        if (s == ST_FAIL && strchr(sb_str(&v.path), '[')) {
-            long line = engine_evidence_line(res->doc, sb_str(&v.path));
+        if (s == ST_FAIL && strchr(verdict_path(&v), '[')) {
+            long line = engine_evidence_line(eng, res->doc, verdict_path(&v));
             if (line > 0)
                 sb_addf(ev, ",\"line\":%ld", line);
         }
@@ -673,7 +919,7 @@ int engine_resource(struct engine *eng, const char *target,
 {
     struct store_resource sr;
     struct strbuf uid = STRBUF_INIT;
-    const struct engine_kind *k;
+    struct engine_kind *k;
     char *doc;
     int64_t ref;
     size_t i;
@@ -701,7 +947,11 @@ int engine_resource(struct engine *eng, const char *target,
         /* uids come from file names, which need not be UTF-8. */
         json_object_set_new_nocheck(eng->uids, sb_str(&uid), json_integer(ref));
         eng->stats.resources++;
+        eng->containers_state = 0;
         k = engine_rules_for(eng, r->kind);
+        k->stored++;
+        json_object_set_new_nocheck(eng->uid_kind, sb_str(&uid),
+                                    json_integer(k - eng->kinds));
         for (i = 0; i < k->n && rc == 0; i++)
             rc = engine_rule(eng, k->rules[i], r, sb_str(&uid), e);
     }
@@ -838,6 +1088,40 @@ static int engine_sql_errors(struct engine *eng, const struct rule *r,
     return rc;
 }
 
+/*
+ * True when covered holds every resource of the rule's kinds, known from
+ * what the engine stored: then engine_sql_errors would write nothing, and
+ * need not read every such resource back from the database to find that
+ * out (for a rule over workloads that was all their documents). When in
+ * doubt (a kind listed twice), false: engine_sql_errors decides.
+ */
+static int engine_sql_all_covered(struct engine *eng, const struct rule *r,
+                                  json_t *covered)
+{
+    size_t want = 0, have = 0, i, j;
+    const char *uid;
+    json_t *v;
+
+    for (j = 0; j < r->nkinds; j++)
+        for (i = 0; i < eng->nkinds; i++)
+            if (strcmp(eng->kinds[i].kind, r->kinds[j]) == 0)
+                want += eng->kinds[i].stored;
+    json_object_foreach(covered, uid, v)
+    {
+        json_t *kv = json_object_get(eng->uid_kind, uid);
+        json_int_t k = json_integer_value(kv);
+        if (!kv || k < 0 || (size_t)k >= eng->nkinds)
+            continue;
+        for (j = 0; j < r->nkinds; j++) {
+            if (strcmp(eng->kinds[k].kind, r->kinds[j]) == 0) {
+                have++;
+                break;
+            }
+        }
+    }
+    return have == want;
+}
+
 static int engine_status_of(const char *s)
 {
     int i;
@@ -905,7 +1189,7 @@ static int engine_sql_rule(struct engine *eng, const struct rule *r,
         else
             sb_addf(&why, "rule %s: SQL failed: %s", r->id, sqlite3_errmsg(db));
         rc = engine_sql_errors(eng, r, covered, sb_str(&why), e);
-    } else if (rc == 0) {
+    } else if (rc == 0 && !engine_sql_all_covered(eng, r, covered)) {
         sb_addf(&why, "rule %s returned no verdict for this resource", r->id);
         rc = engine_sql_errors(eng, r, covered, sb_str(&why), e);
     }

@@ -8,6 +8,17 @@
 
 #include "banned.h"
 
+static int jp_plain_key(const char *key)
+{
+    const char *k;
+    int plain = *key != '\0';
+
+    for (k = key; *k; k++)
+        if (!(isalnum((unsigned char)*k) || *k == '_' || *k == '-'))
+            plain = 0;
+    return plain;
+}
+
 static void jp_add_seg(struct jpath *p, enum jp_seg_type t, char *key,
                        long index)
 {
@@ -16,6 +27,7 @@ static void jp_add_seg(struct jpath *p, enum jp_seg_type t, char *key,
     p->segs[p->nsegs].key = key;
     p->segs[p->nsegs].keylen = key ? strlen(key) : 0;
     p->segs[p->nsegs].index = index;
+    p->segs[p->nsegs].plain = key ? jp_plain_key(key) : 0;
     p->nsegs++;
     if (t == JP_WILD)
         p->has_wild = 1;
@@ -147,35 +159,51 @@ void jpath_free(struct jpath *p)
 
 void jp_matches_release(struct jp_matches *ms)
 {
-    size_t i;
-
-    for (i = 0; i < ms->n; i++)
-        free(ms->m[i].path);
     free(ms->m);
+    sb_release(&ms->paths);
     ms->m = NULL;
     ms->n = ms->cap = 0;
 }
 
-static void jp_push(struct jp_matches *ms, json_t *v, const char *path)
+void jp_matches_clear(struct jp_matches *ms)
 {
+    ms->n = 0;
+    sb_setlen(&ms->paths, 0);
+}
+
+/* Paths share one buffer rather than one allocation each: rules resolve
+ * millions of paths in a large scan. */
+void jp_matches_add(struct jp_matches *ms, json_t *v, const char *path,
+                    size_t len)
+{
+    const char *old = ms->paths.buf;
+    size_t off = ms->paths.len, i;
+
     if (ms->n == ms->cap) {
         ms->cap = ms->cap ? 2 * ms->cap : 4;
         ms->m = xrealloc(ms->m, ms->cap * sizeof(*ms->m));
     }
+    sb_add(&ms->paths, path, len);
+    sb_add(&ms->paths, "", 1); /* keeps each path's NUL */
     ms->m[ms->n].v = v;
-    ms->m[ms->n].path = xstrdup(path);
+    ms->m[ms->n].off = off;
     ms->n++;
+    if (ms->paths.buf != old) {
+        for (i = 0; i < ms->n; i++)
+            ms->m[i].path = ms->paths.buf + ms->m[i].off;
+    } else {
+        ms->m[ms->n - 1].path = ms->paths.buf + off;
+    }
+}
+
+static void jp_push(struct jp_matches *ms, json_t *v, const struct strbuf *sb)
+{
+    jp_matches_add(ms, v, sb_str(sb), sb->len);
 }
 
 void jpath_add_key(struct strbuf *sb, const char *key)
 {
-    const char *k;
-    int plain = *key != '\0';
-
-    for (k = key; *k; k++)
-        if (!(isalnum((unsigned char)*k) || *k == '_' || *k == '-'))
-            plain = 0;
-    if (plain) {
+    if (jp_plain_key(key)) {
         if (sb->len)
             sb_add(sb, ".", 1);
         sb_adds(sb, key);
@@ -184,11 +212,39 @@ void jpath_add_key(struct strbuf *sb, const char *key)
     }
 }
 
+/* jpath_add_key for a parsed segment, whose kind of key is known. */
+static void jp_add_seg_key(struct strbuf *sb, const struct jp_seg *seg)
+{
+    if (seg->plain) {
+        if (sb->len)
+            sb_add(sb, ".", 1);
+        sb_add(sb, seg->key, seg->keylen);
+    } else {
+        sb_add(sb, "[\"", 2);
+        sb_add(sb, seg->key, seg->keylen);
+        sb_add(sb, "\"]", 2);
+    }
+}
+
+/* Appends "[n]" (printf is a measurable cost at this rate). */
+static void jp_add_index(struct strbuf *sb, size_t n)
+{
+    char buf[24], *q = buf + sizeof(buf);
+
+    *--q = ']';
+    do {
+        *--q = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    *--q = '[';
+    sb_add(sb, q, (size_t)(buf + sizeof(buf) - q));
+}
+
 static void jp_add_rest(struct strbuf *sb, const struct jpath *p, size_t i)
 {
     for (; i < p->nsegs; i++) {
         if (p->segs[i].type == JP_KEY)
-            jpath_add_key(sb, p->segs[i].key);
+            jp_add_seg_key(sb, &p->segs[i]);
         else if (p->segs[i].type == JP_INDEX)
             sb_addf(sb, "[%ld]", p->segs[i].index);
         else
@@ -206,7 +262,7 @@ static size_t jp_walk(const struct jpath *p, size_t i, json_t *v,
     size_t mark = sb->len, added = 0;
 
     if (i == p->nsegs) {
-        jp_push(ms, v, sb_str(sb));
+        jp_push(ms, v, sb);
         return 1;
     }
     switch (p->segs[i].type) {
@@ -215,7 +271,7 @@ static size_t jp_walk(const struct jpath *p, size_t i, json_t *v,
                         ? json_object_getn(v, p->segs[i].key, p->segs[i].keylen)
                         : NULL;
         if (c) {
-            jpath_add_key(sb, p->segs[i].key);
+            jp_add_seg_key(sb, &p->segs[i]);
             added = jp_walk(p, i + 1, c, sb, ms);
         }
         break;
@@ -225,7 +281,7 @@ static size_t jp_walk(const struct jpath *p, size_t i, json_t *v,
                         ? json_array_get(v, (size_t)p->segs[i].index)
                         : NULL;
         if (c) {
-            sb_addf(sb, "[%ld]", p->segs[i].index);
+            jp_add_index(sb, (size_t)p->segs[i].index);
             added = jp_walk(p, i + 1, c, sb, ms);
         }
         break;
@@ -237,7 +293,7 @@ static size_t jp_walk(const struct jpath *p, size_t i, json_t *v,
         if (json_is_array(v)) {
             json_array_foreach(v, k, c)
             {
-                sb_addf(sb, "[%zu]", k);
+                jp_add_index(sb, k);
                 added += jp_walk(p, i + 1, c, sb, ms);
                 sb_setlen(sb, mark);
             }
@@ -256,47 +312,53 @@ static size_t jp_walk(const struct jpath *p, size_t i, json_t *v,
     return added;
 }
 
-/* Resolves p's segments from start located at base. */
+/* Resolves p's segments from start located at base. The path being built
+ * lives in one buffer kept between calls (resolution never nests). */
 static void jp_from(const struct jpath *p, size_t first, json_t *start,
                     const char *base, struct jp_matches *ms)
 {
-    struct strbuf sb = STRBUF_INIT;
+    static struct strbuf sb;
 
+    sb_setlen(&sb, 0);
     sb_adds(&sb, base);
     if (jp_walk(p, first, start, &sb, ms) == 0 && !p->has_wild) {
         jp_add_rest(&sb, p, first);
-        jp_push(ms, NULL, sb_str(&sb));
+        jp_push(ms, NULL, &sb);
     }
-    sb_release(&sb);
 }
 
 json_t *jpath_pod_spec(json_t *doc, const char *kind, const char **path)
 {
-    static const char *const templated[] = {"k8s/Deployment",
-                                            "k8s/StatefulSet",
-                                            "k8s/DaemonSet",
-                                            "k8s/ReplicaSet",
-                                            "k8s/ReplicationController",
-                                            "k8s/Job",
-                                            NULL};
-    const char *const *t;
-    json_t *spec = json_object_get(doc, "spec");
+    /* Kinds whose pod spec is spec.template.spec, by their first letter
+     * after "k8s/" (this runs for every anchored path a rule resolves). */
+    static const char *const templated[] = {
+        "Deployment", "StatefulSet",           "DaemonSet",
+        "ReplicaSet", "ReplicationController", "Job"};
+    const char *k;
+    json_t *spec;
+    size_t i;
 
-    if (strcmp(kind, "k8s/Pod") == 0) {
+    if (strncmp(kind, "k8s/", 4) != 0)
+        return NULL;
+    k = kind + 4;
+    if (strcmp(k, "Pod") == 0) {
+        spec = json_object_get(doc, "spec");
         *path = "spec";
         return json_is_object(spec) ? spec : NULL;
     }
-    if (strcmp(kind, "k8s/CronJob") == 0) {
-        *path = "spec.jobTemplate.spec.template.spec";
-        spec = json_object_get(json_object_get(spec, "jobTemplate"), "spec");
-    } else if (strcmp(kind, "k8s/PodTemplate") == 0) {
+    if (strcmp(k, "PodTemplate") == 0) {
         *path = "template.spec";
         return json_object_get(json_object_get(doc, "template"), "spec");
+    }
+    spec = json_object_get(doc, "spec");
+    if (strcmp(k, "CronJob") == 0) {
+        *path = "spec.jobTemplate.spec.template.spec";
+        spec = json_object_get(json_object_get(spec, "jobTemplate"), "spec");
     } else {
-        for (t = templated; *t; t++)
-            if (strcmp(kind, *t) == 0)
+        for (i = 0; i < sizeof(templated) / sizeof(templated[0]); i++)
+            if (k[0] == templated[i][0] && strcmp(k, templated[i]) == 0)
                 break;
-        if (!*t)
+        if (i == sizeof(templated) / sizeof(templated[0]))
             return NULL;
         *path = "spec.template.spec";
     }
@@ -311,8 +373,8 @@ static int jp_containers(const struct jp_scope *sc, const struct jpath *p,
                                         "ephemeralContainers"};
     const char *podpath;
     json_t *pod = jpath_pod_spec(sc->doc, sc->kind, &podpath);
-    size_t i, k, before = ms->n;
-    char base[128];
+    size_t i, k, before = ms->n, len;
+    static struct strbuf base; /* reused; resolution never nests */
     json_t *c;
 
     if (!pod)
@@ -321,10 +383,16 @@ static int jp_containers(const struct jp_scope *sc, const struct jpath *p,
         json_t *arr = json_object_get(pod, lists[i]);
         if (!json_is_array(arr))
             continue;
+        sb_setlen(&base, 0);
+        sb_adds(&base, podpath);
+        sb_add(&base, ".", 1);
+        sb_adds(&base, lists[i]);
+        len = base.len;
         json_array_foreach(arr, k, c)
         {
-            snprintf(base, sizeof(base), "%s.%s[%zu]", podpath, lists[i], k);
-            jp_from(p, 0, c, base, ms);
+            sb_setlen(&base, len);
+            jp_add_index(&base, k);
+            jp_from(p, 0, c, base.buf, ms);
         }
     }
     if (ms->n == before)
@@ -347,8 +415,10 @@ static int jp_any_set(const struct jp_matches *ms, size_t from)
 
 static void jp_drop_from(struct jp_matches *ms, size_t from)
 {
-    while (ms->n > from)
-        free(ms->m[--ms->n].path);
+    if (ms->n > from) {
+        sb_setlen(&ms->paths, ms->m[from].off);
+        ms->n = from;
+    }
 }
 
 /*
@@ -363,7 +433,7 @@ static int jp_security_context(const struct jp_scope *sc, const struct jpath *p,
 {
     const char *podpath;
     json_t *pod;
-    struct strbuf base = STRBUF_INIT;
+    static struct strbuf base; /* reused; resolution never nests */
     size_t before = ms->n, absent;
 
     if (!sc->container)
@@ -373,6 +443,7 @@ static int jp_security_context(const struct jp_scope *sc, const struct jpath *p,
                        p->text);
     if (p->nsegs == 0 || p->segs[0].type != JP_KEY)
         return err_set(e, "%s: $sc must be followed by a field name", p->text);
+    sb_setlen(&base, 0);
     sb_adds(&base, sc->container_path);
     sb_adds(&base, ".securityContext");
     jp_from(p, 0, json_object_get(sc->container, "securityContext"),
@@ -388,10 +459,9 @@ static int jp_security_context(const struct jp_scope *sc, const struct jpath *p,
         jp_from(p, 0, json_object_get(pod, "securityContext"), sb_str(&base),
                 ms);
         if (jp_any_set(ms, absent)) {
-            /* keep only the pod's matches */
-            size_t k, n = ms->n - absent;
-            for (k = 0; k < absent - before; k++)
-                free(ms->m[before + k].path);
+            /* keep only the pod's matches (their paths stay where they
+             * are in the buffer) */
+            size_t n = ms->n - absent;
             memmove(ms->m + before, ms->m + absent, n * sizeof(*ms->m));
             ms->n = before + n;
             goto out;
@@ -400,8 +470,89 @@ static int jp_security_context(const struct jp_scope *sc, const struct jpath *p,
     /* Set nowhere: what the container had (absent, or null). */
     jp_drop_from(ms, absent);
 out:
-    sb_release(&base);
     return 0;
+}
+
+void jpath_render(struct strbuf *sb, const struct jpath *p)
+{
+    jp_add_rest(sb, p, 0);
+}
+
+/* The value p's segments name below v, without paths; NULL if absent. */
+static json_t *jp_walk_one(const struct jpath *p, json_t *v)
+{
+    size_t i;
+
+    for (i = 0; i < p->nsegs && v; i++) {
+        if (p->segs[i].type == JP_KEY)
+            v = json_is_object(v)
+                    ? json_object_getn(v, p->segs[i].key, p->segs[i].keylen)
+                    : NULL;
+        else if (p->segs[i].type == JP_INDEX)
+            v = json_is_array(v) ? json_array_get(v, (size_t)p->segs[i].index)
+                                 : NULL;
+        else
+            return NULL; /* wildcards are not for this walk */
+    }
+    return v;
+}
+
+static int jp_is_set(const json_t *v)
+{
+    return v && !json_is_null(v);
+}
+
+/* The same answers as jpath_resolve gives for these paths, value by
+ * value and path by path (jp_from, jp_security_context): engine checks
+ * resolve millions of them, and building each path is most of the
+ * work. */
+int jpath_resolve_one(const struct jpath *p, const struct jp_scope *sc,
+                      struct jp_one *out, struct err *e)
+{
+    const char *podpath;
+    json_t *pod, *v;
+
+    out->mid = "";
+    switch (p->anchor) {
+    case JP_NONE:
+        out->v = jp_walk_one(p, sc->cur);
+        out->base = sc->cur_path;
+        return 0;
+    case JP_POD:
+        pod = jpath_pod_spec(sc->doc, sc->kind, &podpath);
+        if (!pod)
+            return err_set(e, "%s has no pod spec for %s", sc->kind, p->text);
+        out->v = jp_walk_one(p, pod);
+        out->base = podpath;
+        return 0;
+    case JP_SC:
+        if (!sc->container)
+            return err_set(e,
+                           "%s: $sc is only meaningful inside "
+                           "each: $containers",
+                           p->text);
+        if (p->nsegs == 0 || p->segs[0].type != JP_KEY)
+            return err_set(e, "%s: $sc must be followed by a field name",
+                           p->text);
+        out->mid = ".securityContext";
+        out->v =
+            jp_walk_one(p, json_object_get(sc->container, "securityContext"));
+        out->base = sc->container_path;
+        if (jp_is_set(out->v))
+            return 0;
+        pod = jpath_pod_spec(sc->doc, sc->kind, &podpath);
+        if (pod) {
+            v = jp_walk_one(p, json_object_get(pod, "securityContext"));
+            if (jp_is_set(v)) {
+                out->v = v;
+                out->base = podpath;
+            }
+        }
+        return 0;
+    case JP_CONTAINERS:
+        break;
+    }
+    return err_set(e, "%s: more than one value", p->text);
 }
 
 int jpath_resolve(const struct jpath *p, const struct jp_scope *sc,

@@ -30,6 +30,7 @@ struct jp_seg {
     char *key;
     size_t keylen;
     long index;
+    int plain; /* key written as .key, not ["key"] (see jpath_add_key) */
 };
 
 struct jpath {
@@ -44,18 +45,26 @@ struct jpath {
 struct jpath *jpath_parse(const char *text, struct err *e);
 void jpath_free(struct jpath *p);
 
-/* One value found: v is borrowed (NULL: absent), path is owned. */
+/* One value found: v is borrowed (NULL: absent); path lives in the
+ * matches' path buffer and is valid until the matches change. */
 struct jp_match {
     json_t *v;
     char *path;
+    size_t off; /* of path in paths */
 };
 
 struct jp_matches {
     struct jp_match *m;
     size_t n, cap;
+    struct strbuf paths; /* every path, NUL-terminated, one after another */
 };
 
 void jp_matches_release(struct jp_matches *ms);
+/* Forgets the matches but keeps the memory, for reuse. */
+void jp_matches_clear(struct jp_matches *ms);
+/* Appends a match with path (len bytes). */
+void jp_matches_add(struct jp_matches *ms, json_t *v, const char *path,
+                    size_t len);
 
 /*
  * Where a path is resolved: the resource's document and kind, the current
@@ -80,6 +89,22 @@ struct jp_scope {
  */
 int jpath_resolve(const struct jpath *p, const struct jp_scope *sc,
                   struct jp_matches *ms, struct err *e);
+
+/*
+ * jpath_resolve for a path without wildcards, other than $containers,
+ * which always names exactly one value: out->v (borrowed, NULL when
+ * absent) and its path without building it: out->base, then out->mid
+ * (may be ""), then the path's segments as jpath_render appends them.
+ * Errors are jpath_resolve's.
+ */
+struct jp_one {
+    json_t *v;
+    const char *base, *mid;
+};
+int jpath_resolve_one(const struct jpath *p, const struct jp_scope *sc,
+                      struct jp_one *out, struct err *e);
+/* Appends p's segments to sb as resolution writes them into paths. */
+void jpath_render(struct strbuf *sb, const struct jpath *p);
 
 /* The pod spec of a workload document, or NULL; *path gets its location. */
 json_t *jpath_pod_spec(json_t *doc, const char *kind, const char **path);

@@ -191,21 +191,29 @@ static void manifests_object(struct manifests_file *mf, json_t *obj, long line,
     else if (!ns || !*ns)
         ns = "default"; /* where kubectl apply would put it */
     slash = strchr(api, '/');
-    sb_addf(&kind, "k8s/%s", k);
+    /* Plain appends: this runs for every object of a cluster dump. */
+    sb_adds(&kind, "k8s/");
+    sb_adds(&kind, k);
     /* uid: group/Kind/namespace/name, no version (v1beta1 -> v1 keeps
      * findings' fingerprints) and no line (moving code keeps them too). */
     if (slash)
         sb_add(&uid, api, (size_t)(slash - api));
     else
         sb_adds(&uid, "core");
-    sb_addf(&uid, "/%s/%s/", k, ns ? ns : "");
+    sb_add(&uid, "/", 1);
+    sb_adds(&uid, k);
+    sb_add(&uid, "/", 1);
+    sb_adds(&uid, ns ? ns : "");
+    sb_add(&uid, "/", 1);
     if (name && *name) {
         sb_adds(&uid, name);
     } else {
         snprintf(idx, sizeof(idx), "#%zu", index);
         sb_addf(&uid, "%s:%ld%s", mf->path, line, list_kind ? idx : "");
     }
-    sb_addf(&src, "%s:%ld", mf->path, line);
+    sb_adds(&src, mf->path);
+    sb_add(&src, ":", 1);
+    sb_addi(&src, line);
     redact_k8s_object(obj);
     r.kind = sb_str(&kind);
     r.uid = sb_str(&uid);

@@ -12,21 +12,45 @@ static const unsigned char jsonw_special[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,         1,
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ['"'] = 1, ['\\'] = 1};
 
+/* True when one of the eight bytes of w is a control character, '"' or
+ * '\\' (the usual SWAR tests for a byte below 0x20 and for a zero byte of
+ * w ^ c). Bytes of UTF-8 sequences (0x80 and up) never match. */
+static int jsonw_special8(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+
+    return ((((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b)) &
+            high) != 0;
+}
+
 void jsonw_string(struct strbuf *sb, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
-    size_t i, run = 0;
+    size_t i = 0, run = 0;
 
+    if (sb->len + len + 3 > sb->cap)
+        sb_grow(sb, len + 2); /* enough unless something needs escaping */
     sb_add(sb, "\"", 1);
-    for (i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        const char *esc = NULL;
+    for (;;) {
+        unsigned char c;
+        const char *esc;
         char u[7];
+        uint64_t w;
 
-        if (!jsonw_special[c])
-            continue;
+        while (i + 8 <= len) {
+            memcpy(&w, s + i, 8);
+            if (jsonw_special8(w))
+                break;
+            i += 8;
+        }
+        while (i < len && !jsonw_special[(unsigned char)s[i]])
+            i++;
+        if (i >= len)
+            break;
+        c = (unsigned char)s[i];
         sb_add(sb, s + run, i - run);
-        run = i + 1;
+        run = ++i;
         switch (c) {
         case '"':
             esc = "\\\"";
@@ -83,14 +107,20 @@ void jsonw_value(struct strbuf *sb, const json_t *v)
 {
     const char *key;
     json_t *x;
+    void *it;
     size_t i, n, klen;
 
     switch (json_typeof(v)) {
     case JSON_OBJECT:
         sb_add(sb, "{", 1);
         n = 0;
-        json_object_keylen_foreach((json_t *)v, key, klen, x)
-        {
+        /* The iterator itself: json_object_keylen_foreach makes twice as
+         * many calls into jansson per key. */
+        for (it = json_object_iter((json_t *)v); it;
+             it = json_object_iter_next((json_t *)v, it)) {
+            key = json_object_iter_key(it);
+            klen = json_object_iter_key_len(it);
+            x = json_object_iter_value(it);
             if (n++)
                 sb_add(sb, ",", 1);
             jsonw_string(sb, key, klen);

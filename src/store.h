@@ -29,7 +29,7 @@ enum store_mode {
 int store_open(struct store **out, const char *path, enum store_mode mode,
                struct err *e);
 void store_free(struct store *st);
-sqlite3 *store_db(struct store *st); /* borrowed */
+sqlite3 *store_db(struct store *st); /* borrowed; pending findings written */
 const char *store_path(const struct store *st);
 
 int store_exec(struct store *st, const char *sql, struct err *e);
@@ -67,7 +67,16 @@ struct store_finding {
     const char *status, *message;
     const char *evidence_json;        /* may be NULL */
     const unsigned char *fingerprint; /* 32 bytes of SHA-256 */
+    size_t message_len, evidence_len; /* 0: up to the NUL */
 };
+/*
+ * Findings are copied and written in batches (a scan writes millions):
+ * one may reach the database only at a later store_add_finding, at
+ * store_db, store_exec or the commit. store_db hands out the handle with
+ * every finding written, so nothing that reads the database misses one;
+ * an error writing a batch fails the next store_add_finding or the
+ * commit.
+ */
 int store_add_finding(struct store *st, int64_t scan_id,
                       const struct store_finding *f, struct err *e);
 

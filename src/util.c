@@ -91,6 +91,21 @@ void sb_addf(struct strbuf *sb, const char *fmt, ...)
     sb->len += (size_t)n;
 }
 
+void sb_addi(struct strbuf *sb, long long v)
+{
+    char buf[24], *p = buf + sizeof(buf);
+    unsigned long long u =
+        v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    sb_add(sb, p, (size_t)(buf + sizeof(buf) - p));
+}
+
 void sb_setlen(struct strbuf *sb, size_t len)
 {
     if (len > sb->len)

@@ -35,6 +35,9 @@ static inline void sb_add(struct strbuf *sb, const char *s, size_t n)
 void sb_adds(struct strbuf *sb, const char *s);
 void sb_addf(struct strbuf *sb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Appends v in decimal (sb_addf's cost is measurable where it is called
+ * per object or per finding). */
+void sb_addi(struct strbuf *sb, long long v);
 void sb_setlen(struct strbuf *sb, size_t len);
 const char *sb_str(const struct strbuf *sb); /* "" when empty */
 char *sb_detach(struct strbuf *sb);          /* caller frees */

@@ -16,6 +16,7 @@
  */
 #include "yamljson.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,82 @@
 #include "banned.h"
 
 #define YF_UNSUPPORTED 1
+
+/*
+ * Node arena. jansson allocates every value, object table, key and string
+ * on its own, and a cluster dump is millions of them, each freed again
+ * once its document is judged. While the fast path builds a tree, jansson
+ * allocates from one block instead (bump allocation); frees of those
+ * nodes only count down, and when none is left the block is reused from
+ * its start, so the next document's tree lands in memory that is already
+ * mapped and cached. A node that outlives its document (a caller keeps
+ * the tree) simply keeps the block from being reused until it is freed;
+ * what does not fit goes to malloc. Under AddressSanitizer the arena is
+ * off, so that use-after-free of a node is still caught.
+ */
+#define YF_ARENA_SIZE (4u << 20)
+
+#if defined(__SANITIZE_ADDRESS__)
+#define YF_ARENA 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define YF_ARENA 0
+#endif
+#endif
+#ifndef YF_ARENA
+#define YF_ARENA 1
+#endif
+
+static struct {
+    uintptr_t base, top, end;
+    size_t live; /* arena allocations not yet freed */
+    int on;      /* allocate from the arena now */
+} yf_arena;
+
+static void *yf_alloc(size_t n)
+{
+    size_t sz = (n + 15) & ~(size_t)15;
+
+    if (yf_arena.on && sz >= n && sz <= yf_arena.end - yf_arena.top) {
+        void *p = (void *)yf_arena.top;
+        yf_arena.top += sz;
+        yf_arena.live++;
+        return p;
+    }
+    return malloc(n);
+}
+
+static void yf_free(void *p)
+{
+    uintptr_t a = (uintptr_t)p;
+
+    if (a >= yf_arena.base && a < yf_arena.end) {
+        if (--yf_arena.live == 0)
+            yf_arena.top = yf_arena.base;
+        return;
+    }
+    free(p);
+}
+
+/* Installs the allocator once; both functions also serve every value that
+ * jansson allocated before, or outside the fast path, with malloc. */
+static void yf_arena_on(void)
+{
+    if (!YF_ARENA)
+        return;
+    if (!yf_arena.base) {
+        yf_arena.base = (uintptr_t)xmalloc(YF_ARENA_SIZE);
+        yf_arena.top = yf_arena.base;
+        yf_arena.end = yf_arena.base + YF_ARENA_SIZE;
+        json_set_alloc_funcs(yf_alloc, yf_free);
+    }
+    yf_arena.on = 1;
+}
+
+static void yf_arena_off(void)
+{
+    yf_arena.on = 0;
+}
 
 struct yf_line {
     const char *s; /* first byte after the indentation */
@@ -33,14 +110,23 @@ struct yf_line {
 
 struct yf {
     struct yf_line *lines;
-    size_t n, i;
+    size_t n, i, cap;
     json_t *item_lines;
     int want_items; /* the next sequence is the root's "items" */
     int ends_nl;    /* the input ends with a line break */
     long root_line;
     size_t nodes;
     int depth;
+    /* yf_key's last plain key line: where it is, its ':' and length */
+    const char *key_s, *key_e, *key_colon;
+    size_t key_len;
 };
+
+/* The line table of the previous document, reused: one allocation per
+ * document was a measurable part of reading a large cluster dump. */
+#define YF_SPARE_LINES 65536
+static struct yf_line *yf_lines_spare;
+static size_t yf_lines_spare_cap;
 
 static int yf_blank(const struct yf_line *l)
 {
@@ -55,12 +141,27 @@ static struct yf_line *yf_next(struct yf *y)
     return y->i < y->n ? &y->lines[y->i] : NULL;
 }
 
+/* Bytes yf_split looks at twice: control characters, DEL, and the lead
+ * bytes of C1 controls, LS/PS and the noncharacters/BOM below. */
+static const unsigned char yf_special[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1,          1,          1,          1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1,          1,          1,          1,
+    1, 1, 1, 1, 1, 1, 1, 1, [0x7F] = 1, [0xC2] = 1, [0xE2] = 1, [0xEF] = 1};
+
+/* True when a byte of w is below 0x20 or 0x7F and up. */
+static int yf_special8(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t d = w ^ (ones * 0x7F);
+
+    return ((((w - ones * 0x20) & ~w) | w | ((d - ones) & ~d)) & high) != 0;
+}
+
 /* Splits buf into lines; refuses bytes libyaml treats specially. */
 static int yf_split(struct yf *y, const char *buf, size_t len, long first)
 {
     const unsigned char *p = (const unsigned char *)buf;
     const unsigned char *end = p + len;
-    size_t cap = 0;
     long no = first;
 
     if (len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
@@ -73,7 +174,24 @@ static int yf_split(struct yf *y, const char *buf, size_t len, long first)
 
         while (p < end && *p != '\n') {
             unsigned char c = *p;
+            uint64_t w;
+            /* Eight plain ASCII bytes at a time (nothing below 0x20,
+             * nothing from 0x7F up): most of a manifest. */
+            if (p + 8 <= end) {
+                memcpy(&w, p, 8);
+                if (!yf_special8(w)) {
+                    p += 8;
+                    continue;
+                }
+            }
+            if (!yf_special[c]) {
+                p++;
+                continue;
+            }
             if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7F)
+                return YF_UNSUPPORTED;
+            /* A carriage return only as part of the line break. */
+            if (c == '\r' && p + 1 < end && p[1] != '\n')
                 return YF_UNSUPPORTED;
             if (c == 0xC2 && p + 1 < end && p[1] >= 0x80 && p[1] <= 0x9F)
                 return YF_UNSUPPORTED; /* C1 controls, NEL */
@@ -90,15 +208,13 @@ static int yf_split(struct yf *y, const char *buf, size_t len, long first)
         e = p;
         if (e > s && e[-1] == '\r')
             e--;
-        if (memchr(s, '\r', (size_t)(e - s)))
-            return YF_UNSUPPORTED;
         while (s + indent < e && s[indent] == ' ')
             indent++;
         if (s + indent < e && s[indent] == '\t')
             return YF_UNSUPPORTED; /* tabs near indentation: libyaml decides */
-        if (y->n == cap) {
-            cap = cap ? 2 * cap : 256;
-            y->lines = xrealloc(y->lines, cap * sizeof(*y->lines));
+        if (y->n == y->cap) {
+            y->cap = y->cap ? 2 * y->cap : 256;
+            y->lines = xrealloc(y->lines, y->cap * sizeof(*y->lines));
         }
         y->lines[y->n].s = (const char *)s + indent;
         y->lines[y->n].e = (const char *)e;
@@ -113,6 +229,9 @@ static int yf_split(struct yf *y, const char *buf, size_t len, long first)
 
 static json_t *yf_node(struct yf *y, int min_indent, int *rc);
 
+/* The bytes plain scalars and keys are scanned for. */
+static const unsigned char yf_stop[256] = {['\t'] = 1, ['#'] = 1, [':'] = 1};
+
 /* Where a plain scalar or key ends: before " #" or end, trailing spaces
  * removed. Refuses ": " inside (a mapping libyaml would reject) and
  * tabs. */
@@ -121,6 +240,10 @@ static const char *yf_plain_end(const char *s, const char *e)
     const char *p;
 
     for (p = s; p < e; p++) {
+        while (p < e && !yf_stop[(unsigned char)*p])
+            p++;
+        if (p >= e)
+            break;
         if (*p == '\t')
             return NULL;
         if (*p == '#' && p > s && p[-1] == ' ')
@@ -135,11 +258,16 @@ static const char *yf_plain_end(const char *s, const char *e)
 
 static int yf_plain_start_ok(const char *s, const char *e)
 {
-    static const char bad[] = "-?:,[]{}#&*!|>'\"%@`";
+    /* "-?:,[]{}#&*!|>'\"%@`" and NUL */
+    static const unsigned char bad[256] = {
+        [0] = 1,    ['-'] = 1, ['?'] = 1, [':'] = 1, [','] = 1,
+        ['['] = 1,  [']'] = 1, ['{'] = 1, ['}'] = 1, ['#'] = 1,
+        ['&'] = 1,  ['*'] = 1, ['!'] = 1, ['|'] = 1, ['>'] = 1,
+        ['\''] = 1, ['"'] = 1, ['%'] = 1, ['@'] = 1, ['`'] = 1};
 
     if (s >= e)
         return 0;
-    if (strchr(bad, *s)) {
+    if (bad[(unsigned char)*s]) {
         /* "-5", "--flag" and "-x" are plain; "- " is a sequence. */
         if (*s == '-' && s + 1 < e && s[1] != ' ')
             return !(s + 2 < e && s[1] == '-' && s[2] == '-');
@@ -205,6 +333,17 @@ static json_t *yf_quoted(const char *s, const char *e, const char **after)
 
     sb_add(&sb, "", 0);
     while (p < e) {
+        const char *run = p;
+        while (p < e && *p != q && *p != '\\' && *p != '\t')
+            p++;
+        sb_add(&sb, run, (size_t)(p - run));
+        if (p >= e)
+            break;
+        if (q == '\'' && *p == '\\') {
+            sb_add(&sb, p, 1); /* literal in single quotes */
+            p++;
+            continue;
+        }
         if (q == '\'' && *p == '\'') {
             if (p + 1 < e && p[1] == '\'') {
                 sb_add(&sb, "'", 1);
@@ -270,7 +409,9 @@ static json_t *yf_quoted(const char *s, const char *e, const char **after)
     if (p >= e)
         goto unsupported; /* continues on the next line */
     *after = p + 1;
-    v = json_stringn(sb.buf, sb.len);
+    /* The input was checked as UTF-8 without NUL bytes (yf_split), and
+     * escapes add only valid, non-zero code points. */
+    v = json_stringn_nocheck(sb.buf, sb.len);
     sb_release(&sb);
     return v;
 unsupported:
@@ -373,7 +514,7 @@ static json_t *yf_block(struct yf *y, const char *h, const char *e, int parent,
             goto unsupported;
         sb_setlen(&sb, 0);
     }
-    v = json_stringn(sb.buf, sb.len);
+    v = json_stringn_nocheck(sb.buf, sb.len); /* lines of checked input */
     sb_release(&sb);
     if (!v)
         *rc = YF_UNSUPPORTED;
@@ -427,7 +568,7 @@ static json_t *yf_inline(struct yf *y, const char *s, const char *e, int parent,
             return NULL;
         }
     }
-    return yj_resolve_plain(s, (size_t)(end - s));
+    return yj_resolve_plain_valid(s, (size_t)(end - s));
 }
 
 /*
@@ -435,8 +576,37 @@ static json_t *yf_inline(struct yf *y, const char *s, const char *e, int parent,
  * key (no copy), or into q for a quoted one. *colon gets the ':'. Returns
  * 0 when the line is not a key line.
  */
-static int yf_key(const char *s, const char *e, const char **colon,
-                  struct strbuf *q, const char **ks, size_t *kl)
+static int yf_key_scan(const char *s, const char *e, const char **colon,
+                       struct strbuf *q, const char **ks, size_t *kl);
+
+/*
+ * yf_key, remembering the last plain answer: a mapping's first line is
+ * looked at by yf_node, then yf_map (and, after "- ", by yf_seq first).
+ */
+static int yf_key(struct yf *y, const char *s, const char *e,
+                  const char **colon, struct strbuf *q, const char **ks,
+                  size_t *kl)
+{
+    int r;
+
+    if (y->key_s == s && y->key_e == e) {
+        *colon = y->key_colon;
+        *ks = s;
+        *kl = y->key_len;
+        return 1;
+    }
+    r = yf_key_scan(s, e, colon, q, ks, kl);
+    if (r && *ks == s) { /* plain: the key is in the line itself */
+        y->key_s = s;
+        y->key_e = e;
+        y->key_colon = *colon;
+        y->key_len = *kl;
+    }
+    return r;
+}
+
+static int yf_key_scan(const char *s, const char *e, const char **colon,
+                       struct strbuf *q, const char **ks, size_t *kl)
 {
     const char *p, *after;
 
@@ -473,6 +643,10 @@ static int yf_key(const char *s, const char *e, const char **colon,
     if (!yf_plain_start_ok(s, e) || (*s == '<' && s + 1 < e && s[1] == '<'))
         return 0;
     for (p = s; p < e; p++) {
+        while (p < e && !yf_stop[(unsigned char)*p])
+            p++;
+        if (p >= e)
+            break;
         if (*p == '\t' || (*p == '#' && p > s && p[-1] == ' '))
             return 0;
         if (*p == ':' && (p + 1 == e || p[1] == ' '))
@@ -519,13 +693,13 @@ static json_t *yf_map(struct yf *y, int indent, int *rc)
     while (*rc == 0 && (l = yf_next(y)) && l->indent == indent &&
            !yf_is_seq_item(l)) {
         const char *colon, *v, *ks;
-        size_t klen;
+        size_t klen, size;
         json_t *val;
         int items;
 
-        if (!yf_key(l->s, l->e, &colon, &q, &ks, &klen) ||
-            memchr(ks, '\0', klen) || json_object_getn(map, ks, klen)) {
-            *rc = YF_UNSUPPORTED; /* NUL in a key, or a duplicate */
+        if (!yf_key(y, l->s, l->e, &colon, &q, &ks, &klen) ||
+            memchr(ks, '\0', klen)) {
+            *rc = YF_UNSUPPORTED; /* NUL in a key */
             break;
         }
         items = y->depth == 1 && klen == 5 && memcmp(ks, "items", 5) == 0;
@@ -540,8 +714,12 @@ static json_t *yf_map(struct yf *y, int indent, int *rc)
             val = yf_inline(y, v, l->e, indent, rc);
         }
         /* The whole input was checked as UTF-8 in yf_split. A quoted key
-         * lives in q, which nothing below this level touches. */
-        if (!val || json_object_setn_new_nocheck(map, ks, klen, val)) {
+         * lives in q, which nothing below this level touches. A key seen
+         * before replaces its value and leaves the size as it was: a
+         * duplicate, which libyaml's path reports. */
+        size = json_object_size(map);
+        if (!val || json_object_setn_new_nocheck(map, ks, klen, val) ||
+            json_object_size(map) == size) {
             *rc = YF_UNSUPPORTED;
             break;
         }
@@ -589,7 +767,7 @@ static json_t *yf_seq(struct yf *y, int indent, int *rc)
             const char *colon, *ks;
             size_t klen;
             struct strbuf q = STRBUF_INIT;
-            int is_key = yf_key(v, l->e, &colon, &q, &ks, &klen);
+            int is_key = yf_key(y, v, l->e, &colon, &q, &ks, &klen);
             sb_release(&q);
             if (items)
                 json_array_append_new(y->item_lines, json_integer(l->no));
@@ -631,7 +809,7 @@ static json_t *yf_node(struct yf *y, int indent, int *rc)
         const char *colon, *ks;
         size_t klen;
         struct strbuf q = STRBUF_INIT;
-        int is_key = yf_key(l->s, l->e, &colon, &q, &ks, &klen);
+        int is_key = yf_key(y, l->s, l->e, &colon, &q, &ks, &klen);
         sb_release(&q);
         if (!is_key) {
             /* A scalar where a node starts (a scalar document, or a
@@ -657,36 +835,34 @@ int yj_parse_fast(const char *buf, size_t len, long first_line, yj_doc_fn fn,
 {
     struct yf y;
     struct yf_line *l = NULL;
-    json_t *doc;
-    int rc = 0;
+    json_t *doc = NULL;
+    int rc = YF_UNSUPPORTED;
 
     memset(&y, 0, sizeof(y));
+    y.lines = yf_lines_spare;
+    y.cap = yf_lines_spare_cap;
+    yf_lines_spare = NULL;
+    yf_lines_spare_cap = 0;
     y.ends_nl = len > 0 && buf[len - 1] == '\n';
-    if (yf_split(&y, buf, len, first_line)) {
-        free(y.lines);
-        return YF_UNSUPPORTED;
-    }
+    if (yf_split(&y, buf, len, first_line))
+        goto out;
     l = yf_next(&y);
     if (l && l->indent == 0 && l->e - l->s >= 3 &&
         memcmp(l->s, "---", 3) == 0) {
         if (!yf_rest_empty(l->s + 3, l->e) ||
-            (l->e - l->s > 3 && l->s[3] != ' ')) {
-            free(y.lines);
-            return YF_UNSUPPORTED;
-        }
+            (l->e - l->s > 3 && l->s[3] != ' '))
+            goto out;
         y.i++;
         l = yf_next(&y);
     }
     if (!l) {
-        free(y.lines);
-        return 0; /* empty document */
+        rc = 0; /* empty document */
+        goto out;
     }
     if (l->indent != 0 || *l->s == '%' ||
         (l->e - l->s >= 3 &&
-         (memcmp(l->s, "---", 3) == 0 || memcmp(l->s, "...", 3) == 0))) {
-        free(y.lines);
-        return YF_UNSUPPORTED;
-    }
+         (memcmp(l->s, "---", 3) == 0 || memcmp(l->s, "...", 3) == 0)))
+        goto out;
     {
         /* A later document marker ("---", "...") at column 0 means more
          * than one document, or the end of one: libyaml's business. */
@@ -696,24 +872,32 @@ int yj_parse_fast(const char *buf, size_t len, long first_line, yj_doc_fn fn,
             size_t mlen = (size_t)(m->e - m->s);
             if (m->indent == 0 && mlen >= 3 &&
                 (memcmp(m->s, "---", 3) == 0 || memcmp(m->s, "...", 3) == 0) &&
-                (mlen == 3 || m->s[3] == ' ' || m->s[3] == '\t')) {
-                free(y.lines);
-                return YF_UNSUPPORTED;
-            }
+                (mlen == 3 || m->s[3] == ' ' || m->s[3] == '\t'))
+                goto out;
         }
     }
     y.root_line = l->no;
+    rc = 0;
+    yf_arena_on();
     doc = yf_node(&y, 0, &rc);
+    yf_arena_off();
     if (rc == 0 && yf_next(&y))
         rc = YF_UNSUPPORTED; /* something after the root node */
     if (rc || !doc || !json_is_object(doc)) {
         json_decref(doc);
-        json_decref(y.item_lines);
-        free(y.lines);
-        return YF_UNSUPPORTED;
+        rc = YF_UNSUPPORTED;
+        goto out;
     }
     fn(doc, y.root_line, y.item_lines, ctx);
+out:
     json_decref(y.item_lines);
-    free(y.lines);
-    return 0;
+    /* Keep the line table for the next document unless it is unusually
+     * large. */
+    if (!yf_lines_spare && y.cap <= YF_SPARE_LINES) {
+        yf_lines_spare = y.lines;
+        yf_lines_spare_cap = y.cap;
+    } else {
+        free(y.lines);
+    }
+    return rc;
 }

@@ -151,17 +151,22 @@ static int yj_float(const char *s, size_t len, double *out)
     return *end == '\0' && isfinite(*out);
 }
 
-json_t *yj_resolve_plain(const char *s, size_t len)
+/* Null, booleans and numbers; NULL for a string. */
+static json_t *yj_resolve_nonstring(const char *s, size_t len)
 {
     json_int_t iv;
     double dv;
 
-    if (yj_is(s, len, yj_nulls))
-        return json_null();
-    if (yj_is(s, len, yj_trues))
-        return json_true();
-    if (yj_is(s, len, yj_falses))
-        return json_false();
+    /* Every null and boolean word is at most 5 bytes and starts with one
+     * of these: most strings are ruled out without comparing. */
+    if (len == 0 || (len <= 5 && strchr("~nNyYtTfFoO", s[0]))) {
+        if (yj_is(s, len, yj_nulls))
+            return json_null();
+        if (yj_is(s, len, yj_trues))
+            return json_true();
+        if (yj_is(s, len, yj_falses))
+            return json_false();
+    }
     if ((s[0] >= '0' && s[0] <= '9') || s[0] == '-' || s[0] == '+' ||
         s[0] == '.') {
         if (yj_int(s, len, &iv))
@@ -170,7 +175,21 @@ json_t *yj_resolve_plain(const char *s, size_t len)
             return json_real(dv);
     }
     /* .inf and .nan have no JSON form; they stay strings. */
-    return json_stringn(s, len);
+    return NULL;
+}
+
+json_t *yj_resolve_plain(const char *s, size_t len)
+{
+    json_t *v = yj_resolve_nonstring(s, len);
+
+    return v ? v : json_stringn(s, len);
+}
+
+json_t *yj_resolve_plain_valid(const char *s, size_t len)
+{
+    json_t *v = yj_resolve_nonstring(s, len);
+
+    return v ? v : json_stringn_nocheck(s, len);
 }
 
 /*
@@ -585,13 +604,13 @@ int yj_parse(const char *buf, size_t len, long first_line, yj_doc_fn fn,
         }
         if (ev.type == YAML_DOCUMENT_END_EVENT && st.root) {
             json_t *doc = st.root;
+            /* Decided before fn, which owns doc and may free it. */
+            int empty = json_is_null(doc);
             st.root = NULL;
-            if (!json_is_null(doc) &&
-                fn(doc, st.root_line, st.item_lines, ctx)) {
+            if (!empty && fn(doc, st.root_line, st.item_lines, ctx))
                 done = 1;
-            } else if (json_is_null(doc)) {
+            else if (empty)
                 json_decref(doc);
-            }
             json_decref(st.item_lines);
             st.item_lines = NULL;
         } else if (ev.type == YAML_STREAM_END_EVENT) {

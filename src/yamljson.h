@@ -57,5 +57,8 @@ extern int yj_slow_only;
 
 /* Resolves a plain (unquoted) scalar to JSON. New reference. */
 json_t *yj_resolve_plain(const char *s, size_t len);
+/* The same for text already known to be UTF-8 without NUL bytes (the fast
+ * path checks its whole input first), so it is not checked again. */
+json_t *yj_resolve_plain_valid(const char *s, size_t len);
 
 #endif
