@@ -429,7 +429,7 @@ static json_t *lookup(json_t *doc, const char *path)
     struct err e;
     struct jpath *p = jpath_parse(path, &e);
     struct jp_scope sc = {doc, "k8s/Deployment", doc, "", NULL, NULL};
-    struct jp_matches ms = {NULL, 0, 0};
+    struct jp_matches ms = {NULL, 0, 0, STRBUF_INIT};
     json_t *v;
 
     assert_non_null(p);
@@ -468,7 +468,7 @@ static void test_resolve(void **state)
         json_t *doc = json_loads(resolve_cases[i].doc, 0, &je);
         struct jpath *p;
         struct jp_scope sc;
-        struct jp_matches ms = {NULL, 0, 0};
+        struct jp_matches ms = {NULL, 0, 0, STRBUF_INIT};
         int rc;
 
         if (!doc)
@@ -522,7 +522,7 @@ static void test_resolve_appends(void **state)
     struct err e;
     json_t *doc = json_loads(DEPLOY, 0, NULL);
     struct jp_scope sc = {doc, "k8s/Deployment", doc, "", NULL, NULL};
-    struct jp_matches ms = {NULL, 0, 0};
+    struct jp_matches ms = {NULL, 0, 0, STRBUF_INIT};
     struct jpath *a = jpath_parse("spec.replicas", &e);
     struct jpath *b = jpath_parse("$containers.name", &e);
     char *got;
@@ -568,13 +568,13 @@ static void test_paths_round_trip(void **state)
     (void)state;
     assert_non_null(doc);
     for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-        struct jp_matches ms = {NULL, 0, 0};
+        struct jp_matches ms = {NULL, 0, 0, STRBUF_INIT};
         struct jpath *p = jpath_parse(paths[i], &e);
         assert_non_null(p);
         assert_int_equal(jpath_resolve(p, &sc, &ms, &e), 0);
         assert_true(ms.n > 0);
         for (k = 0; k < ms.n; k++) {
-            struct jp_matches back = {NULL, 0, 0};
+            struct jp_matches back = {NULL, 0, 0, STRBUF_INIT};
             struct jpath *q = jpath_parse(ms.m[k].path, &e);
             if (!q)
                 print_error("%s: %s\n", ms.m[k].path, e.msg);

@@ -150,7 +150,7 @@ static void add_rows(struct store *st, int64_t scan, const char *uid)
                            "cluster",       "title", "t.yaml:1", "{}"};
     struct store_resource res = {uid,        "k8s/Pod",  "p",         "default",
                                  "a.yaml:1", "target:x", "{\"a\":1}", 7};
-    struct store_finding f = {0, 0, "fail", "m", "{}", fp};
+    struct store_finding f = {0, 0, "fail", "m", "{}", fp, 0, 0};
     struct err e;
 
     assert_int_equal(store_add_rule(st, scan, &r, &f.rule_ref, &e), 0);
