@@ -134,20 +134,29 @@ expect_exit 0 "oci:DIR@DIGEST of no image in the layout: an error finding" \
 jq_ok "... saying there is no such image" nodigest.json \
     'any(f["status"] == "error" and "no such image" in f["message"] for f in FS)'
 
+# same_findings DESC REPORT REF: REPORT has the image findings (rule,
+# status, resource) oci.json has, REF read as oci:oci:app. Archives are
+# read without naming their tag, so DOCKER-IMAGE-TAG-PINNED is left out.
+image_findings() {
+    jq_py "$1" 'print("\n".join(sorted("%s %s %s" % (f["rule"], f["status"], f["resource"]["name"].replace(A[0], "oci:oci:app")) for f in FS if f["resource"]["kind"].startswith("image/") and f["rule"] != "DOCKER-IMAGE-TAG-PINNED")))' "$2"
+}
+same_findings() {
+    image_findings oci.json oci:oci:app >oci.set
+    image_findings "$2" "$3" >other.set
+    if cmp -s oci.set other.set && [ -s other.set ]; then
+        ok "$1 ($(wc -l <other.set) findings)"
+    else
+        not_ok "$1"
+        diff oci.set other.set | head -n 10 | sed 's/^/#   /'
+    fi
+}
+
 # --- the same image as a docker archive (skopeo) --------------------------
 if skopeo copy -q oci:oci:app docker-archive:app.tar:team/app:1.4 >skopeo.log 2>&1; then
     expect_exit 0 "scan of the docker archive" \
         "$FOURC" scan --db img.db --image docker-archive:app.tar --format json -o da.json
-    # The archive is read without naming its tag: TAG-PINNED differs.
-    jq_py oci.json 'print("\n".join(sorted("%s %s %s" % (f["rule"], f["status"], f["resource"]["name"]) for f in FS if f["resource"]["kind"].startswith("image/") and f["rule"] != "DOCKER-IMAGE-TAG-PINNED")))' >oci.set
-    jq_py da.json 'print("\n".join(sorted("%s %s %s" % (f["rule"], f["status"], f["resource"]["name"]) for f in FS if f["resource"]["kind"].startswith("image/") and f["rule"] != "DOCKER-IMAGE-TAG-PINNED")))' |
-        sed 's/docker-archive:app.tar/oci:oci:app/' >da.set
-    if cmp -s oci.set da.set && [ -s da.set ]; then
-        ok "the docker archive gives the same findings as the OCI layout ($(wc -l <da.set) findings)"
-    else
-        not_ok "the docker archive gives the same findings as the OCI layout"
-        diff oci.set da.set | head -n 10 | sed 's/^/#   /'
-    fi
+    same_findings "the docker archive gives the same findings as the OCI layout" \
+        da.json docker-archive:app.tar
     expect_exit 0 "docker-archive:FILE:REPO:TAG picks the tag" \
         "$FOURC" scan -q --db img.db --image docker-archive:app.tar:team/app:1.4
     expect_exit 0 "docker-archive with an unknown tag: an error finding" \
@@ -183,14 +192,8 @@ with tarfile.open(out, "w") as t:
 EOF
 expect_exit 0 "scan of an OCI-style docker archive" \
     "$FOURC" scan --db img.db --image docker-archive:ocistyle.tar --format json -o ocistyle.json
-jq_py ocistyle.json 'print("\n".join(sorted("%s %s %s" % (f["rule"], f["status"], f["resource"]["name"]) for f in FS if f["resource"]["kind"].startswith("image/") and f["rule"] != "DOCKER-IMAGE-TAG-PINNED")))' |
-    sed 's/docker-archive:ocistyle.tar/oci:oci:app/' >ocistyle.set
-if cmp -s oci.set ocistyle.set && [ -s ocistyle.set ]; then
-    ok "the OCI-style archive gives the same findings as the layout"
-else
-    not_ok "the OCI-style archive gives the same findings as the layout"
-    diff oci.set ocistyle.set | head -n 10 | sed 's/^/#   /'
-fi
+same_findings "the OCI-style archive gives the same findings as the layout" \
+    ocistyle.json docker-archive:ocistyle.tar
 
 # --- zstd layers and an Alpine package database ------------------------------
 mkdir -p zst
