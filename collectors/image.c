@@ -391,8 +391,9 @@ out:
     return rc;
 }
 
-/* image/Filesystem: notable paths by category, from the File resources. */
-static json_t *image_fs_doc(json_t *resources, json_t *summary)
+/* image/Filesystem: notable paths by category, from the File resources
+ * (summary borrowed). */
+static json_t *image_fs_doc(const json_t *resources, json_t *summary)
 {
     static const char *const cats[] = {"setuid",         "setgid",
                                        "world_writable", "private_key",
@@ -421,7 +422,7 @@ static json_t *image_fs_doc(json_t *resources, json_t *summary)
     }
     json_object_set_new(doc, "credential_files", creds);
     json_object_set_new(doc, "complete", json_true());
-    json_object_set_new(doc, "summary", summary);
+    json_object_set(doc, "summary", summary);
     return doc;
 }
 
@@ -429,18 +430,19 @@ static json_t *image_fs_doc(json_t *resources, json_t *summary)
  * symlink loop, ...) leaves its kinds unjudged: say so with errors rather
  * than let "no accounts" or "no packages" look clean. */
 static int image_unread(struct collect_ctx *ctx, const char *ref,
-                        const struct imagefs *fs, struct err *e)
+                        const json_t *sum, struct err *e)
 {
     static const struct {
         const char *prefix, *kind;
-    } map[] = {{"/etc/passwd", "image/Account"},
-               {"/etc/group", "image/Account"},
-               {"/etc/shadow", "image/Account"},
-               {"/etc/os-release", "image/OS"},
-               {"/usr/lib/os-release", "image/OS"},
-               {"/var/lib/dpkg/", "image/Package"},
-               {"/lib/apk/", "image/Package"}};
-    json_t *sum = imagefs_summary(fs), *nr;
+        unsigned bit; /* one error per kind */
+    } map[] = {{"/etc/passwd", "image/Account", 1},
+               {"/etc/group", "image/Account", 1},
+               {"/etc/shadow", "image/Account", 1},
+               {"/etc/os-release", "image/OS", 2},
+               {"/usr/lib/os-release", "image/OS", 2},
+               {"/var/lib/dpkg/", "image/Package", 4},
+               {"/lib/apk/", "image/Package", 4}};
+    const json_t *nr;
     unsigned done = 0;
     size_t i, k;
     int rc = 0;
@@ -451,13 +453,10 @@ static int image_unread(struct collect_ctx *ctx, const char *ref,
         const char *why = json_string_value(json_object_get(nr, "reason"));
         for (k = 0; path && k < sizeof(map) / sizeof(*map) && rc == 0; k++) {
             struct strbuf msg = STRBUF_INIT;
-            unsigned bit = strcmp(map[k].kind, "image/Account") == 0 ? 1u
-                           : strcmp(map[k].kind, "image/OS") == 0    ? 2u
-                                                                     : 4u;
             if (strncmp(path, map[k].prefix, strlen(map[k].prefix)) != 0 ||
-                (done & bit))
+                (done & map[k].bit))
                 continue;
-            done |= bit;
+            done |= map[k].bit;
             sb_addf(&msg, "%s: %s could not be read (%s)", ref, path,
                     why ? why : "unknown");
             if (ctx->not_evaluated)
@@ -465,7 +464,6 @@ static int image_unread(struct collect_ctx *ctx, const char *ref,
             sb_release(&msg);
         }
     }
-    json_decref(sum);
     return rc;
 }
 
@@ -507,7 +505,7 @@ static int image_collect(const struct target *t, struct collect_ctx *ctx,
         0,
         NULL};
     struct strbuf src = STRBUF_INIT, msg = STRBUF_INIT;
-    json_t *cfg = NULL, *res = NULL, *r;
+    json_t *cfg = NULL, *res = NULL, *sum = NULL, *r;
     struct err le;
     size_t i;
     int rc = -1, whole = 1;
@@ -535,9 +533,12 @@ static int image_collect(const struct target *t, struct collect_ctx *ctx,
         whole = 0; /* a layer's sink said so without an error: be safe */
         sb_addf(&msg, "the filesystem of %s could not be read whole", t->ref);
     }
+    if (whole && imagefs_output(fs, &res, &sum)) {
+        err_set(e, "%s: out of memory building its filesystem", t->ref);
+        goto out;
+    }
     cfg = image_config_doc(im);
-    json_object_set_new(cfg, "filesystem",
-                        whole ? imagefs_summary(fs) : json_null());
+    json_object_set(cfg, "filesystem", whole ? sum : json_null());
     if (image_emit(ctx, "image/Config", t->ref, "config", sb_str(&src), cfg, e))
         goto out;
     if (!whole) {
@@ -548,11 +549,9 @@ static int image_collect(const struct target *t, struct collect_ctx *ctx,
         rc = 0;
         goto out;
     }
-    res = imagefs_resources(fs);
-    if (image_unread(ctx, t->ref, fs, e))
+    if (image_unread(ctx, t->ref, sum, e))
         goto out;
     {
-        json_t *sum = imagefs_summary(fs);
         int bad;
         /* Past the cap of notable files the lists are not whole: an empty
          * setuid list would be a false pass. */
@@ -564,7 +563,6 @@ static int image_collect(const struct target *t, struct collect_ctx *ctx,
                     t->ref,
                     (long long)json_integer_value(
                         json_object_get(sum, "notable_max")));
-            json_decref(sum);
             bad = ctx->not_evaluated &&
                   ctx->not_evaluated(ctx, "image/Filesystem", sb_str(&msg), e);
         } else {
@@ -596,6 +594,7 @@ out:
     progress_done();
     json_decref(cfg);
     json_decref(res);
+    json_decref(sum);
     imagefs_free(fs);
     img_free(im);
     sb_release(&src);

@@ -1127,18 +1127,10 @@ static void imagefs_out_build(const struct imagefs *fs, struct imagefs_out *o)
     imagefs_out_files(o);
 }
 
-json_t *imagefs_resources(struct imagefs *fs)
-{
-    struct imagefs_out o;
-    json_t *arr;
-
-    imagefs_out_build(fs, &o);
-    arr = o.rc ? NULL : imagefs_read_sort(o.res);
-    imagefs_out_release(&o);
-    return arr;
-}
-
-json_t *imagefs_summary(const struct imagefs *fs)
+/* The summary document of a built output. New reference, NULL when
+ * out of memory. */
+static json_t *imagefs_summary_of(const struct imagefs *fs,
+                                  const struct imagefs_out *o)
 {
     const struct {
         const char *key;
@@ -1156,29 +1148,64 @@ json_t *imagefs_summary(const struct imagefs *fs)
                 {"unsafe_entries", fs->unsafe},
                 {"notable_max", IMAGEFS_NOTABLE_MAX},
                 {"notable_dropped", fs->dropped}};
-    struct imagefs_out o;
     json_t *s = json_object();
     size_t i;
-    int rc;
+    int rc = o->rc || !s;
 
-    imagefs_out_build(fs, &o);
-    rc = o.rc || !s;
     for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
         rc |= json_object_set_new(s, nums[i].key,
                                   json_integer((json_int_t)nums[i].v));
-    rc |= json_object_set_new(s, "notable", json_integer((json_int_t)o.files));
+    rc |= json_object_set_new(s, "notable", json_integer((json_int_t)o->files));
     rc |= json_object_set_new(s, "packages",
-                              json_integer((json_int_t)o.packages));
+                              json_integer((json_int_t)o->packages));
     rc |=
         json_object_set_new(s, "complete", json_boolean(imagefs_complete(fs)));
     rc |= json_object_set_new(s, "truncated", json_boolean(fs->dropped > 0));
-    rc |= json_object_set(s, "files_read", o.files_read);
-    rc |= json_object_set(s, "not_read", o.not_read);
-    rc |= json_object_set(s, "malformed_lines", o.malformed);
-    imagefs_out_release(&o);
+    rc |= json_object_set(s, "files_read", o->files_read);
+    rc |= json_object_set(s, "not_read", o->not_read);
+    rc |= json_object_set(s, "malformed_lines", o->malformed);
     if (rc) {
         json_decref(s);
         return NULL;
     }
+    return s;
+}
+
+int imagefs_output(const struct imagefs *fs, json_t **resources,
+                   json_t **summary)
+{
+    struct imagefs_out o;
+
+    imagefs_out_build(fs, &o);
+    *resources = o.rc ? NULL : imagefs_read_sort(o.res);
+    *summary = o.rc ? NULL : imagefs_summary_of(fs, &o);
+    imagefs_out_release(&o);
+    if (*resources && *summary)
+        return 0;
+    json_decref(*resources);
+    json_decref(*summary);
+    *resources = *summary = NULL;
+    return -1;
+}
+
+json_t *imagefs_resources(struct imagefs *fs)
+{
+    struct imagefs_out o;
+    json_t *arr;
+
+    imagefs_out_build(fs, &o);
+    arr = o.rc ? NULL : imagefs_read_sort(o.res);
+    imagefs_out_release(&o);
+    return arr;
+}
+
+json_t *imagefs_summary(const struct imagefs *fs)
+{
+    struct imagefs_out o;
+    json_t *s;
+
+    imagefs_out_build(fs, &o);
+    s = o.rc ? NULL : imagefs_summary_of(fs, &o);
+    imagefs_out_release(&o);
     return s;
 }

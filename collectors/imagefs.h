@@ -159,4 +159,10 @@ json_t *imagefs_resources(struct imagefs *fs);
  */
 json_t *imagefs_summary(const struct imagefs *fs);
 
+/* Both at once, reading the kept files once (what a collector wants):
+ * new references in *resources and *summary, or -1 (both NULL) when out
+ * of memory. */
+int imagefs_output(const struct imagefs *fs, json_t **resources,
+                   json_t **summary);
+
 #endif

@@ -34,6 +34,7 @@ struct da_backend {
     size_t n, cap;
     struct strbuf manifest; /* manifest.json, read during the index pass */
     int in_manifest;
+    json_t *layers; /* the chosen image's "Layers": member names */
 };
 
 static int da_index_entry(void *ctx, const struct tar_entry *te, struct err *e)
@@ -264,6 +265,7 @@ static int da_root(struct img_backend *b, struct strbuf *body,
                                             json_string_value(l)));
         free(ld);
     }
+    db->layers = json_incref((json_t *)layers);
     man = json_pack("{s:i, s:{s:s}, s:o}", "schemaVersion", 2, "config",
                     "digest", cd, "layers", ls);
     {
@@ -287,16 +289,10 @@ static int da_layer(struct img_backend *b, size_t i, struct sink *to,
                     struct err *e)
 {
     struct da_backend *db = (struct da_backend *)b;
-    json_t *m = json_loadb(db->manifest.buf, db->manifest.len, 0, NULL);
-    const json_t *ent = m ? da_choose(db, m, e) : NULL;
-    const char *member = ent ? json_string_value(json_array_get(
-                                   json_object_get(ent, "Layers"), i))
-                             : NULL;
-    int rc = member ? da_push(db, member, to, e)
-                    : err_set(e, "%s: layer %zu not found", b->what, i + 1);
+    const char *member = json_string_value(json_array_get(db->layers, i));
 
-    json_decref(m);
-    return rc;
+    return member ? da_push(db, member, to, e)
+                  : err_set(e, "%s: layer %zu not found", b->what, i + 1);
 }
 
 /* The old layout names layers by no digest: the generic reading gave them
@@ -366,6 +362,7 @@ static void da_free(struct img_backend *b)
     free(db->file);
     free(db->want);
     sb_release(&db->manifest);
+    json_decref(db->layers);
     free(db);
 }
 
