@@ -1,0 +1,69 @@
+/*
+ * engine_int.h: the engine's state, shared by engine.c (checks and
+ * findings) and engine_sql.c (SQL rules). Not for other modules.
+ */
+#ifndef FOURC_ENGINE_INT_H
+#define FOURC_ENGINE_INT_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "engine.h"
+#include "jsonpath.h"
+#include "util.h"
+
+#define ENGINE_MAX_ACTUAL 512 /* bytes of an actual value kept in evidence */
+
+struct engine_kind {
+    char *kind;
+    const struct rule **rules;
+    size_t n;
+    size_t stored; /* resources of this kind stored in the scan */
+};
+
+/* Evidence paths parsed again to find a line (engine_evidence_line),
+ * kept by text: a scan fails the same few paths over and over. */
+#define ENGINE_LINE_CACHE 64
+/* Answers of "matches" kept (engine_matches). */
+#define ENGINE_RE_CACHE 8192
+
+struct engine_re {
+    const struct check *check;
+    char *s;
+    size_t len;
+    int match;
+};
+
+struct engine {
+    struct store *st;
+    int64_t scan_id;
+    const struct ruleset *rs;
+    struct engine_kind *kinds;
+    size_t nkinds;
+    json_t *uids;     /* set of uids stored in this scan */
+    json_t *uid_kind; /* uid -> index of its kind in kinds */
+    struct engine_stats stats;
+    struct strbuf doc, evidence, msg, fp, act, path; /* reused throughout */
+    /* Match lists for path resolution, one per level of a check being
+     * evaluated, kept with their memory between evaluations. */
+    struct jp_matches **ms;
+    size_t nms, ms_cap;
+    struct jpath *lines[ENGINE_LINE_CACHE];
+    struct engine_re re[ENGINE_RE_CACHE];
+    /* "$containers" of the resource being judged, resolved by its first
+     * rule for all of them: state 0 not yet, 1 done, -1 failed (why in
+     * containers_err). */
+    struct jp_matches containers;
+    int containers_state;
+    struct err containers_err;
+};
+
+/* The row id of a resource of this scan, or 0. */
+int64_t engine_ref(const struct engine *eng, const char *uid);
+
+/* Stores one finding of rule r on the resource uid (fingerprinted). */
+int engine_write(struct engine *eng, const struct rule *r, const char *uid,
+                 enum status s, const char *message, const char *evidence,
+                 struct err *e);
+
+#endif
