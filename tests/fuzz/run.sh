@@ -21,7 +21,8 @@ build() {
 build fuzz_yaml "$top/src/yamljson.c" "$top/src/yamlfast.c"
 build fuzz_dockerfile "$top/collectors/dockerfile_parse.c" "$top/src/redact.c"
 build fuzz_tar "$top/collectors/decomp.c" "$top/collectors/tar.c"
-build fuzz_imagefs "$top/collectors/imagefs.c" "$top/collectors/imagefs_read.c" \
+build fuzz_imagefs "$top/collectors/imagefs.c" "$top/collectors/imagefs_out.c" \
+    "$top/collectors/imagefs_read.c" \
     "$top/collectors/tar.c"
 build fuzz_distrib "$top/collectors/distrib_ref.c"
 mkdir -p "$out/corpus-dockerfile" "$out/corpus-tar"
