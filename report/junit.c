@@ -5,7 +5,7 @@
  * pass), manual, skip and waived are <skipped> with the reason, pass is
  * an empty test case.
  *
- * The per-rule counts come from one GROUP BY first, so the findings are
+ * The per-rule counts come from scan_counts first, so the findings are
  * streamed and a suite is opened as soon as its first finding arrives.
  * Text is escaped for XML 1.0: the five special characters, and the
  * characters XML 1.0 cannot carry at all (control characters other than
@@ -108,10 +108,9 @@ static json_t *junit_counts(const struct report_ctx *rc, json_t *all,
     int step;
 
     if (sqlite3_prepare_v2(store_db(rc->st),
-                           "SELECT r.hash, g.status, g.n FROM (SELECT "
-                           "rule_ref, status, count(*) AS n FROM findings "
-                           "WHERE scan_id = ? GROUP BY rule_ref, status) g "
-                           "JOIN rules r ON r.id = g.rule_ref",
+                           "SELECT r.hash, g.status, g.n FROM scan_counts g "
+                           "JOIN rules r ON r.id = g.rule_ref "
+                           "WHERE g.scan_id = ?",
                            -1, &stmt, NULL) != SQLITE_OK) {
         err_set(e, "%s: %s", store_path(rc->st),
                 sqlite3_errmsg(store_db(rc->st)));

@@ -245,7 +245,7 @@ static int markdown_manual(const struct report_ctx *rc, struct strbuf *sb,
     json_int_t rules = 0;
 
     if (sqlite3_prepare_v2(store_db(rc->st),
-                           "SELECT count(DISTINCT rule_ref) FROM findings "
+                           "SELECT count(DISTINCT rule_ref) FROM scan_counts "
                            "WHERE scan_id = ? AND status = 'manual'",
                            -1, &stmt, NULL) != SQLITE_OK)
         return markdown_sql_err(rc, e);

@@ -26,8 +26,8 @@ static int summary_top(const struct report_ctx *rc, FILE *out, struct err *e)
     if (sqlite3_prepare_v2(
             store_db(rc->st),
             "SELECT r.rule_id, r.severity, g.fails, g.errors, r.title "
-            "FROM (SELECT rule_ref, sum(status = 'fail') AS fails, "
-            "sum(status = 'error') AS errors FROM findings "
+            "FROM (SELECT rule_ref, sum(n * (status = 'fail')) AS fails, "
+            "sum(n * (status = 'error')) AS errors FROM scan_counts "
             "WHERE scan_id = ? AND status IN ('fail', 'error') "
             "GROUP BY rule_ref) g JOIN rules r ON r.id = g.rule_ref "
             "ORDER BY " SEVERITY_RANK_SQL " DESC, "

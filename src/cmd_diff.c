@@ -299,9 +299,10 @@ static int diff_gate(struct diff_ctx *dc, int rank, long long *n, struct err *e)
 
 static const char diff_item_sql[] =
     "SELECT d.from_status, d.to_status, r.rule_id, r.title, r.severity, "
-    "r.pillar, f.status, f.message, res.kind, res.uid, res.name, "
+    "r.pillar, f.status, t.message, res.kind, res.uid, res.name, "
     "res.namespace, res.source, lower(hex(f.fingerprint)) "
     "FROM temp.diff_rows d CROSS JOIN main.findings f ON f.id = d.show_id "
+    "JOIN main.texts t ON t.id = f.text_ref "
     "JOIN main.rules r ON r.id = f.rule_ref "
     "JOIN main.resources res ON res.id = f.resource_ref "
     "WHERE d.cat = ? ORDER BY d.id LIMIT ?";

@@ -302,8 +302,9 @@ static int rules_run_fixture(struct rule *r, const char *path, const char *type,
             goto out;
     }
     if (sqlite3_prepare_v2(store_db(st),
-                           "SELECT status, message FROM findings WHERE "
-                           "rule_ref = ?",
+                           "SELECT f.status, t.message FROM findings f "
+                           "JOIN texts t ON t.id = f.text_ref WHERE "
+                           "f.rule_ref = ?",
                            -1, &stmt, NULL) != SQLITE_OK) {
         err_set(e, "%s", sqlite3_errmsg(store_db(st)));
         goto out;

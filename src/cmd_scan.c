@@ -265,7 +265,7 @@ static int scan_gate(struct store *st, int64_t scan_id, const char *fail_on,
     *count = 0;
     if (sqlite3_prepare_v2(
             store_db(st),
-            "SELECT count(*) FROM findings f JOIN rules r ON "
+            "SELECT coalesce(sum(f.n), 0) FROM scan_counts f JOIN rules r ON "
             "r.id = f.rule_ref WHERE f.scan_id = ? "
             "AND f.status IN ('fail','error') AND " SEVERITY_RANK_SQL " >= ?",
             -1, &stmt, NULL) != SQLITE_OK)

@@ -164,8 +164,9 @@ static int fx_findings(struct fx *f, int64_t scan, const char *rule_id,
     if (out)
         memset(out, 0, sizeof(*out));
     if (sqlite3_prepare_v2(db,
-                           "SELECT f.status, f.message, f.evidence "
+                           "SELECT f.status, t.message, t.evidence "
                            "FROM findings f "
+                           "JOIN texts t ON t.id = f.text_ref "
                            "JOIN rules ON rules.id = f.rule_ref "
                            "JOIN resources ON resources.id = f.resource_ref "
                            "WHERE f.scan_id = ?1 AND rules.rule_id = ?2 AND "

@@ -142,6 +142,14 @@ static void raw_db(const char *path, const char *sql)
     sqlite3_close(db);
 }
 
+static void raw_exec(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", sql, msg);
+}
+
 /* One resource, one rule and one finding in scan, as a scan writes them. */
 static void add_rows(struct store *st, int64_t scan, const char *uid)
 {
@@ -175,9 +183,9 @@ static int64_t complete_scan(struct store *st, const char *uid)
 
 static void expect_schema(sqlite3 *db)
 {
-    static const char *const objects[] = {"scans",      "resources", "rules",
-                                          "scan_rules", "findings",  "packs",
-                                          "findings_v"};
+    static const char *const objects[] = {
+        "scans", "resources", "rules",       "scan_rules", "findings",
+        "packs", "texts",     "scan_counts", "findings_v"};
     char sql[160];
     size_t i;
 
@@ -633,6 +641,239 @@ static void test_add_rule_once_per_hash(void **state)
     store_free(st);
 }
 
+/* ---- finding texts, each stored once ---- */
+
+/* A finding of rule ref/resource res with this status and text. */
+static void add_finding(struct store *st, int64_t scan, int64_t rule,
+                        int64_t res, const char *status, const char *msg,
+                        const char *evidence)
+{
+    static const unsigned char fp[32] = {9};
+    struct store_finding f = {rule, res, status, msg, evidence, fp, 0, 0};
+    struct err e;
+
+    assert_int_equal(store_add_finding(st, scan, &f, &e), 0);
+}
+
+/* Two rules and two resources in scan; refs in rule[], res[]. */
+static void add_rules_resources(struct store *st, int64_t scan, int64_t rule[2],
+                                int64_t res[2])
+{
+    struct store_rule r = {"sha256:r1", "T-1",   "pack",     "high",
+                           "cluster",   "title", "t.yaml:1", "{}"};
+    struct store_resource rs = {"u1",       "k8s/Pod",  "p",         "default",
+                                "a.yaml:1", "target:x", "{\"a\":1}", 7};
+    struct err e;
+
+    assert_int_equal(store_add_rule(st, scan, &r, &rule[0], &e), 0);
+    r.hash = "sha256:r2";
+    r.id = "T-2";
+    assert_int_equal(store_add_rule(st, scan, &r, &rule[1], &e), 0);
+    assert_int_equal(store_add_resource(st, scan, &rs, &res[0], &e), 0);
+    rs.uid = "u2";
+    assert_int_equal(store_add_resource(st, scan, &rs, &res[1], &e), 0);
+}
+
+/* The four findings every texts case writes: two share a text, and
+ * absent evidence is not empty evidence. */
+static void add_text_findings(struct store *st, int64_t scan)
+{
+    int64_t rule[2], res[2];
+
+    add_rules_resources(st, scan, rule, res);
+    add_finding(st, scan, rule[0], res[0], "pass", "x is 1", "{\"p\":1}");
+    add_finding(st, scan, rule[0], res[1], "pass", "x is 1", "{\"p\":1}");
+    add_finding(st, scan, rule[1], res[0], "manual", "look", NULL);
+    add_finding(st, scan, rule[1], res[1], "fail", "look", "");
+}
+
+static void test_texts_stored_once(void **state)
+{
+    struct store *st = NULL;
+    struct err e;
+    int64_t id = 0, id2 = 0;
+    sqlite3 *db;
+
+    (void)state;
+    assert_int_equal(store_open(&st, ":memory:", STORE_CREATE, &e), 0);
+    assert_int_equal(store_scan_begin(st, "[]", "scan", &id, &e), 0);
+    add_text_findings(st, id);
+    assert_int_equal(store_scan_commit(st, id, "sha256:d", &e), 0);
+    db = store_db(st);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM findings"), 4);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM texts"), 3);
+    assert_int_equal(q_int(db, "SELECT count(DISTINCT text_ref) FROM "
+                               "findings WHERE status = 'pass'"),
+                     1);
+    expect_text(db,
+                "SELECT group_concat(status || ':' || message || ':' || "
+                "coalesce(evidence, 'NULL'), ' ') FROM (SELECT * FROM "
+                "findings_v ORDER BY id)",
+                "pass:x is 1:{\"p\":1} pass:x is 1:{\"p\":1} "
+                "manual:look:NULL fail:look:");
+    /* The stored hash is the one later scans look texts up by. */
+    assert_int_equal(q_int(db, "SELECT count(*) FROM texts WHERE hash = "
+                               "fourc_text_hash(message, evidence)"),
+                     3);
+    /* A second scan reuses the rows (found through the database, since
+     * this scan's map starts empty). */
+    assert_int_equal(store_scan_begin(st, "[]", "scan", &id2, &e), 0);
+    add_text_findings(st, id2);
+    add_finding(st, id2, 1, 1, "fail", "new text", NULL);
+    assert_int_equal(store_scan_commit(st, id2, "sha256:d", &e), 0);
+    db = store_db(st);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM texts"), 4);
+    assert_int_equal(scan_count(db, "findings", id2), 5);
+    expect_text(db,
+                "SELECT group_concat(message, ',') FROM (SELECT message "
+                "FROM findings_v WHERE scan_id = 2 ORDER BY id)",
+                "x is 1,x is 1,look,look,new text");
+    store_free(st);
+}
+
+/* A rolled-back scan takes its texts with it; the next scan in the same
+ * process must not refer to them. */
+static void test_texts_rollback(void **state)
+{
+    struct store *st = NULL;
+    struct err e;
+    int64_t id = 0;
+    sqlite3 *db;
+
+    (void)state;
+    assert_int_equal(store_open(&st, ":memory:", STORE_CREATE, &e), 0);
+    assert_int_equal(store_scan_begin(st, "[]", "scan", &id, &e), 0);
+    add_text_findings(st, id);
+    store_scan_rollback(st, id);
+    assert_int_equal(q_int(store_db(st), "SELECT count(*) FROM texts"), 0);
+    assert_int_equal(store_scan_begin(st, "[]", "scan", &id, &e), 0);
+    add_text_findings(st, id);
+    assert_int_equal(store_scan_commit(st, id, "sha256:d", &e), 0);
+    db = store_db(st);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM findings f LEFT JOIN "
+                               "texts t ON t.id = f.text_ref WHERE "
+                               "t.id IS NULL"),
+                     0);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM findings_v"), 4);
+    store_free(st);
+}
+
+/* scan_counts: what the scan wrote, kept right by hand edits too. */
+static void test_scan_counts(void **state)
+{
+    static const char counts_sql[] =
+        "SELECT group_concat(s, ' ') FROM (SELECT rule_ref || status || n "
+        "AS s FROM scan_counts ORDER BY 1)";
+    static const char grouped_sql[] =
+        "SELECT group_concat(s, ' ') FROM (SELECT rule_ref || status || "
+        "count(*) AS s FROM findings GROUP BY rule_ref, status ORDER BY 1)";
+    struct store *st = NULL;
+    struct err e;
+    int64_t id = 0;
+    sqlite3 *db;
+    char *want;
+
+    (void)state;
+    assert_int_equal(store_open(&st, ":memory:", STORE_CREATE, &e), 0);
+    assert_int_equal(store_scan_begin(st, "[]", "scan", &id, &e), 0);
+    add_text_findings(st, id);
+    assert_int_equal(store_scan_commit(st, id, "sha256:d", &e), 0);
+    db = store_db(st);
+    expect_text(db, counts_sql, "1pass2 2fail1 2manual1");
+    /* Deleting and changing findings keeps the counts right. */
+    raw_exec(db, "DELETE FROM findings WHERE status = 'manual'");
+    raw_exec(db, "UPDATE findings SET status = 'waived' WHERE id = 1");
+    want = q_text(db, grouped_sql);
+    expect_text(db, counts_sql, want);
+    expect_text(db, counts_sql, "1pass1 1waived1 2fail1");
+    free(want);
+    /* A finding with a status the schema does not know is refused. */
+    {
+        static const unsigned char fp[32] = {0};
+        struct store_finding f = {1, 1, "maybe", "m", NULL, fp, 0, 0};
+        assert_int_equal(store_scan_begin(st, "[]", "scan", &id, &e), 0);
+        assert_int_equal(store_add_finding(st, id, &f, &e), -1);
+        expect_contains(e.msg, "unknown status 'maybe'");
+        store_scan_rollback(st, id);
+    }
+    store_free(st);
+}
+
+/* A database of schema version 1 (findings held their own text) keeps
+ * every finding, text and count when it is migrated. */
+static const char store_v1_schema[] =
+    "CREATE TABLE scans (id INTEGER PRIMARY KEY AUTOINCREMENT, started TEXT "
+    "NOT NULL, finished TEXT, status TEXT NOT NULL CHECK (status IN "
+    "('running','complete','failed')), targets TEXT NOT NULL, rules_digest "
+    "TEXT, tool_version TEXT NOT NULL, command TEXT);"
+    "CREATE TABLE resources (id INTEGER PRIMARY KEY, scan_id INTEGER NOT NULL "
+    "REFERENCES scans(id), uid TEXT NOT NULL, kind TEXT NOT NULL, name TEXT, "
+    "namespace TEXT, source TEXT, target TEXT, doc TEXT NOT NULL, sha256 TEXT "
+    "NOT NULL);"
+    "CREATE INDEX resources_kind ON resources(scan_id, kind, namespace, name);"
+    "CREATE TABLE rules (id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, "
+    "rule_id TEXT NOT NULL, pack TEXT NOT NULL, severity TEXT NOT NULL, "
+    "pillar TEXT NOT NULL, title TEXT NOT NULL, origin TEXT, doc TEXT NOT "
+    "NULL, added TEXT NOT NULL);"
+    "CREATE INDEX rules_rule_id ON rules(rule_id);"
+    "CREATE TABLE scan_rules (scan_id INTEGER NOT NULL REFERENCES scans(id), "
+    "rule_ref INTEGER NOT NULL REFERENCES rules(id), PRIMARY KEY (scan_id, "
+    "rule_ref)) WITHOUT ROWID;"
+    "CREATE TABLE findings (id INTEGER PRIMARY KEY, scan_id INTEGER NOT NULL "
+    "REFERENCES scans(id), rule_ref INTEGER NOT NULL REFERENCES rules(id), "
+    "resource_ref INTEGER NOT NULL REFERENCES resources(id), status TEXT NOT "
+    "NULL CHECK (status = 'pass' OR status = 'fail' OR status = 'error' OR "
+    "status = 'manual' OR status = 'skip' OR status = 'waived'), message "
+    "TEXT NOT NULL, evidence TEXT, fingerprint BLOB NOT NULL);"
+    "CREATE INDEX findings_order ON findings(scan_id, rule_ref, status);"
+    "CREATE VIEW findings_v AS SELECT f.id, f.scan_id, r.rule_id, r.hash AS "
+    "rule_hash, r.severity, r.pillar, res.kind, res.uid, res.name, "
+    "res.namespace, res.source, f.status, f.message, f.evidence, 'sha256:' "
+    "|| lower(hex(f.fingerprint)) AS fingerprint FROM findings f JOIN rules "
+    "r ON r.id = f.rule_ref JOIN resources res ON res.id = f.resource_ref;"
+    "CREATE TABLE packs (name TEXT PRIMARY KEY, origin TEXT NOT NULL, files "
+    "TEXT NOT NULL, imported TEXT NOT NULL);"
+    "INSERT INTO scans VALUES (1, 't0', 't1', 'complete', '[]', 'd', '0.1', "
+    "'scan'), (2, 't2', 't3', 'complete', '[]', 'd', '0.1', 'scan');"
+    "INSERT INTO rules VALUES (1, 'h1', 'T-1', 'p', 'high', 'cluster', 't', "
+    "NULL, '{}', 't0');"
+    "INSERT INTO resources VALUES (1, 1, 'u1', 'k8s/Pod', 'a', 'ns', 's', "
+    "'x', '{}', 'h'), (2, 2, 'u1', 'k8s/Pod', 'a', 'ns', 's', 'x', '{}', "
+    "'h');"
+    "INSERT INTO findings VALUES (1, 1, 1, 1, 'fail', 'bad', '{\"a\":1}', "
+    "x'01'), (2, 1, 1, 1, 'manual', 'look', NULL, x'02'), (3, 1, 1, 1, "
+    "'skip', 'look', '', x'03'), (4, 2, 1, 2, 'fail', 'bad', '{\"a\":1}', "
+    "x'04');"
+    "PRAGMA user_version = 1; PRAGMA application_id = 876832355;";
+
+static void test_migrate_v1(void **state)
+{
+    struct store *st = NULL;
+    struct tmp t;
+    struct err e;
+    sqlite3 *db;
+
+    (void)state;
+    tmp_init(&t);
+    raw_db(t.path, store_v1_schema);
+    assert_int_equal(store_open(&st, t.path, STORE_EXISTING, &e), 0);
+    db = store_db(st);
+    expect_schema(db);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM texts"), 3);
+    expect_text(db,
+                "SELECT group_concat(s, ' ') FROM (SELECT id || status || "
+                "message || coalesce(evidence, 'NULL') || fingerprint AS s "
+                "FROM findings_v ORDER BY id)",
+                "1failbad{\"a\":1}sha256:01 2manuallookNULLsha256:02 "
+                "3skiplooksha256:03 4failbad{\"a\":1}sha256:04");
+    expect_text(db,
+                "SELECT group_concat(s, ' ') FROM (SELECT scan_id || status "
+                "|| n AS s FROM scan_counts ORDER BY 1)",
+                "1fail1 1manual1 1skip1 2fail1");
+    store_free(st);
+    tmp_release(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -647,6 +888,10 @@ int main(void)
         cmocka_unit_test(test_scan_killed),
         cmocka_unit_test(test_resolve_scan),
         cmocka_unit_test(test_add_rule_once_per_hash),
+        cmocka_unit_test(test_texts_stored_once),
+        cmocka_unit_test(test_texts_rollback),
+        cmocka_unit_test(test_scan_counts),
+        cmocka_unit_test(test_migrate_v1),
     };
 
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
