@@ -1,73 +1,173 @@
 /* redact.c: redaction at the collector; see redact.h. */
 #include "redact.h"
 
-#include <ctype.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "util.h"
 #include "banned.h"
 
+/* Deeper than any real object; bounds the walk on hostile input. */
+#define REDACT_MAX_DEPTH 64
+
 json_t *redact_value(const char *value, size_t len)
 {
-    char digest[SHA256_STR_LEN];
+    char digest[SHA256_STR_LEN], text[64];
 
     sha256_str(value, len, digest);
-    return json_sprintf("[redacted: %zu bytes, sha256:%.8s]", len, digest + 7);
+    /* Not json_sprintf, which formats everything twice to size it; 64
+     * bytes hold the text for any size_t. */
+    snprintf(text, sizeof(text), "[redacted: %zu bytes, sha256:%.8s]", len,
+             digest + 7);
+    return json_string(text);
 }
 
-int redact_name_is_secret(const char *name)
-{
-    /* Substrings: compound words people write without separators. */
-    static const char *const words[] = {
-        "PASSWORD", "PASSWD",     "PASSPHRASE", "SECRET",   "TOKEN",
-        "APIKEY",   "CREDENTIAL", "PRIVATEKEY", "CONN_STR", "CONNECTION_STRING",
-        NULL};
-    /* Whole words between separators: DB_PASS, SSH_KEY, GITHUB_PAT. */
-    static const char *const tokens[] = {
-        "PASS",    "PWD",     "KEY",  "AUTH",   "CREDS",   "DSN", "PAT",
-        "PRIVATE", "SIGNING", "SALT", "COOKIE", "CERTKEY", NULL};
-    char up[256];
-    size_t i, j, start;
+/*
+ * The words of a credential's name. Names are compared upper-cased, with
+ * every byte that is not a letter or digit read as '_'. Most words match
+ * anywhere: compound words people write without separators. The short
+ * ones match only as a whole word between separators: DB_PASS, SSH_KEY,
+ * GITHUB_PAT, but not KEYCLOAK_URL.
+ */
+enum redact_where { REDACT_ANYWHERE, REDACT_WHOLE_WORD };
 
-    for (i = 0; name[i] && i < sizeof(up) - 1; i++) {
-        unsigned char c = (unsigned char)name[i];
-        up[i] = (char)(isalnum(c) ? toupper(c) : '_');
+struct redact_word {
+    const char *text;
+    enum redact_where where;
+};
+
+/*
+ * Filed under their first letter, so that each byte of a name is compared
+ * with the few words that can start there, not with all of them: this runs
+ * for every env name and annotation key of every object. (A word filed
+ * under another letter would never match; the unit tests name each one.)
+ */
+static const struct redact_word *const redact_words[26] = {
+    ['A' - 'A'] = (const struct redact_word[]){{"APIKEY", REDACT_ANYWHERE},
+                                               {"AUTH", REDACT_WHOLE_WORD},
+                                               {NULL, 0}},
+    ['C' - 'A'] =
+        (const struct redact_word[]){{"CREDENTIAL", REDACT_ANYWHERE},
+                                     {"CONN_STR", REDACT_ANYWHERE},
+                                     {"CONNECTION_STRING", REDACT_ANYWHERE},
+                                     {"CREDS", REDACT_WHOLE_WORD},
+                                     {"COOKIE", REDACT_WHOLE_WORD},
+                                     {"CERTKEY", REDACT_WHOLE_WORD},
+                                     {NULL, 0}},
+    ['D' - 'A'] =
+        (const struct redact_word[]){{"DSN", REDACT_WHOLE_WORD}, {NULL, 0}},
+    ['K' - 'A'] =
+        (const struct redact_word[]){{"KEY", REDACT_WHOLE_WORD}, {NULL, 0}},
+    ['P' - 'A'] = (const struct redact_word[]){{"PASSWORD", REDACT_ANYWHERE},
+                                               {"PASSWD", REDACT_ANYWHERE},
+                                               {"PASSPHRASE", REDACT_ANYWHERE},
+                                               {"PRIVATEKEY", REDACT_ANYWHERE},
+                                               {"PASS", REDACT_WHOLE_WORD},
+                                               {"PWD", REDACT_WHOLE_WORD},
+                                               {"PAT", REDACT_WHOLE_WORD},
+                                               {"PRIVATE", REDACT_WHOLE_WORD},
+                                               {NULL, 0}},
+    ['S' - 'A'] = (const struct redact_word[]){{"SECRET", REDACT_ANYWHERE},
+                                               {"SIGNING", REDACT_WHOLE_WORD},
+                                               {"SALT", REDACT_WHOLE_WORD},
+                                               {NULL, 0}},
+    ['T' - 'A'] =
+        (const struct redact_word[]){{"TOKEN", REDACT_ANYWHERE}, {NULL, 0}},
+};
+
+/*
+ * How a byte of a name is compared: letters upper-cased, digits kept, and
+ * everything else, bytes of UTF-8 sequences too, a separator. This is the
+ * C locale's isalnum and toupper (fourc never sets a locale) as one load
+ * per byte instead of two calls.
+ */
+static const char redact_fold[UCHAR_MAX + 2] =
+    "________________________________"  /* 0x00 control */
+    "________________0123456789______"  /* 0x20 punctuation, digits */
+    "_ABCDEFGHIJKLMNOPQRSTUVWXYZ_____"  /* 0x40 upper case */
+    "_ABCDEFGHIJKLMNOPQRSTUVWXYZ_____"  /* 0x60 lower case */
+    "________________________________"  /* 0x80 not ASCII */
+    "________________________________"  /* 0xa0 */
+    "________________________________"  /* 0xc0 */
+    "________________________________"; /* 0xe0 */
+_Static_assert(sizeof(redact_fold) == UCHAR_MAX + 2, "one per byte, and NUL");
+
+/* Where word ends in s when s starts with it, else NULL. */
+static const char *redact_skip(const char *s, const char *word)
+{
+    while (*word && *s == *word) {
+        s++;
+        word++;
     }
-    up[i] = '\0';
-    for (j = 0; words[j]; j++)
-        if (strstr(up, words[j]))
+    return *word ? NULL : s;
+}
+
+/* True when a word starts at up + i (up is upper-cased and terminated). */
+static int redact_word_at(const char *up, size_t i)
+{
+    const struct redact_word *w = redact_words[up[i] - 'A'];
+    const char *end;
+
+    /* Every word has two letters or more, and up is terminated: testing
+     * the second letter first is safe and rules out most words. */
+    for (; w && w->text; w++) {
+        if (w->text[1] != up[i + 1] ||
+            (end = redact_skip(up + i + 2, w->text + 2)) == NULL)
+            continue;
+        if (w->where == REDACT_ANYWHERE)
             return 1;
-    for (start = 0; up[start];) {
-        size_t len = strcspn(up + start, "_");
-        for (j = 0; tokens[j]; j++)
-            if (len == strlen(tokens[j]) &&
-                memcmp(up + start, tokens[j], len) == 0)
-                return 1;
-        start += len;
-        while (up[start] == '_')
-            start++;
+        if ((i == 0 || up[i - 1] == '_') && (*end == '\0' || *end == '_'))
+            return 1;
     }
     return 0;
 }
 
+int redact_name_is_secret(const char *name)
+{
+    char up[256];
+    size_t n, i;
+
+    /* Only the first 255 bytes are judged, as they always were. */
+    for (n = 0; name[n] && n < sizeof(up) - 1; n++)
+        up[n] = redact_fold[(unsigned char)name[n]];
+    up[n] = '\0';
+    for (i = 0; i < n; i++)
+        if (up[i] >= 'A' && up[i] <= 'Z' && redact_word_at(up, i))
+            return 1;
+    return 0;
+}
+
+/* The first-byte test keeps strlen and strncmp for the rare near miss. */
 static int redact_prefix(const char *v, const char *p)
 {
-    return strncmp(v, p, strlen(p)) == 0;
+    return v[0] == p[0] && strncmp(v, p, strlen(p)) == 0;
 }
+
+/*
+ * Provider token formats (GitHub, GitLab, Slack, Stripe, Anthropic,
+ * Google), filed under their first byte like the words of names: a value
+ * is compared with the few that start like it.
+ */
+static const char *const *const redact_token_prefixes[UCHAR_MAX + 1] = {
+    ['g'] = (const char *const[]){"ghp_", "gho_", "ghu_", "ghs_", "ghr_",
+                                  "github_pat_", "glpat-", NULL},
+    ['x'] = (const char *const[]){"xoxb-", "xoxa-", "xoxp-", "xoxr-", "xoxs-",
+                                  NULL},
+    ['s'] = (const char *const[]){"sk_live_", "sk-ant-", NULL},
+    ['r'] = (const char *const[]){"rk_live_", NULL},
+    ['A'] = (const char *const[]){"AIza", NULL},
+};
 
 int redact_value_is_secret(const char *v)
 {
-    static const char *const prefixes[] = {
-        "ghp_",     "gho_",     "ghu_",    "ghs_",  "ghr_",  "github_pat_",
-        "glpat-",   "xoxb-",    "xoxa-",   "xoxp-", "xoxr-", "xoxs-",
-        "sk_live_", "rk_live_", "sk-ant-", "AIza",  NULL};
+    const char *const *p = redact_token_prefixes[(unsigned char)v[0]];
     const char *at, *scheme;
-    size_t i;
 
     if (strstr(v, "-----BEGIN") && strstr(v, "PRIVATE KEY"))
         return 1;
-    for (i = 0; prefixes[i]; i++)
-        if (redact_prefix(v, prefixes[i]))
+    for (; p && *p; p++)
+        if (strncmp(v, *p, strlen(*p)) == 0)
             return 1;
     if ((redact_prefix(v, "AKIA") || redact_prefix(v, "ASIA")) &&
         strlen(v) == 20)
@@ -131,8 +231,7 @@ static size_t redact_args(json_t *arr)
             n++;
             continue;
         }
-        eq = strchr(v, '=');
-        if (!eq || v[0] != '-' || eq == v)
+        if (v[0] != '-' || (eq = strchr(v, '=')) == NULL)
             continue;
         len = (size_t)(eq - v) < sizeof(name) ? (size_t)(eq - v)
                                               : sizeof(name) - 1;
@@ -174,46 +273,77 @@ static size_t redact_map_if_secret(json_t *map)
     return n;
 }
 
-/* Every "env" list below v: values of credential-looking names. */
-static size_t redact_env(json_t *v, int depth)
+/* An "env" list: values of credential-looking names, or that look like
+ * credentials themselves. */
+static size_t redact_env_list(json_t *env)
 {
-    const char *k;
-    json_t *c, *e;
+    json_t *e;
     size_t i, n = 0;
 
-    if (depth > 64)
+    json_array_foreach(env, i, e)
+    {
+        json_t *val = json_object_get(e, "value");
+        const char *name, *s;
+
+        if (!json_is_string(val) || !json_string_length(val))
+            continue;
+        name = json_string_value(json_object_get(e, "name"));
+        s = json_string_value(val);
+        if (name &&
+            (redact_name_is_secret(name) || redact_value_is_secret(s))) {
+            json_object_set_new(e, "value",
+                                redact_value(s, json_string_length(val)));
+            n++;
+        }
+    }
+    return n;
+}
+
+static int redact_is_container(const json_t *v)
+{
+    return json_is_object(v) || json_is_array(v);
+}
+
+/*
+ * Every "env", "args" and "command" list below v, wherever it is: CRDs
+ * nest pod templates anywhere, so the walk is generic and visits every
+ * member. It runs on every object, so it is kept cheap: plain iterators
+ * instead of json_object_foreach's key-to-iterator round trips, scalars
+ * (most members) cost a type test and nothing else, and a key's first
+ * byte is tested before strcmp.
+ */
+static size_t redact_env(json_t *v, int depth)
+{
+    size_t n = 0;
+
+    if (depth > REDACT_MAX_DEPTH)
         return 0;
     if (json_is_object(v)) {
-        json_object_foreach(v, k, c)
-        {
-            if (strcmp(k, "env") == 0 && json_is_array(c)) {
-                json_array_foreach(c, i, e)
-                {
-                    const char *name =
-                        json_string_value(json_object_get(e, "name"));
-                    json_t *val = json_object_get(e, "value");
-                    if (name && json_is_string(val) &&
-                        json_string_length(val) &&
-                        (redact_name_is_secret(name) ||
-                         redact_value_is_secret(json_string_value(val)))) {
-                        json_object_set_new(
-                            e, "value",
-                            redact_value(json_string_value(val),
-                                         json_string_length(val)));
-                        n++;
-                    }
-                }
-            } else if ((strcmp(k, "args") == 0 || strcmp(k, "command") == 0) &&
-                       json_is_array(c)) {
+        void *it;
+        for (it = json_object_iter(v); it; it = json_object_iter_next(v, it)) {
+            json_t *c = json_object_iter_value(it);
+            const char *k;
+
+            /* Most members are scalars, with nothing below them. */
+            if (!redact_is_container(c))
+                continue;
+            k = json_object_iter_key(it);
+            if (json_is_array(c) && k[0] == 'e' && strcmp(k, "env") == 0)
+                n += redact_env_list(c);
+            else if (json_is_array(c) &&
+                     ((k[0] == 'a' && strcmp(k, "args") == 0) ||
+                      (k[0] == 'c' && strcmp(k, "command") == 0)))
                 n += redact_args(c);
-            } else {
+            else
                 n += redact_env(c, depth + 1);
-            }
         }
     } else if (json_is_array(v)) {
-        json_array_foreach(v, i, c)
-        {
-            n += redact_env(c, depth + 1);
+        /* Nothing below changes the array's size. */
+        size_t i, len = json_array_size(v);
+        for (i = 0; i < len; i++) {
+            json_t *c = json_array_get(v, i);
+            if (redact_is_container(c))
+                n += redact_env(c, depth + 1);
         }
     }
     return n;

@@ -126,6 +126,68 @@ static const struct {
     {"SERVICE_HOST", 0},
     {"DB_USER", 0},
     {"", 0},
+    /* Any byte but a letter or digit separates words; case never counts. */
+    {"DB_PASS", 1},
+    {"db-pass", 1},
+    {"db.pass", 1},
+    {"db pass", 1},
+    {"db/pass", 1},
+    {"DB__PASS__", 1},
+    {"--password", 1},
+    {"dbPassword", 1},
+    {"apiKey", 1},
+    {"Api.Key", 1},
+    {"privateKey", 1},
+    {"MONGO_CONN-STR", 1},
+    {"MONGO_CONNSTR", 0},
+    {"connection.string", 1},
+    {"CONNECTIONSTRING", 0},
+    /* Whole words only between separators, or at either end. */
+    {"KEY", 1},
+    {"key", 1},
+    {"SSH_KEY", 1},
+    {"KEY_1", 1},
+    {"KEYCLOAK_URL", 0},
+    {"MONKEY", 0},
+    {"KEYS", 0},
+    {"PASSAGE", 0},
+    {"BYPASS_MODE", 0},
+    {"PASS1", 0},
+    {"MOT_DE_PASSE", 0},
+    {"GITHUB_PAT", 1},
+    {"PATH", 0},
+    {"PWD", 1},
+    {"OLDPWD", 0},
+    {"DSN", 1},
+    {"DSN2", 0},
+    {"AUTH", 1},
+    {"OAUTH_CLIENT_ID", 0},
+    {"AUTHOR", 0},
+    {"CREDS", 1},
+    {"CREDENTIALS", 1},
+    {"PRIVATE", 1},
+    {"SIGNING", 1},
+    {"DESIGNING", 0},
+    {"SALT", 1},
+    {"SALTY", 0},
+    {"COOKIE_NAME", 1},
+    {"COOKIES", 0},
+    {"CERTKEY", 1},
+    {"CERTKEYS", 0},
+    {"CERT_KEY", 1},
+    /* Substrings match inside longer words, digits included. */
+    {"PASSWORD1", 1},
+    {"TOKEN2", 1},
+    {"SECRETARY", 1},
+    {"TOKENIZER_MODEL", 1},
+    {"xPASSWDx", 1},
+    {"MYPASSPHRASE", 1},
+    /* Bytes of non-ASCII characters are separators, never letters. */
+    {"DB\xc3\xa9PASS", 1},
+    {"PASS\xc3\xa9", 1},
+    {"PAS\xc3\xa9S", 0},
+    {"\xef\xbc\xb0\xef\xbc\xa1\xef\xbc\xb3\xef\xbc\xb3", 0},
+    {"\xff\x80KEY\x80", 1},
 };
 
 static void test_name_is_secret(void **state)
@@ -153,6 +215,137 @@ static void test_name_long(void **state)
     assert_int_equal(redact_name_is_secret(name), 0);
     memcpy(name, "TOKEN", 5);
     assert_int_equal(!!redact_name_is_secret(name), 1);
+}
+
+/* Only the first 255 bytes of a name are judged: a word that the cut
+ * shortens is lost, and one it ends becomes whole. */
+static const struct {
+    size_t pad; /* bytes of filler before the word */
+    char fill;
+    const char *word;
+    int secret;
+} cut_cases[] = {
+    {250, 'X', "TOKEN", 1}, /* 255 bytes */
+    {251, 'X', "TOKEN", 0}, /* "TOKE" */
+    {251, 'X', "_KEY", 1},  /* 255 bytes */
+    {252, 'X', "_KEY", 0},  /* "_KE" */
+    {251, 'X', "_KEYS", 1}, /* the cut leaves "_KEY" at the end */
+    {247, 'x', "PASSWORD", 1}, {248, 'x', "PASSWORD", 0}, {300, '_', "PASS", 0},
+    {300, 'X', "PASSWORD", 0}, {0, 'X', "", 0},
+};
+
+static void test_name_cut(void **state)
+{
+    char name[512];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cut_cases) / sizeof(cut_cases[0]); i++) {
+        int got;
+        memset(name, cut_cases[i].fill, cut_cases[i].pad);
+        snprintf(name + cut_cases[i].pad, sizeof(name) - cut_cases[i].pad, "%s",
+                 cut_cases[i].word);
+        got = !!redact_name_is_secret(name);
+        if (got != cut_cases[i].secret)
+            print_error("%zu x '%c' + %s: %d\n", cut_cases[i].pad,
+                        cut_cases[i].fill, cut_cases[i].word, got);
+        assert_int_equal(got, cut_cases[i].secret);
+    }
+}
+
+/* Every byte value: a letter is itself in either case, digits are kept,
+ * anything else separates words. */
+static void test_name_bytes(void **state)
+{
+    unsigned b;
+
+    (void)state;
+    for (b = 1; b < 256; b++) {
+        char sep[] = {'D', 'B', (char)b, 'P', 'A', 'S', 'S', '\0'};
+        char first[] = {(char)b, 'e', 'y', '\0'};
+        int alnum = (b >= '0' && b <= '9') || (b >= 'A' && b <= 'Z') ||
+                    (b >= 'a' && b <= 'z');
+        if (!redact_name_is_secret(sep) != alnum)
+            print_error("byte 0x%02x as a separator\n", b);
+        assert_int_equal(!redact_name_is_secret(sep), alnum);
+        assert_int_equal(!!redact_name_is_secret(first), b == 'k' || b == 'K');
+    }
+}
+
+/* ---- redact_value_is_secret ---- */
+
+static const struct {
+    const char *value;
+    int secret;
+} secret_value_cases[] = {
+    /* provider token formats, by their start; case counts */
+    {"ghp_abc", 1},
+    {"gho_abc", 1},
+    {"ghu_abc", 1},
+    {"ghs_abc", 1},
+    {"ghr_abc", 1},
+    {"github_pat_abc", 1},
+    {"glpat-abc", 1},
+    {"xoxb-1", 1},
+    {"xoxa-1", 1},
+    {"xoxp-1", 1},
+    {"xoxr-1", 1},
+    {"xoxs-1", 1},
+    {"sk_live_1", 1},
+    {"rk_live_1", 1},
+    {"sk-ant-1", 1},
+    {"AIzaSy", 1},
+    {"ghp_", 1},
+    {"ghp", 0},
+    {"GHP_abc", 0},
+    {"gh_abc", 0},
+    {"github_abc", 0},
+    {"xox-1", 0},
+    {"sk_test_1", 0},
+    {"aIza", 0},
+    {" ghp_abc", 0},
+    {"\xc3\xa9ghp_abc", 0},
+    /* AWS access key ids: exactly 20 bytes */
+    {"AKIAIOSFODNN7EXAMPLE", 1},
+    {"ASIAIOSFODNN7EXAMPLE", 1},
+    {"AKIAIOSFODNN7EXAMPL", 0},
+    {"AKIAIOSFODNN7EXAMPLEX", 0},
+    {"akiaiosfodnn7example", 0},
+    /* private keys, wherever they start */
+    {"-----BEGIN PRIVATE KEY-----", 1},
+    {"x\n-----BEGIN RSA PRIVATE KEY-----\n", 1},
+    {"-----BEGIN CERTIFICATE-----", 0},
+    {"PRIVATE KEY", 0},
+    /* passwords in URLs: user:password@ before any '/' */
+    {"postgres://app:pw@db:5432/app", 1},
+    {"redis://:pw@cache", 1},
+    {"https://host:443@x", 1},
+    {"https://user@host", 0},
+    {"https://host/a:b@c", 0},
+    {"host:1@x", 0},
+    /* JSON Web Tokens */
+    {"eyJhbGciOi.eyJzdWIi.sig", 1},
+    {"eyJ..", 1},
+    {"eyJhbGciOi.eyJzdWIi", 0},
+    {"eyjhbGciOi.a.b", 0},
+    {"", 0},
+    {"8080", 0},
+    {"info", 0},
+};
+
+static void test_value_is_secret(void **state)
+{
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(secret_value_cases) / sizeof(secret_value_cases[0]);
+         i++) {
+        int got = !!redact_value_is_secret(secret_value_cases[i].value);
+        if (got != secret_value_cases[i].secret)
+            print_error("%s: %d, want %d\n", secret_value_cases[i].value, got,
+                        secret_value_cases[i].secret);
+        assert_int_equal(got, secret_value_cases[i].secret);
+    }
 }
 
 /* ---- redact_k8s_object ---- */
@@ -262,6 +455,50 @@ static const struct {
      "{\"kind\":\"Service\",\"metadata\":{\"annotations\":{\"a\":\"b\"}},"
      "\"spec\":{\"ports\":[{\"port\":80}]}}",
      {NULL}},
+    /* The walk is generic: lists count wherever a CRD nests them. */
+    {"env in a custom resource, deep in lists",
+     "{\"kind\":\"Widget\",\"spec\":{\"stages\":[{\"run\":{\"env\":["
+     "{\"name\":\"X_TOKEN\",\"value\":\"t0k3n\"},"
+     "{\"name\":\"MODE\",\"value\":\"fast\"}]}}]}}",
+     1,
+     "{\"kind\":\"Widget\",\"spec\":{\"stages\":[{\"run\":{\"env\":["
+     "{\"name\":\"X_TOKEN\",\"value\":\"" R(
+         5, "b81c829a") "\"},"
+                        "{\"name\":\"MODE\",\"value\":\"fast\"}]}}]}}",
+     {"t0k3n", NULL}},
+    {"an env that is not a list is walked into",
+     "{\"kind\":\"Pod\",\"spec\":{\"env\":{\"inner\":{\"env\":["
+     "{\"name\":\"PASSWORD\",\"value\":\"hunter2\"}]}}}}",
+     1,
+     "{\"kind\":\"Pod\",\"spec\":{\"env\":{\"inner\":{\"env\":["
+     "{\"name\":\"PASSWORD\",\"value\":\"" R(7, "f52fbd32") "\"}]}}}}",
+     {"hunter2", NULL}},
+    {"args in lists of lists, command at the top",
+     "{\"kind\":\"Job\",\"spec\":[[{\"args\":[\"--token=abc\","
+     "\"--verbose=1\",\"ghp_abcdef123456\",\"plain\"]}]],"
+     "\"command\":[\"sh\",\"-c\",\"--password=hunter2\",\"--password=\"]}",
+     3,
+     "{\"command\":[\"sh\",\"-c\",\"--password=" R(
+         7,
+         "f52fbd32") "\",\"--password=\"],\"kind\":\"Job\",\"spec\":[[{"
+                     "\"args\":[\"--token=" R(
+                         3,
+                         "ba7816bf") "\",\"--verbose=1\",\"" R(16,
+                                                               "55bb5317") "\","
+                                                                           "\"p"
+                                                                           "lai"
+                                                                           "n\""
+                                                                           "]}]"
+                                                                           "]}",
+     {"hunter2", "ghp_abcdef123456", NULL}},
+    {"a command that is not a list is walked into",
+     "{\"kind\":\"Pod\",\"spec\":{\"containers\":[{\"command\":{"
+     "\"env\":[{\"name\":\"DB_PASSWORD\",\"value\":\"hunter2\"}]}}]}}",
+     1,
+     "{\"kind\":\"Pod\",\"spec\":{\"containers\":[{\"command\":{"
+     "\"env\":[{\"name\":\"DB_PASSWORD\",\"value\":\"" R(
+         7, "f52fbd32") "\"}]}}]}}",
+     {"hunter2", NULL}},
     {"env entries of odd shapes are left alone",
      "{\"kind\":\"Pod\",\"spec\":{\"containers\":[{\"env\":["
      "\"DB_PASSWORD=x\",{\"value\":\"novalue\"},"
@@ -305,6 +542,29 @@ static void test_k8s_object(void **state)
     }
 }
 
+/* The walk goes 64 levels of objects and lists below the top, no more. */
+static void test_k8s_object_depth(void **state)
+{
+    size_t levels;
+
+    (void)state;
+    for (levels = 60; levels <= 68; levels++) {
+        json_t *obj = json_pack("{s:[{s:s,s:s}]}", "env", "name", "DB_PASSWORD",
+                                "value", "hunter2");
+        size_t i;
+        assert_non_null(obj);
+        /* alternate objects and lists, as pod templates do */
+        for (i = 0; i < levels; i++)
+            obj =
+                i % 2 ? json_pack("{s:o}", "spec", obj) : json_pack("[o]", obj);
+        obj = json_pack("{s:s,s:o}", "kind", "Pod", "spec", obj);
+        assert_non_null(obj);
+        /* the env list's object is levels + 1 below the top */
+        assert_int_equal(redact_k8s_object(obj), levels + 1 <= 64 ? 1 : 0);
+        json_decref(obj);
+    }
+}
+
 /* Not an object, or no kind: nothing happens, nothing crashes. */
 static void test_k8s_object_odd(void **state)
 {
@@ -338,8 +598,12 @@ int main(void)
         cmocka_unit_test(test_value_properties),
         cmocka_unit_test(test_name_is_secret),
         cmocka_unit_test(test_name_long),
+        cmocka_unit_test(test_name_cut),
+        cmocka_unit_test(test_name_bytes),
+        cmocka_unit_test(test_value_is_secret),
         cmocka_unit_test(test_k8s_object),
         cmocka_unit_test(test_k8s_object_odd),
+        cmocka_unit_test(test_k8s_object_depth),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
