@@ -13,6 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* For SHA256_Init and co. (engine_fingerprint); must precede every
+ * OpenSSL header. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
+
 #include "jsonw.h"
 #include "util.h"
 #include "banned.h"
@@ -29,7 +34,10 @@ struct verdict {
     char path_in[VERDICT_PATH]; /* the path, when it fits */
     char *path_heap;            /* the path, when it does not */
     size_t path_len;
-    json_t *actual; /* new reference; NULL when absent */
+    /* Borrowed from the resource's document, which outlives every verdict
+     * of its rules: reference counting here cost two atomic operations
+     * per element a check looks at. NULL when absent. */
+    const json_t *actual;
     int found;
     const char *expected;
     char *expected_own; /* for composed expectations */
@@ -43,17 +51,30 @@ static const char *verdict_path(const struct verdict *v)
     return v->path_heap ? v->path_heap : v->path_in;
 }
 
+/* The path a, b, c (of those lengths) written straight into the verdict. */
+static void verdict_set_path3(struct verdict *v, const char *a, size_t alen,
+                              const char *b, size_t blen, const char *c,
+                              size_t clen)
+{
+    size_t len = alen + blen + clen;
+    char *d = v->path_in;
+
+    if (v->path_heap) {
+        free(v->path_heap);
+        v->path_heap = NULL;
+    }
+    if (len >= sizeof(v->path_in))
+        d = v->path_heap = xmalloc(len + 1);
+    memcpy(d, a, alen);
+    memcpy(d + alen, b, blen);
+    memcpy(d + alen + blen, c, clen);
+    d[len] = '\0';
+    v->path_len = len;
+}
+
 static void verdict_set_path(struct verdict *v, const char *path, size_t len)
 {
-    free(v->path_heap);
-    v->path_heap = NULL;
-    if (len < sizeof(v->path_in)) {
-        memcpy(v->path_in, path, len);
-        v->path_in[len] = '\0';
-    } else {
-        v->path_heap = xstrndup(path, len);
-    }
-    v->path_len = len;
+    verdict_set_path3(v, path, len, "", 0, "", 0);
 }
 
 /* An empty verdict; the path buffer is not cleared, only terminated (a
@@ -74,13 +95,18 @@ static void verdict_init(struct verdict *v)
     v->error.len = v->error.cap = 0;
 }
 
+/* Most verdicts own nothing: the tests keep free() calls off the path
+ * every element takes. */
 static void verdict_release(struct verdict *v)
 {
-    free(v->path_heap);
-    json_decref(v->actual);
-    free(v->expected_own);
-    free(v->container);
-    sb_release(&v->error);
+    if (v->path_heap)
+        free(v->path_heap);
+    if (v->expected_own)
+        free(v->expected_own);
+    if (v->container)
+        free(v->container);
+    if (v->error.buf)
+        sb_release(&v->error);
     verdict_init(v);
 }
 
@@ -143,7 +169,7 @@ void engine_free(struct engine *eng)
     sb_release(&eng->msg);
     sb_release(&eng->fp);
     sb_release(&eng->act);
-    sb_release(&eng->path);
+    jsonw_spans_release(&eng->spans);
     free(eng);
 }
 
@@ -342,7 +368,7 @@ static void engine_set_leaf(struct verdict *out, enum status s,
     out->status = s;
     verdict_set_path(out, path, strlen(path));
     out->found = v != NULL;
-    out->actual = v ? json_incref((json_t *)v) : NULL;
+    out->actual = v;
     out->expected = expected;
 }
 
@@ -361,18 +387,19 @@ static enum status engine_assert_one(struct engine *eng, const struct check *c,
 {
     struct jp_one one;
     struct err e;
+    const char *segs;
+    size_t base_len, segs_len;
 
     if (jpath_resolve_one(c->path, sc, &one, &e))
         return engine_error(out, e.msg);
     verdict_release(out);
-    sb_setlen(&eng->path, 0);
-    sb_adds(&eng->path, one.base);
-    sb_adds(&eng->path, one.mid);
-    jpath_render(&eng->path, c->path);
-    verdict_set_path(out, eng->path.buf, eng->path.len);
+    base_len = strlen(one.base);
+    segs = jpath_segments(c->path, base_len + one.mid_len != 0, &segs_len);
+    verdict_set_path3(out, one.base, base_len, one.mid, one.mid_len, segs,
+                      segs_len);
     out->status = engine_op(eng, c, one.v) ? ST_PASS : ST_FAIL;
     out->found = one.v != NULL;
-    out->actual = one.v ? json_incref(one.v) : NULL;
+    out->actual = one.v;
     out->expected = c->expected;
     return out->status;
 }
@@ -552,15 +579,83 @@ static char *engine_join_expected(const struct check *c, const char *head,
     return sb_detach(&sb);
 }
 
-static enum status engine_eval(struct engine *eng, const struct check *c,
-                               struct jp_scope *sc, struct verdict *out)
+/* all: the first failure or error decides; all passing, the first kid. */
+static enum status engine_all(struct engine *eng, const struct check *c,
+                              struct jp_scope *sc, struct verdict *out)
 {
     struct verdict v;
     enum status s = ST_PASS;
     size_t i;
+
+    verdict_init(&v);
+    for (i = 0; i < c->nkids; i++) {
+        s = engine_eval(eng, c->kids[i], sc, &v);
+        if (i == 0 || s != ST_PASS)
+            verdict_move(out, &v);
+        else
+            verdict_release(&v);
+        if (s != ST_PASS)
+            break;
+    }
+    return s;
+}
+
+/* any: the first pass decides; else the first error, else the first
+ * kid, with every alternative as the expectation. */
+static enum status engine_any(struct engine *eng, const struct check *c,
+                              struct jp_scope *sc, struct verdict *out)
+{
+    struct verdict v;
+    enum status s = ST_FAIL;
+    size_t i;
     int errors = 0;
 
     verdict_init(&v);
+    for (i = 0; i < c->nkids; i++) {
+        enum status k = engine_eval(eng, c->kids[i], sc, &v);
+        if (k == ST_PASS) {
+            verdict_move(out, &v);
+            s = ST_PASS;
+            break;
+        }
+        if (k == ST_ERROR && !errors++)
+            verdict_move(out, &v);
+        else if (i == 0 && !errors)
+            verdict_move(out, &v);
+        else
+            verdict_release(&v);
+    }
+    if (s != ST_PASS && errors)
+        s = ST_ERROR;
+    if (s == ST_FAIL) {
+        free(out->expected_own);
+        out->expected_own = engine_join_expected(c, "any of: ", " | ");
+        out->expected = out->expected_own;
+    }
+    return s;
+}
+
+static enum status engine_not(struct engine *eng, const struct check *c,
+                              struct jp_scope *sc, struct verdict *out)
+{
+    enum status s = engine_eval(eng, c->kids[0], sc, out);
+
+    if (s == ST_PASS || s == ST_FAIL) {
+        struct strbuf sb = STRBUF_INIT;
+        s = s == ST_PASS ? ST_FAIL : ST_PASS;
+        sb_addf(&sb, "not (%s)", out->expected ? out->expected : "");
+        free(out->expected_own);
+        out->expected_own = sb_detach(&sb);
+        out->expected = out->expected_own;
+    }
+    return s;
+}
+
+static enum status engine_eval(struct engine *eng, const struct check *c,
+                               struct jp_scope *sc, struct verdict *out)
+{
+    enum status s = ST_PASS;
+
     switch (c->type) {
     case CK_ASSERT:
         s = engine_assert(eng, c, sc, out);
@@ -569,48 +664,13 @@ static enum status engine_eval(struct engine *eng, const struct check *c,
         s = engine_each(eng, c, sc, out);
         break;
     case CK_ALL:
-        for (i = 0; i < c->nkids; i++) {
-            s = engine_eval(eng, c->kids[i], sc, &v);
-            if (i == 0 || s != ST_PASS)
-                verdict_move(out, &v);
-            verdict_release(&v);
-            if (s != ST_PASS)
-                break;
-        }
+        s = engine_all(eng, c, sc, out);
         break;
     case CK_ANY:
-        s = ST_FAIL;
-        for (i = 0; i < c->nkids; i++) {
-            enum status k = engine_eval(eng, c->kids[i], sc, &v);
-            if (k == ST_PASS) {
-                verdict_move(out, &v);
-                s = ST_PASS;
-                break;
-            }
-            if (k == ST_ERROR && !errors++)
-                verdict_move(out, &v);
-            else if (i == 0 && !errors)
-                verdict_move(out, &v);
-            verdict_release(&v);
-        }
-        if (s != ST_PASS && errors)
-            s = ST_ERROR;
-        if (s == ST_FAIL) {
-            free(out->expected_own);
-            out->expected_own = engine_join_expected(c, "any of: ", " | ");
-            out->expected = out->expected_own;
-        }
+        s = engine_any(eng, c, sc, out);
         break;
     case CK_NOT:
-        s = engine_eval(eng, c->kids[0], sc, out);
-        if (s == ST_PASS || s == ST_FAIL) {
-            struct strbuf sb = STRBUF_INIT;
-            s = s == ST_PASS ? ST_FAIL : ST_PASS;
-            sb_addf(&sb, "not (%s)", out->expected ? out->expected : "");
-            free(out->expected_own);
-            out->expected_own = sb_detach(&sb);
-            out->expected = out->expected_own;
-        }
+        s = engine_not(eng, c, sc, out);
         break;
     case CK_SQL:
         return engine_error(out, "a SQL check cannot be nested");
@@ -618,23 +678,38 @@ static enum status engine_eval(struct engine *eng, const struct check *c,
     out->status = s;
     if (s == ST_FAIL && c->message && !out->custom)
         out->custom = c->message;
-    verdict_release(&v);
     return s;
 }
 
 /* ---- findings ---- */
 
+/* SHA-256 of a finding's identity: "fourc-finding-v1\n" RULE "\n" UID. */
 static void engine_fingerprint(struct engine *eng, const char *rule_id,
-                               const char *uid, unsigned char out[32])
+                               const char *uid, size_t uid_len,
+                               unsigned char out[32])
 {
     struct strbuf *sb = &eng->fp;
 
     sb_setlen(sb, 0);
-    sb_adds(sb, "fourc-finding-v1\n");
-    sb_adds(sb, rule_id);
+    sb_add(sb, "fourc-finding-v1\n", 17);
+    sb_add(sb, rule_id, strlen(rule_id));
     sb_add(sb, "\n", 1);
-    sb_adds(sb, uid);
+    sb_add(sb, uid, uid_len);
+#ifndef OPENSSL_NO_DEPRECATED_3_0
+    {
+        /* OpenSSL's SHA256_* calls, deprecated in 3.0 but kept, skip what
+         * an EVP digest sets up on every use (an ENGINE lookup among
+         * others): about a fifth of a fingerprint's cost, and a scan makes
+         * one per finding. The two 64-byte blocks of a typical input are
+         * the rest, whatever the API. */
+        SHA256_CTX c;
+        SHA256_Init(&c);
+        SHA256_Update(&c, sb->buf, sb->len);
+        SHA256_Final(out, &c);
+    }
+#else
     sha256_raw(sb->buf, sb->len, out);
+#endif
 }
 
 int64_t engine_ref(const struct engine *eng, const char *uid)
@@ -642,29 +717,53 @@ int64_t engine_ref(const struct engine *eng, const char *uid)
     return json_integer_value(json_object_get(eng->uids, uid));
 }
 
-int engine_write(struct engine *eng, const struct rule *r, const char *uid,
-                 enum status s, const char *message, const char *evidence,
-                 struct err *e)
+/* The resource a finding is about: its uid in this scan, its row, and
+ * whether it is one of fourc's own kinds (looked at once per resource,
+ * not once per rule). */
+struct engine_subject {
+    const char *uid;
+    size_t uid_len;
+    int64_t ref;
+    enum { ENGINE_PLAIN, ENGINE_INPUT_ERROR, ENGINE_TARGET } kind;
+};
+
+/* engine_write with the resource's row known, and the lengths of message
+ * and evidence (evidence_len is 0 without evidence). */
+static int engine_write_ref(struct engine *eng, const struct rule *r,
+                            const struct engine_subject *sj, enum status s,
+                            const char *message, size_t message_len,
+                            const char *evidence, size_t evidence_len,
+                            struct err *e)
 {
     struct store_finding f;
     unsigned char fp[32];
     int rc;
 
-    engine_fingerprint(eng, r->id, uid, fp);
+    engine_fingerprint(eng, r->id, sj->uid, sj->uid_len, fp);
     f.rule_ref = r->ref;
-    f.resource_ref = engine_ref(eng, uid);
+    f.resource_ref = sj->ref;
     f.status = status_names[s];
     f.message = message;
     f.evidence_json = evidence;
     f.fingerprint = fp;
-    f.message_len = 0;
-    f.evidence_len = 0;
+    f.message_len = message_len;
+    f.evidence_len = evidence_len;
     rc = store_add_finding(eng->st, eng->scan_id, &f, e);
     if (rc == 0) {
         eng->stats.findings++;
         eng->stats.by_status[s]++;
     }
     return rc;
+}
+
+int engine_write(struct engine *eng, const struct rule *r, const char *uid,
+                 enum status s, const char *message, const char *evidence,
+                 struct err *e)
+{
+    struct engine_subject sj = {uid, strlen(uid), engine_ref(eng, uid),
+                                ENGINE_PLAIN};
+
+    return engine_write_ref(eng, r, &sj, s, message, 0, evidence, 0, e);
 }
 
 /*
@@ -697,7 +796,7 @@ static long engine_evidence_line(struct engine *eng, json_t *doc,
         return 0;
     for (i = 0; i < p->nsegs && v; i++) {
         if (p->segs[i].type == JP_KEY) {
-            v = json_object_get(v, p->segs[i].key);
+            v = json_object_getn(v, p->segs[i].key, p->segs[i].keylen);
         } else if (p->segs[i].type == JP_INDEX) {
             v = json_array_get(v, (size_t)p->segs[i].index);
             l = json_object_getn(v, "line", 4);
@@ -715,33 +814,48 @@ static long engine_evidence_line(struct engine *eng, json_t *doc,
 static void engine_actual(struct strbuf *sb, const json_t *v, const char *text,
                           size_t len)
 {
-    char sum[128];
+    int obj = json_is_object(v);
 
-    if (len <= ENGINE_MAX_ACTUAL || !(json_is_object(v) || json_is_array(v))) {
+    if (len <= ENGINE_MAX_ACTUAL || !(obj || json_is_array(v))) {
         sb_add(sb, text, len);
         return;
     }
-    snprintf(sum, sizeof(sum), "<%s of %zu %s, %zu bytes>",
-             json_is_object(v) ? "object" : "array",
-             json_is_object(v) ? json_object_size(v) : json_array_size(v),
-             json_is_object(v) ? "keys" : "items", len);
-    jsonw_string(sb, sum, strlen(sum));
+    /* "<object of N keys, L bytes>" as a JSON string (nothing in it needs
+     * escaping), without snprintf: whole container lists are common. */
+    sb_add(sb, obj ? "\"<object of " : "\"<array of ", obj ? 12 : 11);
+    sb_addi(sb, (long long)(obj ? json_object_size(v) : json_array_size(v)));
+    sb_add(sb, obj ? " keys, " : " items, ", obj ? 7 : 8);
+    sb_addi(sb, (long long)len);
+    sb_add(sb, " bytes>\"", 8);
 }
 
-/* The verdict's actual value as JSON, in eng->act. */
-static void engine_actual_json(struct engine *eng, const struct verdict *v)
+/*
+ * The verdict's actual value as JSON (*len bytes, not NUL-terminated).
+ * Objects and arrays come from the resource's document, already written
+ * for the store: rules report whole securityContexts and container lists,
+ * and writing them again was a large part of a finding's cost.
+ */
+static const char *engine_actual_json(struct engine *eng,
+                                      const struct verdict *v, size_t *len)
 {
+    size_t start;
+
+    *len = 0;
+    if (!v->found)
+        return "";
+    if ((json_is_object(v->actual) || json_is_array(v->actual)) &&
+        jsonw_spans_find(&eng->spans, v->actual, &start, len))
+        return eng->doc.buf + start;
     sb_setlen(&eng->act, 0);
-    if (v->found)
-        jsonw_value(&eng->act, v->actual);
+    jsonw_value(&eng->act, v->actual);
+    *len = eng->act.len;
+    return eng->act.buf;
 }
 
-/* actual: the verdict's actual value as JSON. */
+/* actual: the verdict's actual value as JSON, alen bytes. */
 static void engine_message(struct strbuf *sb, const struct verdict *v,
-                           const struct strbuf *actual)
+                           const char *actual, size_t alen)
 {
-    size_t mark;
-
     if (v->status == ST_ERROR) {
         sb_addf(sb, "not evaluated: %s", sb_str(&v->error));
         return;
@@ -758,12 +872,14 @@ static void engine_message(struct strbuf *sb, const struct verdict *v,
     }
     sb_add(sb, verdict_path(v), v->path_len);
     if (v->found) {
-        sb_adds(sb, " is ");
-        mark = sb->len;
-        sb_add(sb, actual->buf, actual->len);
-        if (sb->len - mark > 120) {
-            sb_setlen(sb, utf8_cut(sb->buf, mark + 117));
-            sb_adds(sb, "...");
+        sb_add(sb, " is ", 4);
+        if (alen > 120) {
+            /* Not splitting a character (JSON text never starts with a
+             * continuation byte, so the cut stays inside it). */
+            sb_add(sb, actual, utf8_cut(actual, 117));
+            sb_add(sb, "...", 3);
+        } else {
+            sb_add(sb, actual, alen);
         }
     } else {
         sb_add(sb, " is absent", 10);
@@ -774,95 +890,139 @@ static void engine_message(struct strbuf *sb, const struct verdict *v,
         sb_add(sb, ")", 1);
 }
 
-static int engine_rule(struct engine *eng, const struct rule *r,
-                       const struct resource *res, const char *uid,
-                       struct err *e)
+/* The evidence of a pass or fail, as JSON, in eng->evidence. */
+static void engine_evidence(struct engine *eng, const struct resource *res,
+                            const struct verdict *v, enum status s,
+                            const char *act, size_t alen)
 {
-    struct jp_scope sc = {res->doc, res->kind, res->doc, "", NULL, NULL};
-    struct verdict v;
-    struct strbuf *msg = &eng->msg, *ev = &eng->evidence;
-    enum status s;
-    int rc;
+    struct strbuf *ev = &eng->evidence;
+    const char *path = verdict_path(v);
 
-    verdict_init(&v);
-    sb_setlen(msg, 0);
-    if (strcmp(res->kind, "fourc/InputError") == 0) {
+    /* Plain appends, not sb_addf: every finding has evidence. */
+    sb_setlen(ev, 0);
+    sb_add(ev, "{\"path\":", 8);
+    jsonw_string(ev, path, v->path_len);
+    sb_add(ev, ",\"actual\":", 10);
+    if (v->found) {
+        engine_actual(ev, v->actual, act, alen);
+        sb_add(ev, ",\"found\":true,\"expected\":", 25);
+    } else {
+        sb_add(ev, "null,\"found\":false,\"expected\":", 30);
+    }
+    jsonw_string(ev, v->expected ? v->expected : "",
+                 v->expected ? strlen(v->expected) : 0);
+    if (s == ST_FAIL && memchr(path, '[', v->path_len)) {
+        long line = engine_evidence_line(eng, res->doc, path);
+        if (line > 0) {
+            sb_add(ev, ",\"line\":", 8);
+            sb_addi(ev, line);
+        }
+    }
+    sb_add(ev, "}", 1);
+}
+
+/* The message of a rule that does not apply (its "when" failed). */
+static void engine_skip_message(struct engine *eng, const struct verdict *v)
+{
+    struct strbuf *msg = &eng->msg;
+    const char *act;
+    size_t alen;
+
+    sb_adds(msg, "not applicable: ");
+    sb_add(msg, verdict_path(v), v->path_len);
+    sb_adds(msg, " is ");
+    if (v->found) {
+        act = engine_actual_json(eng, v, &alen);
+        sb_add(msg, act, alen > 80 ? utf8_cut(act, 80) : alen);
+    } else {
+        sb_adds(msg, "absent");
+    }
+    sb_addf(msg, " (rule applies when %s)", v->expected ? v->expected : "?");
+}
+
+/*
+ * Findings that need no evaluation: input errors, the controls a target
+ * does not carry, manual rules. Returns 1 when r was handled so (*rc set),
+ * 0 to evaluate it.
+ */
+static int engine_rule_special(struct engine *eng, const struct rule *r,
+                               const struct resource *res,
+                               const struct engine_subject *sj, int *rc,
+                               struct err *e)
+{
+    struct strbuf *msg = &eng->msg;
+    const char *pillar = NULL;
+
+    *rc = 0;
+    if (sj->kind != ENGINE_PLAIN)
+        pillar = json_string_value(json_object_get(res->doc, "pillar"));
+    if (sj->kind == ENGINE_INPUT_ERROR) {
         const char *what =
             json_string_value(json_object_get(res->doc, "error"));
-        const char *pillar =
-            json_string_value(json_object_get(res->doc, "pillar"));
         /* Each pillar has its input rule; an unreadable Dockerfile is not
          * a cluster finding. */
         if (pillar && strcmp(pillar, r->pillar) != 0)
-            return 0;
+            return 1;
         sb_addf(msg, "not evaluated: %s", what ? what : "input error");
-        return engine_write(eng, r, uid, ST_ERROR, sb_str(msg), NULL, e);
+        *rc = engine_write_ref(eng, r, sj, ST_ERROR, sb_str(msg), msg->len,
+                               NULL, 0, e);
+        return 1;
     }
-    if (strcmp(res->kind, "fourc/Target") == 0) {
-        /* A target carries the controls of its own pillar only: a
-         * Dockerfile scan lists no Kubernetes manual controls. */
-        const char *pillar =
-            json_string_value(json_object_get(res->doc, "pillar"));
-        if (pillar && strcmp(pillar, r->pillar) != 0)
-            return 0;
-    }
+    /* A target carries the controls of its own pillar only: a Dockerfile
+     * scan lists no Kubernetes manual controls. */
+    if (sj->kind == ENGINE_TARGET && pillar && strcmp(pillar, r->pillar) != 0)
+        return 1;
     if (!r->automated) {
         sb_addf(msg, "manual review required: %s", r->title);
-        return engine_write(eng, r, uid, ST_MANUAL, sb_str(msg), NULL, e);
+        *rc = engine_write_ref(eng, r, sj, ST_MANUAL, sb_str(msg), msg->len,
+                               NULL, 0, e);
+        return 1;
     }
+    return 0;
+}
+
+static int engine_rule(struct engine *eng, const struct rule *r,
+                       const struct resource *res,
+                       const struct engine_subject *sj, struct err *e)
+{
+    struct jp_scope sc = {res->doc, res->kind, res->doc, "",           NULL,
+                          NULL,     1,         eng->pod, eng->pod_path};
+    struct verdict v;
+    struct strbuf *msg = &eng->msg, *ev = &eng->evidence;
+    const char *act;
+    size_t alen;
+    enum status s;
+    int rc;
+
+    sb_setlen(msg, 0);
+    if (engine_rule_special(eng, r, res, sj, &rc, e))
+        return rc;
+    verdict_init(&v);
     if (r->when) {
         s = engine_eval(eng, r->when, &sc, &v);
+        if (s == ST_FAIL) {
+            engine_skip_message(eng, &v);
+            s = ST_SKIP;
+        } else if (s != ST_PASS) {
+            act = engine_actual_json(eng, &v, &alen);
+            engine_message(msg, &v, act, alen);
+        }
         if (s != ST_PASS) {
-            if (s == ST_FAIL) {
-                s = ST_SKIP;
-                sb_adds(msg, "not applicable: ");
-                sb_add(msg, verdict_path(&v), v.path_len);
-                sb_adds(msg, " is ");
-                if (v.found) {
-                    size_t mark = msg->len;
-                    jsonw_value(msg, v.actual);
-                    if (msg->len - mark > 80)
-                        sb_setlen(msg, utf8_cut(msg->buf, mark + 80));
-                } else {
-                    sb_adds(msg, "absent");
-                }
-                sb_addf(msg, " (rule applies when %s)",
-                        v.expected ? v.expected : "?");
-            } else {
-                engine_actual_json(eng, &v);
-                engine_message(msg, &v, &eng->act);
-            }
-            rc = engine_write(eng, r, uid, s, sb_str(msg), NULL, e);
+            rc = engine_write_ref(eng, r, sj, s, sb_str(msg), msg->len, NULL, 0,
+                                  e);
             verdict_release(&v);
             return rc;
         }
         verdict_release(&v);
     }
     s = engine_eval(eng, r->check, &sc, &v);
-    engine_actual_json(eng, &v);
-    engine_message(msg, &v, &eng->act);
-    sb_setlen(ev, 0);
-    if (s != ST_ERROR) {
-        sb_adds(ev, "{\"path\":");
-        jsonw_string(ev, verdict_path(&v), v.path_len);
-        sb_adds(ev, ",\"actual\":");
-        if (v.found)
-            engine_actual(ev, v.actual, eng->act.buf, eng->act.len);
-        else
-            sb_adds(ev, "null");
-        sb_adds(ev, v.found ? ",\"found\":true,\"expected\":"
-                            : ",\"found\":false,\"expected\":");
-        jsonw_string(ev, v.expected ? v.expected : "",
-                     v.expected ? strlen(v.expected) : 0);
-        if (s == ST_FAIL && strchr(verdict_path(&v), '[')) {
-            long line = engine_evidence_line(eng, res->doc, verdict_path(&v));
-            if (line > 0)
-                sb_addf(ev, ",\"line\":%ld", line);
-        }
-        sb_adds(ev, "}");
-    }
-    rc = engine_write(eng, r, uid, s, sb_str(msg),
-                      s != ST_ERROR ? sb_str(ev) : NULL, e);
+    act = engine_actual_json(eng, &v, &alen);
+    engine_message(msg, &v, act, alen);
+    if (s != ST_ERROR)
+        engine_evidence(eng, res, &v, s, act, alen);
+    rc = engine_write_ref(eng, r, sj, s, sb_str(msg), msg->len,
+                          s != ST_ERROR ? sb_str(ev) : NULL,
+                          s != ST_ERROR ? ev->len : 0, e);
     verdict_release(&v);
     return rc;
 }
@@ -872,6 +1032,7 @@ int engine_resource(struct engine *eng, const char *target,
 {
     struct store_resource sr;
     struct strbuf uid = STRBUF_INIT;
+    struct engine_subject sj;
     struct engine_kind *k;
     char *doc;
     int64_t ref;
@@ -884,8 +1045,13 @@ int engine_resource(struct engine *eng, const char *target,
         sb_setlen(&uid, 0);
         sb_addf(&uid, "%s#%d", r->uid, ++n);
     }
+    sj.uid = sb_str(&uid);
+    sj.uid_len = uid.len;
+    sj.kind = strcmp(r->kind, "fourc/InputError") == 0 ? ENGINE_INPUT_ERROR
+              : strcmp(r->kind, "fourc/Target") == 0   ? ENGINE_TARGET
+                                                       : ENGINE_PLAIN;
     sb_setlen(&eng->doc, 0);
-    jsonw_value(&eng->doc, r->doc);
+    jsonw_value_spans(&eng->doc, r->doc, &eng->spans);
     doc = eng->doc.buf;
     sr.uid = sb_str(&uid);
     sr.kind = r->kind;
@@ -901,12 +1067,14 @@ int engine_resource(struct engine *eng, const char *target,
         json_object_set_new_nocheck(eng->uids, sb_str(&uid), json_integer(ref));
         eng->stats.resources++;
         eng->containers_state = 0;
+        eng->pod = jpath_pod_spec(r->doc, r->kind, &eng->pod_path);
         k = engine_rules_for(eng, r->kind);
         k->stored++;
         json_object_set_new_nocheck(eng->uid_kind, sb_str(&uid),
                                     json_integer(k - eng->kinds));
+        sj.ref = ref;
         for (i = 0; i < k->n && rc == 0; i++)
-            rc = engine_rule(eng, k->rules[i], r, sb_str(&uid), e);
+            rc = engine_rule(eng, k->rules[i], r, &sj, e);
     }
     sb_release(&uid);
     return rc;

@@ -10,6 +10,7 @@
 
 #include "engine.h"
 #include "jsonpath.h"
+#include "jsonw.h"
 #include "util.h"
 
 #define ENGINE_MAX_ACTUAL 512 /* bytes of an actual value kept in evidence */
@@ -23,7 +24,7 @@ struct engine_kind {
 
 /* Evidence paths parsed again to find a line (engine_evidence_line),
  * kept by text: a scan fails the same few paths over and over. */
-#define ENGINE_LINE_CACHE 64
+#define ENGINE_LINE_CACHE 256
 /* Answers of "matches" kept (engine_matches). */
 #define ENGINE_RE_CACHE 8192
 
@@ -43,7 +44,10 @@ struct engine {
     json_t *uids;     /* set of uids stored in this scan */
     json_t *uid_kind; /* uid -> index of its kind in kinds */
     struct engine_stats stats;
-    struct strbuf doc, evidence, msg, fp, act, path; /* reused throughout */
+    struct strbuf doc, evidence, msg, fp, act; /* reused throughout */
+    /* Where the values of the resource being judged are in doc, its text:
+     * the actual values of findings are cut from there. */
+    struct jsonw_spans spans;
     /* Match lists for path resolution, one per level of a check being
      * evaluated, kept with their memory between evaluations. */
     struct jp_matches **ms;
@@ -56,6 +60,9 @@ struct engine {
     struct jp_matches containers;
     int containers_state;
     struct err containers_err;
+    /* The pod spec of the resource being judged (NULL: none), and where. */
+    json_t *pod;
+    const char *pod_path;
 };
 
 /* The row id of a resource of this scan, or 0. */

@@ -39,6 +39,22 @@ static int jp_ident(char c)
            c == '$';
 }
 
+static void jp_add_segs(struct strbuf *sb, const struct jpath *p);
+
+/* Writes p's segments once, as after a prefix: evidence names the path of
+ * every value a check looks at. */
+static void jp_set_segtext(struct jpath *p)
+{
+    struct strbuf sb = STRBUF_INIT;
+
+    sb_add(&sb, ".", 1); /* a prefix, so that plain keys get their '.' */
+    jp_add_segs(&sb, p);
+    p->segtext_len = sb.len - 1;
+    p->segtext = xmalloc(p->segtext_len + 1);
+    memcpy(p->segtext, sb.buf + 1, p->segtext_len + 1);
+    sb_release(&sb);
+}
+
 struct jpath *jpath_parse(const char *text, struct err *e)
 {
     struct jpath *p = xcalloc(1, sizeof(*p));
@@ -138,6 +154,7 @@ struct jpath *jpath_parse(const char *text, struct err *e)
             goto fail;
         }
     }
+    jp_set_segtext(p);
     return p;
 fail:
     jpath_free(p);
@@ -154,6 +171,7 @@ void jpath_free(struct jpath *p)
         free(p->segs[i].key);
     free(p->segs);
     free(p->text);
+    free(p->segtext);
     free(p);
 }
 
@@ -240,9 +258,11 @@ static void jp_add_index(struct strbuf *sb, size_t n)
     sb_add(sb, q, (size_t)(buf + sizeof(buf) - q));
 }
 
-static void jp_add_rest(struct strbuf *sb, const struct jpath *p, size_t i)
+static void jp_add_segs(struct strbuf *sb, const struct jpath *p)
 {
-    for (; i < p->nsegs; i++) {
+    size_t i;
+
+    for (i = 0; i < p->nsegs; i++) {
         if (p->segs[i].type == JP_KEY)
             jp_add_seg_key(sb, &p->segs[i]);
         else if (p->segs[i].type == JP_INDEX)
@@ -314,15 +334,15 @@ static size_t jp_walk(const struct jpath *p, size_t i, json_t *v,
 
 /* Resolves p's segments from start located at base. The path being built
  * lives in one buffer kept between calls (resolution never nests). */
-static void jp_from(const struct jpath *p, size_t first, json_t *start,
-                    const char *base, struct jp_matches *ms)
+static void jp_from(const struct jpath *p, json_t *start, const char *base,
+                    struct jp_matches *ms)
 {
     static struct strbuf sb;
 
     sb_setlen(&sb, 0);
     sb_adds(&sb, base);
-    if (jp_walk(p, first, start, &sb, ms) == 0 && !p->has_wild) {
-        jp_add_rest(&sb, p, first);
+    if (jp_walk(p, 0, start, &sb, ms) == 0 && !p->has_wild) {
+        jpath_render(&sb, p);
         jp_push(ms, NULL, &sb);
     }
 }
@@ -366,13 +386,24 @@ json_t *jpath_pod_spec(json_t *doc, const char *kind, const char **path)
     return json_is_object(spec) ? spec : NULL;
 }
 
+/* jpath_pod_spec of the scope's document, asked once per resource by
+ * callers that set pod_known. */
+static json_t *jp_pod(const struct jp_scope *sc, const char **path)
+{
+    if (sc->pod_known) {
+        *path = sc->pod_path;
+        return sc->pod;
+    }
+    return jpath_pod_spec(sc->doc, sc->kind, path);
+}
+
 static int jp_containers(const struct jp_scope *sc, const struct jpath *p,
                          struct jp_matches *ms, struct err *e)
 {
     static const char *const lists[] = {"containers", "initContainers",
                                         "ephemeralContainers"};
     const char *podpath;
-    json_t *pod = jpath_pod_spec(sc->doc, sc->kind, &podpath);
+    json_t *pod = jp_pod(sc, &podpath);
     size_t i, k, before = ms->n, len;
     static struct strbuf base; /* reused; resolution never nests */
     json_t *c;
@@ -392,7 +423,7 @@ static int jp_containers(const struct jp_scope *sc, const struct jpath *p,
         {
             sb_setlen(&base, len);
             jp_add_index(&base, k);
-            jp_from(p, 0, c, base.buf, ms);
+            jp_from(p, c, base.buf, ms);
         }
     }
     if (ms->n == before)
@@ -446,18 +477,17 @@ static int jp_security_context(const struct jp_scope *sc, const struct jpath *p,
     sb_setlen(&base, 0);
     sb_adds(&base, sc->container_path);
     sb_adds(&base, ".securityContext");
-    jp_from(p, 0, json_object_get(sc->container, "securityContext"),
-            sb_str(&base), ms);
+    jp_from(p, json_object_get(sc->container, "securityContext"), sb_str(&base),
+            ms);
     if (jp_any_set(ms, before))
         goto out;
     absent = ms->n;
-    pod = jpath_pod_spec(sc->doc, sc->kind, &podpath);
+    pod = jp_pod(sc, &podpath);
     if (pod) {
         sb_setlen(&base, 0);
         sb_adds(&base, podpath);
         sb_adds(&base, ".securityContext");
-        jp_from(p, 0, json_object_get(pod, "securityContext"), sb_str(&base),
-                ms);
+        jp_from(p, json_object_get(pod, "securityContext"), sb_str(&base), ms);
         if (jp_any_set(ms, absent)) {
             /* keep only the pod's matches (their paths stay where they
              * are in the buffer) */
@@ -473,9 +503,24 @@ out:
     return 0;
 }
 
+const char *jpath_segments(const struct jpath *p, int prefixed, size_t *len)
+{
+    /* Only a plain key (written ".key") depends on what comes before;
+     * every other segment starts with '['. */
+    if (!prefixed && p->segtext_len && p->segtext[0] == '.') {
+        *len = p->segtext_len - 1;
+        return p->segtext + 1;
+    }
+    *len = p->segtext_len;
+    return p->segtext;
+}
+
 void jpath_render(struct strbuf *sb, const struct jpath *p)
 {
-    jp_add_rest(sb, p, 0);
+    size_t len;
+    const char *s = jpath_segments(p, sb->len != 0, &len);
+
+    sb_add(sb, s, len);
 }
 
 /* The value p's segments name below v, without paths; NULL if absent. */
@@ -502,6 +547,8 @@ static int jp_is_set(const json_t *v)
     return v && !json_is_null(v);
 }
 
+static const char jp_sc_mid[] = ".securityContext";
+
 /* The same answers as jpath_resolve gives for these paths, value by
  * value and path by path (jp_from, jp_security_context): engine checks
  * resolve millions of them, and building each path is most of the
@@ -513,13 +560,14 @@ int jpath_resolve_one(const struct jpath *p, const struct jp_scope *sc,
     json_t *pod, *v;
 
     out->mid = "";
+    out->mid_len = 0;
     switch (p->anchor) {
     case JP_NONE:
         out->v = jp_walk_one(p, sc->cur);
         out->base = sc->cur_path;
         return 0;
     case JP_POD:
-        pod = jpath_pod_spec(sc->doc, sc->kind, &podpath);
+        pod = jp_pod(sc, &podpath);
         if (!pod)
             return err_set(e, "%s has no pod spec for %s", sc->kind, p->text);
         out->v = jp_walk_one(p, pod);
@@ -534,13 +582,14 @@ int jpath_resolve_one(const struct jpath *p, const struct jp_scope *sc,
         if (p->nsegs == 0 || p->segs[0].type != JP_KEY)
             return err_set(e, "%s: $sc must be followed by a field name",
                            p->text);
-        out->mid = ".securityContext";
+        out->mid = jp_sc_mid;
+        out->mid_len = sizeof(jp_sc_mid) - 1;
         out->v =
             jp_walk_one(p, json_object_get(sc->container, "securityContext"));
         out->base = sc->container_path;
         if (jp_is_set(out->v))
             return 0;
-        pod = jpath_pod_spec(sc->doc, sc->kind, &podpath);
+        pod = jp_pod(sc, &podpath);
         if (pod) {
             v = jp_walk_one(p, json_object_get(pod, "securityContext"));
             if (jp_is_set(v)) {
@@ -563,13 +612,13 @@ int jpath_resolve(const struct jpath *p, const struct jp_scope *sc,
 
     switch (p->anchor) {
     case JP_NONE:
-        jp_from(p, 0, sc->cur, sc->cur_path, ms);
+        jp_from(p, sc->cur, sc->cur_path, ms);
         return 0;
     case JP_POD:
-        pod = jpath_pod_spec(sc->doc, sc->kind, &podpath);
+        pod = jp_pod(sc, &podpath);
         if (!pod)
             return err_set(e, "%s has no pod spec for %s", sc->kind, p->text);
-        jp_from(p, 0, pod, podpath, ms);
+        jp_from(p, pod, podpath, ms);
         return 0;
     case JP_CONTAINERS:
         return jp_containers(sc, p, ms, e);

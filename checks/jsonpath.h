@@ -39,6 +39,10 @@ struct jpath {
     size_t nsegs;
     int has_wild;
     char *text;
+    /* The segments as resolution writes them after a prefix (".a[0]"),
+     * written once here: see jpath_segments. */
+    char *segtext;
+    size_t segtext_len;
 };
 
 /* Parses text; NULL with e set on a syntax error. */
@@ -78,6 +82,12 @@ struct jp_scope {
     const char *cur_path;
     json_t *container;
     const char *container_path;
+    /* Set pod_known when pod and pod_path hold jpath_pod_spec's answer
+     * for doc and kind (the engine asks once per resource, not once per
+     * anchored path); zero, resolution asks itself. */
+    int pod_known;
+    json_t *pod;
+    const char *pod_path;
 };
 
 /*
@@ -100,11 +110,15 @@ int jpath_resolve(const struct jpath *p, const struct jp_scope *sc,
 struct jp_one {
     json_t *v;
     const char *base, *mid;
+    size_t mid_len;
 };
 int jpath_resolve_one(const struct jpath *p, const struct jp_scope *sc,
                       struct jp_one *out, struct err *e);
 /* Appends p's segments to sb as resolution writes them into paths. */
 void jpath_render(struct strbuf *sb, const struct jpath *p);
+/* p's segments as jpath_render appends them (*len bytes): after a
+ * non-empty prefix when prefixed, else at the start of a path. */
+const char *jpath_segments(const struct jpath *p, int prefixed, size_t *len);
 
 /* The pod spec of a workload document, or NULL; *path gets its location. */
 json_t *jpath_pod_spec(json_t *doc, const char *kind, const char **path);

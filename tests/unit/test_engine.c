@@ -23,6 +23,7 @@
 
 #include "engine.h"
 #include "err.h"
+#include "jsonw.h"
 #include "rule.h"
 #include "store.h"
 #include "util.h"
@@ -642,6 +643,208 @@ static void test_big_actual_summarised(void **state)
     sb_release(&doc);
 }
 
+/*
+ * Actual values of objects and arrays are cut from the resource's text:
+ * the message's cut must still not split a character, at 117 bytes for a
+ * finding and at 80 for a rule that does not apply.
+ */
+static void test_actual_from_document(void **state)
+{
+    struct strbuf doc = STRBUF_INIT, want = STRBUF_INIT;
+    struct row r;
+    int i;
+
+    (void)state;
+    /* {"a":"xxx...é..."}: byte 117 of it is inside the first é */
+    sb_adds(&doc, "{spec: {a: \"");
+    for (i = 0; i < 110; i++)
+        sb_adds(&doc, "x");
+    for (i = 0; i < 10; i++)
+        sb_adds(&doc, "\xc3\xa9");
+    sb_adds(&doc, "\"}}");
+    run_one("  check: {path: spec, op: absent}\n", "k8s/ConfigMap",
+            sb_str(&doc), &r);
+    sb_adds(&want, "spec is {\"a\":\"");
+    for (i = 0; i < 110; i++)
+        sb_adds(&want, "x");
+    sb_adds(&want, "..., expected absent");
+    assert_string_equal(r.status, "fail");
+    assert_string_equal(r.message, sb_str(&want));
+    expect_contains("evidence", r.evidence, "\"actual\":{\"a\":\"xxx");
+    row_release(&r);
+
+    /* The same value inside a list, found through $containers. */
+    run_one("  check:\n    each: $containers\n"
+            "    assert: {path: securityContext, op: absent}\n",
+            "k8s/Pod",
+            "{spec: {containers: [{name: c, securityContext: "
+            "{a: [1, \"q\\\"uote\", {b: null}], \"k\\\\\": true}}]}}",
+            &r);
+    assert_string_equal(r.status, "fail");
+    assert_string_equal(r.message,
+                        "container \"c\": spec.containers[0].securityContext "
+                        "is {\"a\":[1,\"q\\\"uote\",{\"b\":null}],"
+                        "\"k\\\\\":true}, expected absent");
+    expect_contains("evidence", r.evidence,
+                    "\"actual\":{\"a\":[1,\"q\\\"uote\",{\"b\":null}],"
+                    "\"k\\\\\":true}");
+    row_release(&r);
+
+    /* not applicable: {"a":"xxx...é...}, byte 80 inside an é */
+    sb_setlen(&doc, 0);
+    sb_adds(&doc, "{spec: {a: \"");
+    for (i = 0; i < 73; i++)
+        sb_adds(&doc, "x");
+    for (i = 0; i < 10; i++)
+        sb_adds(&doc, "\xc3\xa9");
+    sb_adds(&doc, "\"}}");
+    run_one("  when: {path: spec, op: absent}\n"
+            "  check: {path: spec, op: exists}\n",
+            "k8s/ConfigMap", sb_str(&doc), &r);
+    sb_setlen(&want, 0);
+    sb_adds(&want, "not applicable: spec is {\"a\":\"");
+    for (i = 0; i < 73; i++)
+        sb_adds(&want, "x");
+    sb_adds(&want, " (rule applies when absent)");
+    assert_string_equal(r.status, "skip");
+    assert_string_equal(r.message, sb_str(&want));
+    row_release(&r);
+    sb_release(&doc);
+    sb_release(&want);
+}
+
+/* ---- the JSON writer behind documents and evidence (jsonw) ---- */
+
+/* A JSON string of s the plain way, byte by byte: the writer's contract. */
+static void ref_string(struct strbuf *sb, const char *s, size_t len)
+{
+    size_t i;
+
+    sb_add(sb, "\"", 1);
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"')
+            sb_adds(sb, "\\\"");
+        else if (c == '\\')
+            sb_adds(sb, "\\\\");
+        else if (c == '\n')
+            sb_adds(sb, "\\n");
+        else if (c == '\t')
+            sb_adds(sb, "\\t");
+        else if (c == '\r')
+            sb_adds(sb, "\\r");
+        else if (c == '\b')
+            sb_adds(sb, "\\b");
+        else if (c == '\f')
+            sb_adds(sb, "\\f");
+        else if (c < 0x20)
+            sb_addf(sb, "\\u%04x", c);
+        else
+            sb_add(sb, s + i, 1);
+    }
+    sb_add(sb, "\"", 1);
+}
+
+/* Strings of every length up to past two words, with each kind of byte
+ * at each position: the word-at-a-time scan must find every escape, and
+ * must not take the bytes around the ones it looks for. */
+static void test_jsonw_string(void **state)
+{
+    static const unsigned char bytes[] = {0x00, 0x01, 0x08, 0x0a, 0x1f, ' ',
+                                          '!',  '"',  '#',  '/',  '[',  '\\',
+                                          ']',  0x7f, 0x80, 0xa2, 0xdc, 0xff};
+    char s[40];
+    size_t len, pos, b;
+
+    (void)state;
+    for (len = 0; len <= 33; len++) {
+        for (pos = 0; pos <= len; pos++) {
+            for (b = 0; b < sizeof(bytes); b++) {
+                struct strbuf got = STRBUF_INIT, want = STRBUF_INIT;
+                size_t k;
+                for (k = 0; k < len; k++)
+                    s[k] = (char)('a' + k % 26);
+                if (pos < len)
+                    s[pos] = (char)bytes[b];
+                sb_adds(&got, "pre");
+                jsonw_string(&got, s, len);
+                sb_adds(&want, "pre");
+                ref_string(&want, s, len);
+                if (got.len != want.len ||
+                    memcmp(got.buf, want.buf, got.len) != 0)
+                    fail_msg("len %zu, byte 0x%02x at %zu: %s, want %s", len,
+                             bytes[b], pos, got.buf, want.buf);
+                assert_int_equal(got.buf[got.len], '\0');
+                sb_release(&got);
+                sb_release(&want);
+                if (pos == len)
+                    break; /* no byte placed: one case is enough */
+            }
+        }
+    }
+}
+
+/* Every object and array of a document is found, at its own text; other
+ * values are not. */
+static void expect_spans(struct jsonw_spans *sp, const struct strbuf *text,
+                         const json_t *v, size_t *found)
+{
+    struct strbuf alone = STRBUF_INIT;
+    size_t start, len, i;
+    const char *key;
+    json_t *x;
+
+    if (!json_is_object(v) && !json_is_array(v)) {
+        assert_false(jsonw_spans_find(sp, v, &start, &len));
+        return;
+    }
+    assert_true(jsonw_spans_find(sp, v, &start, &len));
+    jsonw_value(&alone, v);
+    assert_int_equal(len, alone.len);
+    assert_memory_equal(text->buf + start, alone.buf, len);
+    sb_release(&alone);
+    (*found)++;
+    if (json_is_object(v)) {
+        json_object_foreach((json_t *)v, key, x)
+            expect_spans(sp, text, x, found);
+    } else {
+        json_array_foreach(v, i, x) expect_spans(sp, text, x, found);
+    }
+}
+
+static void test_jsonw_spans(void **state)
+{
+    /* The big one first: the index of a later, smaller document is
+     * smaller again. */
+    static const char *const docs[] = {
+        "[{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},[]]",
+        "{\"a\":{\"b\":[1,{\"c\":\"d\\\"e\"},[]],\"e\":{}},\"f\":\"\\u00e9\"}",
+        "[[[]],{\"x\":[{\"y\":{}}]},2.5,null,true]",
+        "{}",
+    };
+    struct jsonw_spans sp = {0};
+    json_t *other = json_object();
+    size_t i, start, len;
+
+    (void)state;
+    for (i = 0; i < NELEMS(docs); i++) {
+        struct strbuf text = STRBUF_INIT;
+        json_t *doc = json_loads(docs[i], JSON_DECODE_ANY, NULL);
+        size_t found = 0;
+
+        assert_non_null(doc);
+        sb_adds(&text, "x"); /* offsets are into the whole buffer */
+        jsonw_value_spans(&text, doc, &sp);
+        expect_spans(&sp, &text, doc, &found);
+        assert_int_equal(found, sp.n);
+        assert_false(jsonw_spans_find(&sp, other, &start, &len));
+        sb_release(&text);
+        json_decref(doc);
+    }
+    jsonw_spans_release(&sp);
+    json_decref(other);
+}
+
 /* ---- identity: fingerprints, duplicate uids ---- */
 
 static void expect_fp(struct fx *f, int64_t scan, const char *rule_id,
@@ -1180,6 +1383,9 @@ int main(void)
         cmocka_unit_test(test_operators),
         cmocka_unit_test(test_evaluation),
         cmocka_unit_test(test_big_actual_summarised),
+        cmocka_unit_test(test_actual_from_document),
+        cmocka_unit_test(test_jsonw_string),
+        cmocka_unit_test(test_jsonw_spans),
         cmocka_unit_test(test_fingerprints),
         cmocka_unit_test(test_duplicate_uids),
         cmocka_unit_test(test_input_error),

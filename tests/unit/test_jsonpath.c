@@ -428,7 +428,8 @@ static json_t *lookup(json_t *doc, const char *path)
 {
     struct err e;
     struct jpath *p = jpath_parse(path, &e);
-    struct jp_scope sc = {doc, "k8s/Deployment", doc, "", NULL, NULL};
+    struct jp_scope sc = {doc, "k8s/Deployment", doc, "", NULL, NULL, 0, NULL,
+                          NULL};
     struct jp_matches ms = {NULL, 0, 0, STRBUF_INIT};
     json_t *v;
 
@@ -440,6 +441,26 @@ static json_t *lookup(json_t *doc, const char *path)
     jp_matches_release(&ms);
     jpath_free(p);
     return v;
+}
+
+/* The scope of resolve_cases[i] over doc; with pod_known, the pod spec
+ * found beforehand, as the engine passes it. */
+static void case_scope(size_t i, json_t *doc, int pod_known,
+                       struct jp_scope *sc)
+{
+    memset(sc, 0, sizeof(*sc));
+    sc->doc = doc;
+    sc->kind = resolve_cases[i].kind;
+    sc->cur = resolve_cases[i].cur ? lookup(doc, resolve_cases[i].cur) : doc;
+    sc->cur_path = resolve_cases[i].cur ? resolve_cases[i].cur : "";
+    sc->container = resolve_cases[i].container
+                        ? lookup(doc, resolve_cases[i].container)
+                        : NULL;
+    sc->container_path = resolve_cases[i].container;
+    if (pod_known) {
+        sc->pod_known = 1;
+        sc->pod = jpath_pod_spec(doc, sc->kind, &sc->pod_path);
+    }
 }
 
 static char *render_matches(const struct jp_matches *ms, size_t from)
@@ -479,14 +500,7 @@ static void test_resolve(void **state)
         if (!p)
             print_error("case %zu: %s\n", i, e.msg);
         assert_non_null(p);
-        sc.doc = doc;
-        sc.kind = resolve_cases[i].kind;
-        sc.cur = resolve_cases[i].cur ? lookup(doc, resolve_cases[i].cur) : doc;
-        sc.cur_path = resolve_cases[i].cur ? resolve_cases[i].cur : "";
-        sc.container = resolve_cases[i].container
-                           ? lookup(doc, resolve_cases[i].container)
-                           : NULL;
-        sc.container_path = resolve_cases[i].container;
+        case_scope(i, doc, 0, &sc);
         rc = jpath_resolve(p, &sc, &ms, &e);
         if (resolve_cases[i].want) {
             char *got;
@@ -521,7 +535,8 @@ static void test_resolve_appends(void **state)
 {
     struct err e;
     json_t *doc = json_loads(DEPLOY, 0, NULL);
-    struct jp_scope sc = {doc, "k8s/Deployment", doc, "", NULL, NULL};
+    struct jp_scope sc = {doc, "k8s/Deployment", doc, "", NULL, NULL, 0, NULL,
+                          NULL};
     struct jp_matches ms = {NULL, 0, 0, STRBUF_INIT};
     struct jpath *a = jpath_parse("spec.replicas", &e);
     struct jpath *b = jpath_parse("$containers.name", &e);
@@ -562,7 +577,8 @@ static void test_paths_round_trip(void **state)
     };
     struct err e;
     json_t *doc = json_loads(DEPLOY, 0, NULL);
-    struct jp_scope sc = {doc, "k8s/Deployment", doc, "", NULL, NULL};
+    struct jp_scope sc = {doc, "k8s/Deployment", doc, "", NULL, NULL, 0, NULL,
+                          NULL};
     size_t i, k;
 
     (void)state;
@@ -590,6 +606,116 @@ static void test_paths_round_trip(void **state)
         jpath_free(p);
     }
     json_decref(doc);
+}
+
+/*
+ * The shortcuts the engine takes give resolution's answers, case by case:
+ * a pod spec passed in the scope (pod_known), and jpath_resolve_one for
+ * paths that name one value (its path written as base, mid, segments).
+ */
+static void test_resolve_shortcuts(void **state)
+{
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(resolve_cases) / sizeof(resolve_cases[0]); i++) {
+        struct err e, e2;
+        json_t *doc = json_loads(resolve_cases[i].doc, 0, NULL);
+        struct jpath *p = jpath_parse(resolve_cases[i].path, &e);
+        struct jp_matches ms = {NULL, 0, 0, STRBUF_INIT};
+        struct jp_matches known = {NULL, 0, 0, STRBUF_INIT};
+        struct jp_scope sc, sck;
+        int rc, pk;
+        char *a, *b;
+
+        assert_non_null(doc);
+        assert_non_null(p);
+        case_scope(i, doc, 0, &sc);
+        case_scope(i, doc, 1, &sck);
+        rc = jpath_resolve(p, &sc, &ms, &e);
+        assert_int_equal(jpath_resolve(p, &sck, &known, &e2), rc);
+        a = render_matches(&ms, 0);
+        b = render_matches(&known, 0);
+        assert_string_equal(a, b);
+        if (rc)
+            assert_string_equal(e.msg, e2.msg);
+        for (pk = 0; pk < 2 && !p->has_wild && p->anchor != JP_CONTAINERS;
+             pk++) {
+            struct jp_one one;
+            struct strbuf path = STRBUF_INIT;
+            int rc1 = jpath_resolve_one(p, pk ? &sck : &sc, &one, &e2);
+            assert_int_equal(rc1, rc);
+            if (rc1) {
+                assert_string_equal(e.msg, e2.msg);
+                continue;
+            }
+            assert_int_equal(ms.n, 1);
+            assert_ptr_equal(one.v, ms.m[0].v);
+            assert_int_equal(one.mid_len, strlen(one.mid));
+            sb_adds(&path, one.base);
+            sb_adds(&path, one.mid);
+            jpath_render(&path, p);
+            assert_string_equal(sb_str(&path), ms.m[0].path);
+            sb_release(&path);
+        }
+        free(a);
+        free(b);
+        jp_matches_release(&ms);
+        jp_matches_release(&known);
+        jpath_free(p);
+        json_decref(doc);
+    }
+}
+
+/* jpath_render / jpath_segments: a plain key gets its '.' only after
+ * something; every other segment is bracketed. */
+static const struct {
+    const char *path;
+    const char *prefix;
+    const char *want;
+} render_cases[] = {
+    {"a", "", "a"},
+    {"a", "x", "x.a"},
+    {"a.b[0].c", "", "a.b[0].c"},
+    {"a.b[0].c", "x[1]", "x[1].a.b[0].c"},
+    {"[0].a", "", "[0].a"},
+    {"[0].a", "x", "x[0].a"},
+    {"[\"a.b\"].c", "", "[\"a.b\"].c"},
+    {"[\"a.b\"].c", "x", "x[\"a.b\"].c"},
+    {"a['k/v'][12]", "", "a[\"k/v\"][12]"},
+    {"a[*].b", "x", "x.a[*].b"},
+    {"$pod.hostPID", "spec", "spec.hostPID"},
+    {"$sc.capabilities.add[1]", "c[0].securityContext",
+     "c[0].securityContext.capabilities.add[1]"},
+    {"$pod", "spec", "spec"},
+    {"$containers", "", ""},
+};
+
+static void test_render(void **state)
+{
+    size_t i, len;
+    struct err e;
+
+    (void)state;
+    for (i = 0; i < sizeof(render_cases) / sizeof(render_cases[0]); i++) {
+        struct strbuf sb = STRBUF_INIT;
+        struct jpath *p = jpath_parse(render_cases[i].path, &e);
+        const char *segs;
+
+        assert_non_null(p);
+        sb_adds(&sb, render_cases[i].prefix);
+        jpath_render(&sb, p);
+        if (strcmp(sb_str(&sb), render_cases[i].want) != 0)
+            print_error("case %zu (%s after \"%s\"): %s\n", i,
+                        render_cases[i].path, render_cases[i].prefix,
+                        sb_str(&sb));
+        assert_string_equal(sb_str(&sb), render_cases[i].want);
+        segs = jpath_segments(p, *render_cases[i].prefix != '\0', &len);
+        assert_int_equal(strlen(render_cases[i].prefix) + len, sb.len);
+        assert_memory_equal(segs, sb.buf + strlen(render_cases[i].prefix), len);
+        sb_release(&sb);
+        jpath_free(p);
+    }
 }
 
 /* jpath_pod_spec: which kinds have a pod spec, and where. */
@@ -685,6 +811,8 @@ int main(void)
         cmocka_unit_test(test_resolve),
         cmocka_unit_test(test_resolve_appends),
         cmocka_unit_test(test_paths_round_trip),
+        cmocka_unit_test(test_resolve_shortcuts),
+        cmocka_unit_test(test_render),
         cmocka_unit_test(test_pod_spec),
         cmocka_unit_test(test_add_key),
     };
