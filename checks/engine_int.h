@@ -1,6 +1,7 @@
 /*
- * engine_int.h: the engine's state, shared by engine.c (checks and
- * findings) and engine_sql.c (SQL rules). Not for other modules.
+ * engine_int.h: the engine's state, shared by engine.c (checks),
+ * engine_finding.c (findings) and engine_sql.c (SQL rules). Not for other
+ * modules.
  */
 #ifndef FOURC_ENGINE_INT_H
 #define FOURC_ENGINE_INT_H
@@ -64,6 +65,44 @@ struct engine {
     json_t *pod;
     const char *pod_path;
 };
+
+/* Paths up to this long live in the verdict itself: verdicts are made and
+ * dropped for every element a check looks at. */
+#define VERDICT_PATH 232
+
+struct verdict {
+    enum status status;
+    char path_in[VERDICT_PATH]; /* the path, when it fits */
+    char *path_heap;            /* the path, when it does not */
+    size_t path_len;
+    /* Borrowed from the resource's document, which outlives every verdict
+     * of its rules: reference counting here cost two atomic operations
+     * per element a check looks at. NULL when absent. */
+    const json_t *actual;
+    int found;
+    const char *expected;
+    char *expected_own; /* for composed expectations */
+    const char *custom; /* a rule author's message, borrowed */
+    char *container;    /* name of the container that decided */
+    struct strbuf error;
+};
+
+static inline const char *verdict_path(const struct verdict *v)
+{
+    return v->path_heap ? v->path_heap : v->path_in;
+}
+
+/* The path a, b, c (of those lengths) written straight into the verdict. */
+
+void verdict_init(struct verdict *v);
+void verdict_release(struct verdict *v); /* and init again */
+
+/* Evaluates c in scope sc: the status, with its evidence in out. */
+enum status engine_eval(struct engine *eng, const struct check *c,
+                        struct jp_scope *sc, struct verdict *out);
+
+/* The rules that apply to kind (made on first use). */
+struct engine_kind *engine_rules_for(struct engine *eng, const char *kind);
 
 /* The row id of a resource of this scan, or 0. */
 int64_t engine_ref(const struct engine *eng, const char *uid);
