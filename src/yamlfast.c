@@ -19,6 +19,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "util.h"
 #include "banned.h"
@@ -58,11 +61,10 @@ static struct {
 
 static void *yf_alloc(size_t n)
 {
-    size_t sz = (n + 15) & ~(size_t)15;
-
-    if (yf_arena.on && sz >= n && sz <= yf_arena.end - yf_arena.top) {
+    /* The room left is a multiple of 16, so n rounded up fits too. */
+    if (yf_arena.on && n <= yf_arena.end - yf_arena.top) {
         void *p = (void *)yf_arena.top;
-        yf_arena.top += sz;
+        yf_arena.top += (n + 15) & ~(size_t)15;
         yf_arena.live++;
         return p;
     }
@@ -105,12 +107,14 @@ struct yf_line {
     const char *s; /* first byte after the indentation */
     const char *e; /* end of content (before \r\n) */
     int indent;
-    long no; /* file line number */
 };
 
 struct yf {
     struct yf_line *lines;
     size_t n, i, cap;
+    const char *end;    /* end of the input: blocks are read up to here */
+    long first;         /* file line of lines[0] */
+    size_t last_marker; /* last "---" or "..." line at column 0, plus 1 */
     json_t *item_lines;
     int want_items; /* the next sequence is the root's "items" */
     int ends_nl;    /* the input ends with a line break */
@@ -120,6 +124,7 @@ struct yf {
     /* yf_key's last plain key line: where it is, its ':' and length */
     const char *key_s, *key_e, *key_colon;
     size_t key_len;
+    struct strbuf scratch; /* quoted keys that are only looked at */
 };
 
 /* The line table of the previous document, reused: one allocation per
@@ -128,99 +133,266 @@ struct yf {
 static struct yf_line *yf_lines_spare;
 static size_t yf_lines_spare_cap;
 
+static long yf_no(const struct yf *y, const struct yf_line *l)
+{
+    return y->first + (long)(l - y->lines);
+}
+
 static int yf_blank(const struct yf_line *l)
 {
     return l->s == l->e || *l->s == '#';
 }
 
 /* Skips blank and comment lines; NULL at the end. */
-static struct yf_line *yf_next(struct yf *y)
+static inline struct yf_line *yf_next(struct yf *y)
 {
     while (y->i < y->n && yf_blank(&y->lines[y->i]))
         y->i++;
     return y->i < y->n ? &y->lines[y->i] : NULL;
 }
 
-/* Bytes yf_split looks at twice: control characters, DEL, and the lead
- * bytes of C1 controls, LS/PS and the noncharacters/BOM below. */
-static const unsigned char yf_special[256] = {
-    1, 1, 1, 1, 1, 1, 1, 1, 1,          1,          1,          1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1,          1,          1,          1,
-    1, 1, 1, 1, 1, 1, 1, 1, [0x7F] = 1, [0xC2] = 1, [0xE2] = 1, [0xEF] = 1};
+/*
+ * Scanning a block of bytes at a time. Lines, keys and scalars are short,
+ * so what counts is finding the first interesting byte of a block without
+ * a loop over its bytes: each yf_mask_* function below returns a mask of
+ * the block's matching bytes, and yf_first turns the mask into the index
+ * of the first match. With SSE2 (every x86-64) a block is 16 bytes;
+ * elsewhere it is a 64-bit word, where a mask has bit 7 of each matching
+ * byte set. There a borrow can also mark bytes after a real match, never
+ * before one, so the lowest set bit is still exact.
+ */
+#ifdef __SSE2__
+#define YF_BLOCK 16
+typedef unsigned yf_mask; /* bit i: byte i */
 
-/* True when a byte of w is below 0x20 or 0x7F and up. */
-static int yf_special8(uint64_t w)
+static __m128i yf_load(const char *p)
 {
-    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-    uint64_t d = w ^ (ones * 0x7F);
+    return _mm_loadu_si128((const __m128i *)(const void *)p);
+}
 
-    return ((((w - ones * 0x20) & ~w) | w | ((d - ones) & ~d)) & high) != 0;
+static yf_mask yf_mask_eq3(const char *p, char a, char b, char c)
+{
+    __m128i v = yf_load(p);
+    __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(a)),
+                             _mm_cmpeq_epi8(v, _mm_set1_epi8(b)));
+
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
+    return (yf_mask)_mm_movemask_epi8(m);
+}
+
+/* Bytes below 0x20 or from 0x7F up: what yf_split looks at. A signed
+ * compare puts bytes from 0x80 up below 0x20 too. */
+static yf_mask yf_mask_special(const char *p)
+{
+    __m128i v = yf_load(p);
+
+    return (yf_mask)_mm_movemask_epi8(
+        _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                     _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F))));
+}
+
+static yf_mask yf_mask_nonspace(const char *p)
+{
+    return ~(yf_mask)_mm_movemask_epi8(
+               _mm_cmpeq_epi8(yf_load(p), _mm_set1_epi8(' '))) &
+           0xFFFFu;
+}
+
+static size_t yf_first(yf_mask m)
+{
+    return (size_t)__builtin_ctz(m);
+}
+#else
+#define YF_BLOCK 8
+typedef uint64_t yf_mask; /* bit 8i + 7: byte i */
+#define YF_ONES 0x0101010101010101ull
+#define YF_HIGH 0x8080808080808080ull
+
+static uint64_t yf_load(const char *p)
+{
+    uint64_t w;
+
+    memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w); /* the first byte in the lowest bits */
+#endif
+    return w;
+}
+
+static uint64_t yf_eq8(uint64_t w, unsigned char c)
+{
+    uint64_t t = w ^ (YF_ONES * c);
+
+    return (t - YF_ONES) & ~t & YF_HIGH;
+}
+
+static yf_mask yf_mask_eq3(const char *p, char a, char b, char c)
+{
+    uint64_t w = yf_load(p);
+
+    return yf_eq8(w, (unsigned char)a) | yf_eq8(w, (unsigned char)b) |
+           yf_eq8(w, (unsigned char)c);
+}
+
+static yf_mask yf_mask_special(const char *p)
+{
+    uint64_t w = yf_load(p);
+
+    return ((((w - YF_ONES * 0x20) & ~w) | w) & YF_HIGH) | yf_eq8(w, 0x7F);
+}
+
+static yf_mask yf_mask_nonspace(const char *p)
+{
+    uint64_t t = yf_load(p) ^ (YF_ONES * ' ');
+
+    return (((t & ~YF_HIGH) + ~YF_HIGH) | t) & YF_HIGH; /* no carries */
+}
+
+static size_t yf_first(yf_mask m)
+{
+    return (size_t)__builtin_ctzll(m) >> 3;
+}
+#endif
+
+/*
+ * The first byte in [p, e) that is a, b or c, or e. Whole blocks are read
+ * while they end before limit (the end of the input), even past e.
+ */
+static inline __attribute__((always_inline)) const char *
+yf_find3(const char *p, const char *e, const char *limit, char a, char b,
+         char c)
+{
+    for (; p < e && limit - p >= YF_BLOCK; p += YF_BLOCK) {
+        yf_mask m = yf_mask_eq3(p, a, b, c);
+        if (m) {
+            p += yf_first(m);
+            return p < e ? p : e;
+        }
+    }
+    while (p < e && *p != a && *p != b && *p != c)
+        p++;
+    return p < e ? p : e;
+}
+
+/* The first byte below 0x20 or from 0x7F up in [p, end), or end. */
+static const char *yf_special_at(const char *p, const char *end)
+{
+    for (; end - p >= YF_BLOCK; p += YF_BLOCK) {
+        yf_mask m = yf_mask_special(p);
+        if (m)
+            return p + yf_first(m);
+    }
+    while (p < end && (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7F)
+        p++;
+    return p;
+}
+
+/* The spaces at s, a line that ends at e (before a line break or the end
+ * of the input, so never in a run of spaces). */
+static int yf_indent(const char *s, const char *e, const char *limit)
+{
+    const char *p = s;
+
+    for (; limit - p >= YF_BLOCK; p += YF_BLOCK) {
+        yf_mask m = yf_mask_nonspace(p);
+        if (m) {
+            p += yf_first(m);
+            return (int)((p < e ? p : e) - s);
+        }
+    }
+    while (p < e && *p == ' ')
+        p++;
+    return (int)(p - s);
+}
+
+/*
+ * The length of the UTF-8 sequence at p (a byte from 0x80 up), or 0 when
+ * libyaml must see the input: invalid UTF-8 (libyaml refuses it, comments
+ * included), C1 controls and NEL, LS and PS (line breaks to libyaml), the
+ * noncharacters U+FFFE and U+FFFF, a byte order mark. Checked here, one
+ * sequence at a time, rather than in a pass of its own over the input.
+ */
+static size_t yf_utf8_seq(const unsigned char *p, const unsigned char *end)
+{
+    size_t n = *p >= 0xF0 ? 4 : *p >= 0xE0 ? 3 : 2;
+
+    if ((size_t)(end - p) < n || !utf8_valid((const char *)p, n))
+        return 0;
+    if (p[0] == 0xC2 && p[1] <= 0x9F)
+        return 0;
+    if (p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9))
+        return 0;
+    if (p[0] == 0xEF && p[1] == 0xBF && (p[2] == 0xBE || p[2] == 0xBF))
+        return 0;
+    if (p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
+        return 0;
+    return n;
+}
+
+/* Where the line at s ends (its '\n' or end), or NULL for bytes libyaml
+ * treats specially. */
+static const char *yf_line_end(const char *s, const char *end)
+{
+    const char *p = s;
+
+    for (;;) {
+        unsigned char c;
+        p = yf_special_at(p, end);
+        if (p == end || *p == '\n')
+            return p;
+        c = (unsigned char)*p;
+        if (c >= 0x80) {
+            size_t n = yf_utf8_seq((const unsigned char *)p,
+                                   (const unsigned char *)end);
+            if (!n)
+                return NULL;
+            p += n;
+            continue;
+        }
+        /* Tabs; a carriage return only as part of the line break. */
+        if (c != '\t' && !(c == '\r' && (end - p == 1 || p[1] == '\n')))
+            return NULL; /* control characters, DEL */
+        p++;
+    }
+}
+
+static int yf_is_marker(const char *s, const char *e)
+{
+    return e - s >= 3 &&
+           (memcmp(s, "---", 3) == 0 || memcmp(s, "...", 3) == 0) &&
+           (e - s == 3 || s[3] == ' ' || s[3] == '\t');
 }
 
 /* Splits buf into lines; refuses bytes libyaml treats specially. */
-static int yf_split(struct yf *y, const char *buf, size_t len, long first)
+static int yf_split(struct yf *y, const char *buf, size_t len)
 {
-    const unsigned char *p = (const unsigned char *)buf;
-    const unsigned char *end = p + len;
-    long no = first;
+    const char *p = buf, *end = buf + len;
 
-    if (len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
-        return YF_UNSUPPORTED; /* BOM */
-    if (!utf8_valid(buf, len))
-        return YF_UNSUPPORTED; /* libyaml refuses it, comments included */
+    y->end = end;
     while (p < end) {
-        const unsigned char *s = p, *e;
-        int indent = 0;
+        const char *s = p, *e;
+        struct yf_line *l;
+        int indent;
 
-        while (p < end && *p != '\n') {
-            unsigned char c = *p;
-            uint64_t w;
-            /* Eight plain ASCII bytes at a time (nothing below 0x20,
-             * nothing from 0x7F up): most of a manifest. */
-            if (p + 8 <= end) {
-                memcpy(&w, p, 8);
-                if (!yf_special8(w)) {
-                    p += 8;
-                    continue;
-                }
-            }
-            if (!yf_special[c]) {
-                p++;
-                continue;
-            }
-            if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7F)
-                return YF_UNSUPPORTED;
-            /* A carriage return only as part of the line break. */
-            if (c == '\r' && p + 1 < end && p[1] != '\n')
-                return YF_UNSUPPORTED;
-            if (c == 0xC2 && p + 1 < end && p[1] >= 0x80 && p[1] <= 0x9F)
-                return YF_UNSUPPORTED; /* C1 controls, NEL */
-            if (c == 0xE2 && p + 2 < end && p[1] == 0x80 &&
-                (p[2] == 0xA8 || p[2] == 0xA9))
-                return YF_UNSUPPORTED; /* LS, PS: line breaks to libyaml */
-            if (c == 0xEF && p + 2 < end && p[1] == 0xBF &&
-                (p[2] == 0xBE || p[2] == 0xBF))
-                return YF_UNSUPPORTED;
-            if (c == 0xEF && p + 2 < end && p[1] == 0xBB && p[2] == 0xBF)
-                return YF_UNSUPPORTED;
-            p++;
-        }
+        p = yf_line_end(s, end);
+        if (!p)
+            return YF_UNSUPPORTED;
         e = p;
         if (e > s && e[-1] == '\r')
             e--;
-        while (s + indent < e && s[indent] == ' ')
-            indent++;
+        indent = yf_indent(s, e, end);
         if (s + indent < e && s[indent] == '\t')
             return YF_UNSUPPORTED; /* tabs near indentation: libyaml decides */
         if (y->n == y->cap) {
             y->cap = y->cap ? 2 * y->cap : 256;
             y->lines = xrealloc(y->lines, y->cap * sizeof(*y->lines));
         }
-        y->lines[y->n].s = (const char *)s + indent;
-        y->lines[y->n].e = (const char *)e;
-        y->lines[y->n].indent = indent;
-        y->lines[y->n].no = no++;
-        y->n++;
+        l = &y->lines[y->n++];
+        l->s = s + indent;
+        l->e = e;
+        l->indent = indent;
+        if (indent == 0 && yf_is_marker(l->s, e))
+            y->last_marker = y->n;
         if (p < end)
             p++;
     }
@@ -229,19 +401,16 @@ static int yf_split(struct yf *y, const char *buf, size_t len, long first)
 
 static json_t *yf_node(struct yf *y, int min_indent, int *rc);
 
-/* The bytes plain scalars and keys are scanned for. */
-static const unsigned char yf_stop[256] = {['\t'] = 1, ['#'] = 1, [':'] = 1};
-
 /* Where a plain scalar or key ends: before " #" or end, trailing spaces
  * removed. Refuses ": " inside (a mapping libyaml would reject) and
  * tabs. */
-static const char *yf_plain_end(const char *s, const char *e)
+static const char *yf_plain_end(const struct yf *y, const char *s,
+                                const char *e)
 {
     const char *p;
 
     for (p = s; p < e; p++) {
-        while (p < e && !yf_stop[(unsigned char)*p])
-            p++;
+        p = yf_find3(p, e, y->end, ':', '#', '\t');
         if (p >= e)
             break;
         if (*p == '\t')
@@ -256,7 +425,7 @@ static const char *yf_plain_end(const char *s, const char *e)
     return p;
 }
 
-static int yf_plain_start_ok(const char *s, const char *e)
+static inline int yf_plain_start_ok(const char *s, const char *e)
 {
     /* "-?:,[]{}#&*!|>'\"%@`" and NUL */
     static const unsigned char bad[256] = {
@@ -324,13 +493,26 @@ static int yf_hex(const char *p, int n, unsigned long *out)
  * *after gets the position after the closing quote. New reference or NULL
  * (unsupported).
  */
-static json_t *yf_quoted(const char *s, const char *e, const char **after)
+static json_t *yf_quoted(const struct yf *y, const char *s, const char *e,
+                         const char **after)
 {
     struct strbuf sb = STRBUF_INIT;
     char q = *s;
-    const char *p = s + 1;
+    const char *p;
     json_t *v;
 
+    /* Most quoted scalars have no escape: their value is the text between
+     * the quotes, which needs no copy of its own. Tabs are left to the
+     * loop below. */
+    if (q == '"')
+        p = yf_find3(s + 1, e, y->end, '"', '\\', '\t');
+    else
+        p = yf_find3(s + 1, e, y->end, '\'', '\t', '\t');
+    if (p < e && *p == q && !(q == '\'' && p + 1 < e && p[1] == '\'')) {
+        *after = p + 1;
+        return json_stringn_nocheck(s + 1, (size_t)(p - s - 1));
+    }
+    p = s + 1;
     sb_add(&sb, "", 0);
     while (p < e) {
         const char *run = p;
@@ -541,7 +723,7 @@ static json_t *yf_inline(struct yf *y, const char *s, const char *e, int parent,
     y->i++;
     y->nodes++;
     if (*s == '"' || *s == '\'') {
-        v = yf_quoted(s, e, &after);
+        v = yf_quoted(y, s, e, &after);
         if (!v || !yf_rest_empty(after, e)) {
             json_decref(v);
             *rc = YF_UNSUPPORTED;
@@ -556,7 +738,7 @@ static json_t *yf_inline(struct yf *y, const char *s, const char *e, int parent,
         *rc = YF_UNSUPPORTED; /* libyaml reports the limit */
         return NULL;
     }
-    if (!yf_plain_start_ok(s, e) || !(end = yf_plain_end(s, e))) {
+    if (!yf_plain_start_ok(s, e) || !(end = yf_plain_end(y, s, e))) {
         *rc = YF_UNSUPPORTED;
         return NULL;
     }
@@ -572,22 +754,50 @@ static json_t *yf_inline(struct yf *y, const char *s, const char *e, int parent,
 }
 
 /*
- * The key of a "key: value" line: *ks and *kl point into the line for a plain
- * key (no copy), or into q for a quoted one. *colon gets the ':'. Returns
- * 0 when the line is not a key line.
+ * A quoted key ("key": value) at s: *ks and *kl point into q, which holds
+ * the key's value. Out of line: the common plain keys are scanned by
+ * yf_key, which stays small.
  */
-static int yf_key_scan(const char *s, const char *e, const char **colon,
-                       struct strbuf *q, const char **ks, size_t *kl);
+__attribute__((noinline)) static int
+yf_key_quoted(const struct yf *y, const char *s, const char *e,
+              const char **colon, struct strbuf *q, const char **ks, size_t *kl)
+{
+    const char *after;
+    json_t *k = yf_quoted(y, s, e, &after);
+
+    if (!k)
+        return 0;
+    while (after < e && *after == ' ')
+        after++;
+    if (after >= e || *after != ':' || (after + 1 < e && after[1] != ' ')) {
+        json_decref(k);
+        return 0;
+    }
+    if (after - s > 1024) {
+        json_decref(k);
+        return 0;
+    }
+    *colon = after;
+    sb_setlen(q, 0);
+    sb_add(q, json_string_value(k), json_string_length(k));
+    json_decref(k);
+    *ks = q->buf;
+    *kl = q->len;
+    return 1;
+}
 
 /*
- * yf_key, remembering the last plain answer: a mapping's first line is
- * looked at by yf_node, then yf_map (and, after "- ", by yf_seq first).
+ * The key of a "key: value" line: *ks and *kl point into the line for a
+ * plain key (no copy), or into q for a quoted one. *colon gets the ':'.
+ * Returns 0 when the line is not a key line. The last plain answer is
+ * remembered: a mapping's first line is looked at by yf_node, then yf_map
+ * (and, after "- ", by yf_seq first).
  */
 static int yf_key(struct yf *y, const char *s, const char *e,
                   const char **colon, struct strbuf *q, const char **ks,
                   size_t *kl)
 {
-    int r;
+    const char *p;
 
     if (y->key_s == s && y->key_e == e) {
         *colon = y->key_colon;
@@ -595,56 +805,16 @@ static int yf_key(struct yf *y, const char *s, const char *e,
         *kl = y->key_len;
         return 1;
     }
-    r = yf_key_scan(s, e, colon, q, ks, kl);
-    if (r && *ks == s) { /* plain: the key is in the line itself */
-        y->key_s = s;
-        y->key_e = e;
-        y->key_colon = *colon;
-        y->key_len = *kl;
-    }
-    return r;
-}
-
-static int yf_key_scan(const char *s, const char *e, const char **colon,
-                       struct strbuf *q, const char **ks, size_t *kl)
-{
-    const char *p, *after;
-
     /* YAML limits an implicit key to 1024 characters; libyaml refuses a
      * longer one, so leave it to libyaml to say so. */
-    if (e - s > 1024) {
-        const char *c = memchr(s, ':', 1025);
-        if (!c)
-            return 0;
-    }
-
-    if (*s == '"' || *s == '\'') {
-        json_t *k = yf_quoted(s, e, &after);
-        if (!k)
-            return 0;
-        while (after < e && *after == ' ')
-            after++;
-        if (after >= e || *after != ':' || (after + 1 < e && after[1] != ' ')) {
-            json_decref(k);
-            return 0;
-        }
-        if (after - s > 1024) {
-            json_decref(k);
-            return 0;
-        }
-        *colon = after;
-        sb_setlen(q, 0);
-        sb_add(q, json_string_value(k), json_string_length(k));
-        json_decref(k);
-        *ks = q->buf;
-        *kl = q->len;
-        return 1;
-    }
+    if (e - s > 1024 && !memchr(s, ':', 1025))
+        return 0;
+    if (*s == '"' || *s == '\'')
+        return yf_key_quoted(y, s, e, colon, q, ks, kl);
     if (!yf_plain_start_ok(s, e) || (*s == '<' && s + 1 < e && s[1] == '<'))
         return 0;
     for (p = s; p < e; p++) {
-        while (p < e && !yf_stop[(unsigned char)*p])
-            p++;
+        p = yf_find3(p, e, y->end, ':', '#', '\t');
         if (p >= e)
             break;
         if (*p == '\t' || (*p == '#' && p > s && p[-1] == ' '))
@@ -652,15 +822,18 @@ static int yf_key_scan(const char *s, const char *e, const char **colon,
         if (*p == ':' && (p + 1 == e || p[1] == ' '))
             break;
     }
-    if (p >= e)
-        return 0;
-    if (p - s > 1024)
+    if (p >= e || p - s > 1024)
         return 0;
     *colon = p;
     while (p > s && p[-1] == ' ')
         p--;
     *ks = s;
     *kl = (size_t)(p - s);
+    /* The key is in the line itself. */
+    y->key_s = s;
+    y->key_e = e;
+    y->key_colon = *colon;
+    y->key_len = *kl;
     return 1;
 }
 
@@ -689,17 +862,19 @@ static json_t *yf_map(struct yf *y, int indent, int *rc)
     json_t *map = json_object();
     struct yf_line *l = NULL;
     struct strbuf q = STRBUF_INIT;
+    size_t size = 0;
 
     while (*rc == 0 && (l = yf_next(y)) && l->indent == indent &&
            !yf_is_seq_item(l)) {
         const char *colon, *v, *ks;
-        size_t klen, size;
+        size_t klen;
         json_t *val;
         int items;
 
-        if (!yf_key(y, l->s, l->e, &colon, &q, &ks, &klen) ||
-            memchr(ks, '\0', klen)) {
-            *rc = YF_UNSUPPORTED; /* NUL in a key */
+        /* No key holds a NUL byte: yf_split refuses them, and yf_quoted
+         * refuses escapes of U+0000. */
+        if (!yf_key(y, l->s, l->e, &colon, &q, &ks, &klen)) {
+            *rc = YF_UNSUPPORTED;
             break;
         }
         items = y->depth == 1 && klen == 5 && memcmp(ks, "items", 5) == 0;
@@ -717,9 +892,8 @@ static json_t *yf_map(struct yf *y, int indent, int *rc)
          * lives in q, which nothing below this level touches. A key seen
          * before replaces its value and leaves the size as it was: a
          * duplicate, which libyaml's path reports. */
-        size = json_object_size(map);
         if (!val || json_object_setn_new_nocheck(map, ks, klen, val) ||
-            json_object_size(map) == size) {
+            json_object_size(map) != ++size) {
             *rc = YF_UNSUPPORTED;
             break;
         }
@@ -756,21 +930,21 @@ static json_t *yf_seq(struct yf *y, int indent, int *rc)
             n = yf_next(y);
             if (n && n->indent > indent) {
                 if (items)
-                    json_array_append_new(y->item_lines, json_integer(n->no));
+                    json_array_append_new(y->item_lines,
+                                          json_integer(yf_no(y, n)));
                 val = yf_node(y, n->indent, rc);
             } else {
                 if (items)
-                    json_array_append_new(y->item_lines, json_integer(l->no));
+                    json_array_append_new(y->item_lines,
+                                          json_integer(yf_no(y, l)));
                 val = json_null();
             }
         } else {
             const char *colon, *ks;
             size_t klen;
-            struct strbuf q = STRBUF_INIT;
-            int is_key = yf_key(y, v, l->e, &colon, &q, &ks, &klen);
-            sb_release(&q);
+            int is_key = yf_key(y, v, l->e, &colon, &y->scratch, &ks, &klen);
             if (items)
-                json_array_append_new(y->item_lines, json_integer(l->no));
+                json_array_append_new(y->item_lines, json_integer(yf_no(y, l)));
             if (is_key || (*v == '-' && (v + 1 == l->e || v[1] == ' '))) {
                 /* "- key: v" or "- - x": the rest of the line starts a
                  * node at its own column; re-read this line from there. */
@@ -808,10 +982,7 @@ static json_t *yf_node(struct yf *y, int indent, int *rc)
     } else {
         const char *colon, *ks;
         size_t klen;
-        struct strbuf q = STRBUF_INIT;
-        int is_key = yf_key(y, l->s, l->e, &colon, &q, &ks, &klen);
-        sb_release(&q);
-        if (!is_key) {
+        if (!yf_key(y, l->s, l->e, &colon, &y->scratch, &ks, &klen)) {
             /* A scalar where a node starts (a scalar document, or a
              * continuation): leave it to libyaml. */
             *rc = YF_UNSUPPORTED;
@@ -844,7 +1015,8 @@ int yj_parse_fast(const char *buf, size_t len, long first_line, yj_doc_fn fn,
     yf_lines_spare = NULL;
     yf_lines_spare_cap = 0;
     y.ends_nl = len > 0 && buf[len - 1] == '\n';
-    if (yf_split(&y, buf, len, first_line))
+    y.first = first_line;
+    if (yf_split(&y, buf, len))
         goto out;
     l = yf_next(&y);
     if (l && l->indent == 0 && l->e - l->s >= 3 &&
@@ -863,20 +1035,11 @@ int yj_parse_fast(const char *buf, size_t len, long first_line, yj_doc_fn fn,
         (l->e - l->s >= 3 &&
          (memcmp(l->s, "---", 3) == 0 || memcmp(l->s, "...", 3) == 0)))
         goto out;
-    {
-        /* A later document marker ("---", "...") at column 0 means more
-         * than one document, or the end of one: libyaml's business. */
-        size_t k;
-        for (k = y.i; k < y.n; k++) {
-            const struct yf_line *m = &y.lines[k];
-            size_t mlen = (size_t)(m->e - m->s);
-            if (m->indent == 0 && mlen >= 3 &&
-                (memcmp(m->s, "---", 3) == 0 || memcmp(m->s, "...", 3) == 0) &&
-                (mlen == 3 || m->s[3] == ' ' || m->s[3] == '\t'))
-                goto out;
-        }
-    }
-    y.root_line = l->no;
+    /* A later document marker ("---", "...") at column 0 means more than
+     * one document, or the end of one: libyaml's business. */
+    if (y.last_marker > y.i)
+        goto out;
+    y.root_line = yf_no(&y, l);
     rc = 0;
     yf_arena_on();
     doc = yf_node(&y, 0, &rc);
@@ -891,6 +1054,7 @@ int yj_parse_fast(const char *buf, size_t len, long first_line, yj_doc_fn fn,
     fn(doc, y.root_line, y.item_lines, ctx);
 out:
     json_decref(y.item_lines);
+    sb_release(&y.scratch);
     /* Keep the line table for the next document unless it is unusually
      * large. */
     if (!yf_lines_spare && y.cap <= YF_SPARE_LINES) {

@@ -56,21 +56,55 @@ struct yj_state {
     const char *tag_bad; /* a core tag its value does not fit */
 };
 
-static int yj_is(const char *s, size_t len, const char *const *words)
+/* s is one of three words of length n (a constant where this is inlined,
+ * so each compare is a load and a compare). */
+static inline int yj_is3(const char *s, size_t n, const char *a, const char *b,
+                         const char *c)
 {
-    for (; *words; words++)
-        if (strlen(*words) == len && memcmp(*words, s, len) == 0)
-            return 1;
-    return 0;
+    return memcmp(s, a, n) == 0 || memcmp(s, b, n) == 0 || memcmp(s, c, n) == 0;
 }
 
-static const char *const yj_nulls[] = {"", "~", "null", "Null", "NULL", NULL};
-static const char *const yj_trues[] = {"y",   "Y",    "yes",  "Yes",
-                                       "YES", "true", "True", "TRUE",
-                                       "on",  "On",   "ON",   NULL};
-static const char *const yj_falses[] = {"n",   "N",     "no",    "No",
-                                        "NO",  "false", "False", "FALSE",
-                                        "off", "Off",   "OFF",   NULL};
+/* The null and boolean words of YAML 1.1 (all at most 5 bytes), in the
+ * spellings go-yaml v2 takes; NULL for anything else. */
+static json_t *yj_resolve_word(const char *s, size_t len)
+{
+    switch (len) {
+    case 0:
+        return json_null();
+    case 1:
+        if (*s == '~')
+            return json_null();
+        if (*s == 'y' || *s == 'Y')
+            return json_true();
+        if (*s == 'n' || *s == 'N')
+            return json_false();
+        return NULL;
+    case 2:
+        if (yj_is3(s, 2, "on", "On", "ON"))
+            return json_true();
+        if (yj_is3(s, 2, "no", "No", "NO"))
+            return json_false();
+        return NULL;
+    case 3:
+        if (yj_is3(s, 3, "yes", "Yes", "YES"))
+            return json_true();
+        if (yj_is3(s, 3, "off", "Off", "OFF"))
+            return json_false();
+        return NULL;
+    case 4:
+        if (yj_is3(s, 4, "null", "Null", "NULL"))
+            return json_null();
+        if (yj_is3(s, 4, "true", "True", "TRUE"))
+            return json_true();
+        return NULL;
+    case 5:
+        if (yj_is3(s, 5, "false", "False", "FALSE"))
+            return json_false();
+        return NULL;
+    default:
+        return NULL;
+    }
+}
 
 /* Integer forms of YAML 1.1: decimal, 0o/0 octal, 0x hex, 0b binary, "_". */
 static int yj_int(const char *s, size_t len, json_int_t *out)
@@ -116,10 +150,19 @@ static int yj_int(const char *s, size_t len, json_int_t *out)
     }
     if (n == 0)
         return 0;
-    buf[n] = '\0';
-    errno = 0;
-    v = strtoull(buf, &end, base);
-    if (errno || *end || v > (unsigned long long)INT64_MAX)
+    if (base == 10 && n <= 18) {
+        /* Too short to overflow: most integers in manifests (ports,
+         * counts) need no strtoull. */
+        for (v = 0, i = 0; i < n; i++)
+            v = v * 10 + (unsigned long long)(buf[i] - '0');
+    } else {
+        buf[n] = '\0';
+        errno = 0;
+        v = strtoull(buf, &end, base);
+        if (errno || *end)
+            return 0;
+    }
+    if (v > (unsigned long long)INT64_MAX)
         return 0;
     *out = neg ? -(json_int_t)v : (json_int_t)v;
     return 1;
@@ -151,30 +194,33 @@ static int yj_float(const char *s, size_t len, double *out)
     return *end == '\0' && isfinite(*out);
 }
 
-/* Null, booleans and numbers; NULL for a string. */
-static json_t *yj_resolve_nonstring(const char *s, size_t len)
+/* A number, or NULL. Out of line: its buffers would make every call of
+ * yj_resolve_nonstring, mostly for plain strings, set up a larger frame. */
+__attribute__((noinline)) static json_t *yj_resolve_number(const char *s,
+                                                           size_t len)
 {
     json_int_t iv;
     double dv;
 
-    /* Every null and boolean word is at most 5 bytes and starts with one
-     * of these: most strings are ruled out without comparing. */
-    if (len == 0 || (len <= 5 && strchr("~nNyYtTfFoO", s[0]))) {
-        if (yj_is(s, len, yj_nulls))
-            return json_null();
-        if (yj_is(s, len, yj_trues))
-            return json_true();
-        if (yj_is(s, len, yj_falses))
-            return json_false();
+    if (yj_int(s, len, &iv))
+        return json_integer(iv);
+    if (yj_float(s, len, &dv))
+        return json_real(dv);
+    /* .inf and .nan have no JSON form; they stay strings. */
+    return NULL;
+}
+
+/* Null, booleans and numbers; NULL for a string. */
+static json_t *yj_resolve_nonstring(const char *s, size_t len)
+{
+    if (len <= 5) {
+        json_t *v = yj_resolve_word(s, len);
+        if (v)
+            return v;
     }
     if ((s[0] >= '0' && s[0] <= '9') || s[0] == '-' || s[0] == '+' ||
-        s[0] == '.') {
-        if (yj_int(s, len, &iv))
-            return json_integer(iv);
-        if (yj_float(s, len, &dv))
-            return json_real(dv);
-    }
-    /* .inf and .nan have no JSON form; they stay strings. */
+        s[0] == '.')
+        return yj_resolve_number(s, len);
     return NULL;
 }
 

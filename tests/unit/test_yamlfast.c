@@ -157,6 +157,72 @@ static const struct {
     {"<' <: |\n -", 0},
     {"a: 1\n...  b: 2\n", 0}, /* a document end marker, then junk */
     {"a: 1\n--- \nb: 2\n", 0},
+    /* scanning a block at a time: matches past the line's end, keys and
+     * values across blocks, the end of the input without a line break */
+    {"k: v", 1},
+    {"abcdefghijklmnop: 1\nabcdefghijklmno: 2\nabcdefghijklmnopq: 3\n", 1},
+    {"a: b\nkey_that_is_long_enough: value_that_is_longer_than_a_block\n", 1},
+    {"ab\ncd: e\n", 0},
+    {"a: b c\nd: e\n", 1},
+    {"a: b\nc: d: e\n", 0},
+    {"a: x\n#: y\n", 1},
+    {"a: http://example.com:8080/x#y", 1},
+    {"a:\n                  b:\n                    c: 1\n", 1},
+    {"a: 1\n                    \nb: 2\n", 1},
+    {"a: 1\n      ", 1},
+    {"a: 1\n                      ", 1},
+    {"a: 123456789012345678\nb: 1234567890123456789\nc: 007\n", 1},
+    /* quoted scalars with and without escapes */
+    {"a: \"x\"\n", 1},
+    {"a: \"x\"", 1},
+    {"a: ''", 1},
+    {"a: \"x\\\"y\"\n", 1},
+    {"a: 'x\\y'\n", 1},
+    {"a: ''''\n", 1},
+    {"a: 'it''s' # c\n", 1},
+    {"a: \"x\ty\"\n", 0},
+    {"a: 'x\ty'\n", 0},
+    {"a: \"unterminated", 0},
+    {"a: 'unterminated''", 0},
+    {"\"k\\\"q\": 1\n'k''q': 2\n", 1},
+    {"a: \"0123456789abcdef0123456789abcdef\"\n", 1},
+    /* UTF-8, checked one sequence at a time */
+    {"a: \xf0\x9f\x98\x80 \xe2\x82\xac \xc2\xa0x\n", 1},
+    {"a: \xe2\x80\xa8\n", 0},
+    {"a: \xe2\x80\xa9\n", 0},
+    {"a: \xef\xbf\xbe\n", 0},
+    {"a: \xef\xbf\xbf\n", 0},
+    {"a: x\xef\xbb\xbf\n", 0},
+    {"\xef\xbb\xbf"
+     "a: 1\n",
+     0},
+    {"a: \xc2\x80\n", 0},
+    {"a: \xc2\x9f\n", 0},
+    {"a: \xc3\n", 0},
+    {"a: \xc3", 0},
+    {"a: \xe2\x82", 0},
+    {"a: \xed\xa0\x80\n", 0},
+    {"a: \xc0\xaf\n", 0},
+    {"a: \xf4\x90\x80\x80\n", 0},
+    {"a: \xf8\x88\x80\x80\x80\n", 0},
+    {"a: \x80\n", 0},
+    {"# \xff\na: 1\n", 0},
+    /* control characters, carriage returns */
+    {"a: 1\r", 1},
+    {"a: 1\rb: 2\n", 0},
+    {"a: 1\r\r\n", 0},
+    {"a: \x01\n", 0},
+    {"a: \x7f\n", 0},
+    {"a: x\x1b[0m\n", 0},
+    {"a:\tb\n", 0},
+    {"a: b\tc\n", 0},
+    /* document markers after the first line */
+    {"a: 1\n---\n", 0},
+    {"a: 1\n...\n", 0},
+    {"a: 1\n---\tx\n", 0},
+    {"---\na: 1\n---\n", 0},
+    {"a: |\n  ---\n", 1},
+    {"a: 1\n  ---\n", 0},
 };
 
 static void test_table(void **state)
@@ -193,6 +259,24 @@ static void test_long_key(void **state)
     memset(buf, 'k', 1000);
     memcpy(buf + 1000, ": 1\n", 5);
     assert_int_equal(compare_one("1000-byte key", buf, strlen(buf), 1), 1);
+}
+
+/* NUL bytes anywhere, and escapes of U+0000, are libyaml's to refuse: keys
+ * are then known to hold none. */
+static void test_nul(void **state)
+{
+    static const struct {
+        const char *yaml;
+        size_t len;
+    } nul[] = {
+        {"a: 1\n\0", 6},         {"a\0b: 1\n", 7},         {"a: x\0y\n", 7},
+        {"\"a\\x00\": 1\n", 11}, {"a: \"\\u0000\"\n", 12}, {"# \0\na: 1\n", 9},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(nul) / sizeof(nul[0]); i++)
+        assert_int_equal(compare_one("NUL", nul[i].yaml, nul[i].len, 1), 0);
 }
 
 /* Splits a file into documents at "---" lines, as the collector does. */
@@ -273,6 +357,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_long_key),
+        cmocka_unit_test(test_nul),
         cmocka_unit_test(test_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -113,8 +113,22 @@ static const struct {
     {"TRUE", "true"},
     {"false", "false"},
     {"False", "false"},
+    {"FALSE", "false"},
+    {"No", "false"},
+    {"N", "false"},
+    {"ON", "true"},
+    {"Off", "false"},
     {"yEs", "\"yEs\""},
     {"tRue", "\"tRue\""},
+    {"oN", "\"oN\""},
+    {"nO", "\"nO\""},
+    {"ye", "\"ye\""},
+    {"yess", "\"yess\""},
+    {"offf", "\"offf\""},
+    {"Nul", "\"Nul\""},
+    {"NUll", "\"NUll\""},
+    {"nulls", "\"nulls\""},
+    {"~~", "\"~~\""},
     /* integers */
     {"0644", "420"},
     {"0755", "493"},
@@ -129,11 +143,33 @@ static const struct {
     {"0", "0"},
     {"-0", "0"},
     {"9223372036854775807", "9223372036854775807"},
+    {"-9223372036854775807", "-9223372036854775807"},
+    /* up to 18 decimal digits are read without strtoull */
+    {"123456789012345678", "123456789012345678"},
+    {"999999999999999999", "999999999999999999"},
+    {"1234567890123456789", "1234567890123456789"},
+    {"1_2_3", "123"},
+    {"1__0", "10"},
+    {"-_1", "-1"},
+    {"+0", "0"},
+    {"00", "0"},
+    {"-00", "0"},
+    {"007", "7"},
+    {"0_1", "1"},
+    {"0000000000000000001", "1"},
+    /* beyond int64 (or not octal): a float, as in go-yaml v2 */
+    {"9223372036854775808", "9.2233720368547758e18"},
+    {"-9223372036854775808", "-9.2233720368547758e18"},
+    {"08", "8.0"},
+    {"00000000000000000009", "9.0"},
     /* floats */
     {"1.5", "1.5"},
     {"1e3", "1000.0"},
     {"-2.5e-1", "-0.25"},
     {"1_000.5", "1000.5"},
+    {".5", "0.5"},
+    {"-.5", "-0.5"},
+    {"+.5e1", "5.0"},
     /* no JSON form: stay strings */
     {".inf", "\".inf\""},
     {"-.inf", "\"-.inf\""},
@@ -167,6 +203,7 @@ static const struct {
     {"+", "\"+\""},
     {".", "\".\""},
     {"v1.2", "\"v1.2\""},
+    {"_1", "\"_1\""},
     {"nginx:1.25", "\"nginx:1.25\""},
     {"hello world", "\"hello world\""},
     /* escapes and spacing */
@@ -175,17 +212,23 @@ static const struct {
     {"  spaced  ", "\"spaced\""},
 };
 
+/* Each case through the fast path and through libyaml's. */
 static void test_scalars(void **state)
 {
     size_t i;
+    int slow;
 
     (void)state;
-    for (i = 0; i < sizeof(scalar_cases) / sizeof(scalar_cases[0]); i++) {
-        char yaml[128], want[128];
-        snprintf(yaml, sizeof(yaml), "v: %s\n", scalar_cases[i].value);
-        snprintf(want, sizeof(want), "{\"v\":%s}", scalar_cases[i].want);
-        expect_one(yaml, want);
+    for (slow = 0; slow <= 1; slow++) {
+        yj_slow_only = slow;
+        for (i = 0; i < sizeof(scalar_cases) / sizeof(scalar_cases[0]); i++) {
+            char yaml[128], want[128];
+            snprintf(yaml, sizeof(yaml), "v: %s\n", scalar_cases[i].value);
+            snprintf(want, sizeof(want), "{\"v\":%s}", scalar_cases[i].want);
+            expect_one(yaml, want);
+        }
     }
+    yj_slow_only = 0;
 }
 
 /* yj_resolve_plain honours len (the text need not be NUL-terminated). */
