@@ -18,7 +18,7 @@ build() {
         "$top/tests/fuzz/$name.c" "$@" "$top/src/util.c" "$top/src/err.c" \
         $flags -o "$out/$name"
 }
-build fuzz_yaml "$top/src/yamljson.c" "$top/src/yamlfast.c"
+build fuzz_yaml "$top/src/yamljson.c" "$top/src/yamlfast.c" "$top/src/yamlfast_scalar.c"
 build fuzz_dockerfile "$top/collectors/dockerfile_parse.c" "$top/src/redact.c"
 build fuzz_tar "$top/collectors/decomp.c" "$top/collectors/tar.c"
 build fuzz_imagefs "$top/collectors/imagefs.c" "$top/collectors/imagefs_out.c" \
