@@ -49,6 +49,9 @@ int engine_input_error(struct engine *eng, const char *target,
 int engine_target_failed(struct engine *eng, const char *target_uid,
                          const char *kind_prefix, const char *msg,
                          struct err *e);
+/* Adds the functions SQL rules may call (fourc_json_pick) to db: the
+ * scan's, and the one rules are checked against when loaded. */
+int engine_sql_functions(sqlite3 *db);
 /* Runs the SQL rules. */
 int engine_finish(struct engine *eng, struct err *e);
 

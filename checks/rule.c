@@ -16,6 +16,7 @@
 
 #include <sqlite3.h>
 
+#include "engine.h"
 #include "yamljson.h"
 #include "banned.h"
 
@@ -87,6 +88,7 @@ static sqlite3 *rule_sql_db(void)
                      "CREATE TABLE scan_resources (uid TEXT, kind TEXT, "
                      "name TEXT, namespace TEXT, source TEXT, doc TEXT)",
                      NULL, NULL, NULL);
+        engine_sql_functions(db);
     }
     return db;
 }
