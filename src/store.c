@@ -341,7 +341,6 @@ void store_free(struct store *st)
     sqlite3_close(st->db);
     store_findings_reset(st);
     free(st->batch);
-    sb_release(&st->text);
     free(st->path);
     free(st);
 }

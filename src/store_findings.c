@@ -125,11 +125,7 @@ static int store_vt_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx,
         sqlite3_result_int64(ctx, p->resource_ref);
         break;
     case 3:
-        if (p->status.off == STORE_NULL)
-            sqlite3_result_null(ctx);
-        else
-            sqlite3_result_text64(ctx, st->text.buf + p->status.off,
-                                  p->status.len, SQLITE_STATIC, SQLITE_UTF8);
+        sqlite3_result_text(ctx, store_statuses[p->status], -1, SQLITE_STATIC);
         break;
     case 4:
         sqlite3_result_int64(ctx, p->text_ref);
@@ -167,7 +163,6 @@ static const sqlite3_module store_vt_module = {
 void store_batch_clear(struct store *st)
 {
     st->nbatch = 0;
-    sb_setlen(&st->text, 0);
 }
 
 /* Writes the pending findings. A failure is kept: the scan's transaction
@@ -378,21 +373,6 @@ static int store_text_ref(struct store *st, const struct textmap_key *k,
     return 0;
 }
 
-/* Copies s (n bytes, or up to its NUL when n is 0) into the batch. */
-static void store_batch_text(struct store *st, struct store_span *t,
-                             const char *s, size_t n)
-{
-    if (!s) {
-        t->off = STORE_NULL;
-        t->len = 0;
-        return;
-    }
-    t->off = st->text.len;
-    t->len = n ? n : strlen(s);
-    sb_add(&st->text, s, t->len);
-    sb_add(&st->text, "", 1);
-}
-
 int store_add_finding(struct store *st, int64_t scan_id,
                       const struct store_finding *f, struct err *e)
 {
@@ -421,8 +401,8 @@ int store_add_finding(struct store *st, int64_t scan_id,
     p->rule_ref = f->rule_ref;
     p->resource_ref = f->resource_ref;
     p->text_ref = text_ref;
+    p->status = status;
     store_count(st, f->rule_ref, status);
-    store_batch_text(st, &p->status, f->status, 0);
     p->has_fingerprint = f->fingerprint != NULL;
     if (p->has_fingerprint)
         memcpy(p->fingerprint, f->fingerprint, 32);

@@ -34,17 +34,9 @@
  * looked up in the database. */
 #define STORE_TEXTS_BUDGET ((size_t)96 << 20)
 
-/* A text column: offset and length in the batch's text; off is
- * STORE_NULL for SQL NULL. */
-#define STORE_NULL ((size_t)-1)
-
-struct store_span {
-    size_t off, len;
-};
-
 struct store_pending {
     int64_t scan_id, rule_ref, resource_ref, text_ref;
-    struct store_span status;
+    int status; /* index in store_statuses */
     unsigned char fingerprint[32];
     int has_fingerprint;
 };
@@ -67,7 +59,6 @@ struct store {
     int texts_before; /* the texts table had rows when the scan began */
     struct store_pending *batch;
     size_t nbatch;
-    struct strbuf text;  /* the batch's strings */
     int batch_failed;    /* writing a batch failed: the scan cannot commit */
     char batch_err[256]; /* why */
 };
