@@ -14,7 +14,7 @@ build() {
     name=$1
     shift
     clang -g -O1 -fsanitize=fuzzer,address,undefined \
-        -include "$top/tests/fuzz/config.h" -I"$top/src" -I"$top/collectors" \
+        -include "$top/tests/fuzz/config.h" -I"$top/src" -I"$top/collectors" -I"$top/checks" \
         "$top/tests/fuzz/$name.c" "$@" "$top/src/util.c" "$top/src/err.c" \
         $flags -o "$out/$name"
 }
@@ -25,6 +25,7 @@ build fuzz_imagefs "$top/collectors/imagefs.c" "$top/collectors/imagefs_out.c" \
     "$top/collectors/imagefs_read.c" \
     "$top/collectors/tar.c"
 build fuzz_distrib "$top/collectors/distrib_ref.c"
+build fuzz_jsonpick "$top/checks/jsonpick.c" $(pkg-config --libs sqlite3)
 mkdir -p "$out/corpus-dockerfile" "$out/corpus-tar"
 find "$top/examples" "$top/checks/rules/cis-docker" "$top/tests/unit/data" \
     -name '*Dockerfile*' -type f -exec cp {} "$out/corpus-dockerfile/" \; 2>/dev/null || true
@@ -87,9 +88,15 @@ printf '\004{"token":"abc","access_token":"def"}' >"$cdist/token"
 printf '\005\002{"auths":{"https://127.0.0.1:5000/v2/":{"auth":"YWxpY2U6czNjcjN0LUE="},"r.example":{"username":"u","password":"p"}},"credHelpers":{"x":"y"}}' \
     >"$cdist/config"
 printf '\006caf\303\251 \001\377' >"$cdist/clean"
+# fuzz_jsonpick: a document, a NUL byte, a path.
+cjp=$out/corpus-jsonpick
+mkdir -p "$cjp"
+printf '{"spec":{"a":1,"b":"x\\"y","c":[{"d":null}]}}\000$.spec' >"$cjp/member"
+printf '{"a":{"b":true},"a":2}\000$' >"$cjp/duplicate"
 cd "$out"
 for t in fuzz_yaml:corpus fuzz_dockerfile:corpus-dockerfile fuzz_tar:corpus-tar \
-    fuzz_imagefs:corpus-imagefs fuzz_distrib:corpus-distrib; do
+    fuzz_imagefs:corpus-imagefs fuzz_distrib:corpus-distrib \
+    fuzz_jsonpick:corpus-jsonpick; do
     ./"${t%%:*}" -max_total_time="$secs" -max_len=8192 \
         -artifact_prefix="$out/${t%%:*}-" "${t#*:}" || exit 1
 done
