@@ -24,7 +24,7 @@ build fuzz_dockerfile "$top/collectors/dockerfile_parse.c" \
     "$top/src/redact.c"
 build fuzz_tar "$top/collectors/decomp.c" "$top/collectors/tar.c"
 build fuzz_imagefs "$top/collectors/imagefs.c" "$top/collectors/imagefs_out.c" \
-    "$top/collectors/imagefs_read.c" \
+    "$top/collectors/imagefs_read.c" "$top/collectors/imagefs_pkg.c" \
     "$top/collectors/tar.c"
 build fuzz_distrib "$top/collectors/distrib_ref.c"
 build fuzz_jsonpick "$top/checks/jsonpick.c" $(pkg-config --libs sqlite3)
