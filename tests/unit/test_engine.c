@@ -1239,6 +1239,61 @@ static void test_input_error(void **state)
     fx_release(&f);
 }
 
+/*
+ * The shipped input rules: one per pillar a rule may name, so an input
+ * error of any pillar is an error finding of its own pillar's rule,
+ * never silent and never claimed by another pillar's rule.
+ */
+static void test_input_error_every_pillar(void **state)
+{
+    static const char *const pillars[] = {"code", "container", "cluster",
+                                          "cloud"};
+    static const char *const ids[] = {
+        "FOURC-CODE-INPUT", "FOURC-CONTAINER-INPUT", "FOURC-CLUSTER-INPUT",
+        "FOURC-CLOUD-INPUT"};
+    struct diag d = {0};
+    struct strbuf src = STRBUF_INIT, sql = STRBUF_INIT;
+    struct row r;
+    struct err e;
+    struct fx f;
+    size_t i;
+
+    (void)state;
+    fx_open(&f);
+    assert_int_equal(ruleset_load_embedded(&f.rs, &d), 0);
+    diag_release(&d);
+    for (i = 0; i < NELEMS(pillars); i++)
+        assert_true(engine_has_input_rule(&f.rs, pillars[i]));
+    assert_false(engine_has_input_rule(&f.rs, "quantum"));
+    fx_begin(&f);
+    for (i = 0; i < NELEMS(pillars); i++) {
+        sb_setlen(&src, 0);
+        sb_addf(&src, "%s-input:1", pillars[i]);
+        assert_int_equal(engine_input_error(f.eng, "target:test", pillars[i],
+                                            sb_str(&src), "cannot parse", &e),
+                         0);
+    }
+    fx_finish(&f);
+    for (i = 0; i < NELEMS(pillars); i++) {
+        sb_setlen(&src, 0);
+        sb_addf(&src, "input:%s-input:1", pillars[i]);
+        fx_one(&f, ids[i], sb_str(&src), &r);
+        assert_string_equal(r.status, "error");
+        assert_string_equal(r.message, "not evaluated: cannot parse");
+        row_release(&r);
+        /* one finding per input error: its own pillar's rule only */
+        sb_setlen(&sql, 0);
+        sb_addf(&sql,
+                "SELECT count(*) FROM findings f JOIN resources res ON "
+                "res.id = f.resource_ref WHERE res.uid = '%s'",
+                sb_str(&src));
+        assert_int_equal(fx_count(&f, sb_str(&sql)), 1);
+    }
+    sb_release(&src);
+    sb_release(&sql);
+    fx_release(&f);
+}
+
 static void test_target_failed(void **state)
 {
     const char *tuid = "target:manifests:deploy";
@@ -1848,6 +1903,7 @@ int main(void)
         cmocka_unit_test(test_fingerprints),
         cmocka_unit_test(test_duplicate_uids),
         cmocka_unit_test(test_input_error),
+        cmocka_unit_test(test_input_error_every_pillar),
         cmocka_unit_test(test_target_failed),
         cmocka_unit_test(test_sql_rules),
         cmocka_unit_test(test_sql_sees_current_scan),
