@@ -243,12 +243,34 @@ static int engine_matches(struct engine *eng, const struct check *c,
     return slot->match;
 }
 
-static int engine_op(struct engine *eng, const struct check *c, const json_t *v)
+/* Numbers with numbers, booleans with booleans, else the same type. */
+static int engine_same_type(const json_t *a, const json_t *b)
+{
+    return json_typeof(a) == json_typeof(b) ||
+           (json_is_number(a) && json_is_number(b)) ||
+           (json_is_boolean(a) && json_is_boolean(b));
+}
+
+/* The size of the text engine_op writes about a value of the wrong type. */
+#define ENGINE_FOUND 64
+
+/*
+ * Whether v (NULL: absent; null: unset, judged as absent) satisfies c: 1
+ * or 0, or -1 when v is of a type the operator cannot judge against c's
+ * value, with found naming that type (never the value: it could be a
+ * credential). A wrong type is never a verdict: "true" is not `ne true`.
+ */
+static int engine_op(struct engine *eng, const struct check *c, const json_t *v,
+                     char found[ENGINE_FOUND])
 {
     const json_t *x;
     size_t i;
     unsigned long mode;
 
+    if (v && !(c->accept & CHECK_T(json_typeof(v)))) {
+        snprintf(found, ENGINE_FOUND, "%s", jpath_type_name(v));
+        return -1;
+    }
     switch (c->op) {
     case OP_EQ:
         return v && engine_equal(v, c->value);
@@ -288,17 +310,36 @@ static int engine_op(struct engine *eng, const struct check *c, const json_t *v)
                engine_matches(eng, c, json_string_value(v));
     case OP_CONTAINS:
         if (json_is_array(v)) {
+            int has = 0;
+            /* Every item judged: an item of another type is as unknown
+             * as a value of another type. */
             json_array_foreach(v, i, x)
             {
-                if (engine_equal(x, c->value))
-                    return 1;
+                if (json_is_null(x))
+                    continue;
+                if (!engine_same_type(x, c->value)) {
+                    snprintf(found, ENGINE_FOUND, "array holding a%s %s",
+                             json_is_object(x) || json_is_array(x) ? "n" : "",
+                             jpath_type_name(x));
+                    return -1;
+                }
+                if (!has && engine_equal(x, c->value))
+                    has = 1;
             }
-            return 0;
+            return has;
         }
-        return json_is_string(v) && json_is_string(c->value) &&
+        return json_is_string(v) &&
                strstr(json_string_value(v), json_string_value(c->value));
     case OP_BITMASK:
-        return v && engine_mode(v, &mode) == 0 && (mode & ~c->mask) == 0;
+        if (!v || json_is_null(v))
+            return 0;
+        if (engine_mode(v, &mode)) {
+            snprintf(found, ENGINE_FOUND, "%s",
+                     json_is_integer(v) ? "negative number"
+                                        : "string that is not an octal mode");
+            return -1;
+        }
+        return (mode & ~c->mask) == 0;
     }
     return 0;
 }
@@ -345,6 +386,22 @@ static enum status engine_error(struct verdict *out, const char *msg)
     return ST_ERROR;
 }
 
+/* out (its path set) judged an error: c's operator cannot judge a value
+ * of the type found there. The message names the path, the type found
+ * and the types expected; never the value. */
+static enum status engine_type_error(struct verdict *out, const struct check *c,
+                                     const char *found)
+{
+    out->status = ST_ERROR;
+    out->actual = NULL;
+    out->found = 0;
+    sb_setlen(&out->error, 0);
+    sb_add(&out->error, verdict_path(out), out->path_len);
+    sb_addf(&out->error, ": found %s, expected %s (%s)", found, c->accept_text,
+            c->expected);
+    return ST_ERROR;
+}
+
 /* An assert on a path that names one value (no wildcard, not
  * $containers): its path is written once, into the verdict. */
 static enum status engine_assert_one(struct engine *eng, const struct check *c,
@@ -352,6 +409,7 @@ static enum status engine_assert_one(struct engine *eng, const struct check *c,
 {
     struct jp_one one;
     struct err e;
+    char found[ENGINE_FOUND];
     const char *segs;
     size_t base_len, segs_len;
 
@@ -362,7 +420,16 @@ static enum status engine_assert_one(struct engine *eng, const struct check *c,
     segs = jpath_segments(c->path, base_len + one.mid_len != 0, &segs_len);
     verdict_set_path3(out, one.base, base_len, one.mid, one.mid_len, segs,
                       segs_len);
-    out->status = engine_op(eng, c, one.v) ? ST_PASS : ST_FAIL;
+    switch (engine_op(eng, c, one.v, found)) {
+    case 1:
+        out->status = ST_PASS;
+        break;
+    case 0:
+        out->status = ST_FAIL;
+        break;
+    default:
+        return engine_type_error(out, c, found);
+    }
     out->found = one.v != NULL;
     out->actual = one.v;
     out->expected = c->expected;
@@ -374,6 +441,7 @@ static enum status engine_assert(struct engine *eng, const struct check *c,
 {
     struct jp_matches *ms;
     struct err e;
+    char found[ENGINE_FOUND];
     size_t i;
 
     if (!c->path->has_wild && c->path->anchor != JP_CONTAINERS)
@@ -385,16 +453,31 @@ static enum status engine_assert(struct engine *eng, const struct check *c,
     }
     if (ms->n == 0) {
         /* A wildcard that matched nothing: judge "absent". */
-        engine_set_leaf(out, engine_op(eng, c, NULL) ? ST_PASS : ST_FAIL,
+        engine_set_leaf(out, engine_op(eng, c, NULL, found) ? ST_PASS : ST_FAIL,
                         c->path->text, NULL, c->expected);
     } else {
-        int fail = 0;
-        for (i = 0; i < ms->n && !fail; i++)
-            fail = !engine_op(eng, c, ms->m[i].v);
-        /* The first failing match, else the first: the evidence. */
-        i = fail ? i - 1 : 0;
-        engine_set_leaf(out, fail ? ST_FAIL : ST_PASS, ms->m[i].path,
-                        ms->m[i].v, c->expected);
+        /* Any failing match fails; else any match of the wrong type is
+         * an error; else a pass. The first failing match, else the first
+         * wrong one, else the first: the evidence. */
+        size_t bad = ms->n;
+        int r = 1;
+        char scratch[ENGINE_FOUND];
+        for (i = 0; i < ms->n; i++) {
+            r = engine_op(eng, c, ms->m[i].v, bad == ms->n ? found : scratch);
+            if (r == 0)
+                break;
+            if (r < 0 && bad == ms->n)
+                bad = i;
+        }
+        if (r != 0 && bad < ms->n) {
+            engine_set_leaf(out, ST_ERROR, ms->m[bad].path, NULL, c->expected);
+            engine_type_error(out, c, found);
+        } else {
+            if (r != 0)
+                i = 0;
+            engine_set_leaf(out, r == 0 ? ST_FAIL : ST_PASS, ms->m[i].path,
+                            ms->m[i].v, c->expected);
+        }
     }
     engine_ms_put(eng);
     return out->status;
@@ -488,7 +571,10 @@ static enum status engine_each(struct engine *eng, const struct check *c,
     out->status = ST_PASS;
     for (i = 0; i < list->n; i++) {
         enum status s;
-        if (!list->m[i].v)
+        /* An element a wildcard reached without the rest of the path is
+         * judged as absent; only a path that is itself absent has no
+         * elements. */
+        if (!list->m[i].v && !(direct && c->path->has_wild))
             continue;
         inner.cur = list->m[i].v;
         inner.cur_path = list->m[i].path;
@@ -498,16 +584,20 @@ static enum status engine_each(struct engine *eng, const struct check *c,
         }
         s = engine_eval(eng, c->kids[0], &inner, &v);
         checked++;
-        if (s == ST_PASS && checked == 1)
+        /* A fail decides; an error does unless a later element fails
+         * (a failing element fails the resource whatever the unknown
+         * ones would say); all passing, the first is the evidence. */
+        if ((s == ST_PASS && checked == 1) ||
+            (s == ST_ERROR && out->status != ST_ERROR) || s == ST_FAIL) {
             verdict_move(out, &v);
-        if (s != ST_PASS) {
-            verdict_move(out, &v);
-            if (containers && !out->container) {
+            out->status = s;
+            if (s != ST_PASS && containers && !out->container) {
                 json_t *name = json_object_get(list->m[i].v, "name");
                 if (json_is_string(name))
                     out->container = xstrdup(json_string_value(name));
             }
-            break;
+            if (s == ST_FAIL)
+                break;
         }
         verdict_release(&v);
     }
@@ -544,22 +634,26 @@ static char *engine_join_expected(const struct check *c, const char *head,
     return sb_detach(&sb);
 }
 
-/* all: the first failure or error decides; all passing, the first kid. */
+/* all: the first failure decides; else the first error (an unknown kid
+ * cannot make a conjunction with a false kid true); all passing, the
+ * first kid. */
 static enum status engine_all(struct engine *eng, const struct check *c,
                               struct jp_scope *sc, struct verdict *out)
 {
     struct verdict v;
-    enum status s = ST_PASS;
+    enum status s = ST_PASS, k;
     size_t i;
 
     verdict_init(&v);
     for (i = 0; i < c->nkids; i++) {
-        s = engine_eval(eng, c->kids[i], sc, &v);
-        if (i == 0 || s != ST_PASS)
+        k = engine_eval(eng, c->kids[i], sc, &v);
+        if (i == 0 || k == ST_FAIL || (k == ST_ERROR && s != ST_ERROR)) {
             verdict_move(out, &v);
-        else
+            s = k;
+        } else {
             verdict_release(&v);
-        if (s != ST_PASS)
+        }
+        if (k == ST_FAIL)
             break;
     }
     return s;

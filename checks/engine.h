@@ -38,10 +38,16 @@ void engine_free(struct engine *eng);
 /* Stores r (a duplicate uid gets a "#2" suffix) and evaluates it. */
 int engine_resource(struct engine *eng, const char *target,
                     const struct resource *r, struct err *e);
-/* Records input that could not be used as an `error` finding. */
+/*
+ * Records input that could not be used as an `error` finding of the
+ * rule of kind fourc/InputError whose pillar is pillar (the collector's).
+ */
 int engine_input_error(struct engine *eng, const char *target,
                        const char *pillar, const char *source, const char *msg,
                        struct err *e);
+/* Whether rs has a rule for the input errors of pillar: a collector of a
+ * pillar without one must not run (its input errors would be silent). */
+int engine_has_input_rule(const struct ruleset *rs, const char *pillar);
 /*
  * The whole target failed: every rule that needed a kind the collector
  * produces gets an `error` finding on the target's resource.

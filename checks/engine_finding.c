@@ -441,6 +441,21 @@ int engine_input_error(struct engine *eng, const char *target,
     return rc;
 }
 
+int engine_has_input_rule(const struct ruleset *rs, const char *pillar)
+{
+    size_t i, j;
+
+    for (i = 0; i < rs->n; i++) {
+        const struct rule *r = rs->rules[i];
+        if (strcmp(r->pillar, pillar) != 0 || !r->automated)
+            continue;
+        for (j = 0; j < r->nkinds; j++)
+            if (strcmp(r->kinds[j], "fourc/InputError") == 0)
+                return 1;
+    }
+    return 0;
+}
+
 int engine_target_failed(struct engine *eng, const char *target_uid,
                          const char *kind_prefix, const char *msg,
                          struct err *e)

@@ -39,7 +39,7 @@ static int jp_ident(char c)
            c == '$';
 }
 
-static void jp_add_segs(struct strbuf *sb, const struct jpath *p);
+static void jp_add_segs(struct strbuf *sb, struct jpath *p);
 
 /* Writes p's segments once, as after a prefix: evidence names the path of
  * every value a check looks at. */
@@ -49,6 +49,7 @@ static void jp_set_segtext(struct jpath *p)
 
     sb_add(&sb, ".", 1); /* a prefix, so that plain keys get their '.' */
     jp_add_segs(&sb, p);
+    /* offsets were taken after the prefix */
     p->segtext_len = sb.len - 1;
     p->segtext = xmalloc(p->segtext_len + 1);
     memcpy(p->segtext, sb.buf + 1, p->segtext_len + 1);
@@ -258,11 +259,14 @@ static void jp_add_index(struct strbuf *sb, size_t n)
     sb_add(sb, q, (size_t)(buf + sizeof(buf) - q));
 }
 
-static void jp_add_segs(struct strbuf *sb, const struct jpath *p)
+/* Appends p's segments to sb, noting where each starts (after sb's
+ * first byte, see jp_set_segtext). */
+static void jp_add_segs(struct strbuf *sb, struct jpath *p)
 {
     size_t i;
 
     for (i = 0; i < p->nsegs; i++) {
+        p->segs[i].at = sb->len - 1;
         if (p->segs[i].type == JP_KEY)
             jp_add_seg_key(sb, &p->segs[i]);
         else if (p->segs[i].type == JP_INDEX)
@@ -272,37 +276,120 @@ static void jp_add_segs(struct strbuf *sb, const struct jpath *p)
     }
 }
 
+const char *jpath_type_name(const json_t *v)
+{
+    if (!v)
+        return "absent";
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        return "object";
+    case JSON_ARRAY:
+        return "array";
+    case JSON_STRING:
+        return "string";
+    case JSON_INTEGER:
+    case JSON_REAL:
+        return "number";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "boolean";
+    case JSON_NULL:
+        break;
+    }
+    return "null";
+}
+
+/* What a segment needs to go down into. */
+static const char *jp_seg_wants(enum jp_seg_type t)
+{
+    return t == JP_KEY ? "object" : t == JP_INDEX ? "array" : "array or object";
+}
+
+/* Appends p's segments from i on, as they follow what sb holds. */
+static void jp_add_rest(struct strbuf *sb, const struct jpath *p, size_t i)
+{
+    const char *s = p->segtext + p->segs[i].at;
+    size_t len = p->segtext_len - p->segs[i].at;
+
+    if (!sb->len && len && *s == '.') {
+        s++;
+        len--;
+    }
+    sb_add(sb, s, len);
+}
+
+/* One resolution: the path, where the value being looked at is (sb),
+ * the matches, and the first wrong type met (bad, with e set). */
+struct jp_walker {
+    const struct jpath *p;
+    struct strbuf *sb;
+    struct jp_matches *ms;
+    struct err *e;
+    int bad;
+};
+
+static size_t jp_wrong_type(struct jp_walker *w, const json_t *v, size_t i)
+{
+    if (!w->bad)
+        err_set(w->e, "%s: found %s, expected %s",
+                w->sb->len ? sb_str(w->sb) : "the document", jpath_type_name(v),
+                jp_seg_wants(w->p->segs[i].type));
+    w->bad = 1;
+    return 0;
+}
+
+/* The element c of a wildcard (located at sb) down the rest of the path
+ * from i: its matches, or one absent match where it lacks the rest. */
+static size_t jp_walk(struct jp_walker *w, size_t i, json_t *v);
+
+static size_t jp_walk_elem(struct jp_walker *w, size_t i, json_t *c)
+{
+    size_t n = jp_walk(w, i, c);
+
+    if (n == 0 && !w->bad) {
+        jp_add_rest(w->sb, w->p, i);
+        jp_push(w->ms, NULL, w->sb);
+        n = 1;
+    }
+    return n;
+}
+
 /*
  * Walks segments from i below v (located at sb). Returns how many matches
  * it added; with none and no wildcard, the caller records the absent path.
  */
-static size_t jp_walk(const struct jpath *p, size_t i, json_t *v,
-                      struct strbuf *sb, struct jp_matches *ms)
+static size_t jp_walk(struct jp_walker *w, size_t i, json_t *v)
 {
+    const struct jpath *p = w->p;
+    struct strbuf *sb = w->sb;
     size_t mark = sb->len, added = 0;
 
     if (i == p->nsegs) {
-        jp_push(ms, v, sb);
+        jp_push(w->ms, v, sb);
         return 1;
     }
+    if (!v || json_is_null(v))
+        return 0;
     switch (p->segs[i].type) {
     case JP_KEY: {
-        json_t *c = json_is_object(v)
-                        ? json_object_getn(v, p->segs[i].key, p->segs[i].keylen)
-                        : NULL;
+        json_t *c;
+        if (!json_is_object(v))
+            return jp_wrong_type(w, v, i);
+        c = json_object_getn(v, p->segs[i].key, p->segs[i].keylen);
         if (c) {
             jp_add_seg_key(sb, &p->segs[i]);
-            added = jp_walk(p, i + 1, c, sb, ms);
+            added = jp_walk(w, i + 1, c);
         }
         break;
     }
     case JP_INDEX: {
-        json_t *c = json_is_array(v)
-                        ? json_array_get(v, (size_t)p->segs[i].index)
-                        : NULL;
+        json_t *c;
+        if (!json_is_array(v))
+            return jp_wrong_type(w, v, i);
+        c = json_array_get(v, (size_t)p->segs[i].index);
         if (c) {
             jp_add_index(sb, (size_t)p->segs[i].index);
-            added = jp_walk(p, i + 1, c, sb, ms);
+            added = jp_walk(w, i + 1, c);
         }
         break;
     }
@@ -314,16 +401,22 @@ static size_t jp_walk(const struct jpath *p, size_t i, json_t *v,
             json_array_foreach(v, k, c)
             {
                 jp_add_index(sb, k);
-                added += jp_walk(p, i + 1, c, sb, ms);
+                added += jp_walk_elem(w, i + 1, c);
                 sb_setlen(sb, mark);
+                if (w->bad)
+                    break;
             }
         } else if (json_is_object(v)) {
             json_object_foreach(v, key, c)
             {
                 jpath_add_key(sb, key);
-                added += jp_walk(p, i + 1, c, sb, ms);
+                added += jp_walk_elem(w, i + 1, c);
                 sb_setlen(sb, mark);
+                if (w->bad)
+                    break;
             }
+        } else {
+            return jp_wrong_type(w, v, i);
         }
         break;
     }
@@ -334,17 +427,19 @@ static size_t jp_walk(const struct jpath *p, size_t i, json_t *v,
 
 /* Resolves p's segments from start located at base. The path being built
  * lives in one buffer kept between calls (resolution never nests). */
-static void jp_from(const struct jpath *p, json_t *start, const char *base,
-                    struct jp_matches *ms)
+static int jp_from(const struct jpath *p, json_t *start, const char *base,
+                   struct jp_matches *ms, struct err *e)
 {
     static struct strbuf sb;
+    struct jp_walker w = {p, &sb, ms, e, 0};
 
     sb_setlen(&sb, 0);
     sb_adds(&sb, base);
-    if (jp_walk(p, 0, start, &sb, ms) == 0 && !p->has_wild) {
+    if (jp_walk(&w, 0, start) == 0 && !w.bad && !p->has_wild) {
         jpath_render(&sb, p);
         jp_push(ms, NULL, &sb);
     }
+    return w.bad ? -1 : 0;
 }
 
 json_t *jpath_pod_spec(json_t *doc, const char *kind, const char **path)
@@ -404,7 +499,7 @@ static int jp_containers(const struct jp_scope *sc, const struct jpath *p,
                                         "ephemeralContainers"};
     const char *podpath;
     json_t *pod = jp_pod(sc, &podpath);
-    size_t i, k, before = ms->n, len;
+    size_t i, k, before = ms->n, len, n;
     static struct strbuf base; /* reused; resolution never nests */
     json_t *c;
 
@@ -412,18 +507,34 @@ static int jp_containers(const struct jp_scope *sc, const struct jpath *p,
         return err_set(e, "%s has no pod spec for %s", sc->kind, p->text);
     for (i = 0; i < 3; i++) {
         json_t *arr = json_object_get(pod, lists[i]);
-        if (!json_is_array(arr))
+        if (!arr || json_is_null(arr))
             continue;
         sb_setlen(&base, 0);
         sb_adds(&base, podpath);
         sb_add(&base, ".", 1);
         sb_adds(&base, lists[i]);
+        /* A container list or a container of another type is malformed,
+         * never a workload without containers to judge. */
+        if (!json_is_array(arr))
+            return err_set(e, "%s: found %s, expected array", sb_str(&base),
+                           jpath_type_name(arr));
         len = base.len;
         json_array_foreach(arr, k, c)
         {
             sb_setlen(&base, len);
             jp_add_index(&base, k);
-            jp_from(p, c, base.buf, ms);
+            if (!json_is_object(c))
+                return err_set(e, "%s: found %s, expected object",
+                               sb_str(&base), jpath_type_name(c));
+            n = ms->n;
+            if (jp_from(p, c, base.buf, ms, e))
+                return -1;
+            if (ms->n == n) {
+                /* a container the wildcard path finds nothing in: absent
+                 * for it, as for an element of "containers[*]" */
+                jpath_render(&base, p);
+                jp_push(ms, NULL, &base);
+            }
         }
     }
     if (ms->n == before)
@@ -477,8 +588,9 @@ static int jp_security_context(const struct jp_scope *sc, const struct jpath *p,
     sb_setlen(&base, 0);
     sb_adds(&base, sc->container_path);
     sb_adds(&base, ".securityContext");
-    jp_from(p, json_object_get(sc->container, "securityContext"), sb_str(&base),
-            ms);
+    if (jp_from(p, json_object_get(sc->container, "securityContext"),
+                sb_str(&base), ms, e))
+        return -1;
     if (jp_any_set(ms, before))
         goto out;
     absent = ms->n;
@@ -487,7 +599,9 @@ static int jp_security_context(const struct jp_scope *sc, const struct jpath *p,
         sb_setlen(&base, 0);
         sb_adds(&base, podpath);
         sb_adds(&base, ".securityContext");
-        jp_from(p, json_object_get(pod, "securityContext"), sb_str(&base), ms);
+        if (jp_from(p, json_object_get(pod, "securityContext"), sb_str(&base),
+                    ms, e))
+            return -1;
         if (jp_any_set(ms, absent)) {
             /* keep only the pod's matches (their paths stay where they
              * are in the buffer) */
@@ -523,21 +637,27 @@ void jpath_render(struct strbuf *sb, const struct jpath *p)
     sb_add(sb, s, len);
 }
 
-/* The value p's segments name below v, without paths; NULL if absent. */
-static json_t *jp_walk_one(const struct jpath *p, json_t *v)
+/* The value p's segments name below v, without paths; NULL if absent.
+ * A value of the wrong type on the way: NULL, with *bad its segment and
+ * *badv the value (left alone otherwise). */
+static json_t *jp_walk_one(const struct jpath *p, json_t *v, size_t *bad,
+                           json_t **badv)
 {
     size_t i;
 
     for (i = 0; i < p->nsegs && v; i++) {
-        if (p->segs[i].type == JP_KEY)
-            v = json_is_object(v)
-                    ? json_object_getn(v, p->segs[i].key, p->segs[i].keylen)
-                    : NULL;
-        else if (p->segs[i].type == JP_INDEX)
-            v = json_is_array(v) ? json_array_get(v, (size_t)p->segs[i].index)
-                                 : NULL;
-        else
-            return NULL; /* wildcards are not for this walk */
+        if (p->segs[i].type == JP_KEY && json_is_object(v))
+            v = json_object_getn(v, p->segs[i].key, p->segs[i].keylen);
+        else if (p->segs[i].type == JP_INDEX && json_is_array(v))
+            v = json_array_get(v, (size_t)p->segs[i].index);
+        else if (json_is_null(v))
+            return NULL;
+        else {
+            /* wrong type (wildcards are not for this walk: never here) */
+            *bad = i;
+            *badv = v;
+            return NULL;
+        }
     }
     return v;
 }
@@ -549,6 +669,23 @@ static int jp_is_set(const json_t *v)
 
 static const char jp_sc_mid[] = ".securityContext";
 
+/* The error of jp_walk_one's wrong type at segment bad below base+mid. */
+static int jp_one_wrong_type(const struct jpath *p, const char *base,
+                             const char *mid, size_t bad, const json_t *badv,
+                             struct err *e)
+{
+    const char *segs = p->segtext;
+    size_t len = p->segs[bad].at;
+
+    if (!*base && !*mid && len && *segs == '.') {
+        segs++;
+        len--;
+    }
+    return err_set(e, "%s%s%.*s: found %s, expected %s", base, mid, (int)len,
+                   segs, jpath_type_name(badv),
+                   jp_seg_wants(p->segs[bad].type));
+}
+
 /* The same answers as jpath_resolve gives for these paths, value by
  * value and path by path (jp_from, jp_security_context): engine checks
  * resolve millions of them, and building each path is most of the
@@ -557,22 +694,23 @@ int jpath_resolve_one(const struct jpath *p, const struct jp_scope *sc,
                       struct jp_one *out, struct err *e)
 {
     const char *podpath;
-    json_t *pod, *v;
+    json_t *pod, *v, *badv = NULL;
+    size_t bad = (size_t)-1;
 
     out->mid = "";
     out->mid_len = 0;
     switch (p->anchor) {
     case JP_NONE:
-        out->v = jp_walk_one(p, sc->cur);
+        out->v = jp_walk_one(p, sc->cur, &bad, &badv);
         out->base = sc->cur_path;
-        return 0;
+        break;
     case JP_POD:
         pod = jp_pod(sc, &podpath);
         if (!pod)
             return err_set(e, "%s has no pod spec for %s", sc->kind, p->text);
-        out->v = jp_walk_one(p, pod);
+        out->v = jp_walk_one(p, pod, &bad, &badv);
         out->base = podpath;
-        return 0;
+        break;
     case JP_SC:
         if (!sc->container)
             return err_set(e,
@@ -584,14 +722,17 @@ int jpath_resolve_one(const struct jpath *p, const struct jp_scope *sc,
                            p->text);
         out->mid = jp_sc_mid;
         out->mid_len = sizeof(jp_sc_mid) - 1;
-        out->v =
-            jp_walk_one(p, json_object_get(sc->container, "securityContext"));
         out->base = sc->container_path;
-        if (jp_is_set(out->v))
-            return 0;
+        out->v = jp_walk_one(
+            p, json_object_get(sc->container, "securityContext"), &bad, &badv);
+        if (jp_is_set(out->v) || bad != (size_t)-1)
+            break;
         pod = jp_pod(sc, &podpath);
         if (pod) {
-            v = jp_walk_one(p, json_object_get(pod, "securityContext"));
+            v = jp_walk_one(p, json_object_get(pod, "securityContext"), &bad,
+                            &badv);
+            if (bad != (size_t)-1)
+                return jp_one_wrong_type(p, podpath, jp_sc_mid, bad, badv, e);
             if (jp_is_set(v)) {
                 out->v = v;
                 out->base = podpath;
@@ -599,9 +740,11 @@ int jpath_resolve_one(const struct jpath *p, const struct jp_scope *sc,
         }
         return 0;
     case JP_CONTAINERS:
-        break;
+        return err_set(e, "%s: more than one value", p->text);
     }
-    return err_set(e, "%s: more than one value", p->text);
+    if (bad != (size_t)-1)
+        return jp_one_wrong_type(p, out->base, out->mid, bad, badv, e);
+    return 0;
 }
 
 int jpath_resolve(const struct jpath *p, const struct jp_scope *sc,
@@ -612,14 +755,12 @@ int jpath_resolve(const struct jpath *p, const struct jp_scope *sc,
 
     switch (p->anchor) {
     case JP_NONE:
-        jp_from(p, sc->cur, sc->cur_path, ms);
-        return 0;
+        return jp_from(p, sc->cur, sc->cur_path, ms, e);
     case JP_POD:
         pod = jp_pod(sc, &podpath);
         if (!pod)
             return err_set(e, "%s has no pod spec for %s", sc->kind, p->text);
-        jp_from(p, pod, podpath, ms);
-        return 0;
+        return jp_from(p, pod, podpath, ms, e);
     case JP_CONTAINERS:
         return jp_containers(sc, p, ms, e);
     case JP_SC:

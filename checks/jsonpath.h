@@ -31,6 +31,7 @@ struct jp_seg {
     size_t keylen;
     long index;
     int plain; /* key written as .key, not ["key"] (see jpath_add_key) */
+    size_t at; /* where the segment starts in its path's segtext */
 };
 
 struct jpath {
@@ -93,9 +94,17 @@ struct jp_scope {
 /*
  * Appends every match of p to ms. A path that reaches nothing adds one
  * match with v NULL and the path it would have had (when it has no
- * wildcard), so an absent value still has a location in evidence. Returns
+ * wildcard), so an absent value still has a location in evidence. Below a
+ * wildcard, each element (or member) the rest of the path does not reach
+ * adds such an absent match too ("a[2].b" for an a[2] without b): an
+ * element is never silently dropped. A wildcard over nothing (absent,
+ * null, empty) adds no match.
+ *
+ * null on the way counts as absent (unset, as the API reads it). Returns
  * -1 with e set when an anchor cannot apply (no pod spec in the resource,
- * $sc outside a container).
+ * $sc outside a container) and when the path goes through a value of the
+ * wrong type (a key of a string, an index of an object): e names where,
+ * the type found and the type expected, never the value.
  */
 int jpath_resolve(const struct jpath *p, const struct jp_scope *sc,
                   struct jp_matches *ms, struct err *e);
@@ -122,6 +131,11 @@ const char *jpath_segments(const struct jpath *p, int prefixed, size_t *len);
 
 /* The pod spec of a workload document, or NULL; *path gets its location. */
 json_t *jpath_pod_spec(json_t *doc, const char *kind, const char **path);
+
+/* "object", "array", "string", "number", "boolean" or "null": v's type
+ * as messages name it ("absent" for NULL). Never the value: messages
+ * about input must not quote what could be a credential. */
+const char *jpath_type_name(const json_t *v);
 
 /* Appends ".key" or ["key"] to sb, as a path segment. */
 void jpath_add_key(struct strbuf *sb, const char *key);

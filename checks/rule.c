@@ -103,6 +103,7 @@ static void check_free(struct check *c)
     jpath_free(c->path);
     json_decref(c->value);
     free(c->expected);
+    free(c->accept_text);
     if (c->has_re)
         regfree(&c->re);
     for (i = 0; i < c->nkids; i++)
@@ -136,6 +137,102 @@ static int rule_mask(const json_t *v, unsigned long *out)
 
 static struct check *check_compile(const json_t *j, const char *loc,
                                    struct diag *d, size_t *problems);
+
+/* The types a value of v's type judges against: its own, numbers and
+ * booleans as one type each. */
+static unsigned check_class(const json_t *v)
+{
+    if (json_is_number(v))
+        return CHECK_T_NUMBER;
+    if (json_is_boolean(v))
+        return CHECK_T_BOOLEAN;
+    return CHECK_T(json_typeof(v));
+}
+
+/* "boolean", "string or number": the types of mask (null left out). */
+static void check_mask_text(struct strbuf *sb, unsigned mask)
+{
+    static const struct {
+        unsigned bits;
+        const char *name;
+    } names[] = {{CHECK_T(JSON_OBJECT), "object"},
+                 {CHECK_T(JSON_ARRAY), "array"},
+                 {CHECK_T(JSON_STRING), "string"},
+                 {CHECK_T_NUMBER, "number"},
+                 {CHECK_T_BOOLEAN, "boolean"}};
+    size_t i, n = 0;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (!(mask & names[i].bits))
+            continue;
+        if (n++)
+            sb_adds(sb, " or ");
+        sb_adds(sb, names[i].name);
+    }
+}
+
+/*
+ * What the operator of c judges (c->accept, c->accept_text): eq and ne
+ * the type of value, in and nin the types of its items, the comparisons
+ * numbers, matches strings, contains arrays of value's type (and strings
+ * for a string value), bitmask modes. exists and absent take anything.
+ */
+static void check_accept(struct check *c)
+{
+    struct strbuf sb = STRBUF_INIT;
+    const json_t *x;
+    size_t i;
+
+    c->accept = CHECK_T_ANY;
+    switch (c->op) {
+    case OP_EQ:
+    case OP_NE:
+        if (c->value && !json_is_null(c->value))
+            c->accept = check_class(c->value);
+        break;
+    case OP_IN:
+    case OP_NIN:
+        c->accept = 0;
+        json_array_foreach(c->value, i, x)
+        {
+            c->accept |= json_is_null(x) ? CHECK_T_ANY : check_class(x);
+        }
+        if (!c->accept)
+            c->accept = CHECK_T_ANY; /* an empty list: nothing is in it */
+        break;
+    case OP_GT:
+    case OP_GTE:
+    case OP_LT:
+    case OP_LTE:
+        c->accept = CHECK_T_NUMBER;
+        break;
+    case OP_MATCHES:
+        c->accept = CHECK_T(JSON_STRING);
+        break;
+    case OP_CONTAINS:
+        c->accept = CHECK_T(JSON_ARRAY);
+        if (json_is_string(c->value))
+            c->accept |= CHECK_T(JSON_STRING);
+        if (c->value) {
+            sb_adds(&sb, "array of ");
+            check_mask_text(&sb, check_class(c->value));
+            if (json_is_string(c->value))
+                sb_adds(&sb, " or string");
+        }
+        break;
+    case OP_BITMASK:
+        c->accept = CHECK_T(JSON_INTEGER) | CHECK_T(JSON_STRING);
+        sb_adds(&sb, "file mode (non-negative integer or octal string)");
+        break;
+    case OP_EXISTS:
+    case OP_ABSENT:
+        break;
+    }
+    c->accept |= CHECK_T(JSON_NULL);
+    if (!sb.len)
+        check_mask_text(&sb, c->accept);
+    c->accept_text = sb_detach(&sb);
+}
 
 static struct check *check_assert(const json_t *j, const char *loc,
                                   struct diag *d, size_t *problems)
@@ -225,6 +322,7 @@ static struct check *check_assert(const json_t *j, const char *loc,
         }
     }
     c->value = value ? json_incref((json_t *)value) : NULL;
+    check_accept(c);
     dump = value ? json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
     {
         struct strbuf sb = STRBUF_INIT;

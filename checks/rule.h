@@ -46,10 +46,21 @@ struct check {
     regex_t re;
     int has_re;
     unsigned long mask;
+    /* assert: the JSON types the operator judges, as bits 1 << json_type
+     * (CHECK_T_*), null always among them (unset, as the API reads it);
+     * an actual value of any other type is an error, never a verdict.
+     * accept_text names them for the message ("boolean"). */
+    unsigned accept;
+    char *accept_text;
     struct check **kids; /* all/any: n kids; not/each: kids[0] */
     size_t nkids;
     char *sql;
 };
+
+#define CHECK_T(t) (1u << (t))
+#define CHECK_T_NUMBER (CHECK_T(JSON_INTEGER) | CHECK_T(JSON_REAL))
+#define CHECK_T_BOOLEAN (CHECK_T(JSON_TRUE) | CHECK_T(JSON_FALSE))
+#define CHECK_T_ANY 0xffu
 
 struct rule {
     char *id, *title, *pillar, *severity, *pack, *origin;

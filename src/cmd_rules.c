@@ -254,6 +254,41 @@ static int rules_fx_not_evaluated(struct collect_ctx *ctx,
     return engine_target_failed(fx->eng, fx->target_uid, kind_prefix, msg, e);
 }
 
+/*
+ * A fixture "NAME.input.json", {"pillar": P, "source": S, "error": M}: the
+ * input error a collector of pillar P reports as M about S. The input rules
+ * of pillars that no collector reads files for are tested with these.
+ */
+static int rules_fx_input_json(struct engine *eng, const char *path,
+                               struct err *e)
+{
+    json_error_t je;
+    json_t *j = json_load_file(path, 0, &je);
+    const char *pillar, *source, *msg;
+    int rc;
+
+    if (!j)
+        return err_set(e, "%s:%d: %s", path, je.line, je.text);
+    pillar = json_string_value(json_object_get(j, "pillar"));
+    source = json_string_value(json_object_get(j, "source"));
+    msg = json_string_value(json_object_get(j, "error"));
+    if (!pillar || !source || !msg)
+        rc = err_set(e,
+                     "%s: an input error fixture needs the strings pillar, "
+                     "source and error",
+                     path);
+    else
+        rc = engine_input_error(eng, "target:fixture", pillar, source, msg, e);
+    json_decref(j);
+    return rc;
+}
+
+/* A rule that judges input errors: its verdict on a bad input is error. */
+static int rules_is_input_rule(const struct rule *r)
+{
+    return r->nkinds == 1 && strcmp(r->kinds[0], "fourc/InputError") == 0;
+}
+
 /* Scans one fixture with one rule in a fresh in-memory database and
  * counts the rule's findings by status. */
 static int rules_run_fixture(struct rule *r, const char *path, const char *type,
@@ -298,7 +333,11 @@ static int rules_run_fixture(struct rule *r, const char *path, const char *type,
             "fourc/Target", "target:fixture", path, NULL, path, tdoc};
         int bad = engine_resource(eng, "target:fixture", &tr, e);
         json_decref(tdoc);
-        if (bad || col->collect(&t, &ctx, e) || engine_finish(eng, e))
+        if (bad ||
+            (str_has_suffix(path, ".input.json")
+                 ? rules_fx_input_json(eng, path, e)
+                 : col->collect(&t, &ctx, e)) ||
+            engine_finish(eng, e))
             goto out;
     }
     if (sqlite3_prepare_v2(store_db(st),
@@ -368,6 +407,17 @@ static int rules_test_rule(struct rule *r, const char *pack_dir,
         if (!r->automated) {
             if (counts[ST_MANUAL] == 0 || counts[ST_PASS] || counts[ST_FAIL])
                 verdict = "expected manual findings only";
+        } else if (rules_is_input_rule(r)) {
+            /* an input rule has findings for bad input only: error */
+            have_pass |= want_pass;
+            have_fail |= want_fail;
+            if (want_pass &&
+                (counts[ST_PASS] || counts[ST_FAIL] || counts[ST_ERROR]))
+                verdict = "expected no input error";
+            else if (want_fail && counts[ST_ERROR] == 0)
+                verdict = "expected an error (an input error), got none";
+            else if (want_fail && (counts[ST_PASS] || counts[ST_FAIL]))
+                verdict = "expected errors only";
         } else if (want_pass) {
             have_pass = 1;
             if (counts[ST_PASS] == 0)

@@ -373,6 +373,16 @@ static int scan_run(struct scan_opts *o, char *cmdline)
     }
     if (cmd_load_rules(&rs, st, o->rule_dirs, o->nrule_dirs))
         goto out;
+    for (i = 0; i < o->ntargets; i++) {
+        const struct collector *col = collector_find(o->targets[i].type);
+        /* else its unreadable inputs would go unreported */
+        if (!engine_has_input_rule(&rs, col->pillar)) {
+            log_error("no rule of kind fourc/InputError for the %s pillar of "
+                      "the %s collector; nothing was scanned",
+                      col->pillar, col->name);
+            goto out;
+        }
+    }
     ruleset_digest(&rs, digest);
     targets_json = json_dumps(targets, JSON_COMPACT);
     if (store_scan_begin(st, targets_json, cmdline, &scan_id, &e))

@@ -67,6 +67,56 @@ expect_exit 0 "rules lint checks/rules/cis-kubernetes" "$FOURC" rules lint "$CIS
 expect_stderr_nomatch 'cis-kubernetes/[^ ]*\.yaml:[0-9]+:' "rules lint on the shipped pack lists no problem"
 expect_exit 0 "rules lint checks/rules/fourc" "$FOURC" rules lint "$FOURC_PACK"
 
+# --- rules test on every shipped pack, the built-in input rules included ------------
+# Each directory under checks/rules is a pack: every rule of it is tested,
+# every fixture file reported ok, 0 problems. A pack that fails, that is not
+# tested, or a rule without fixtures fails here.
+
+npacks=0
+for pack in "$TOP_SRCDIR"/checks/rules/*/; do
+    pack=${pack%/}
+    name=$(basename "$pack")
+    npacks=$((npacks + 1))
+    pack_ids "$pack" >"ids-$name.txt"
+    n=$(wc -l <"ids-$name.txt" | tr -d ' ')
+    check "pack $name has rules ($n)" test "$n" -ge 1
+    expect_exit 0 "rules test checks/rules/$name" "$FOURC" rules test "$pack"
+    cat "$OUT" "$ERR" >"test-$name.out"
+    expect_stdout_match "^$n rules tested, 0 problems\$" "rules test $name: $n rules tested, 0 problems"
+    if "$PYTHON" -c '
+import glob, os, re, sys
+pack, ids, out = sys.argv[1], open(sys.argv[2]).read().split(), open(sys.argv[3]).read().splitlines()
+bad = [l for l in out if l.startswith("FAIL")]
+for rid in ids:
+    if not [l for l in out if l.startswith("ok") and re.search(r"\s%s\s" % re.escape(rid), l)]:
+        bad.append("%s: no ok line" % rid)
+for d in sorted(glob.glob(os.path.join(pack, "fixtures", "*"))):
+    rid = os.path.basename(d)
+    if rid not in ids:
+        bad.append("fixtures for %s, which the pack does not define" % rid)
+    for fx in sorted(os.listdir(d)):
+        if not fx.startswith(("pass", "fail")):
+            continue
+        hits = [l for l in out if re.search(r"\s%s\s" % re.escape(rid), l) and fx in l]
+        if not hits or not all(l.startswith("ok") for l in hits):
+            bad.append("%s %s: %s" % (rid, fx, hits[0] if hits else "not reported"))
+bad and print("\n".join(bad[:10])); sys.exit(1 if bad else 0)' "$pack" "ids-$name.txt" "test-$name.out" >fx.out 2>&1; then
+        ok "rules test $name: every rule and every fixture file reported ok"
+    else
+        not_ok "rules test $name: every rule and every fixture file reported ok"
+        diag_file fx.out
+    fi
+done
+check "rules test ran on every shipped pack (cis-docker, cis-kubernetes, fourc: $npacks)" test "$npacks" -ge 3
+for want in cis-docker cis-kubernetes fourc; do
+    check "pack $want was tested" test -s "test-$want.out"
+done
+# the input rules cover every pillar a rule may name
+for pillar in code container cluster cloud; do
+    P=$(echo "$pillar" | tr '[:lower:]' '[:upper:]')
+    check "an input rule for the $pillar pillar (FOURC-$P-INPUT)" grep -q "^ok .*FOURC-$P-INPUT .*fail" test-fourc.out
+done
+
 # --- lint of a pack with many problems --------------------------------------------
 
 expect_exit 2 "rules lint of tests/e2e/data/bad-pack" "$FOURC" rules lint "$BADPACK"

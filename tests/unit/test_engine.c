@@ -241,90 +241,137 @@ static const struct {
     const char *check; /* the check, flow style */
     const char *doc;
     const char *status;
+    const char *msg; /* substring of the message (NULL: unchecked) */
 } op_cases[] = {
     /* eq: JSON equality, 1 == 1.0; absent is not equal */
-    {"{path: v, op: eq, value: 1}", "{v: 1}", "pass"},
-    {"{path: v, op: eq, value: 1}", "{v: 1.0}", "pass"},
-    {"{path: v, op: eq, value: 1}", "{v: 2}", "fail"},
-    {"{path: v, op: eq, value: 1}", "{v: '1'}", "fail"},
-    {"{path: v, op: eq, value: 1}", "{w: 1}", "fail"},
-    {"{path: v, op: eq, value: true}", "{v: yes}", "pass"},
-    {"{path: v, op: eq, value: true}", "{v: 'true'}", "fail"},
-    {"{path: v, op: eq, value: {a: [1, 2]}}", "{v: {a: [1, 2]}}", "pass"},
-    {"{path: v, op: eq, value: {a: [1, 2]}}", "{v: {a: [2, 1]}}", "fail"},
+    {"{path: v, op: eq, value: 1}", "{v: 1}", "pass", NULL},
+    {"{path: v, op: eq, value: 1}", "{v: 1.0}", "pass", NULL},
+    {"{path: v, op: eq, value: 1}", "{v: 2}", "fail", NULL},
+    /* a value of another type is an error, not a verdict (it used to be
+     * a fail, or for ne/nin a pass) */
+    {"{path: v, op: eq, value: 1}", "{v: '1'}", "error",
+     "v: found string, expected number (eq 1)"},
+    {"{path: v, op: eq, value: 1}", "{w: 1}", "fail", NULL},
+    {"{path: v, op: eq, value: true}", "{v: yes}", "pass", NULL},
+    {"{path: v, op: eq, value: true}", "{v: 'true'}", "error",
+     "v: found string, expected boolean (eq true)"},
+    {"{path: v, op: eq, value: {a: [1, 2]}}", "{v: {a: [1, 2]}}", "pass", NULL},
+    {"{path: v, op: eq, value: {a: [1, 2]}}", "{v: {a: [2, 1]}}", "fail", NULL},
     /* ne: absent is not equal */
-    {"{path: v, op: ne, value: true}", "{v: true}", "fail"},
-    {"{path: v, op: ne, value: true}", "{v: false}", "pass"},
-    {"{path: v, op: ne, value: true}", "{w: true}", "pass"},
-    {"{path: v, op: ne, value: 1}", "{v: 1.0}", "fail"},
+    {"{path: v, op: ne, value: true}", "{v: true}", "fail", NULL},
+    {"{path: v, op: ne, value: true}", "{v: false}", "pass", NULL},
+    {"{path: v, op: ne, value: true}", "{w: true}", "pass", NULL},
+    {"{path: v, op: ne, value: 1}", "{v: 1.0}", "fail", NULL},
     /* in / nin: absent is in nothing */
-    {"{path: v, op: in, value: [a, b]}", "{v: b}", "pass"},
-    {"{path: v, op: in, value: [a, b]}", "{v: c}", "fail"},
-    {"{path: v, op: in, value: [a, b]}", "{w: a}", "fail"},
-    {"{path: v, op: in, value: [1, 2]}", "{v: 2.0}", "pass"},
-    {"{path: v, op: nin, value: [a, b]}", "{v: b}", "fail"},
-    {"{path: v, op: nin, value: [a, b]}", "{v: c}", "pass"},
-    {"{path: v, op: nin, value: [a, b]}", "{w: a}", "pass"},
+    {"{path: v, op: in, value: [a, b]}", "{v: b}", "pass", NULL},
+    {"{path: v, op: in, value: [a, b]}", "{v: c}", "fail", NULL},
+    {"{path: v, op: in, value: [a, b]}", "{w: a}", "fail", NULL},
+    {"{path: v, op: in, value: [1, 2]}", "{v: 2.0}", "pass", NULL},
+    {"{path: v, op: nin, value: [a, b]}", "{v: b}", "fail", NULL},
+    {"{path: v, op: nin, value: [a, b]}", "{v: c}", "pass", NULL},
+    {"{path: v, op: nin, value: [a, b]}", "{w: a}", "pass", NULL},
     /* number compares: absent and non-numbers never hold */
-    {"{path: v, op: gt, value: 5}", "{v: 6}", "pass"},
-    {"{path: v, op: gt, value: 5}", "{v: 5.5}", "pass"},
-    {"{path: v, op: gt, value: 5}", "{v: 5}", "fail"},
-    {"{path: v, op: gt, value: 5}", "{v: '6'}", "fail"},
-    {"{path: v, op: gt, value: 5}", "{w: 6}", "fail"},
-    {"{path: v, op: gte, value: 5}", "{v: 5}", "pass"},
-    {"{path: v, op: gte, value: 5}", "{v: 4.9}", "fail"},
-    {"{path: v, op: gte, value: 5}", "{w: 5}", "fail"},
-    {"{path: v, op: lt, value: 5}", "{v: 4}", "pass"},
-    {"{path: v, op: lt, value: 5}", "{v: 5}", "fail"},
-    {"{path: v, op: lt, value: 5}", "{v: null}", "fail"},
-    {"{path: v, op: lt, value: 5}", "{w: 1}", "fail"},
-    {"{path: v, op: lte, value: 5}", "{v: 5}", "pass"},
-    {"{path: v, op: lte, value: 5}", "{v: 6}", "fail"},
-    {"{path: v, op: lte, value: 5}", "{w: 1}", "fail"},
+    {"{path: v, op: gt, value: 5}", "{v: 6}", "pass", NULL},
+    {"{path: v, op: gt, value: 5}", "{v: 5.5}", "pass", NULL},
+    {"{path: v, op: gt, value: 5}", "{v: 5}", "fail", NULL},
+    {"{path: v, op: gt, value: 5}", "{v: '6'}", "error",
+     "v: found string, expected number (gt 5)"},
+    {"{path: v, op: gt, value: 5}", "{w: 6}", "fail", NULL},
+    {"{path: v, op: gte, value: 5}", "{v: 5}", "pass", NULL},
+    {"{path: v, op: gte, value: 5}", "{v: 4.9}", "fail", NULL},
+    {"{path: v, op: gte, value: 5}", "{w: 5}", "fail", NULL},
+    {"{path: v, op: lt, value: 5}", "{v: 4}", "pass", NULL},
+    {"{path: v, op: lt, value: 5}", "{v: 5}", "fail", NULL},
+    {"{path: v, op: lt, value: 5}", "{v: null}", "fail", NULL},
+    {"{path: v, op: lt, value: 5}", "{w: 1}", "fail", NULL},
+    {"{path: v, op: lte, value: 5}", "{v: 5}", "pass", NULL},
+    {"{path: v, op: lte, value: 5}", "{v: 6}", "fail", NULL},
+    {"{path: v, op: lte, value: 5}", "{w: 1}", "fail", NULL},
     /* exists / absent: null is present */
-    {"{path: v, op: exists}", "{v: null}", "pass"},
-    {"{path: v, op: exists}", "{v: false}", "pass"},
-    {"{path: v, op: exists}", "{w: 1}", "fail"},
-    {"{path: v, op: absent}", "{w: 1}", "pass"},
-    {"{path: v, op: absent}", "{v: null}", "fail"},
-    {"{path: v, op: absent}", "{v: 0}", "fail"},
+    {"{path: v, op: exists}", "{v: null}", "pass", NULL},
+    {"{path: v, op: exists}", "{v: false}", "pass", NULL},
+    {"{path: v, op: exists}", "{w: 1}", "fail", NULL},
+    {"{path: v, op: absent}", "{w: 1}", "pass", NULL},
+    {"{path: v, op: absent}", "{v: null}", "fail", NULL},
+    {"{path: v, op: absent}", "{v: 0}", "fail", NULL},
     /* matches: POSIX ERE on strings only */
-    {"{path: v, op: matches, value: '^ab+c$'}", "{v: abbc}", "pass"},
-    {"{path: v, op: matches, value: '^ab+c$'}", "{v: xabc}", "fail"},
-    {"{path: v, op: matches, value: '^[0-9]+$'}", "{v: 5}", "fail"},
-    {"{path: v, op: matches, value: '^ab+c$'}", "{w: abc}", "fail"},
+    {"{path: v, op: matches, value: '^ab+c$'}", "{v: abbc}", "pass", NULL},
+    {"{path: v, op: matches, value: '^ab+c$'}", "{v: xabc}", "fail", NULL},
+    {"{path: v, op: matches, value: '^[0-9]+$'}", "{v: 5}", "error",
+     "v: found number, expected string"},
+    {"{path: v, op: matches, value: '^ab+c$'}", "{w: abc}", "fail", NULL},
     /* contains: array element or substring */
-    {"{path: v, op: contains, value: x}", "{v: [a, x]}", "pass"},
-    {"{path: v, op: contains, value: x}", "{v: [a]}", "fail"},
-    {"{path: v, op: contains, value: x}", "{v: []}", "fail"},
-    {"{path: v, op: contains, value: x}", "{v: axb}", "pass"},
-    {"{path: v, op: contains, value: x}", "{v: ab}", "fail"},
-    {"{path: v, op: contains, value: 1}", "{v: [1.0]}", "pass"},
-    {"{path: v, op: contains, value: x}", "{v: 5}", "fail"},
-    {"{path: v, op: contains, value: x}", "{w: x}", "fail"},
+    {"{path: v, op: contains, value: x}", "{v: [a, x]}", "pass", NULL},
+    {"{path: v, op: contains, value: x}", "{v: [a]}", "fail", NULL},
+    {"{path: v, op: contains, value: x}", "{v: []}", "fail", NULL},
+    {"{path: v, op: contains, value: x}", "{v: axb}", "pass", NULL},
+    {"{path: v, op: contains, value: x}", "{v: ab}", "fail", NULL},
+    {"{path: v, op: contains, value: 1}", "{v: [1.0]}", "pass", NULL},
+    {"{path: v, op: contains, value: x}", "{v: 5}", "error",
+     "v: found number, expected array of string or string"},
+    {"{path: v, op: contains, value: x}", "{w: x}", "fail", NULL},
     /* bitmask: no bit outside the mask; numbers and octal strings */
-    {"{path: v, op: bitmask, value: '0644'}", "{v: 0600}", "pass"},
-    {"{path: v, op: bitmask, value: '0644'}", "{v: 0644}", "pass"},
-    {"{path: v, op: bitmask, value: '0644'}", "{v: 420}", "pass"},
-    {"{path: v, op: bitmask, value: '0644'}", "{v: 0}", "pass"},
-    {"{path: v, op: bitmask, value: '0644'}", "{v: 0755}", "fail"},
-    {"{path: v, op: bitmask, value: '0644'}", "{v: '0640'}", "pass"},
-    {"{path: v, op: bitmask, value: '0644'}", "{v: '0666'}", "fail"},
-    {"{path: v, op: bitmask, value: '0644'}", "{v: rw}", "fail"},
-    {"{path: v, op: bitmask, value: '0644'}", "{v: -1}", "fail"},
-    {"{path: v, op: bitmask, value: '0644'}", "{w: 0600}", "fail"},
+    {"{path: v, op: bitmask, value: '0644'}", "{v: 0600}", "pass", NULL},
+    {"{path: v, op: bitmask, value: '0644'}", "{v: 0644}", "pass", NULL},
+    {"{path: v, op: bitmask, value: '0644'}", "{v: 420}", "pass", NULL},
+    {"{path: v, op: bitmask, value: '0644'}", "{v: 0}", "pass", NULL},
+    {"{path: v, op: bitmask, value: '0644'}", "{v: 0755}", "fail", NULL},
+    {"{path: v, op: bitmask, value: '0644'}", "{v: '0640'}", "pass", NULL},
+    {"{path: v, op: bitmask, value: '0644'}", "{v: '0666'}", "fail", NULL},
+    {"{path: v, op: bitmask, value: '0644'}", "{v: rw}", "error",
+     "v: found string that is not an octal mode, expected file mode"},
+    {"{path: v, op: bitmask, value: '0644'}", "{v: -1}", "error",
+     "v: found negative number"},
+    {"{path: v, op: bitmask, value: '0644'}", "{w: 0600}", "fail", NULL},
     /* paths: wildcards hold for every match, none matched is "absent" */
-    {"{path: 'a[*].b', op: eq, value: 1}", "{a: [{b: 1}, {b: 1}]}", "pass"},
-    {"{path: 'a[*].b', op: eq, value: 1}", "{a: [{b: 1}, {b: 2}]}", "fail"},
-    {"{path: 'a[*].b', op: eq, value: 1}", "{a: []}", "fail"},
-    {"{path: 'a[*].b', op: ne, value: 1}", "{a: []}", "pass"},
-    {"{path: 'a[*].b', op: nin, value: [1]}", "{a: [{c: 1}]}", "pass"},
-    {"{path: 'a[1]', op: eq, value: y}", "{a: [x, y]}", "pass"},
-    {"{path: 'a[1]', op: eq, value: y}", "{a: [y]}", "fail"},
+    {"{path: 'a[*].b', op: eq, value: 1}", "{a: [{b: 1}, {b: 1}]}", "pass",
+     NULL},
+    {"{path: 'a[*].b', op: eq, value: 1}", "{a: [{b: 1}, {b: 2}]}", "fail",
+     NULL},
+    {"{path: 'a[*].b', op: eq, value: 1}", "{a: []}", "fail", NULL},
+    {"{path: 'a[*].b', op: ne, value: 1}", "{a: []}", "pass", NULL},
+    {"{path: 'a[*].b', op: nin, value: [1]}", "{a: [{c: 1}]}", "pass", NULL},
+    /* an element without the key is absent there, never dropped (it used
+     * to be skipped, so exists passed on the elements that had it) */
+    {"{path: 'a[*].b', op: exists}", "{a: [{b: 1}, {c: 1}]}", "fail",
+     "a[1].b is absent, expected exists"},
+    {"{path: 'a[*].b', op: exists}", "{a: [{b: 1}, {b: 2}]}", "pass", NULL},
+    {"{path: 'a[*].b', op: absent}", "{a: [{c: 1}, {}]}", "pass", NULL},
+    {"{path: 'a[*].b', op: absent}", "{a: [{c: 1}, {b: 1}]}", "fail",
+     "a[1].b is 1, expected absent"},
+    {"{path: 'a[*].b', op: eq, value: 1}", "{a: [{b: 1}, {c: 1}]}", "fail",
+     "a[1].b is absent"},
+    {"{path: 'a[*].b', op: exists}", "{a: [{b: 1}, null]}", "fail",
+     "a[1].b is absent"},
+    {"{path: 'a[*].b.c', op: exists}", "{a: [{b: {c: 1}}, {b: {}}]}", "fail",
+     "a[1].b.c is absent"},
+    {"{path: 'a[*].b[*].c', op: exists}", "{a: [{b: [{c: 1}]}, {}]}", "fail",
+     "a[1].b[*].c is absent"},
+    {"{path: 'm[*].b', op: exists}", "{m: {x: {b: 1}, y: {}}}", "fail",
+     "m.y.b is absent"},
+    /* over a wildcard, a fail beats an error, an error beats a pass */
+    {"{path: 'a[*].b', op: ne, value: true}", "{a: [{b: 'true'}]}", "error",
+     "a[0].b: found string, expected boolean (ne true)"},
+    {"{path: 'a[*].b', op: ne, value: true}", "{a: [{b: 'true'}, {b: true}]}",
+     "fail", "a[1].b is true"},
+    {"{path: 'a[*].b', op: ne, value: true}", "{a: [{b: false}, {b: 'x'}]}",
+     "error", "a[1].b: found string"},
+    /* a path through a value of the wrong type is an error too */
+    {"{path: 'a[*].b', op: ne, value: true}", "{a: [x]}", "error",
+     "a[0]: found string, expected object"},
+    {"{path: 'a.b', op: ne, value: true}", "{a: hunter2}", "error",
+     "a: found string, expected object"},
+    {"{path: 'a[*]', op: ne, value: true}", "{a: hunter2}", "error",
+     "a: found string, expected array or object"},
+    {"{path: 'a[0]', op: ne, value: true}", "{a: {b: 1}}", "error",
+     "a: found object, expected array"},
+    {"{path: 'a.b', op: ne, value: true}", "{a: null}", "pass", NULL},
+    {"{path: 'a[1]', op: eq, value: y}", "{a: [x, y]}", "pass", NULL},
+    {"{path: 'a[1]', op: eq, value: y}", "{a: [y]}", "fail", NULL},
     {"{path: 'm.ann[\"a.b/c\"]', op: eq, value: v}", "{m: {ann: {a.b/c: v}}}",
-     "pass"},
+     "pass", NULL},
     {"{path: 'm.ann[\"a.b/c\"]', op: eq, value: v}",
-     "{m: {ann: {a: {b/c: v}}}}", "fail"},
+     "{m: {ann: {a: {b/c: v}}}}", "fail", NULL},
 };
 
 static void test_operators(void **state)
@@ -342,9 +389,145 @@ static void test_operators(void **state)
             fail_msg("case %zu: %s on %s: %s (%s), want %s", i,
                      op_cases[i].check, op_cases[i].doc, r.status, r.message,
                      op_cases[i].status);
+        if (op_cases[i].msg)
+            expect_contains(op_cases[i].check, r.message, op_cases[i].msg);
         row_release(&r);
     }
     sb_release(&body);
+}
+
+/*
+ * Every operator against every type it cannot judge: an error naming the
+ * path, the type found and the type expected, never the value (the
+ * canary "hunter2" stands for a credential); null is unset, judged as
+ * absent; exists and absent take any type.
+ */
+static const struct {
+    const char *check;
+    const char *doc;
+    const char *status;
+    const char *msg; /* for "error": after "v: found " */
+} type_cases[] = {
+    {"{path: v, op: eq, value: true}", "{v: 'hunter2'}", "error",
+     "string, expected boolean (eq true)"},
+    {"{path: v, op: eq, value: true}", "{v: 1}", "error",
+     "number, expected boolean"},
+    {"{path: v, op: eq, value: true}", "{v: [true]}", "error",
+     "array, expected boolean"},
+    {"{path: v, op: eq, value: true}", "{v: {a: true}}", "error",
+     "object, expected boolean"},
+    {"{path: v, op: ne, value: true}", "{v: 'true'}", "error",
+     "string, expected boolean (ne true)"},
+    {"{path: v, op: ne, value: false}", "{v: 0}", "error",
+     "number, expected boolean"},
+    {"{path: v, op: ne, value: 0}", "{v: '0'}", "error",
+     "string, expected number (ne 0)"},
+    {"{path: v, op: ne, value: 0}", "{v: false}", "error",
+     "boolean, expected number"},
+    {"{path: v, op: eq, value: x}", "{v: 1}", "error",
+     "number, expected string"},
+    {"{path: v, op: ne, value: x}", "{v: [x]}", "error",
+     "array, expected string"},
+    {"{path: v, op: eq, value: []}", "{v: 'hunter2'}", "error",
+     "string, expected array"},
+    {"{path: v, op: eq, value: {a: 1}}", "{v: [1]}", "error",
+     "array, expected object"},
+    {"{path: v, op: in, value: [a, b]}", "{v: 1}", "error",
+     "number, expected string (in [\"a\",\"b\"])"},
+    {"{path: v, op: in, value: [a, b]}", "{v: true}", "error",
+     "boolean, expected string"},
+    {"{path: v, op: in, value: [1, 2]}", "{v: '1'}", "error",
+     "string, expected number"},
+    {"{path: v, op: nin, value: [a, b]}", "{v: 1}", "error",
+     "number, expected string (nin"},
+    {"{path: v, op: nin, value: [a, b]}", "{v: [a]}", "error",
+     "array, expected string"},
+    {"{path: v, op: nin, value: [a, 1]}", "{v: true}", "error",
+     "boolean, expected string or number"},
+    {"{path: v, op: nin, value: [a, 1]}", "{v: 2}", "pass", NULL},
+    {"{path: v, op: gt, value: 5}", "{v: 'hunter2'}", "error",
+     "string, expected number (gt 5)"},
+    {"{path: v, op: gte, value: 5}", "{v: true}", "error",
+     "boolean, expected number (gte 5)"},
+    {"{path: v, op: lt, value: 5}", "{v: [1]}", "error",
+     "array, expected number (lt 5)"},
+    {"{path: v, op: lte, value: 5}", "{v: {a: 1}}", "error",
+     "object, expected number (lte 5)"},
+    {"{path: v, op: matches, value: '^a'}", "{v: 5}", "error",
+     "number, expected string"},
+    {"{path: v, op: matches, value: '^a'}", "{v: true}", "error",
+     "boolean, expected string"},
+    {"{path: v, op: matches, value: '^a'}", "{v: [abc]}", "error",
+     "array, expected string"},
+    {"{path: v, op: contains, value: x}", "{v: 5}", "error",
+     "number, expected array of string or string"},
+    {"{path: v, op: contains, value: x}", "{v: {x: 1}}", "error",
+     "object, expected array of string or string"},
+    {"{path: v, op: contains, value: x}", "{v: [1, x]}", "error",
+     "array holding a number, expected array of string"},
+    {"{path: v, op: contains, value: x}", "{v: [hunter2, [x]]}", "error",
+     "array holding an array"},
+    {"{path: v, op: contains, value: 1}", "{v: 'a1'}", "error",
+     "string, expected array of number (contains 1)"},
+    {"{path: v, op: contains, value: 1}", "{v: [a]}", "error",
+     "array holding a string, expected array of number"},
+    {"{path: v, op: bitmask, value: '0644'}", "{v: 'hunter2'}", "error",
+     "string that is not an octal mode, expected file mode"},
+    {"{path: v, op: bitmask, value: '0644'}", "{v: ''}", "error",
+     "string that is not an octal mode"},
+    {"{path: v, op: bitmask, value: '0644'}", "{v: -8}", "error",
+     "negative number"},
+    {"{path: v, op: bitmask, value: '0644'}", "{v: true}", "error",
+     "boolean, expected file mode"},
+    {"{path: v, op: bitmask, value: '0644'}", "{v: [1]}", "error",
+     "array, expected file mode"},
+    {"{path: v, op: bitmask, value: '0644'}", "{v: 1.5}", "error",
+     "number, expected file mode"},
+    /* null: unset, as the API reads it */
+    {"{path: v, op: eq, value: true}", "{v: null}", "fail", NULL},
+    {"{path: v, op: ne, value: true}", "{v: null}", "pass", NULL},
+    {"{path: v, op: in, value: [a]}", "{v: null}", "fail", NULL},
+    {"{path: v, op: nin, value: [a]}", "{v: null}", "pass", NULL},
+    {"{path: v, op: gt, value: 1}", "{v: null}", "fail", NULL},
+    {"{path: v, op: matches, value: '.'}", "{v: null}", "fail", NULL},
+    {"{path: v, op: contains, value: x}", "{v: null}", "fail", NULL},
+    {"{path: v, op: contains, value: x}", "{v: [null, x]}", "pass", NULL},
+    {"{path: v, op: bitmask, value: '0644'}", "{v: null}", "fail", NULL},
+    {"{path: v, op: eq, value: null}", "{v: null}", "pass", NULL},
+    {"{path: v, op: eq, value: null}", "{v: x}", "fail", NULL},
+    {"{path: v, op: ne, value: null}", "{v: 1}", "pass", NULL},
+    /* exists / absent: any type */
+    {"{path: v, op: exists}", "{v: 'hunter2'}", "pass", NULL},
+    {"{path: v, op: exists}", "{v: [1]}", "pass", NULL},
+    {"{path: v, op: absent}", "{v: {a: 1}}", "fail", NULL},
+};
+
+static void test_operator_types(void **state)
+{
+    struct strbuf body = STRBUF_INIT, want = STRBUF_INIT;
+    struct row r;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < NELEMS(type_cases); i++) {
+        sb_setlen(&body, 0);
+        sb_addf(&body, "  check: %s\n", type_cases[i].check);
+        run_one(sb_str(&body), "k8s/ConfigMap", type_cases[i].doc, &r);
+        if (strcmp(r.status, type_cases[i].status) != 0)
+            fail_msg("case %zu: %s on %s: %s (%s), want %s", i,
+                     type_cases[i].check, type_cases[i].doc, r.status,
+                     r.message, type_cases[i].status);
+        if (type_cases[i].msg) {
+            sb_setlen(&want, 0);
+            sb_addf(&want, "not evaluated: v: found %s", type_cases[i].msg);
+            expect_contains(type_cases[i].check, r.message, sb_str(&want));
+        }
+        if (strcmp(r.status, "error") == 0 && strstr(r.message, "hunter2"))
+            fail_msg("case %zu: the error quotes the value: %s", i, r.message);
+        row_release(&r);
+    }
+    sb_release(&body);
+    sb_release(&want);
 }
 
 /* ---- checks, each, anchors, when, manual: status, message, evidence ---- */
@@ -462,6 +645,80 @@ static const struct eval_case eval_cases[] = {
     {PORTS, "k8s/Service", "{spec: {ports: [{port: 80}, {port: 0}]}}", "fail",
      "spec.ports[1].port is 0, expected gt 0", "spec.ports[1].port", 1, "0",
      "gt 0"},
+    /* regression: privileged: "true" (a string) is an error naming the
+     * path and both types, never a pass of "ne true" */
+    {PRIV, "k8s/Pod",
+     "{spec: {containers: [{name: a, securityContext: {privileged: 'true'}}]}}",
+     "error",
+     "not evaluated: spec.containers[0].securityContext.privileged: found "
+     "string, expected boolean (ne true)",
+     "-", 0, NULL, NULL},
+    {PRIV, "k8s/Pod",
+     "{spec: {containers: [{name: a, securityContext: 'privileged'}]}}",
+     "error",
+     "spec.containers[0].securityContext: found string, expected object", "-",
+     0, NULL, NULL},
+    /* an error beside a fail: the fail decides; beside passes: error */
+    {PRIV, "k8s/Pod",
+     "{spec: {containers: [{name: a, securityContext: {privileged: 'x'}}, "
+     "{name: b, securityContext: {privileged: true}}]}}",
+     "fail", "container \"b\"", "spec.containers[1].securityContext.privileged",
+     1, "true", "ne true"},
+    {PRIV, "k8s/Pod",
+     "{spec: {containers: [{name: a}, {name: b, securityContext: {privileged: "
+     "1}}, {name: c}]}}",
+     "error", "spec.containers[1].securityContext.privileged: found number",
+     "-", 0, NULL, NULL},
+    /* $sc: the pod's value of the wrong type is an error too */
+    {NONROOT, "k8s/Pod",
+     "{spec: {securityContext: {runAsNonRoot: 'yes'}, containers: [{name: "
+     "a}]}}",
+     "error",
+     "spec.securityContext.runAsNonRoot: found string, expected boolean", "-",
+     0, NULL, NULL},
+    {NONROOT, "k8s/Pod",
+     "{spec: {securityContext: [], containers: [{name: a}]}}", "error",
+     "spec.securityContext: found array, expected object", "-", 0, NULL, NULL},
+    /* composition never passes because of an unknown (Kleene): any holds
+     * when a kid passes, else is an error when a kid is; all fails when
+     * a kid fails, else is an error when a kid is; not keeps an error */
+    {ANY_AB, "k8s/ConfigMap", "{a: x, b: 2}", "pass", NULL, "b", 1, "2",
+     "eq 2"},
+    {ANY_AB, "k8s/ConfigMap", "{a: x, b: 3}", "error", "a: found string", "-",
+     0, NULL, NULL},
+    {ANY_AB, "k8s/ConfigMap", "{a: 0, b: x}", "error", "b: found string", "-",
+     0, NULL, NULL},
+    {ALL_AB, "k8s/ConfigMap", "{a: x, b: 3}", "fail", "b is 3, expected eq 2",
+     "b", 1, "3", "eq 2"},
+    {ALL_AB, "k8s/ConfigMap", "{a: 0, b: x}", "fail", "a is 0", "a", 1, "0",
+     "eq 1"},
+    {ALL_AB, "k8s/ConfigMap", "{a: x, b: 2}", "error", "a: found string", "-",
+     0, NULL, NULL},
+    {ALL_AB, "k8s/ConfigMap", "{a: 1, b: x}", "error", "b: found string", "-",
+     0, NULL, NULL},
+    {NOT_A, "k8s/ConfigMap", "{a: x}", "error", "a: found string", "-", 0, NULL,
+     NULL},
+    {"  check: {not: {all: [{path: a, op: eq, value: 1}, {path: b, op: eq, "
+     "value: 2}]}}\n",
+     "k8s/ConfigMap", "{a: x, b: 3}", "pass", NULL, NULL, 0, NULL, NULL},
+    {"  check: {not: {any: [{path: a, op: eq, value: 1}, {path: b, op: eq, "
+     "value: 2}]}}\n",
+     "k8s/ConfigMap", "{a: x, b: 3}", "error", "a: found string", "-", 0, NULL,
+     NULL},
+    /* each over a wildcard path: an element without the rest of the path
+     * is judged as absent, never dropped */
+    {"  check: {each: 'a[*].b', assert: {path: c, op: exists}}\n",
+     "k8s/ConfigMap", "{a: [{b: {c: 1}}, {d: 1}]}", "fail",
+     "a[1].b.c is absent, expected exists", "a[1].b.c", 0, "null", "exists"},
+    {"  check: {each: 'a[*].b', assert: {path: c, op: absent}}\n",
+     "k8s/ConfigMap", "{a: [{b: {d: 1}}, {d: 1}]}", "pass", NULL, NULL, 0, NULL,
+     NULL},
+    {"  check: {each: 'a[*].b', assert: {path: c, op: ne, value: true}}\n",
+     "k8s/ConfigMap", "{a: [{b: {c: 'true'}}]}", "error",
+     "a[0].b.c: found string, expected boolean", "-", 0, NULL, NULL},
+    {"  check: {each: 'a[*].b', assert: {path: c, op: exists}}\n",
+     "k8s/ConfigMap", "{a: [{b: 5}]}", "error",
+     "a[0].b: found number, expected object", "-", 0, NULL, NULL},
     /* $sc: the container's value wins, the pod's is the default */
     {NONROOT, "k8s/Pod",
      "{spec: {securityContext: {runAsNonRoot: true}, containers: [{name: "
@@ -979,6 +1236,61 @@ static void test_input_error(void **state)
                      "'fourc/InputError' AND source = 'deploy/a.yaml:7' AND "
                      "json_extract(doc, '$.pillar') = 'cluster'"),
         1);
+    fx_release(&f);
+}
+
+/*
+ * The shipped input rules: one per pillar a rule may name, so an input
+ * error of any pillar is an error finding of its own pillar's rule,
+ * never silent and never claimed by another pillar's rule.
+ */
+static void test_input_error_every_pillar(void **state)
+{
+    static const char *const pillars[] = {"code", "container", "cluster",
+                                          "cloud"};
+    static const char *const ids[] = {
+        "FOURC-CODE-INPUT", "FOURC-CONTAINER-INPUT", "FOURC-CLUSTER-INPUT",
+        "FOURC-CLOUD-INPUT"};
+    struct diag d = {0};
+    struct strbuf src = STRBUF_INIT, sql = STRBUF_INIT;
+    struct row r;
+    struct err e;
+    struct fx f;
+    size_t i;
+
+    (void)state;
+    fx_open(&f);
+    assert_int_equal(ruleset_load_embedded(&f.rs, &d), 0);
+    diag_release(&d);
+    for (i = 0; i < NELEMS(pillars); i++)
+        assert_true(engine_has_input_rule(&f.rs, pillars[i]));
+    assert_false(engine_has_input_rule(&f.rs, "quantum"));
+    fx_begin(&f);
+    for (i = 0; i < NELEMS(pillars); i++) {
+        sb_setlen(&src, 0);
+        sb_addf(&src, "%s-input:1", pillars[i]);
+        assert_int_equal(engine_input_error(f.eng, "target:test", pillars[i],
+                                            sb_str(&src), "cannot parse", &e),
+                         0);
+    }
+    fx_finish(&f);
+    for (i = 0; i < NELEMS(pillars); i++) {
+        sb_setlen(&src, 0);
+        sb_addf(&src, "input:%s-input:1", pillars[i]);
+        fx_one(&f, ids[i], sb_str(&src), &r);
+        assert_string_equal(r.status, "error");
+        assert_string_equal(r.message, "not evaluated: cannot parse");
+        row_release(&r);
+        /* one finding per input error: its own pillar's rule only */
+        sb_setlen(&sql, 0);
+        sb_addf(&sql,
+                "SELECT count(*) FROM findings f JOIN resources res ON "
+                "res.id = f.resource_ref WHERE res.uid = '%s'",
+                sb_str(&src));
+        assert_int_equal(fx_count(&f, sb_str(&sql)), 1);
+    }
+    sb_release(&src);
+    sb_release(&sql);
     fx_release(&f);
 }
 
@@ -1582,6 +1894,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_operators),
+        cmocka_unit_test(test_operator_types),
         cmocka_unit_test(test_evaluation),
         cmocka_unit_test(test_big_actual_summarised),
         cmocka_unit_test(test_actual_from_document),
@@ -1590,6 +1903,7 @@ int main(void)
         cmocka_unit_test(test_fingerprints),
         cmocka_unit_test(test_duplicate_uids),
         cmocka_unit_test(test_input_error),
+        cmocka_unit_test(test_input_error_every_pillar),
         cmocka_unit_test(test_target_failed),
         cmocka_unit_test(test_sql_rules),
         cmocka_unit_test(test_sql_sees_current_scan),

@@ -259,13 +259,28 @@ static const struct {
      NULL},
     {"k8s/Deployment", DEPLOY,
      "spec.template.spec.containers[*].ports[*].containerPort", NULL, NULL,
+     "spec.template.spec.containers[0].ports[*].containerPort=ABSENT;"
      "spec.template.spec.containers[1].ports[0].containerPort=80;"
      "spec.template.spec.containers[1].ports[1].containerPort=443",
      NULL},
-    /* a wildcard skips elements that lack the rest of the path */
+    /* an element a wildcard reaches that lacks the rest of the path is
+     * absent there, never dropped (it used to be skipped) */
     {"k8s/Deployment", DEPLOY,
      "spec.template.spec.containers[*].ports[*].hostPort", NULL, NULL,
-     "spec.template.spec.containers[1].ports[1].hostPort=443", NULL},
+     "spec.template.spec.containers[0].ports[*].hostPort=ABSENT;"
+     "spec.template.spec.containers[1].ports[0].hostPort=ABSENT;"
+     "spec.template.spec.containers[1].ports[1].hostPort=443",
+     NULL},
+    {"k8s/Deployment", DEPLOY, "spec.template.spec.containers[*].ports", NULL,
+     NULL,
+     "spec.template.spec.containers[0].ports=ABSENT;"
+     "spec.template.spec.containers[1].ports=[{\"containerPort\":80},"
+     "{\"containerPort\":443,\"hostPort\":443}]",
+     NULL},
+    {"k8s/Pod", "{\"a\":[{\"b\":1},{},null,{\"b\":null}]}", "a[*].b", NULL,
+     NULL, "a[0].b=1;a[1].b=ABSENT;a[2].b=ABSENT;a[3].b=null", NULL},
+    {"k8s/Pod", "{\"m\":{\"x\":{\"b\":2},\"y\":{}}}", "m[*].b", NULL, NULL,
+     "m.x.b=2;m.y.b=ABSENT", NULL},
     /* wildcards over objects (insertion order), quoting odd keys */
     {"k8s/Deployment", DEPLOY, "spec.template.spec.securityContext[*]", NULL,
      NULL,
@@ -275,8 +290,12 @@ static const struct {
     {"k8s/Deployment", DEPLOY, "metadata.annotations[*]", NULL, NULL,
      "metadata.annotations[\"a.b/c\"]=\"v\";metadata.annotations.plain=\"p\"",
      NULL},
-    /* a wildcard on a scalar matches nothing */
-    {"k8s/Deployment", DEPLOY, "spec.replicas[*]", NULL, NULL, "", NULL},
+    /* a wildcard on a scalar is the wrong type (it used to match
+     * nothing) */
+    {"k8s/Deployment", DEPLOY, "spec.replicas[*]", NULL, NULL, NULL,
+     "spec.replicas: found number, expected array or object"},
+    {"k8s/Pod", "{\"a\":[{\"b\":\"s3cr3t\"}]}", "a[*].b.c", NULL, NULL, NULL,
+     "a[0].b: found string, expected object"},
     /* absent, no wildcard: one match, v NULL, the full path */
     {"k8s/Deployment", DEPLOY, "spec.template.spec.hostNetwork", NULL, NULL,
      "spec.template.spec.hostNetwork=ABSENT", NULL},
@@ -284,11 +303,17 @@ static const struct {
      NULL, "spec.template.spec.containers[5].image=ABSENT", NULL},
     {"k8s/Deployment", DEPLOY, "spec.nothere.deeper[2][\"x.y\"]", NULL, NULL,
      "spec.nothere.deeper[2][\"x.y\"]=ABSENT", NULL},
-    /* a key on an array, an index on an object: absent */
+    /* a key on an array, an index on an object: the wrong type (they
+     * used to be absent) */
     {"k8s/Deployment", DEPLOY, "spec.template.spec.containers.image", NULL,
-     NULL, "spec.template.spec.containers.image=ABSENT", NULL},
-    {"k8s/Deployment", DEPLOY, "spec.template[0]", NULL, NULL,
-     "spec.template[0]=ABSENT", NULL},
+     NULL, NULL, "spec.template.spec.containers: found array, expected object"},
+    {"k8s/Deployment", DEPLOY, "spec.template[0]", NULL, NULL, NULL,
+     "spec.template: found object, expected array"},
+    {"k8s/Deployment", DEPLOY, "spec.replicas.x.y", NULL, NULL, NULL,
+     "spec.replicas: found number, expected object"},
+    /* null on the way is unset: absent */
+    {"k8s/Pod", "{\"a\":null}", "a.b.c", NULL, NULL, "a.b.c=ABSENT", NULL},
+    {"k8s/Pod", "{\"a\":null}", "a[*].b", NULL, NULL, "", NULL},
     /* absent, with a wildcard: nothing */
     {"k8s/Deployment", DEPLOY, "spec.nothere[*].x", NULL, NULL, "", NULL},
     {"k8s/Deployment", DEPLOY, "spec.template.spec.volumes[*].hostPath", NULL,
@@ -353,7 +378,17 @@ static const struct {
      "readOnlyRootFilesystem=ABSENT",
      NULL},
     {"k8s/Deployment", DEPLOY, "$containers.ports[*].hostPort", NULL, NULL,
-     "spec.template.spec.containers[1].ports[1].hostPort=443", NULL},
+     "spec.template.spec.containers[0].ports[*].hostPort=ABSENT;"
+     "spec.template.spec.containers[1].ports[0].hostPort=ABSENT;"
+     "spec.template.spec.containers[1].ports[1].hostPort=443;"
+     "spec.template.spec.initContainers[0].ports[*].hostPort=ABSENT",
+     NULL},
+    /* a container list or a container of the wrong type */
+    {"k8s/Pod", "{\"spec\":{\"containers\":[\"x\"]}}", "$containers", NULL,
+     NULL, NULL, "spec.containers[0]: found string, expected object"},
+    {"k8s/Pod", "{\"spec\":{\"containers\":[{}],\"initContainers\":{\"a\":1}}}",
+     "$containers", NULL, NULL, NULL,
+     "spec.initContainers: found object, expected array"},
     {"k8s/Pod", "{\"spec\":{\"containers\":[]}}", "$containers.image", NULL,
      NULL, NULL, "k8s/Pod has no containers under spec"},
     {"k8s/Pod", "{\"spec\":{\"hostPID\":true}}", "$containers.image", NULL,
@@ -521,6 +556,8 @@ static void test_resolve(void **state)
                             resolve_cases[i].err);
             assert_int_equal(rc, -1);
             assert_non_null(strstr(e.msg, resolve_cases[i].err));
+            /* a type, never the value (it could be a credential) */
+            assert_null(strstr(e.msg, "s3cr3t"));
         }
         jp_matches_release(&ms);
         assert_null(ms.m);
@@ -596,6 +633,14 @@ static void test_paths_round_trip(void **state)
                 print_error("%s: %s\n", ms.m[k].path, e.msg);
             assert_non_null(q);
             assert_int_equal(jpath_resolve(q, &sc, &back, &e), 0);
+            if (!ms.m[k].v) {
+                /* an element without the rest of the path: its path,
+                 * resolved again, finds nothing either */
+                assert_true(back.n == 0 || (back.n == 1 && !back.m[0].v));
+                jp_matches_release(&back);
+                jpath_free(q);
+                continue;
+            }
             assert_int_equal(back.n, 1);
             assert_ptr_equal(back.m[0].v, ms.m[k].v);
             assert_string_equal(back.m[0].path, ms.m[k].path);
