@@ -78,8 +78,8 @@ static int catalogue_parse_controls(const char *origin, const json_t *list,
             continue;
         }
         if (c->section && !catalogue_section_title(out, c->section)) {
-            diag_add(d, "%s: control %s: section %s is not in sections",
-                     origin, c->id, c->section);
+            diag_add(d, "%s: control %s: section %s is not in sections", origin,
+                     c->id, c->section);
             bad = 1;
         }
         for (j = 0; j < out->n; j++)
@@ -214,8 +214,7 @@ const struct control *catalogue_control(const struct catalogue *c,
     return NULL;
 }
 
-const char *catalogue_section_title(const struct catalogue *c,
-                                    const char *id)
+const char *catalogue_section_title(const struct catalogue *c, const char *id)
 {
     size_t i;
 

@@ -30,7 +30,7 @@ struct catalogue_section {
  * process: catalogues are loaded once, on first use. */
 struct catalogue {
     const char *framework, *title, *version;
-    char *name; /* title and version, for people */
+    char *name;               /* title and version, for people */
     struct control *controls; /* in catalogue order */
     size_t n;
     struct catalogue_section *sections;
@@ -52,8 +52,7 @@ size_t catalogue_problems(struct diag *d);
 
 const struct control *catalogue_control(const struct catalogue *c,
                                         const char *id);
-const char *catalogue_section_title(const struct catalogue *c,
-                                    const char *id);
+const char *catalogue_section_title(const struct catalogue *c, const char *id);
 /* "cis-kubernetes" -> "CIS Kubernetes Benchmark v1.12.0"; NULL if none. */
 const char *catalogue_name(const struct catalogue *c);
 

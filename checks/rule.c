@@ -690,12 +690,11 @@ static int rule_load_doc(json_t *doc, long line, const json_t *item_lines,
         {
             json_t *l = json_array_get(item_lines, i);
             json_t *next = json_array_get(item_lines, i + 1);
-            struct rule_src src = {
-                rl->text, rl->len, l ? (long)json_integer_value(l) : line,
-                next ? (long)json_integer_value(next) : 0};
-            struct rule *r =
-                rule_compile(item, rl->pack, rl->origin, src.first, &src,
-                             rl->d, &rl->problems);
+            struct rule_src src = {rl->text, rl->len,
+                                   l ? (long)json_integer_value(l) : line,
+                                   next ? (long)json_integer_value(next) : 0};
+            struct rule *r = rule_compile(item, rl->pack, rl->origin, src.first,
+                                          &src, rl->d, &rl->problems);
             if (!r)
                 continue;
             rl->rs->rules = xrealloc(rl->rs->rules,

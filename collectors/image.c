@@ -605,8 +605,8 @@ out:
 /* image/Config from the config blob, image/Filesystem for the whole
  * tree, and the per-file kinds imagefs emits (image_fs_kinds). */
 static const char *const image_kinds[] = {
-    "image/Config", "image/Filesystem", "image/File", "image/Account",
-    "image/Package", "image/OS", NULL};
+    "image/Config",  "image/Filesystem", "image/File", "image/Account",
+    "image/Package", "image/OS",         NULL};
 
 const struct collector collector_image = {
     .name = "image",

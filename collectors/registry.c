@@ -20,8 +20,8 @@ static const struct collector *const registry_collectors[] = {
 #define REGISTRY_N (sizeof(registry_collectors) / sizeof(*registry_collectors))
 
 /* What the engine itself emits (checks/engine_finding.c, src/cmd_scan.c). */
-static const char *const registry_internal_kinds[] = {
-    "fourc/Target", "fourc/InputError", NULL};
+static const char *const registry_internal_kinds[] = {"fourc/Target",
+                                                      "fourc/InputError", NULL};
 
 const struct collector *collector_find(const char *name)
 {
@@ -84,8 +84,8 @@ static const char *registry_near(const char *kind)
     const char *const *k;
 
     for (i = 0; i <= REGISTRY_N; i++) {
-        const struct collector *c = i < REGISTRY_N ? registry_collectors[i]
-                                                   : NULL;
+        const struct collector *c =
+            i < REGISTRY_N ? registry_collectors[i] : NULL;
         const char *const *lists[2] = {c ? c->kinds : registry_internal_kinds,
                                        c ? c->known_kinds : NULL};
         int l;
@@ -115,8 +115,7 @@ static int registry_kind_name(const char *s)
 }
 
 /* Appends a then b to the text in why, truncating at cap. */
-static void registry_append(char *why, size_t cap, const char *a,
-                            const char *b)
+static void registry_append(char *why, size_t cap, const char *a, const char *b)
 {
     size_t used = strlen(why);
     if (used + 1 < cap)

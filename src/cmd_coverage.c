@@ -29,8 +29,8 @@ static json_t *coverage_rules(const struct ruleset *rs, const char *framework,
     *automated = 0;
     for (i = 0; i < rs->n; i++) {
         const struct rule *r = rs->rules[i];
-        json_t *ids = json_object_get(json_object_get(r->doc, "frameworks"),
-                                      framework);
+        json_t *ids =
+            json_object_get(json_object_get(r->doc, "frameworks"), framework);
         json_t *v;
         json_array_foreach(ids, j, v)
         {
@@ -47,8 +47,7 @@ static json_t *coverage_rules(const struct ruleset *rs, const char *framework,
 }
 
 /* The coverage document ("fourc.coverage/v1"); new reference. */
-static json_t *coverage_doc(const struct ruleset *rs,
-                            const struct catalogue *c)
+static json_t *coverage_doc(const struct ruleset *rs, const struct catalogue *c)
 {
     json_t *controls = json_array(), *doc;
     size_t i, counts[3] = {0, 0, 0};
@@ -62,14 +61,12 @@ static json_t *coverage_doc(const struct ruleset *rs,
 
         k = automated ? 0 : json_array_size(rules) ? 1 : 2;
         counts[k]++;
-        o = json_pack("{s:s, s:s, s:s?, s:s?, s:o, s:s, s:o}", "id", ct->id,
-                      "title", ct->title, "section", ct->section,
-                      "section_title",
-                      ct->section ? catalogue_section_title(c, ct->section)
-                                  : NULL,
-                      "level",
-                      ct->level ? json_integer(ct->level) : json_null(),
-                      "coverage", names[k], "rules", rules);
+        o = json_pack(
+            "{s:s, s:s, s:s?, s:s?, s:o, s:s, s:o}", "id", ct->id, "title",
+            ct->title, "section", ct->section, "section_title",
+            ct->section ? catalogue_section_title(c, ct->section) : NULL,
+            "level", ct->level ? json_integer(ct->level) : json_null(),
+            "coverage", names[k], "rules", rules);
         json_object_set_new(o, "assessment",
                             ct->automated < 0 ? json_null()
                             : ct->automated   ? json_string("automated")
@@ -120,9 +117,8 @@ static void coverage_text(const json_t *doc)
         {
             printf("%-32s %s%s\n", "",
                    json_string_value(json_object_get(r, "id")),
-                   json_is_true(json_object_get(r, "automated"))
-                       ? ""
-                       : " (manual)");
+                   json_is_true(json_object_get(r, "automated")) ? ""
+                                                                 : " (manual)");
         }
     }
     printf("\n%lld controls: %lld automated, %lld manual, %lld not covered\n",
