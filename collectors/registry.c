@@ -67,10 +67,11 @@ static size_t registry_distance(const char *a, const char *b)
     return d[la][lb];
 }
 
+/* kind is one of list's exact kinds (a family entry names no kind). */
 static int registry_in(const char *kind, const char *const *list)
 {
     for (; list && *list; list++)
-        if (strcmp(*list, kind) == 0)
+        if (strcmp(*list, kind) == 0 && !strchr(*list, '*'))
             return 1;
     return 0;
 }
