@@ -86,15 +86,23 @@ static json_t *coverage_doc(const struct ruleset *rs, const struct catalogue *c)
 static void coverage_text(const json_t *doc)
 {
     const json_t *counts = json_object_get(doc, "counts"), *ct;
+    const json_t *controls = json_object_get(doc, "controls");
     const char *section = "";
+    int w = 7; /* "CONTROL" */
     size_t i;
 
+    json_array_foreach(controls, i, ct)
+    {
+        int n = (int)strlen(json_string_value(json_object_get(ct, "id")));
+        if (n > w)
+            w = n;
+    }
     printf("%s %s (%s)\n", json_string_value(json_object_get(doc, "title")),
            json_string_value(json_object_get(doc, "version")),
            json_string_value(json_object_get(doc, "framework")));
-    printf("\n%-10s %-10s %-10s %s\n", "CONTROL", "COVERAGE", "CATALOGUE",
+    printf("\n%-*s %-10s %-10s %s\n", w, "CONTROL", "COVERAGE", "CATALOGUE",
            "TITLE / RULES");
-    json_array_foreach(json_object_get(doc, "controls"), i, ct)
+    json_array_foreach(controls, i, ct)
     {
         const char *sec = json_string_value(json_object_get(ct, "section"));
         const char *assess =
@@ -105,17 +113,17 @@ static void coverage_text(const json_t *doc)
         if (sec && strcmp(sec, section) != 0) {
             const char *st =
                 json_string_value(json_object_get(ct, "section_title"));
-            printf("%s%s %s\n", i ? "\n" : "", sec, st ? st : "");
+            printf("\n%s %s\n", sec, st ? st : "");
             section = sec;
         }
-        printf("%-10s %-10s %-10s %s\n",
+        printf("%-*s %-10s %-10s %s\n", w,
                json_string_value(json_object_get(ct, "id")),
                json_string_value(json_object_get(ct, "coverage")),
                assess ? assess : "-",
                json_string_value(json_object_get(ct, "title")));
         json_array_foreach(rules, j, r)
         {
-            printf("%-32s %s%s\n", "",
+            printf("%-*s %s%s\n", w + 22, "",
                    json_string_value(json_object_get(r, "id")),
                    json_is_true(json_object_get(r, "automated")) ? ""
                                                                  : " (manual)");

@@ -188,6 +188,11 @@ static int rules_show(const struct ruleset *rs, const char *id)
     return EXIT_CLEAN;
 }
 
+static int rules_cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* Says which frameworks the rules cite have no catalogue, so their ids
  * went unchecked (a user's own framework, a tool's rule ids). */
 static void rules_lint_uncatalogued(const struct ruleset *rs)
@@ -206,14 +211,19 @@ static void rules_lint_uncatalogued(const struct ruleset *rs)
         }
     if (json_object_size(seen)) {
         struct strbuf sb = STRBUF_INIT;
-        i = 0;
+        const char **names = xcalloc(json_object_size(seen), sizeof(*names));
+        size_t n = 0;
         json_object_foreach(seen, fw, v)
         {
-            sb_addf(&sb, "%s%s", i++ ? ", " : "", fw);
+            names[n++] = fw;
         }
+        qsort(names, n, sizeof(*names), rules_cmp_str);
+        for (i = 0; i < n; i++)
+            sb_addf(&sb, "%s%s", i ? ", " : "", names[i]);
         printf("note: no catalogue for %s: those ids are not checked\n",
                sb_str(&sb));
         sb_release(&sb);
+        free(names);
     }
     json_decref(seen);
 }
