@@ -16,6 +16,8 @@
 
 #include <sqlite3.h>
 
+#include "catalogue.h"
+#include "collector.h"
 #include "engine.h"
 #include "yamljson.h"
 #include "banned.h"
@@ -504,9 +506,117 @@ static int rule_id_ok(const char *id)
     return 1;
 }
 
+/* The text of the file a rule came from, and the lines its item spans
+ * ([first, last); last 0 for the rest of the file), to name the line of a
+ * problem inside the rule. */
+struct rule_src {
+    const char *text;
+    size_t len;
+    long first, last;
+};
+
+static int rule_word_char(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+           (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_' ||
+           c == '/';
+}
+
+/*
+ * The line of the rule's text where the words of path occur in order
+ * ("frameworks", "cis-kubernetes", "5.2.13"), each a whole word on the line
+ * of the one before it or a later one; the rule's first line when they do
+ * not (flow mappings, anchors). Runs only to report a problem.
+ */
+static long rule_line_of(const struct rule_src *src, const char *const *path)
+{
+    const char *p = src->text, *end = src->text + src->len;
+    long line = 1, found = src->first;
+
+    if (!src->text)
+        return src->first;
+    while (p < end && line < src->first)
+        if (*p++ == '\n')
+            line++;
+    while (*path && p < end && (src->last <= 0 || line < src->last)) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        size_t wl = strlen(*path);
+        const char *q;
+        if (!eol)
+            eol = end;
+        for (q = p; q + wl <= eol; q++)
+            if (memcmp(q, *path, wl) == 0 &&
+                (q == p || !rule_word_char(q[-1])) &&
+                (q + wl == eol || !rule_word_char(q[wl])))
+                break;
+        if (q + wl <= eol) {
+            found = line;
+            path++;
+            p = q + wl; /* the next word may be on this line too */
+            continue;
+        }
+        p = eol + 1;
+        line++;
+    }
+    return *path ? src->first : found;
+}
+
+/* Every kind must be one some collector emits (collector_kind_check). */
+static void rule_check_kinds(const struct rule *r, const struct rule_src *src,
+                             const char *origin, struct diag *d,
+                             size_t *problems)
+{
+    char why[512];
+    size_t i;
+
+    for (i = 0; i < r->nkinds; i++) {
+        const char *path[] = {"kinds", r->kinds[i], NULL};
+        int rc = collector_kind_check(r->kinds[i], why, sizeof(why));
+        if (rc == 0)
+            continue;
+        diag_add(d, "%s:%ld: rule %s: %s%s", origin, rule_line_of(src, path),
+                 r->id, rc > 0 ? "warning: " : "", why);
+        if (rc < 0)
+            (*problems)++;
+    }
+}
+
+/* Every control id of a framework that has a catalogue must be in it. A
+ * framework without one (a user's own) is taken as written. */
+static void rule_check_frameworks(const struct rule *r, const json_t *fws,
+                                  const struct rule_src *src,
+                                  const char *origin, struct diag *d,
+                                  size_t *problems)
+{
+    const char *fw;
+    json_t *ids, *id;
+    size_t i;
+
+    json_object_foreach((json_t *)fws, fw, ids)
+    {
+        const struct catalogue *c = catalogue_find(fw);
+        if (!c)
+            continue;
+        json_array_foreach(ids, i, id)
+        {
+            const char *s = json_string_value(id);
+            const char *path[] = {"frameworks", fw, s, NULL};
+            if (!s || catalogue_control(c, s))
+                continue;
+            diag_add(d,
+                     "%s:%ld: rule %s: frameworks.%s: \"%s\" is not a "
+                     "control of %s (see 'fourc rules coverage %s')",
+                     origin, rule_line_of(src, path), r->id, fw, s,
+                     catalogue_name(c), fw);
+            (*problems)++;
+        }
+    }
+}
+
 /* Validates and compiles one rule; NULL when it has problems. */
 static struct rule *rule_compile(json_t *doc, const char *pack,
-                                 const char *origin, long line, struct diag *d,
+                                 const char *origin, long line,
+                                 const struct rule_src *src, struct diag *d,
                                  size_t *problems)
 {
     struct rule *r = xcalloc(1, sizeof(*r));
@@ -594,6 +704,7 @@ static struct rule *rule_compile(json_t *doc, const char *pack,
             }
             r->kinds[r->nkinds++] = xstrdup(json_string_value(kv));
         }
+        rule_check_kinds(r, src, origin, d, problems);
     }
     v = json_object_get(doc, "frameworks");
     if (v) {
@@ -619,6 +730,7 @@ static struct rule *rule_compile(json_t *doc, const char *pack,
                     (*problems)++;
                 }
             }
+            rule_check_frameworks(r, v, src, origin, d, problems);
         }
     }
     v = json_object_get(doc, "references");
@@ -649,6 +761,8 @@ static struct rule *rule_compile(json_t *doc, const char *pack,
 struct rule_load {
     struct ruleset *rs;
     const char *pack, *origin;
+    const char *text;
+    size_t len;
     struct diag *d;
     size_t problems;
     int docs;
@@ -673,9 +787,12 @@ static int rule_load_doc(json_t *doc, long line, const json_t *item_lines,
         json_array_foreach(doc, i, item)
         {
             json_t *l = json_array_get(item_lines, i);
-            struct rule *r = rule_compile(
-                item, rl->pack, rl->origin,
-                l ? (long)json_integer_value(l) : line, rl->d, &rl->problems);
+            json_t *next = json_array_get(item_lines, i + 1);
+            struct rule_src src = {rl->text, rl->len,
+                                   l ? (long)json_integer_value(l) : line,
+                                   next ? (long)json_integer_value(next) : 0};
+            struct rule *r = rule_compile(item, rl->pack, rl->origin, src.first,
+                                          &src, rl->d, &rl->problems);
             if (!r)
                 continue;
             rl->rs->rules = xrealloc(rl->rs->rules,
@@ -691,7 +808,7 @@ size_t ruleset_load_text(struct ruleset *rs, const char *pack,
                          const char *origin, const char *text, size_t len,
                          struct diag *d)
 {
-    struct rule_load rl = {rs, pack, origin, d, 0, 0};
+    struct rule_load rl = {rs, pack, origin, text, len, d, 0, 0};
     struct err e;
 
     if (yj_parse(text, len, 1, rule_load_doc, &rl, &e)) {

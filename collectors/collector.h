@@ -61,6 +61,14 @@ struct collector {
     const char *summary;
     const char *pillar;      /* the pillar its resources belong to */
     const char *kind_prefix; /* every kind it emits starts so: "k8s/" */
+    /* NULL-terminated: every kind it emits ("code/Dockerfile"), or a
+     * family ending in a slash and a star when the kind comes from the
+     * input ("k8s/" then "*": any k8s/<Kind>). Rule kinds are checked
+     * against these (collector_kind_check). */
+    const char *const *kinds;
+    /* For a family: the members known to exist ("k8s/Deployment"). A rule
+     * kind near one of them but not one is a typo. */
+    const char *const *known_kinds;
     /* Validates the target before a scan starts (usage errors, exit 2). */
     int (*check)(const struct target *t, struct err *e);
     int (*collect)(const struct target *t, struct collect_ctx *ctx,
@@ -68,5 +76,13 @@ struct collector {
 };
 
 const struct collector *collector_find(const char *name);
+
+/*
+ * Whether a rule may name kind: 0 some collector (or the engine: fourc/
+ * Target, fourc/InputError) emits it; 1 it is a member of a family no
+ * known kind names (a custom resource, say), accepted with the note in
+ * why; -1 nothing emits it, why says so and names a near known kind.
+ */
+int collector_kind_check(const char *kind, char *why, size_t cap);
 
 #endif

@@ -140,6 +140,7 @@ const struct collector collector_dockerfile = {
     .summary = "Dockerfiles and Containerfiles (files or directories)",
     .pillar = "container",
     .kind_prefix = "code/Dockerfile",
+    .kinds = (const char *const[]){"code/Dockerfile", NULL},
     .check = dockerfile_check,
     .collect = dockerfile_collect,
 };

@@ -602,11 +602,18 @@ out:
     return rc;
 }
 
+/* image/Config from the config blob, image/Filesystem for the whole
+ * tree, and the per-file kinds imagefs emits (image_fs_kinds). */
+static const char *const image_kinds[] = {
+    "image/Config",  "image/Filesystem", "image/File", "image/Account",
+    "image/Package", "image/OS",         NULL};
+
 const struct collector collector_image = {
     .name = "image",
     .summary = "container images: OCI layouts, docker archives, registries",
     .pillar = "container",
     .kind_prefix = "image/",
+    .kinds = image_kinds,
     .check = image_check,
     .collect = image_collect,
 };

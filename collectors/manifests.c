@@ -487,11 +487,56 @@ static int manifests_collect(const struct target *t, struct collect_ctx *ctx,
     return stop ? -1 : 0;
 }
 
+/* Every object becomes k8s/<its kind>, whatever its API group (Calico's
+ * crd.projectcalico.org NetworkPolicy is k8s/NetworkPolicy too). */
+static const char *const manifests_kinds[] = {"k8s/*", NULL};
+
+/* The kinds of Kubernetes' built-in API groups and of the custom resources
+ * rules name; a rule kind near one of these but not one is a typo. */
+static const char *const manifests_known_kinds[] = {
+    /* core/v1 */
+    "k8s/Binding", "k8s/ComponentStatus", "k8s/ConfigMap", "k8s/Endpoints",
+    "k8s/Event", "k8s/LimitRange", "k8s/Namespace", "k8s/Node",
+    "k8s/PersistentVolume", "k8s/PersistentVolumeClaim", "k8s/Pod",
+    "k8s/PodTemplate", "k8s/ReplicationController", "k8s/ResourceQuota",
+    "k8s/Secret", "k8s/Service", "k8s/ServiceAccount",
+    /* apps, batch, autoscaling, policy */
+    "k8s/ControllerRevision", "k8s/DaemonSet", "k8s/Deployment",
+    "k8s/ReplicaSet", "k8s/StatefulSet", "k8s/CronJob", "k8s/Job",
+    "k8s/HorizontalPodAutoscaler", "k8s/PodDisruptionBudget",
+    "k8s/PodSecurityPolicy", "k8s/Eviction",
+    /* networking, discovery */
+    "k8s/Ingress", "k8s/IngressClass", "k8s/NetworkPolicy", "k8s/IPAddress",
+    "k8s/ServiceCIDR", "k8s/EndpointSlice",
+    /* rbac, authentication, authorization, certificates */
+    "k8s/ClusterRole", "k8s/ClusterRoleBinding", "k8s/Role", "k8s/RoleBinding",
+    "k8s/TokenRequest", "k8s/TokenReview", "k8s/SelfSubjectReview",
+    "k8s/SubjectAccessReview", "k8s/SelfSubjectAccessReview",
+    "k8s/SelfSubjectRulesReview", "k8s/LocalSubjectAccessReview",
+    "k8s/CertificateSigningRequest", "k8s/ClusterTrustBundle",
+    /* admission, apiextensions, apiregistration */
+    "k8s/MutatingWebhookConfiguration", "k8s/ValidatingWebhookConfiguration",
+    "k8s/ValidatingAdmissionPolicy", "k8s/ValidatingAdmissionPolicyBinding",
+    "k8s/MutatingAdmissionPolicy", "k8s/MutatingAdmissionPolicyBinding",
+    "k8s/CustomResourceDefinition", "k8s/APIService",
+    /* storage, node, scheduling, coordination, flowcontrol, resource */
+    "k8s/StorageClass", "k8s/VolumeAttachment", "k8s/CSIDriver", "k8s/CSINode",
+    "k8s/CSIStorageCapacity", "k8s/VolumeAttributesClass", "k8s/RuntimeClass",
+    "k8s/PriorityClass", "k8s/Lease", "k8s/FlowSchema",
+    "k8s/PriorityLevelConfiguration", "k8s/ResourceClaim",
+    "k8s/ResourceClaimTemplate", "k8s/DeviceClass", "k8s/ResourceSlice",
+    /* custom resources rules name: Cilium, Calico, cert-manager */
+    "k8s/CiliumNetworkPolicy", "k8s/CiliumClusterwideNetworkPolicy",
+    "k8s/GlobalNetworkPolicy", "k8s/ClusterIssuer", "k8s/Issuer",
+    "k8s/Certificate", NULL};
+
 const struct collector collector_manifests = {
     .name = "manifests",
     .summary = "Kubernetes manifests: YAML and JSON files and directories",
     .pillar = "cluster",
     .kind_prefix = "k8s/",
+    .kinds = manifests_kinds,
+    .known_kinds = manifests_known_kinds,
     .check = manifests_check,
     .collect = manifests_collect,
 };

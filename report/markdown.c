@@ -2,7 +2,8 @@
  * markdown.c: a short summary for a pull-request comment or a ticket
  * body (GitHub-flavoured Markdown): counts by status and severity, the
  * failing and error findings most severe first (at most
- * MARKDOWN_TOP_N, then "… and K more"), and how many need manual review.
+ * MARKDOWN_TOP_N, then "… and K more"), how many need manual review,
+ * and the counts per framework control with the control's title.
  *
  * Finding text comes from the scanned target, so it is written as inert
  * text: table pipes and Markdown punctuation are backslash-escaped, < > &
@@ -13,7 +14,9 @@
  */
 #include "reporter.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
@@ -159,6 +162,101 @@ static void markdown_tables(struct strbuf *sb, const json_t *sum)
     }
 }
 
+/* Control ids in reading order: digit runs compare as numbers, so 5.2.10
+ * comes after 5.2.9. */
+static int markdown_natcmp(const void *pa, const void *pb)
+{
+    const char *a = *(const char *const *)pa, *b = *(const char *const *)pb;
+
+    while (*a && *b) {
+        if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+            const char *ea = a, *eb = b;
+            while (*a == '0' && isdigit((unsigned char)a[1]))
+                a++;
+            while (*b == '0' && isdigit((unsigned char)b[1]))
+                b++;
+            for (ea = a; isdigit((unsigned char)*ea); ea++)
+                ;
+            for (eb = b; isdigit((unsigned char)*eb); eb++)
+                ;
+            if (ea - a != eb - b)
+                return ea - a < eb - b ? -1 : 1;
+            for (; a < ea; a++, b++)
+                if (*a != *b)
+                    return *a < *b ? -1 : 1;
+            continue;
+        }
+        if (*a != *b)
+            return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+        a++;
+        b++;
+    }
+    return *a ? 1 : *b ? -1 : 0;
+}
+
+/* One table per framework: each control the scan's rules map, with its
+ * title from the framework's catalogue (none for a framework without
+ * one) and its counts. */
+static void markdown_frameworks(struct strbuf *sb, const json_t *sum)
+{
+    const json_t *fws = json_object_get(sum, "by_framework"), *entry;
+    const char *name;
+    const char **names, **ids;
+    size_t n = 0, i, j, k;
+
+    if (!json_object_size(fws))
+        return;
+    names = xcalloc(json_object_size(fws), sizeof(*names));
+    json_object_foreach((json_t *)fws, name, entry)
+    {
+        names[n++] = name;
+    }
+    qsort(names, n, sizeof(*names), markdown_natcmp);
+    sb_adds(sb, "\n### By framework\n");
+    for (i = 0; i < n; i++) {
+        const json_t *controls, *c;
+        const char *id, *title;
+        size_t nid = 0;
+
+        entry = json_object_get(fws, names[i]);
+        controls = json_object_get(entry, "controls");
+        title = json_string_value(json_object_get(entry, "title"));
+        sb_adds(sb, "\n#### ");
+        markdown_esc(sb, names[i], MARKDOWN_CELL_MAX);
+        if (title) {
+            sb_adds(sb, ": ");
+            markdown_esc(sb, title, MARKDOWN_CELL_MAX);
+        }
+        sb_adds(sb, "\n\n| Control | Title");
+        for (j = 0; j < 6; j++)
+            sb_addf(sb, " | %s", markdown_statuses[j]);
+        sb_adds(sb, " |\n|---|---");
+        for (j = 0; j < 6; j++)
+            sb_adds(sb, "|---:");
+        sb_adds(sb, "|\n");
+        ids = xcalloc(json_object_size(controls) + 1, sizeof(*ids));
+        json_object_foreach((json_t *)controls, id, c)
+        {
+            ids[nid++] = id;
+        }
+        qsort(ids, nid, sizeof(*ids), markdown_natcmp);
+        for (k = 0; k < nid; k++) {
+            c = json_object_get(controls, ids[k]);
+            sb_adds(sb, "| ");
+            markdown_esc(sb, ids[k], MARKDOWN_CELL_MAX);
+            sb_adds(sb, " | ");
+            markdown_esc(sb, json_string_value(json_object_get(c, "title")),
+                         MARKDOWN_CELL_MAX);
+            for (j = 0; j < 6; j++)
+                sb_addf(sb, " | %lld",
+                        (long long)markdown_n(c, markdown_statuses[j]));
+            sb_adds(sb, " |\n");
+        }
+        free(ids);
+    }
+    free(names);
+}
+
 static int markdown_sql_err(const struct report_ctx *rc, struct err *e)
 {
     return err_set(e, "%s: %s", store_path(rc->st),
@@ -277,6 +375,7 @@ static int markdown_render(const struct report_ctx *rc, FILE *out,
             rc, &sb, markdown_n(sum, "fail") + markdown_n(sum, "error"), e) ||
         markdown_manual(rc, &sb, markdown_n(sum, "manual"), e))
         goto out;
+    markdown_frameworks(&sb, sum);
     digest = json_string_value(json_object_get(scan, "rules_digest"));
     sb_adds(&sb, "\n---\n_fourc ");
     markdown_esc(&sb, json_string_value(json_object_get(scan, "tool_version")),

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "catalogue.h"
 #include "util.h"
 #include "banned.h"
 
@@ -111,6 +112,55 @@ static json_t *model_get(const json_t *rule, const char *key, json_t *def)
     return def;
 }
 
+/* Counts per control id of one framework: entry.controls[id]. */
+static void model_controls(json_t *entry, const json_t *ids, const char *status,
+                           json_int_t n)
+{
+    json_t *controls = json_object_get(entry, "controls"), *id;
+    size_t i;
+
+    if (!controls) {
+        controls = json_object();
+        json_object_set_new(entry, "controls", controls);
+    }
+    json_array_foreach(ids, i, id)
+    {
+        model_bump(controls, json_string_value(id), status, n);
+    }
+}
+
+/* Names from the framework catalogues: the framework's title, each
+ * control's title and the titles of the sections they sit in. A framework
+ * or control the catalogue lacks simply has none. */
+static void model_titles(json_t *fw)
+{
+    const char *name, *id;
+    json_t *entry, *counts;
+
+    json_object_foreach(fw, name, entry)
+    {
+        const struct catalogue *cat = catalogue_find(name);
+        json_t *sections = json_object();
+        if (!cat) {
+            json_decref(sections);
+            continue;
+        }
+        json_object_set_new(entry, "title", json_string(catalogue_name(cat)));
+        json_object_foreach(json_object_get(entry, "controls"), id, counts)
+        {
+            const struct control *c = catalogue_control(cat, id);
+            const char *st;
+            if (!c)
+                continue;
+            json_object_set_new(counts, "title", json_string(c->title));
+            if (c->section &&
+                (st = catalogue_section_title(cat, c->section)) != NULL)
+                json_object_set_new(sections, c->section, json_string(st));
+        }
+        json_object_set_new(entry, "sections", sections);
+    }
+}
+
 json_t *report_summary(const struct report_ctx *rc, struct err *e)
 {
     sqlite3_stmt *stmt = NULL;
@@ -150,6 +200,7 @@ json_t *report_summary(const struct report_ctx *rc, struct err *e)
         json_object_foreach(json_object_get(rule, "frameworks"), name, ids)
         {
             model_bump(fw, name, status, n);
+            model_controls(json_object_get(fw, name), ids, status, n);
         }
         json_decref(rule);
     }
@@ -161,6 +212,7 @@ json_t *report_summary(const struct report_ctx *rc, struct err *e)
     json_object_set_new(sum, "total", json_integer(total));
     json_object_set_new(sum, "by_severity", sev);
     json_object_set_new(sum, "by_pillar", pil);
+    model_titles(fw);
     json_object_set_new(sum, "by_framework", fw);
     return sum;
 fail:

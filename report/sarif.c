@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalogue.h"
 #include "jsonw.h"
 #include "util.h"
 #include "banned.h"
@@ -134,18 +135,25 @@ static json_t *sarif_rule(const char *id, const char *severity,
                *remediation = sarif_str(doc, "remediation"),
                *description = sarif_str(doc, "description"), *cat;
     json_t *tags = json_array(), *refs = json_object_get(doc, "references"),
-           *ids, *rule, *ref;
+           *controls = json_array(), *ids, *rule, *ref, *ctl;
     size_t i;
 
     json_array_append_new(tags, json_string("security"));
     json_array_append_new(tags, json_string(pillar));
     json_object_foreach(json_object_get(doc, "frameworks"), cat, ids)
     {
+        const struct catalogue *c = catalogue_find(cat);
         json_t *v;
         json_array_foreach(ids, i, v)
         {
+            const struct control *ct =
+                catalogue_control(c, json_string_value(v));
             json_array_append_new(
                 tags, json_sprintf("%s:%s", cat, json_string_value(v)));
+            ctl = json_pack("{s:s, s:O}", "framework", cat, "id", v);
+            if (ctl && ct)
+                json_object_set_new(ctl, "title", json_string(ct->title));
+            json_array_append_new(controls, ctl);
         }
     }
     sb_addf(&text, "%s\n\nRationale: %s\n\nRemediation: %s", title, rationale,
@@ -170,6 +178,11 @@ static json_t *sarif_rule(const char *id, const char *severity,
         sarif_level(severity)[0] == 'n' ? "recommendation"
                                         : sarif_level(severity),
         "severity", severity);
+    /* The control each tag names, with its title from the catalogue. */
+    if (rule && json_array_size(controls))
+        json_object_set(json_object_get(rule, "properties"), "controls",
+                        controls);
+    json_decref(controls);
     ref = json_array_get(refs, 0);
     if (rule && json_is_string(ref) &&
         (!strncmp(json_string_value(ref), "https://", 8) ||

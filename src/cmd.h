@@ -30,6 +30,12 @@ int cmd_diff(int argc, char **argv);
 int cmd_load_rules(struct ruleset *rs, struct store *st, char **dirs,
                    size_t ndirs);
 
+/* `fourc rules coverage FRAMEWORK`: every control of the framework's
+ * catalogue with the rules of rs that decide it; format "text" or "json".
+ * Exit 0, or 2 with one line when the framework has no catalogue. */
+int cmd_rules_coverage(const struct ruleset *rs, const char *framework,
+                       const char *format);
+
 /* Prints "fourc: error: ..." and "Try 'fourc CMD --help'." Returns 2. */
 int cmd_usage(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

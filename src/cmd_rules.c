@@ -1,6 +1,6 @@
 /*
- * cmd_rules.c: `fourc rules list|show|lint|test|import`, and the loading
- * of the rules every scan runs.
+ * cmd_rules.c: `fourc rules list|show|lint|test|import|coverage`, and the
+ * loading of the rules every scan runs.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "catalogue.h"
 #include "cmd.h"
 #include "collector.h"
 #include "engine.h"
@@ -18,7 +19,7 @@
 #include "banned.h"
 
 static const char rules_help[] =
-    "Usage: fourc rules <list|show|lint|test|import> [options]\n"
+    "Usage: fourc rules <list|show|lint|test|import|coverage> [options]\n"
     "\n"
     "  list [--pack P]           the rules a scan runs, one line each\n"
     "  show ID                   one rule in full\n"
@@ -28,10 +29,13 @@ static const char rules_help[] =
     "                            (fixtures/<ID>/pass*.yaml and fail*.yaml)\n"
     "  import DIR                store a pack in the database for every "
     "later scan\n"
+    "  coverage FRAMEWORK        every control of the framework's catalogue "
+    "and the\n"
+    "                            rules that decide it (--format text|json)\n"
     "\n"
     "Options: --db FILE (default ./fourc.db), --rules DIR (repeatable) adds "
     "a pack\n"
-    "to list and show.\n";
+    "to list, show and coverage.\n";
 
 static int rules_print_diag(struct diag *d)
 {
@@ -184,6 +188,46 @@ static int rules_show(const struct ruleset *rs, const char *id)
     return EXIT_CLEAN;
 }
 
+static int rules_cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Says which frameworks the rules cite have no catalogue, so their ids
+ * went unchecked (a user's own framework, a tool's rule ids). */
+static void rules_lint_uncatalogued(const struct ruleset *rs)
+{
+    json_t *seen = json_object();
+    const char *fw;
+    json_t *v;
+    size_t i;
+
+    for (i = 0; i < rs->n; i++)
+        json_object_foreach(json_object_get(rs->rules[i]->doc, "frameworks"),
+                            fw, v)
+        {
+            if (!catalogue_find(fw))
+                json_object_set_new(seen, fw, json_true());
+        }
+    if (json_object_size(seen)) {
+        struct strbuf sb = STRBUF_INIT;
+        const char **names = xcalloc(json_object_size(seen), sizeof(*names));
+        size_t n = 0;
+        json_object_foreach(seen, fw, v)
+        {
+            names[n++] = fw;
+        }
+        qsort(names, n, sizeof(*names), rules_cmp_str);
+        for (i = 0; i < n; i++)
+            sb_addf(&sb, "%s%s", i ? ", " : "", names[i]);
+        printf("note: no catalogue for %s: those ids are not checked\n",
+               sb_str(&sb));
+        sb_release(&sb);
+        free(names);
+    }
+    json_decref(seen);
+}
+
 static int rules_lint(int n, char **paths)
 {
     struct ruleset rs = {0};
@@ -193,6 +237,7 @@ static int rules_lint(int n, char **paths)
 
     if (n == 0)
         return cmd_usage("rules", "lint needs a rule file or pack directory");
+    problems += catalogue_problems(&d);
     for (i = 0; i < n; i++)
         problems += ruleset_load_path(&rs, paths[i], &d);
     problems += ruleset_check_unique(&rs, &d);
@@ -201,6 +246,7 @@ static int rules_lint(int n, char **paths)
         fprintf(stderr, "%zu problem%s\n", problems, problems == 1 ? "" : "s");
     else
         printf("%zu rules, no problems\n", rs.n);
+    rules_lint_uncatalogued(&rs);
     diag_release(&d);
     ruleset_release(&rs);
     return problems ? EXIT_TROUBLE : EXIT_CLEAN;
@@ -607,9 +653,10 @@ int cmd_rules(int argc, char **argv)
         {"db", required_argument, NULL, 'd'},
         {"rules", required_argument, NULL, 'r'},
         {"pack", required_argument, NULL, 'p'},
+        {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    const char *db = CMD_DEFAULT_DB, *pack = NULL, *sub;
+    const char *db = CMD_DEFAULT_DB, *pack = NULL, *sub, *format = "text";
     char **dirs = NULL;
     size_t ndirs = 0;
     struct ruleset rs = {0};
@@ -632,6 +679,9 @@ int cmd_rules(int argc, char **argv)
         case 'p':
             pack = optarg;
             break;
+        case 'f':
+            format = optarg;
+            break;
         case 'h':
             fputs(rules_help, stdout);
             free(dirs);
@@ -646,7 +696,8 @@ int cmd_rules(int argc, char **argv)
     }
     if (optind >= argc) {
         free(dirs);
-        return cmd_usage("rules", "which? list, show, lint, test or import");
+        return cmd_usage("rules",
+                         "which? list, show, lint, test, import or coverage");
     }
     sub = argv[optind++];
     if (strcmp(sub, "lint") == 0)
@@ -657,9 +708,16 @@ int cmd_rules(int argc, char **argv)
         status = argc - optind == 1
                      ? rules_import(db, argv[optind])
                      : cmd_usage("rules", "import takes one pack directory");
-    else if (strcmp(sub, "list") == 0 || strcmp(sub, "show") == 0) {
-        if (strcmp(sub, "show") == 0 && argc - optind != 1) {
-            status = cmd_usage("rules", "show takes one rule id");
+    else if (strcmp(sub, "list") == 0 || strcmp(sub, "show") == 0 ||
+             strcmp(sub, "coverage") == 0) {
+        if (strcmp(sub, "list") != 0 && argc - optind != 1) {
+            status = cmd_usage("rules", "%s takes one %s", sub,
+                               *sub == 's' ? "rule id" : "framework");
+            goto out;
+        }
+        if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
+            status = cmd_usage("rules", "--format %s: unknown (text or json)",
+                               format);
             goto out;
         }
         /* Imported packs count, but listing never creates a database. */
@@ -669,8 +727,11 @@ int cmd_rules(int argc, char **argv)
         }
         if (cmd_load_rules(&rs, st, dirs, ndirs))
             goto out;
-        status = strcmp(sub, "list") == 0 ? rules_list(&rs, pack)
-                                          : rules_show(&rs, argv[optind]);
+        if (strcmp(sub, "coverage") == 0)
+            status = cmd_rules_coverage(&rs, argv[optind], format);
+        else
+            status = strcmp(sub, "list") == 0 ? rules_list(&rs, pack)
+                                              : rules_show(&rs, argv[optind]);
     } else {
         status = cmd_usage("rules", "'%s' is not a rules command", sub);
     }

@@ -314,4 +314,133 @@ else
     diag_file jsonpack.json
 fi
 
+# --- kinds and control ids checked at lint, import and --rules ---------------------
+
+mkdir -p typokind badctl ownfw
+cat >typokind/kinds.yaml <<'YAML'
+- id: X-TYPO-KIND
+  title: t
+  pillar: cluster
+  severity: low
+  kinds:
+    - k8s/Pod
+    - k8s/Deploymnet
+  check: {path: metadata.name, op: exists}
+YAML
+cat >badctl/ids.yaml <<'YAML'
+- id: X-BAD-CONTROL
+  title: t
+  pillar: cluster
+  severity: low
+  kinds: [k8s/Pod]
+  frameworks:
+    nsa-cisa-kubernetes: [pod-security]
+    cis-kubernetes: ["5.2.2", "5.2.13"]
+  check: {path: metadata.name, op: exists}
+YAML
+cat >ownfw/own.yaml <<'YAML'
+- id: X-OWN-FRAMEWORK
+  title: t
+  pillar: cluster
+  severity: low
+  kinds: [k8s/Pod]
+  frameworks:
+    acme-policy: ["ACME-7"]
+    cis-kubernetes: ["1.1.1"]
+  check: {path: metadata.name, op: exists}
+YAML
+expect_exit 2 "rules lint: a typo'd kind is a problem" "$FOURC" rules lint typokind
+expect_stderr_match '^typokind/kinds\.yaml:7: rule X-TYPO-KIND: no collector emits kind k8s/Deploymnet \(did you mean k8s/Deployment\?\)$' \
+    "rules lint names the file:line of the typo'd kind and the kind meant"
+expect_exit 2 "rules lint: a control id the catalogue lacks is a problem" "$FOURC" rules lint badctl
+expect_stderr_match '^badctl/ids\.yaml:8: rule X-BAD-CONTROL: frameworks\.cis-kubernetes: "5\.2\.13" is not a control of CIS Kubernetes Benchmark v1\.12\.0' \
+    "rules lint names the file:line of the unknown control id"
+expect_exit 2 "rules import refuses a pack with a typo'd kind" "$FOURC" rules import --db ctl.db typokind
+expect_stderr_match 'kinds\.yaml:7: .*k8s/Deploymnet' "rules import says where the typo'd kind is"
+expect_exit 2 "rules import refuses a pack with an unknown control id" "$FOURC" rules import --db ctl.db badctl
+expect_stderr_match 'ids\.yaml:8: .*"5\.2\.13"' "rules import says where the unknown control id is"
+expect_exit 2 "scan --rules refuses a pack with a typo'd kind" "$FOURC" scan --db ctl.db -q \
+    --manifests "$TOP_SRCDIR/examples/manifests/shop" --rules typokind
+expect_stderr_match 'kinds\.yaml:7: .*k8s/Deploymnet' "scan --rules says where the typo'd kind is"
+expect_exit 2 "scan --rules refuses a pack with an unknown control id" "$FOURC" scan --db ctl.db -q \
+    --manifests "$TOP_SRCDIR/examples/manifests/shop" --rules badctl
+expect_stderr_match 'ids\.yaml:8: .*"5\.2\.13"' "scan --rules says where the unknown control id is"
+expect_exit 0 "rules lint: a framework without a catalogue is taken as written" "$FOURC" rules lint ownfw
+expect_stdout_match '^note: no catalogue for acme-policy: those ids are not checked$' \
+    "rules lint notes which frameworks' ids went unchecked"
+expect_exit 0 "rules lint of the shipped packs: every id in its catalogue" \
+    "$FOURC" rules lint "$CIS" "$TOP_SRCDIR/checks/rules/cis-docker" "$FOURC_PACK"
+expect_stdout_match '^note: no catalogue for dockle, hadolint: those ids are not checked$' \
+    "the shipped packs cite only dockle and hadolint without a catalogue"
+
+# --- rules coverage ------------------------------------------------------------------
+
+expect_exit 0 "rules coverage cis-kubernetes" "$FOURC" rules coverage cis-kubernetes
+check_eq "coverage counts for CIS Kubernetes v1.12" \
+    "131 controls: 30 automated, 4 manual, 97 not covered" "$(tail -n 1 "$OUT")"
+expect_stdout_match '^5\.2\.9 +automated +manual +Minimize the admission of containers with capabilities assigned$' \
+    "coverage lists 5.2.9 under its v1.12 title as automated"
+expect_stdout_match '^ +K8S-WL-CAPABILITIES-REVIEW \(manual\)$' "coverage marks manual rules"
+expect_stdout_match '^5\.3\.1 +manual +manual +Ensure that the CNI in use supports NetworkPolicies$' \
+    "a control with only manual rules is manual"
+expect_stdout_match '^1\.2\.1 +none +manual +Ensure that the --anonymous-auth argument is set to false$' \
+    "a control no rule names is not covered"
+if grep -q '5\.2\.13' "$OUT"; then not_ok "coverage has no 5.2.13 (5.2 ends at 5.2.12 in v1.12)"; else ok "coverage has no 5.2.13 (5.2 ends at 5.2.12 in v1.12)"; fi
+expect_exit 0 "rules coverage cis-docker" "$FOURC" rules coverage cis-docker
+check_eq "coverage counts for CIS Docker v1.6.0" \
+    "117 controls: 7 automated, 4 manual, 106 not covered" "$(tail -n 1 "$OUT")"
+expect_exit 0 "rules coverage nist-800-190" "$FOURC" rules coverage nist-800-190
+check_eq "coverage counts for NIST SP 800-190" \
+    "23 controls: 17 automated, 3 manual, 3 not covered" "$(tail -n 1 "$OUT")"
+expect_exit 0 "rules coverage nsa-cisa-kubernetes --format json" \
+    "$FOURC" rules coverage --format json nsa-cisa-kubernetes
+cp "$OUT" nsa-coverage.json
+jq_ok "coverage JSON: counts and every control" nsa-coverage.json \
+    'r["schema"] == "fourc.coverage/v1" and r["counts"] == {"controls": 28, "automated": 7, "manual": 0, "none": 21} and len(r["controls"]) == 28'
+jq_ok "coverage JSON: a control's rules with automated flags" nsa-coverage.json \
+    '[c for c in r["controls"] if c["id"] == "image-security"][0]["rules"][0] == {"id": "K8S-IMG-PROVENANCE", "automated": False} and [c for c in r["controls"] if c["id"] == "image-security"][0]["coverage"] == "automated"'
+expect_exit 0 "rules coverage counts packs added with --rules" \
+    "$FOURC" rules coverage --rules ownfw cis-kubernetes
+check_eq "a pack that decides 1.1.1 moves it to automated" \
+    "131 controls: 31 automated, 4 manual, 96 not covered" "$(tail -n 1 "$OUT")"
+expect_exit 2 "rules coverage of a framework without a catalogue" "$FOURC" rules coverage acme-policy
+expect_one_error_line "rules coverage: unknown framework is one line naming the known ones" \
+    "no catalogue for framework 'acme-policy' \(known: cis-kubernetes, cis-docker, nsa-cisa-kubernetes, nist-800-190\)"
+
+# --- reports show control titles ---------------------------------------------------
+
+mkdir -p titles
+cat >titles/pod.yaml <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: priv, namespace: shop}
+spec:
+  containers:
+    - name: c
+      image: registry.example.com/app@sha256:0000000000000000000000000000000000000000000000000000000000000000
+      securityContext: {privileged: true}
+YAML
+run "$FOURC" scan --db titles.db -q --manifests titles
+check "scan of a privileged pod for control titles runs" test "$RC" -le 1
+fourc report --db titles.db --format json -o titles.json
+jq_ok "JSON by_framework: framework title, control titles and counts, section titles" titles.json \
+    'r["summary"]["by_framework"]["cis-kubernetes"]["title"] == "CIS Kubernetes Benchmark v1.12.0" and r["summary"]["by_framework"]["cis-kubernetes"]["controls"]["5.2.2"]["title"] == "Minimize the admission of privileged containers" and sum(r["summary"]["by_framework"]["cis-kubernetes"]["controls"]["5.2.2"][s] for s in ("pass", "fail", "error", "manual", "skip", "waived")) == len([f for f in FS if "5.2.2" in f["frameworks"].get("cis-kubernetes", [])]) and r["summary"]["by_framework"]["cis-kubernetes"]["sections"]["5.2"] == "Pod Security Standards"'
+fourc report --db titles.db --format markdown -o titles.md
+if grep -q '^| 5\.2\.2 | Minimize the admission of privileged containers | ' titles.md &&
+    grep -q '^#### cis-kubernetes: CIS Kubernetes Benchmark v1\.12\.0$' titles.md; then
+    ok "markdown: per-framework tables show control titles"
+else
+    not_ok "markdown: per-framework tables show control titles"
+    diag_file titles.md
+fi
+fourc report --db titles.db --format sarif -o titles.sarif
+jq_ok "SARIF: rule properties carry each control with its title" titles.sarif \
+    'any(c == {"framework": "cis-kubernetes", "id": "5.2.2", "title": "Minimize the admission of privileged containers"} for run in r["runs"] for rule in run["tool"]["driver"]["rules"] for c in rule["properties"].get("controls", []))'
+fourc report --db titles.db --format html -o titles.html
+if grep -q 'Minimize the admission of privileged containers' titles.html && grep -q "'ctitle'" titles.html; then
+    ok "HTML: the control tree carries control titles"
+else
+    not_ok "HTML: the control tree carries control titles"
+fi
+
 e2e_finish

@@ -21,6 +21,8 @@
 #include <openssl/sha.h>
 #include <sqlite3.h>
 
+#include "catalogue.h"
+#include "collector.h"
 #include "engine.h"
 #include "err.h"
 #include "jsonw.h"
@@ -1763,6 +1765,46 @@ static const struct {
     {"- id: X-1\n" LINT_BASE "  check: {each: a, sql: \"SELECT uid, 'pass', "
      "'' FROM scan_resources\"}\n",
      {"each cannot wrap sql"}},
+    /* kinds no collector emits, on the line that names them */
+    {"- id: X-1\n  title: t\n  pillar: cluster\n  severity: high\n  kinds:\n"
+     "    - k8s/Pod\n    - k8s/Deploymnet\n  check: {path: a, op: exists}\n",
+     {"t.yaml:8: rule X-1: no collector emits kind k8s/Deploymnet (did you "
+      "mean k8s/Deployment?)"}},
+    {"- id: X-1\n  title: t\n  pillar: cluster\n  severity: high\n  kinds: "
+     "[k8s/deployment]\n  check: {path: a, op: exists}\n",
+     {"t.yaml:6: rule X-1: no collector emits kind k8s/deployment (did you "
+      "mean k8s/Deployment?)"}},
+    {"- id: X-1\n  title: t\n  pillar: container\n  severity: high\n  kinds: "
+     "[code/Dockerfile, image/Confg]\n  check: {path: a, op: exists}\n",
+     {"t.yaml:6: rule X-1: no collector emits kind image/Confg (did you mean "
+      "image/Config?)"}},
+    {"- id: X-1\n  title: t\n  pillar: cluster\n  severity: high\n  kinds: "
+     "[fourc/Targte]\n  check: {path: a, op: exists}\n",
+     {"did you mean fourc/Target?"}},
+    {"- id: X-1\n  title: t\n  pillar: cluster\n  severity: high\n  kinds: "
+     "[aws/S3Bucket]\n  check: {path: a, op: exists}\n",
+     {"t.yaml:6: rule X-1: no collector emits kind aws/S3Bucket (known: k8s/* "
+      "code/Dockerfile image/Config"}},
+    {"- id: X-1\n  title: t\n  pillar: cluster\n  severity: high\n  kinds: "
+     "[k8s/pod-thing]\n  check: {path: a, op: exists}\n",
+     {"no collector emits kind k8s/pod-thing"}},
+    /* control ids a framework's catalogue lacks, on their own line */
+    {"- id: X-1\n" LINT_BASE "  frameworks:\n    cis-kubernetes:\n"
+     "      - \"5.2.1\"\n      - \"5.2.13\"\n  check: {path: a, op: "
+     "exists}\n",
+     {"t.yaml:10: rule X-1: frameworks.cis-kubernetes: \"5.2.13\" is not a "
+      "control of CIS Kubernetes Benchmark v1.12.0"}},
+    {"- id: X-1\n" LINT_BASE "  frameworks:\n    nsa-cisa-kubernetes: "
+     "[pod-security]\n    cis-docker: [\"4.1\", \"4.13\"]\n  check: {path: "
+     "a, op: exists}\n",
+     {"t.yaml:9: rule X-1: frameworks.cis-docker: \"4.13\" is not a control "
+      "of CIS Docker Benchmark v1.6.0"}},
+    {"- id: X-1\n" LINT_BASE "  frameworks: {nsa-cisa-kubernetes: "
+     "[pod-securty], nist-800-190: [\"5.1.1\"]}\n  check: {path: a, op: "
+     "exists}\n",
+     {"t.yaml:7: rule X-1: frameworks.nsa-cisa-kubernetes: \"pod-securty\"",
+      "t.yaml:7: rule X-1: frameworks.nist-800-190: \"5.1.1\" is not a "
+      "control of NIST SP 800-190"}},
     {"- just a string\n", {"t.yaml:2: a rule must be a mapping"}},
     {"id: X-1\n", {"t.yaml:2: a rule file is a list of rules"}},
 };
@@ -1805,6 +1847,171 @@ static void test_lint(void **state)
 }
 
 /* Every problem is reported, with the line of its rule; good rules load. */
+/* Kinds the collectors and the engine emit load without a word; a k8s
+ * kind that is no near miss of a known one is taken as a custom resource
+ * with a warning that is no problem; a framework without a catalogue is
+ * taken as written. */
+static void test_lint_kinds_and_frameworks_ok(void **state)
+{
+    static const char text[] =
+        "- id: X-1\n  title: t\n  pillar: cluster\n  severity: high\n"
+        "  kinds: [k8s/Pod, k8s/CronJob, k8s/CiliumNetworkPolicy, "
+        "k8s/GlobalNetworkPolicy, k8s/NetworkPolicy, code/Dockerfile, "
+        "image/Config, image/Filesystem, image/File, image/Account, "
+        "image/Package, image/OS, fourc/Target, fourc/InputError]\n"
+        "  frameworks: {cis-kubernetes: [\"5.2.12\", \"1.1.1\", \"2.7\"], "
+        "cis-docker: [\"4.12\", \"5.32\"], nsa-cisa-kubernetes: "
+        "[authentication-authorization, network-separation, secrets], "
+        "nist-800-190: [\"4.5.5\"], my-own: [\"ANY-1\"]}\n"
+        "  check: {path: a, op: exists}\n"
+        "- id: X-2\n  title: t\n  pillar: cluster\n  severity: high\n"
+        "  kinds: [k8s/Certificate, k8s/SealedSecret]\n"
+        "  check: {path: a, op: exists}\n";
+    struct ruleset rs = {0};
+    struct diag d = {0};
+
+    (void)state;
+    assert_int_equal(
+        ruleset_load_text(&rs, "test", "t.yaml", text, strlen(text), &d), 0);
+    assert_int_equal(rs.n, 2);
+    assert_int_equal(d.n, 1);
+    assert_string_equal(d.msgs[0],
+                        "t.yaml:12: rule X-2: warning: kind k8s/SealedSecret "
+                        "is not one fourc knows; taken as a custom resource "
+                        "of the k8s/* family");
+    ruleset_release(&rs);
+    diag_release(&d);
+}
+
+static void test_collector_kind_check(void **state)
+{
+    static const struct {
+        const char *kind;
+        int want;
+        const char *why;
+    } cases[] = {
+        {"k8s/Deployment", 0, NULL},
+        {"fourc/InputError", 0, NULL},
+        {"image/OS", 0, NULL},
+        {"k8s/MyCustomThing", 1, "custom resource"},
+        {"k8s/Deploymnet", -1, "did you mean k8s/Deployment?"},
+        {"k8s/Rol", -1, "did you mean k8s/Role?"},
+        {"k8s/Rule", -1, "did you mean k8s/Role?"},
+        {"k8s/", -1, "(known: k8s/*"},
+        {"k8s/*", -1, "(known: k8s/*"},
+        {"code/Dockerfiles", -1, "did you mean code/Dockerfile?"},
+        {"image/config", -1, "did you mean image/Config?"},
+        {"host/File", -1, "no collector emits kind host/File (known:"},
+    };
+    char why[512];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < NELEMS(cases); i++) {
+        why[0] = '\0';
+        if (collector_kind_check(cases[i].kind, why, sizeof(why)) !=
+                cases[i].want ||
+            (cases[i].why && !strstr(why, cases[i].why)))
+            fail_msg("%s: got \"%s\"", cases[i].kind, why);
+    }
+}
+
+/* The shipped catalogues parse, hold the controls the packs cite under
+ * the numbering of their version, and every shipped rule's ids are in
+ * them (ruleset_load_embedded checks each). */
+static void test_catalogues_shipped(void **state)
+{
+    const struct catalogue *k8s = catalogue_find("cis-kubernetes"), *all;
+    const struct catalogue *docker = catalogue_find("cis-docker");
+    const struct control *c;
+    struct ruleset rs = {0};
+    struct diag d = {0};
+    size_t n;
+
+    (void)state;
+    assert_int_equal(catalogue_problems(&d), 0);
+    all = catalogue_all(&n);
+    assert_non_null(all);
+    assert_int_equal(n, 4);
+    assert_non_null(k8s);
+    assert_int_equal(k8s->n, 131);
+    assert_string_equal(catalogue_name(k8s),
+                        "CIS Kubernetes Benchmark v1.12.0");
+    c = catalogue_control(k8s, "5.2.9");
+    assert_non_null(c);
+    assert_string_equal(
+        c->title,
+        "Minimize the admission of containers with capabilities assigned");
+    assert_string_equal(c->section, "5.2");
+    assert_int_equal(c->automated, 0);
+    assert_int_equal(c->level, 2);
+    assert_string_equal(catalogue_control(k8s, "5.2.10")->title,
+                        "Minimize the admission of Windows HostProcess "
+                        "containers");
+    assert_string_equal(catalogue_control(k8s, "5.2.11")->title,
+                        "Minimize the admission of HostPath volumes");
+    assert_string_equal(catalogue_control(k8s, "5.2.12")->title,
+                        "Minimize the admission of containers which use "
+                        "HostPorts");
+    assert_null(catalogue_control(k8s, "5.2.13"));
+    assert_int_equal(catalogue_control(k8s, "1.1.1")->automated, 1);
+    assert_string_equal(catalogue_section_title(k8s, "5.2"),
+                        "Pod Security Standards");
+    assert_non_null(docker);
+    assert_int_equal(docker->n, 117);
+    assert_string_equal(catalogue_control(docker, "4.1")->title,
+                        "Ensure that a user for the container has been "
+                        "created");
+    assert_null(catalogue_control(docker, "4.13"));
+    assert_int_equal(catalogue_find("nsa-cisa-kubernetes")->n, 28);
+    assert_int_equal(catalogue_find("nist-800-190")->n, 23);
+    assert_null(catalogue_find("hadolint"));
+    assert_int_equal(ruleset_load_embedded(&rs, &d), 0);
+    assert_int_equal(d.n, 0);
+    ruleset_release(&rs);
+    diag_release(&d);
+}
+
+/* A catalogue file with problems says each, naming the file. */
+static void test_catalogue_parse_problems(void **state)
+{
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"framework: f\ntitle: T\nversion: v1\ncontrols: []\n",
+         "c.yaml: controls must be a non-empty list"},
+        {"framework: f\ntitle: T\ncontrols: [{id: a, title: A}]\n",
+         "c.yaml: framework, title and version are needed"},
+        {"framework: f\ntitle: T\nversion: v1\ncontrols: [{id: a, title: "
+         "A}, {id: a, title: B}]\n",
+         "c.yaml: control a is listed twice"},
+        {"framework: f\ntitle: T\nversion: v1\ncontrols: [{id: a}]\n",
+         "c.yaml: controls[0]: needs id and title"},
+        {"framework: f\ntitle: T\nversion: v1\ncontrols: [{id: a, title: A, "
+         "level: high}]\n",
+         "level a number"},
+        {"framework: f\ntitle: T\nversion: v1\ncontrols: [{id: a, title: A, "
+         "section: s}]\n",
+         "c.yaml: control a: section s is not in sections"},
+        {"- a\n", "c.yaml: a catalogue is one YAML mapping"},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < NELEMS(cases); i++) {
+        struct catalogue c;
+        struct diag d = {0};
+        assert_int_equal(catalogue_parse("c.yaml", cases[i].text,
+                                         strlen(cases[i].text), &c, &d),
+                         -1);
+        if (!diag_has(&d, cases[i].want))
+            fail_msg("case %zu: want \"%s\", got \"%s\"", i, cases[i].want,
+                     d.n ? d.msgs[0] : "");
+        assert_null(c.doc);
+        diag_release(&d);
+    }
+}
+
 static void test_lint_lines_and_recovery(void **state)
 {
     const char *text = "- id: GOOD-1\n" LINT_BASE /* 1 */
@@ -1913,6 +2120,10 @@ int main(void)
         cmocka_unit_test(test_sql_rule_json_pick),
         cmocka_unit_test(test_lint),
         cmocka_unit_test(test_lint_lines_and_recovery),
+        cmocka_unit_test(test_lint_kinds_and_frameworks_ok),
+        cmocka_unit_test(test_collector_kind_check),
+        cmocka_unit_test(test_catalogues_shipped),
+        cmocka_unit_test(test_catalogue_parse_problems),
         cmocka_unit_test(test_lint_id_charset),
         cmocka_unit_test(test_lint_duplicate_ids),
     };
