@@ -103,7 +103,7 @@ static void dockerfile_flags(struct dockerfile *p, struct dockerfile_insn *in,
         size_t wn = ws->w[k].n;
         char name[64];
         json_t *val, *old;
-        struct dockerfile_exp x = {0, 0};
+        struct dockerfile_exp x = {0, 0, 0};
 
         if (wn < 2 || w[0] != '-' || w[1] != '-')
             break;
@@ -198,7 +198,7 @@ static int dockerfile_heredocs(struct dockerfile *p, struct dockerfile_insn *in,
         size_t wn = ws->w[k].n, i = 0, ln;
         int strip, quoted, found = 0;
         struct strbuf name = STRBUF_INIT, body = STRBUF_INIT;
-        struct dockerfile_exp x = {0, 0};
+        struct dockerfile_exp x = {0, 0, 0};
         struct dockerfile_vars *saved = p->scope;
         json_t *d;
 
@@ -532,8 +532,20 @@ static int dockerfile_body(struct dockerfile *p)
         }
         if (rc != 0)
             break;
+        if (json_array_size(p->instructions) >= DOCKERFILE_MAX_INSTRUCTIONS) {
+            rc = err_set(p->e, "%s:%ld: more than %d instructions (limit)",
+                         p->path, start, DOCKERFILE_MAX_INSTRUCTIONS);
+            break;
+        }
         rc = dockerfile_instruction(p, sb_str(&sb), sb.len, start, 0, sb.len,
                                     &obj);
+        if (rc == 0 && p->over) {
+            json_decref(obj);
+            rc = err_set(p->e,
+                         "%s:%ld: variable substitution and stage "
+                         "inheritance make more than %d MiB of values (limit)",
+                         p->path, start, DOCKERFILE_MAX_EXPANSION >> 20);
+        }
         if (rc == 0)
             dockerfile_append(p, p->instructions, obj);
     }
@@ -609,6 +621,8 @@ int dockerfile_parse(const char *text, size_t len, const char *path,
                    json_incref(json_object_get(final, "user")));
     dockerfile_set(&p, p.doc, "healthcheck",
                    json_incref(json_object_get(final, "healthcheck")));
+    dockerfile_set(&p, p.doc, "user_check",
+                   json_incref(json_object_get(final, "user_check")));
     dockerfile_set(&p, p.doc, "redacted", json_boolean(p.redacted));
     dockerfile_set(&p, p.doc, "instructions", json_incref(p.instructions));
     if (p.oom) {
@@ -626,6 +640,7 @@ out:
     for (i = 0; i < p.nstages; i++)
         dockerfile_vars_release(&p.stage_vars[i]);
     free(p.stage_vars);
+    dockerfile_vars_release(&p.stage_names);
     sb_release(&clean);
     return rc;
 }
