@@ -62,9 +62,50 @@ static void dockerfile_stage_name(struct dockerfile *p, json_t *name, int idx)
     free(lower);
 }
 
+/*
+ * Why a FROM reference BuildKit would refuse, or NULL: a digest must be
+ * algorithm:hex of the algorithm's length (sha256: 64 lower-case hex
+ * digits, as go-digest checks), a tag [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}.
+ * "app@sha256:1234" is neither a digest nor a tag.
+ */
+static const char *dockerfile_ref_invalid(const char *tag, size_t tn,
+                                          const char *digest)
+{
+    static const struct {
+        const char *alg;
+        size_t hex;
+    } algs[] = {{"sha256:", 64}, {"sha384:", 96}, {"sha512:", 128}};
+    size_t k, i;
+
+    if (tag) {
+        if (tn == 0 || tn > 128)
+            return "the tag is empty or longer than 128 characters";
+        for (i = 0; i < tn; i++)
+            if (!(isalnum((unsigned char)tag[i]) || tag[i] == '_' ||
+                  (i && (tag[i] == '.' || tag[i] == '-'))))
+                return "the tag has a character a tag cannot have";
+    }
+    if (!digest)
+        return NULL;
+    for (k = 0; k < sizeof(algs) / sizeof(algs[0]); k++) {
+        size_t al = strlen(algs[k].alg);
+        if (strncmp(digest, algs[k].alg, al) != 0)
+            continue;
+        if (strlen(digest + al) != algs[k].hex)
+            return "the digest does not have the length of its algorithm";
+        for (i = al; digest[i]; i++)
+            if (!isdigit((unsigned char)digest[i]) &&
+                !(digest[i] >= 'a' && digest[i] <= 'f'))
+                return "the digest is not lower-case hexadecimal";
+        return NULL;
+    }
+    return "the digest's algorithm is not sha256, sha384 or sha512";
+}
+
 int dockerfile_from(struct dockerfile *p, struct dockerfile_insn *in,
                     struct dockerfile_words *ws)
 {
+    const char *invalid;
     struct dockerfile_exp x = {0, 0, 0};
     struct strbuf ref = STRBUF_INIT;
     json_t *from, *stage, *platform, *name, *parent;
@@ -107,6 +148,15 @@ int dockerfile_from(struct dockerfile *p, struct dockerfile_insn *in,
     dockerfile_set(p, from, "stage_ref",
                    stage_ref >= 0 ? json_integer(stage_ref) : json_null());
     dockerfile_set(p, from, "resolved", json_boolean(!x.dynamic));
+    invalid = x.dynamic || stage_ref >= 0
+                  ? NULL
+                  : dockerfile_ref_invalid(
+                        colon ? colon + 1 : NULL,
+                        colon ? img_len - (size_t)(colon + 1 - img) : 0,
+                        at ? at + 1 : NULL);
+    dockerfile_set(p, from, "valid", json_boolean(!invalid));
+    dockerfile_set(p, from, "invalid",
+                   invalid ? json_string(invalid) : json_null());
 
     /* the instruction carries the same fields, the stage the whole */
     dockerfile_set(p, in->obj, "image",
@@ -121,6 +171,7 @@ int dockerfile_from(struct dockerfile *p, struct dockerfile_insn *in,
     dockerfile_set(p, in->obj, "stage_ref",
                    json_incref(json_object_get(from, "stage_ref")));
     dockerfile_set(p, in->obj, "resolved", json_boolean(!x.dynamic));
+    dockerfile_set(p, in->obj, "valid", json_boolean(!invalid));
 
     parent = stage_ref >= 0 ? dockerfile_stage_json(p, stage_ref) : NULL;
     stage = json_object();
@@ -195,7 +246,7 @@ int dockerfile_pairs(struct dockerfile *p, struct dockerfile_insn *in,
                      struct dockerfile_words *ws)
 {
     int is_env = !strcmp(in->cmd, "ENV"), is_arg = !strcmp(in->cmd, "ARG");
-    json_t *pairs = json_object(), *dyn = json_array();
+    json_t *pairs = json_object(), *dyn = json_array(), *secret_keys = NULL;
     struct dockerfile_vars pending;
     size_t k;
 
@@ -253,6 +304,15 @@ int dockerfile_pairs(struct dockerfile *p, struct dockerfile_insn *in,
         }
         if (x.dynamic)
             dockerfile_append(p, dyn, json_string(key));
+        if ((is_env || is_arg) && redact_name_is_secret(key)) {
+            /* the name alone: a build argument or ENV meant to carry a
+             * credential lands in the history or the config */
+            if (!secret_keys) {
+                secret_keys = json_array();
+                dockerfile_set(p, in->obj, "secret_keys", secret_keys);
+            }
+            dockerfile_append(p, secret_keys, json_string(key));
+        }
         if (p->scope && (is_env || is_arg)) {
             int secret = x.secret || redact_name_is_secret(key) ||
                          (json_is_string(val) &&
@@ -577,4 +637,112 @@ int dockerfile_simple(struct dockerfile *p, struct dockerfile_insn *in,
     if (x.dynamic)
         dockerfile_set(p, in->obj, "dynamic", json_true());
     return 0;
+}
+
+/* The stage a RUN --mount=...,from=X,... names, or -1. */
+static int dockerfile_mount_from(struct dockerfile *p, const char *m)
+{
+    const char *f = m;
+    int st = -1;
+
+    while (f && *f) {
+        const char *end = strchr(f, ',');
+        size_t len = end ? (size_t)(end - f) : strlen(f);
+        if (len > 5 && strncmp(f, "from=", 5) == 0) {
+            char *ref = xstrndup(f + 5, len - 5);
+            st = dockerfile_stage_lookup(p, ref, 1);
+            free(ref);
+        }
+        f = end ? end + 1 : NULL;
+    }
+    return st;
+}
+
+/*
+ * "reaches_final" of every stage and instruction: whether the stage is
+ * built for the final one, that is the final stage and every stage it
+ * depends on through FROM, COPY/ADD --from or RUN --mount=from=,
+ * transitively. BuildKit does not build the others at all. Linear in the
+ * instructions.
+ */
+void dockerfile_reach(struct dockerfile *p)
+{
+    size_t n = (size_t)p->nstages, ne = 0, i, k;
+    size_t *start = xcalloc(n + 1, sizeof(*start)), *fill;
+    int *src = NULL, *dst = NULL, *edges, *stack, *seen;
+    size_t cap = 0, top = 0;
+    json_t *in;
+
+    json_array_foreach(p->instructions, i, in)
+    {
+        json_t *st = json_object_get(in, "stage"), *mounts, *m;
+        int deps[2] = {-1, -1};
+        size_t nd = 0;
+        if (!json_is_integer(st))
+            continue;
+        if (json_is_integer(json_object_get(in, "stage_ref")))
+            deps[nd++] =
+                (int)json_integer_value(json_object_get(in, "stage_ref"));
+        else if (json_is_integer(json_object_get(in, "from_stage")))
+            deps[nd++] =
+                (int)json_integer_value(json_object_get(in, "from_stage"));
+        mounts = json_object_get(json_object_get(in, "flags"), "--mount");
+        for (k = 0; k <= json_array_size(mounts); k++) {
+            int d = k < nd ? deps[k] : -1;
+            if (k >= nd) {
+                m = json_array_get(mounts, k - nd);
+                if (!json_is_string(m))
+                    continue;
+                d = dockerfile_mount_from(p, json_string_value(m));
+            }
+            if (d < 0 || (size_t)d >= n)
+                continue;
+            if (ne == cap) {
+                cap = cap ? cap * 2 : 64;
+                src = xrealloc(src, cap * sizeof(*src));
+                dst = xrealloc(dst, cap * sizeof(*dst));
+            }
+            src[ne] = (int)json_integer_value(st);
+            dst[ne++] = d;
+            start[src[ne - 1] + 1]++;
+        }
+    }
+    for (i = 0; i < n; i++)
+        start[i + 1] += start[i];
+    fill = xcalloc(n + 1, sizeof(*fill));
+    edges = xcalloc(ne + 1, sizeof(*edges));
+    for (i = 0; i < ne; i++)
+        edges[start[src[i]] + fill[src[i]]++] = dst[i];
+    seen = xcalloc(n + 1, sizeof(*seen));
+    stack = xcalloc(n + 1, sizeof(*stack));
+    if (n) {
+        seen[n - 1] = 1;
+        stack[top++] = (int)n - 1;
+    }
+    while (top) {
+        int s = stack[--top];
+        for (k = start[s]; k < start[s + 1]; k++)
+            if (!seen[edges[k]]) {
+                seen[edges[k]] = 1;
+                stack[top++] = edges[k];
+            }
+    }
+    for (i = 0; i < n; i++)
+        dockerfile_set(p, dockerfile_stage_json(p, (int)i), "reaches_final",
+                       json_boolean(seen[i]));
+    json_array_foreach(p->instructions, i, in)
+    {
+        json_t *st = json_object_get(in, "stage");
+        int r = !json_is_integer(st) || (json_integer_value(st) >= 0 &&
+                                         (size_t)json_integer_value(st) < n &&
+                                         seen[json_integer_value(st)]);
+        dockerfile_set(p, in, "reaches_final", json_boolean(r));
+    }
+    free(start);
+    free(fill);
+    free(edges);
+    free(seen);
+    free(stack);
+    free(src);
+    free(dst);
 }

@@ -132,6 +132,11 @@ void dockerfile_word(struct dockerfile *p, const char *s, size_t n, int depth,
 json_t *dockerfile_word_json(struct dockerfile *p, const char *s, size_t n,
                              struct dockerfile_exp *x);
 
+/* ---- dockerfile_script.c ---- */
+
+/* The shell command s as the text rules match (see the file's head). */
+void dockerfile_script(const char *s, size_t n, struct strbuf *out);
+
 /* ---- dockerfile_parse.c: helpers the handlers use ---- */
 
 void dockerfile_append(struct dockerfile *p, json_t *arr, json_t *v);
@@ -159,5 +164,7 @@ int dockerfile_simple(struct dockerfile *p, struct dockerfile_insn *in,
 json_t *dockerfile_stage_json(struct dockerfile *p, int i);
 int dockerfile_user(struct dockerfile *p, struct dockerfile_insn *in);
 int dockerfile_workdir(struct dockerfile *p, struct dockerfile_insn *in);
+/* Sets reaches_final on every stage and instruction, after the body. */
+void dockerfile_reach(struct dockerfile *p);
 
 #endif

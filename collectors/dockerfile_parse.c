@@ -261,15 +261,16 @@ static int dockerfile_heredocs(struct dockerfile *p, struct dockerfile_insn *in,
     return 0;
 }
 
-/* Appends every heredoc body to "command", so one regex sees the script. */
+/* Appends every heredoc body to "command", so one regex sees the script,
+ * and reads it as the shell does (dockerfile_script.c). */
 static void dockerfile_command_heredocs(struct dockerfile *p, json_t *obj)
 {
     json_t *docs = json_object_get(obj, "heredocs"), *d;
     json_t *cmd = json_object_get(obj, "command");
-    struct strbuf sb = STRBUF_INIT;
+    struct strbuf sb = STRBUF_INIT, script = STRBUF_INIT;
     size_t i;
 
-    if (!docs || !json_is_string(cmd))
+    if (!json_is_string(cmd))
         return;
     sb_add(&sb, json_string_value(cmd), json_string_length(cmd));
     json_array_foreach(docs, i, d)
@@ -278,8 +279,11 @@ static void dockerfile_command_heredocs(struct dockerfile *p, json_t *obj)
         sb_add(&sb, "\n", 1);
         sb_add(&sb, json_string_value(c), json_string_length(c));
     }
-    dockerfile_set(p, obj, "command", dockerfile_strn(sb_str(&sb), sb.len));
+    dockerfile_script(sb_str(&sb), sb.len, &script);
+    dockerfile_set(p, obj, "command",
+                   dockerfile_strn(sb_str(&script), script.len));
     sb_release(&sb);
+    sb_release(&script);
 }
 
 /* ---- instructions ---- */
@@ -613,6 +617,7 @@ int dockerfile_parse(const char *text, size_t len, const char *path,
         err_set(e, "%s: out of memory building the document", p.path);
         goto out;
     }
+    dockerfile_reach(&p);
     final = dockerfile_stage_json(&p, p.nstages - 1);
     dockerfile_set(&p, p.doc, "args", json_incref(p.global_args));
     dockerfile_set(&p, p.doc, "stages", json_incref(p.stages));

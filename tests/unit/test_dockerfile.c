@@ -295,7 +295,9 @@ static const struct doc_case syntax_cases[] = {
        " \"expand\": true, \"strip_tabs\": true}]"},
       {"instructions[1].line", "2"},
       {"instructions[1].end_line", "5"},
-      {"instructions[1].command", "\"<<-EOT sh\\necho one\\necho two\\n\""},
+      /* echo's arguments are data: dropped from the text rules match */
+      {"instructions[1].command", "\"<<-EOT sh\\necho \\necho \\n\""},
+      {"instructions[1].heredocs[0].content", "\"echo one\\necho two\\n\""},
       {"instructions[2].heredocs[0].name", "\"A\""},
       {"instructions[2].heredocs[0].content", "\"$x\\n\""},
       {"instructions[2].heredocs[0].expand", "false"},
@@ -412,10 +414,11 @@ static const struct doc_case subst_cases[] = {
       {"instructions[10].pairs", "{\"TAG\": null}"},
       {"instructions[11].user", "\"${TAG}\""},
       {"instructions[11].dynamic", "true"},
-      {"stages[2].from", "{\"image\": \"debian\", \"tag\": null,"
-                         " \"digest\": null, \"platform\": null,"
-                         " \"raw\": \"${BASE}\", \"stage_ref\": null,"
-                         " \"resolved\": true}"},
+      {"stages[2].from",
+       "{\"image\": \"debian\", \"tag\": null,"
+       " \"digest\": null, \"platform\": null,"
+       " \"raw\": \"${BASE}\", \"stage_ref\": null,"
+       " \"resolved\": true, \"valid\": true, \"invalid\": null}"},
       {"instructions[13].shell", "\"echo $APP_HOME\""},
       {"final_stage", "2"},
       {NULL, NULL}}},
@@ -714,6 +717,136 @@ static void test_error_names_path(void **state)
     assert_int_equal(dockerfile_parse("FROM a\nRUN \0x", 13, "bin", &doc, &e),
                      -1);
     assert_string_equal(e.msg, "bin:2: NUL byte: not a text file");
+}
+
+/* ---- the command text rules match (dockerfile_script.c) ---- */
+
+static const struct {
+    const char *in, *out;
+} script_cases[] = {
+    {"apt-get install -y curl", "apt-get install -y curl"},
+    /* flags quoted inside grep/echo/printf arguments are data */
+    {"grep -q -- \"--force-yes\" /etc/x && apt-get install -y a",
+     "grep && apt-get install -y a"},
+    {"echo 'apt-get install --allow-unauthenticated x'; true", "echo ; true"},
+    {"printf '%s\\n' \"curl -k\" | cat", "printf '%s\\n' \"curl -k\" | cat"},
+    {"/bin/echo \"-y\"", "/bin/echo "},
+    {"egrep -e '--insecure' f || fgrep x", "egrep || fgrep "},
+    /* ... unless the output is written somewhere or runs */
+    {"echo \"deb [trusted=yes] http://r ./\" > /etc/apt/sources.list",
+     "echo \"deb [trusted=yes] http://r ./\" > /etc/apt/sources.list"},
+    {"echo 'strict-ssl=false' >>~/.npmrc",
+     "echo 'strict-ssl=false' >>~/.npmrc"},
+    {"echo x | tee f", "echo x | tee f"},
+    {"echo $(curl -k https://x)", "echo $(curl -k https://x)"},
+    {"echo `id`", "echo `id`"},
+    /* comments are not commands */
+    {"true # apt-get install -y --force-yes x\nls", "true \nls"},
+    {"a=#b", "a=#b"},
+    /* apt-get options take their argument as the next word */
+    {"apt-get install -y -t bookworm-backports curl=1",
+     "apt-get install -y -t=bookworm-backports curl=1"},
+    {"DEBIAN_FRONTEND=noninteractive apt-get -o "
+     "Dpkg::Options::=--force-confold "
+     "install -y x=1",
+     "DEBIAN_FRONTEND=noninteractive apt-get "
+     "-o=Dpkg::Options::=--force-confold "
+     "install -y x=1"},
+    {"sudo -E apt --target-release  sid install a",
+     "sudo -E apt --target-release=sid install a"},
+    {"yum -t x", "yum -t x"},
+    /* quotes and operators inside a word stay in it */
+    {"echo \"a;b|c\" ; ls", "echo ; ls"},
+    {"sh -c \"echo hi\"", "sh -c \"echo hi\""},
+    {"if grep -q \"-y\" f; then echo \"-k\"; fi", "if grep ; then echo ; fi"},
+    {"while true; do printf x; done", "while true; do printf ; done"},
+};
+
+/* Runs of blanks become one (dropped words leave their blanks). */
+static void squeeze_blanks(char *s)
+{
+    char *w = s, *start = s;
+
+    if (!s)
+        return;
+    for (; *s; s++)
+        if (*s != ' ' || w == start || w[-1] != ' ')
+            *w++ = *s;
+    *w = '\0';
+}
+
+static void test_script(void **state)
+{
+    struct strbuf sb = STRBUF_INIT;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(script_cases) / sizeof(script_cases[0]); i++) {
+        sb_setlen(&sb, 0);
+        dockerfile_script(script_cases[i].in, strlen(script_cases[i].in), &sb);
+        squeeze_blanks(sb.buf);
+        if (strcmp(sb_str(&sb), script_cases[i].out) != 0)
+            print_error("%s\n  want %s\n  got  %s\n", script_cases[i].in,
+                        script_cases[i].out, sb_str(&sb));
+        assert_string_equal(sb_str(&sb), script_cases[i].out);
+    }
+    sb_release(&sb);
+}
+
+/* ---- reaches_final, secret_keys, from.valid ---- */
+
+static void test_derived_fields(void **state)
+{
+    static const char text[] = "ARG DB_PASSWORD\n"
+                               "FROM a AS b\n" /* 0: mount from */
+                               "RUN apt-get update\n"
+                               "FROM a AS c\n" /* 1: FROM of 2 */
+                               "FROM c AS d\n" /* 2: FROM of 5 */
+                               "RUN --mount=type=cache,from=B,target=/x y\n"
+                               "FROM d\n" /* 3: unused */
+                               "COPY --from=0 /a /b\n"
+                               "FROM a@sha256:1234 AS e\n" /* 4: unused */
+                               "FROM d\n"                  /* 5: final */
+                               "ENV API_TOKEN=$NOPE HOME=/x\n";
+    static const struct check checks[] = {
+        {"stages[0].reaches_final", "true"},
+        {"stages[1].reaches_final", "true"},
+        {"stages[2].reaches_final", "true"},
+        {"stages[3].reaches_final", "false"},
+        {"stages[4].reaches_final", "false"},
+        {"stages[5].reaches_final", "true"},
+        {"instructions[0].reaches_final", "true"}, /* global ARG */
+        {"instructions[2].reaches_final", "true"},
+        {"instructions[7].reaches_final", "false"},
+        {"instructions[0].secret_keys", "[\"DB_PASSWORD\"]"},
+        {"instructions[10].secret_keys", "[\"API_TOKEN\"]"},
+        {"instructions[2].secret_keys", "absent"},
+        {"stages[4].from.valid", "false"},
+        {"stages[4].from.invalid", "~length of its algorithm"},
+        {"stages[0].from.valid", "true"},
+        {"stages[2].from.valid", "true"},
+    };
+    json_t *doc = parse_ok("derived", text, sizeof(text) - 1);
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+        json_t *v = at(doc, checks[i].path);
+        const char *want = checks[i].want;
+        if (!strcmp(want, "absent")) {
+            assert_null(v);
+        } else if (want[0] == '~') {
+            assert_non_null(v);
+            assert_non_null(strstr(json_string_value(v), want + 1));
+        } else {
+            json_t *w = json_loads(want, JSON_DECODE_ANY, NULL);
+            if (!json_equal(v, w))
+                print_error("%s: want %s\n", checks[i].path, want);
+            assert_true(json_equal(v, w));
+            json_decref(w);
+        }
+    }
+    json_decref(doc);
 }
 
 /* ---- the effective user (collectors/userspec.c after substitution) ---- */
@@ -1024,6 +1157,8 @@ int main(void)
         cmocka_unit_test(test_error_names_path),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_user_check),
+        cmocka_unit_test(test_script),
+        cmocka_unit_test(test_derived_fields),
         cmocka_unit_test(test_redaction),
     };
 
