@@ -377,7 +377,8 @@ static json_t *dockerfile_user_check(struct dockerfile *p,
 
     if (!x->dynamic) {
         userspec_parse(s, n, &u);
-        return userspec_json(s, n, &u, !x->secret, NULL);
+        return userspec_json(s, n, &u, !x->secret && !redact_value_is_secret(s),
+                             NULL);
     }
     p->assume_unset = 1;
     dockerfile_word(p, in->body, in->body_len, 0, &eff, &ex);
@@ -398,7 +399,7 @@ static json_t *dockerfile_user_check(struct dockerfile *p,
         note = "the value the build gives it when no --build-arg or base "
                "image ENV sets its variables";
     }
-    j = userspec_json(s, n, &u, !x->secret, note);
+    j = userspec_json(s, n, &u, !x->secret && !redact_value_is_secret(s), note);
     sb_release(&eff);
     return j;
 }
@@ -675,26 +676,22 @@ void dockerfile_reach(struct dockerfile *p)
 
     json_array_foreach(p->instructions, i, in)
     {
-        json_t *st = json_object_get(in, "stage"), *mounts, *m;
-        int deps[2] = {-1, -1};
-        size_t nd = 0;
+        json_t *st = json_object_get(in, "stage"), *mounts, *dep;
+        size_t nm;
         if (!json_is_integer(st))
             continue;
-        if (json_is_integer(json_object_get(in, "stage_ref")))
-            deps[nd++] =
-                (int)json_integer_value(json_object_get(in, "stage_ref"));
-        else if (json_is_integer(json_object_get(in, "from_stage")))
-            deps[nd++] =
-                (int)json_integer_value(json_object_get(in, "from_stage"));
+        dep = json_object_get(in, "stage_ref");
+        if (!json_is_integer(dep))
+            dep = json_object_get(in, "from_stage");
         mounts = json_object_get(json_object_get(in, "flags"), "--mount");
-        for (k = 0; k <= json_array_size(mounts); k++) {
-            int d = k < nd ? deps[k] : -1;
-            if (k >= nd) {
-                m = json_array_get(mounts, k - nd);
-                if (!json_is_string(m))
-                    continue;
-                d = dockerfile_mount_from(p, json_string_value(m));
-            }
+        nm = json_array_size(mounts);
+        for (k = 0; k <= nm; k++) { /* the FROM or --from, then mounts */
+            long long d = -1;
+            if (k == nm && json_is_integer(dep))
+                d = json_integer_value(dep);
+            else if (k < nm && json_is_string(json_array_get(mounts, k)))
+                d = dockerfile_mount_from(
+                    p, json_string_value(json_array_get(mounts, k)));
             if (d < 0 || (size_t)d >= n)
                 continue;
             if (ne == cap) {
@@ -703,8 +700,9 @@ void dockerfile_reach(struct dockerfile *p)
                 dst = xrealloc(dst, cap * sizeof(*dst));
             }
             src[ne] = (int)json_integer_value(st);
-            dst[ne++] = d;
-            start[src[ne - 1] + 1]++;
+            dst[ne] = (int)d;
+            start[src[ne] + 1]++;
+            ne++;
         }
     }
     for (i = 0; i < n; i++)

@@ -533,7 +533,9 @@ static void image_user_check(json_t *cfg, const json_t *config,
         }
     }
     json_object_set_new(cfg, "user_check",
-                        userspec_json(user ? user : "", n, &u, 1, note));
+                        userspec_json(user ? user : "", n, &u,
+                                      !user || !redact_value_is_secret(user),
+                                      note));
     json_decref(kind);
     json_decref(type);
 }

@@ -121,8 +121,10 @@ RC=0
 timeout 60 /usr/bin/time -f '%M' -o bombs.mem "$FOURC" scan --db bombs.db --dockerfile bombs \
     --format json -o bombs.json >"$OUT" 2>"$ERR" || RC=$?
 check_eq "the hostile Dockerfiles are scanned within 60 s (exit 0)" 0 "$RC"
-check "... with peak memory < 300 MB ($(tail -n 1 bombs.mem) KB)" \
-    test "$(tail -n 1 bombs.mem)" -lt 307200
+# about 100 MB here (450 MB under ASan); unbounded, the doubling alone
+# passes 7 GB
+check "... with peak memory < 600 MB ($(tail -n 1 bombs.mem) KB)" \
+    test "$(tail -n 1 bombs.mem)" -lt 614400
 jq_ok "doubling substitution: an error naming file:line and the 32 MiB limit" bombs.json \
     '[(f["status"], f["resource"]["source"]) for f in F(rule="FOURC-CONTAINER-INPUT") if "double.Dockerfile" in f["resource"]["source"] and "more than 32 MiB of values (limit)" in f["message"]] == [("error", A[0] + "/double.Dockerfile:21")]' "bombs"
 jq_ok "2M instructions: an error naming file:line and the 10000 limit" bombs.json \
