@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "redact.h"
+#include "userspec.h"
 #include "banned.h"
 
 json_t *dockerfile_stage_json(struct dockerfile *p, int i)
@@ -19,21 +20,22 @@ json_t *dockerfile_stage_json(struct dockerfile *p, int i)
     return json_array_get(p->stages, (size_t)i);
 }
 
-/* The stage a name or number refers to, or -1. */
+/* The stage a name or number refers to, or -1. Names are matched as
+ * BuildKit does, case-insensitively, the first stage of a name winning;
+ * the index keeps this O(1) however many stages there are. */
 static int dockerfile_stage_lookup(struct dockerfile *p, const char *ref,
                                    int numeric_ok)
 {
-    int i;
-    char *end;
+    struct dockerfile_var *v;
+    char *lower = xstrdup(ref), *end;
     long l;
 
-    for (i = 0; i < p->nstages; i++) {
-        const char *nm = json_string_value(
-            json_object_get(dockerfile_stage_json(p, i), "name"));
-        if (nm && strlen(nm) == strlen(ref) &&
-            dockerfile_casecmp(nm, ref, strlen(ref)) == 0)
-            return i;
-    }
+    for (char *c = lower; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    v = dockerfile_var_find(&p->stage_names, lower, strlen(lower));
+    free(lower);
+    if (v)
+        return v->stage;
     if (numeric_ok && isdigit((unsigned char)ref[0])) {
         errno = 0;
         l = strtol(ref, &end, 10);
@@ -43,10 +45,68 @@ static int dockerfile_stage_lookup(struct dockerfile *p, const char *ref,
     return -1;
 }
 
+/* Records the new stage's AS name (the first stage of a name wins). */
+static void dockerfile_stage_name(struct dockerfile *p, json_t *name, int idx)
+{
+    char *lower;
+
+    if (!json_is_string(name))
+        return;
+    lower = xstrdup(json_string_value(name));
+    for (char *c = lower; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    if (!dockerfile_var_find(&p->stage_names, lower, strlen(lower))) {
+        dockerfile_var_set(&p->stage_names, lower, NULL, 0, 0);
+        dockerfile_var_find(&p->stage_names, lower, strlen(lower))->stage = idx;
+    }
+    free(lower);
+}
+
+/*
+ * Why a FROM reference BuildKit would refuse, or NULL: a digest must be
+ * algorithm:hex of the algorithm's length (sha256: 64 lower-case hex
+ * digits, as go-digest checks), a tag [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}.
+ * "app@sha256:1234" is neither a digest nor a tag.
+ */
+static const char *dockerfile_ref_invalid(const char *tag, size_t tn,
+                                          const char *digest)
+{
+    static const struct {
+        const char *alg;
+        size_t hex;
+    } algs[] = {{"sha256:", 64}, {"sha384:", 96}, {"sha512:", 128}};
+    size_t k, i;
+
+    if (tag) {
+        if (tn == 0 || tn > 128)
+            return "the tag is empty or longer than 128 characters";
+        for (i = 0; i < tn; i++)
+            if (!(isalnum((unsigned char)tag[i]) || tag[i] == '_' ||
+                  (i && (tag[i] == '.' || tag[i] == '-'))))
+                return "the tag has a character a tag cannot have";
+    }
+    if (!digest)
+        return NULL;
+    for (k = 0; k < sizeof(algs) / sizeof(algs[0]); k++) {
+        size_t al = strlen(algs[k].alg);
+        if (strncmp(digest, algs[k].alg, al) != 0)
+            continue;
+        if (strlen(digest + al) != algs[k].hex)
+            return "the digest does not have the length of its algorithm";
+        for (i = al; digest[i]; i++)
+            if (!isdigit((unsigned char)digest[i]) &&
+                !(digest[i] >= 'a' && digest[i] <= 'f'))
+                return "the digest is not lower-case hexadecimal";
+        return NULL;
+    }
+    return "the digest's algorithm is not sha256, sha384 or sha512";
+}
+
 int dockerfile_from(struct dockerfile *p, struct dockerfile_insn *in,
                     struct dockerfile_words *ws)
 {
-    struct dockerfile_exp x = {0, 0};
+    const char *invalid;
+    struct dockerfile_exp x = {0, 0, 0};
     struct strbuf ref = STRBUF_INIT;
     json_t *from, *stage, *platform, *name, *parent;
     const char *img, *at, *colon, *slash;
@@ -88,6 +148,15 @@ int dockerfile_from(struct dockerfile *p, struct dockerfile_insn *in,
     dockerfile_set(p, from, "stage_ref",
                    stage_ref >= 0 ? json_integer(stage_ref) : json_null());
     dockerfile_set(p, from, "resolved", json_boolean(!x.dynamic));
+    invalid = x.dynamic || stage_ref >= 0
+                  ? NULL
+                  : dockerfile_ref_invalid(
+                        colon ? colon + 1 : NULL,
+                        colon ? img_len - (size_t)(colon + 1 - img) : 0,
+                        at ? at + 1 : NULL);
+    dockerfile_set(p, from, "valid", json_boolean(!invalid));
+    dockerfile_set(p, from, "invalid",
+                   invalid ? json_string(invalid) : json_null());
 
     /* the instruction carries the same fields, the stage the whole */
     dockerfile_set(p, in->obj, "image",
@@ -102,6 +171,7 @@ int dockerfile_from(struct dockerfile *p, struct dockerfile_insn *in,
     dockerfile_set(p, in->obj, "stage_ref",
                    json_incref(json_object_get(from, "stage_ref")));
     dockerfile_set(p, in->obj, "resolved", json_boolean(!x.dynamic));
+    dockerfile_set(p, in->obj, "valid", json_boolean(!invalid));
 
     parent = stage_ref >= 0 ? dockerfile_stage_json(p, stage_ref) : NULL;
     stage = json_object();
@@ -115,19 +185,38 @@ int dockerfile_from(struct dockerfile *p, struct dockerfile_insn *in,
     dockerfile_set(p, stage, "healthcheck",
                    parent ? json_incref(json_object_get(parent, "healthcheck"))
                           : json_null());
+    if (parent) {
+        dockerfile_set(p, stage, "user_check",
+                       json_incref(json_object_get(parent, "user_check")));
+    } else {
+        struct userspec none;
+        userspec_parse("", 0, &none);
+        dockerfile_set(p, stage, "user_check",
+                       userspec_json("", 0, &none, 1, NULL));
+    }
     dockerfile_append(p, p->stages, stage);
 
-    p->stage_vars = xrealloc(p->stage_vars,
-                             (size_t)(p->nstages + 1) * sizeof(*p->stage_vars));
+    dockerfile_stage_name(p, name, p->nstages);
+    if (p->nstages == p->stages_cap) {
+        p->stages_cap = p->stages_cap ? p->stages_cap * 2 : 8;
+        p->stage_vars = xrealloc(p->stage_vars, (size_t)p->stages_cap *
+                                                    sizeof(*p->stage_vars));
+    }
     memset(&p->stage_vars[p->nstages], 0, sizeof(*p->stage_vars));
     p->stage_vars[p->nstages].open = strcmp(img, "scratch") != 0;
     if (stage_ref >= 0) { /* the parent image's ENV, not its ARGs */
         struct dockerfile_vars *src = &p->stage_vars[stage_ref];
         p->stage_vars[p->nstages].open = src->open;
-        for (size_t k = 0; k < src->n; k++)
-            if (src->v[k].env)
-                dockerfile_var_set(&p->stage_vars[p->nstages], src->v[k].name,
-                                   src->v[k].value, 1, src->v[k].secret);
+        for (size_t k = 0; k < src->n; k++) {
+            const struct dockerfile_var *v = &src->v[k];
+            if (!v->env)
+                continue;
+            /* a chain of stages copies its ENV again and again */
+            if (dockerfile_charge(p, v->name_len + v->value_len + 64) != 0)
+                break;
+            dockerfile_var_set(&p->stage_vars[p->nstages], v->name, v->value, 1,
+                               v->secret);
+        }
     }
     p->scope = &p->stage_vars[p->nstages];
     p->nstages++;
@@ -157,10 +246,11 @@ int dockerfile_pairs(struct dockerfile *p, struct dockerfile_insn *in,
                      struct dockerfile_words *ws)
 {
     int is_env = !strcmp(in->cmd, "ENV"), is_arg = !strcmp(in->cmd, "ARG");
-    json_t *pairs = json_object(), *dyn = json_array();
-    struct dockerfile_vars pending = {NULL, 0, 0, 0};
+    json_t *pairs = json_object(), *dyn = json_array(), *secret_keys = NULL;
+    struct dockerfile_vars pending;
     size_t k;
 
+    memset(&pending, 0, sizeof(pending));
     dockerfile_split(in->body, in->body_len, p->esc, ws);
     if (ws->n == 0) {
         json_decref(pairs);
@@ -173,7 +263,7 @@ int dockerfile_pairs(struct dockerfile *p, struct dockerfile_insn *in,
         size_t vn;
         char *key;
         json_t *val;
-        struct dockerfile_exp x = {0, 0};
+        struct dockerfile_exp x = {0, 0, 0};
         struct dockerfile_var *prior;
 
         if (!eq && !is_arg && k == 0 && ws->n > 1) { /* ENV key value... */
@@ -214,13 +304,25 @@ int dockerfile_pairs(struct dockerfile *p, struct dockerfile_insn *in,
         }
         if (x.dynamic)
             dockerfile_append(p, dyn, json_string(key));
+        if ((is_env || is_arg) && redact_name_is_secret(key)) {
+            /* the name alone: a build argument or ENV meant to carry a
+             * credential lands in the history or the config */
+            if (!secret_keys) {
+                secret_keys = json_array();
+                dockerfile_set(p, in->obj, "secret_keys", secret_keys);
+            }
+            dockerfile_append(p, secret_keys, json_string(key));
+        }
         if (p->scope && (is_env || is_arg)) {
             int secret = x.secret || redact_name_is_secret(key) ||
                          (json_is_string(val) &&
                           redact_value_is_secret(json_string_value(val)));
             const char *plain = x.dynamic ? NULL : json_string_value(val);
             prior = dockerfile_var_find(p->scope, key, strlen(key));
-            if (is_env || !prior || !prior->env) {
+            if (dockerfile_charge(p, strlen(key) + (plain ? strlen(plain) : 0) +
+                                         64) != 0) {
+                /* over the limit: the instruction fails after the loop */
+            } else if (is_env || !prior || !prior->env) {
                 if (is_env) /* ENV values all see the env before the line */
                     dockerfile_var_set(&pending, key, plain, 1, secret);
                 else
@@ -258,9 +360,53 @@ int dockerfile_pairs(struct dockerfile *p, struct dockerfile_insn *in,
     return 0;
 }
 
+/*
+ * The user the stage's USER gives, as the runtimes read it
+ * (userspec.h). A value that substitution could not make static is judged
+ * as the build makes it without --build-arg: ${X:-root} is root.
+ */
+static json_t *dockerfile_user_check(struct dockerfile *p,
+                                     struct dockerfile_insn *in, const char *s,
+                                     size_t n, const struct dockerfile_exp *x)
+{
+    struct userspec u;
+    struct strbuf eff = STRBUF_INIT;
+    struct dockerfile_exp ex = {0, 0, 0};
+    const char *note = NULL;
+    json_t *j;
+
+    if (!x->dynamic) {
+        userspec_parse(s, n, &u);
+        return userspec_json(s, n, &u, !x->secret && !redact_value_is_secret(s),
+                             NULL);
+    }
+    p->assume_unset = 1;
+    dockerfile_word(p, in->body, in->body_len, 0, &eff, &ex);
+    p->assume_unset = 0;
+    if (ex.unresolved) {
+        u.status = USERSPEC_UNRESOLVED;
+        u.uid = -1;
+        u.reason = "cannot be evaluated: defaults nested deeper than 16 "
+                   "levels, an unterminated reference, or an expansion "
+                   "fourc does not evaluate";
+    } else {
+        userspec_parse(sb_str(&eff), eff.len, &u);
+        if (u.status == USERSPEC_NONE) { /* empty after substitution */
+            u.status = USERSPEC_ROOT;
+            u.uid = 0;
+            u.reason = "is empty: the container runs as root (uid 0)";
+        }
+        note = "the value the build gives it when no --build-arg or base "
+               "image ENV sets its variables";
+    }
+    j = userspec_json(s, n, &u, !x->secret && !redact_value_is_secret(s), note);
+    sb_release(&eff);
+    return j;
+}
+
 int dockerfile_user(struct dockerfile *p, struct dockerfile_insn *in)
 {
-    struct dockerfile_exp x = {0, 0};
+    struct dockerfile_exp x = {0, 0, 0};
     struct strbuf sb = STRBUF_INIT;
     const char *s, *colon;
     json_t *stage;
@@ -274,9 +420,12 @@ int dockerfile_user(struct dockerfile *p, struct dockerfile_insn *in)
                    colon ? json_string(colon + 1) : json_null());
     dockerfile_set(p, in->obj, "dynamic", json_boolean(x.dynamic));
     stage = dockerfile_stage_json(p, p->nstages - 1);
-    if (stage && p->scope) /* the user, as image/Config's User judged */
+    if (stage && p->scope) { /* the user, as image/Config's User judged */
         dockerfile_set(p, stage, "user",
                        json_incref(json_object_get(in->obj, "user")));
+        dockerfile_set(p, stage, "user_check",
+                       dockerfile_user_check(p, in, s, sb.len, &x));
+    }
     sb_release(&sb);
     return 0;
 }
@@ -305,7 +454,7 @@ int dockerfile_expose(struct dockerfile *p, struct dockerfile_insn *in,
 
     dockerfile_split(in->body, in->body_len, p->esc, ws);
     for (k = 0; k < ws->n; k++) {
-        struct dockerfile_exp x = {0, 0};
+        struct dockerfile_exp x = {0, 0, 0};
         struct strbuf sb = STRBUF_INIT;
         const char *s, *slash, *dash;
         size_t pn;
@@ -350,7 +499,7 @@ int dockerfile_expose(struct dockerfile *p, struct dockerfile_insn *in,
 
 int dockerfile_workdir(struct dockerfile *p, struct dockerfile_insn *in)
 {
-    struct dockerfile_exp x = {0, 0};
+    struct dockerfile_exp x = {0, 0, 0};
     struct strbuf sb = STRBUF_INIT;
     const char *s;
     int abs;
@@ -403,7 +552,7 @@ static json_t *dockerfile_list(struct dockerfile *p, struct dockerfile_insn *in,
 int dockerfile_copy(struct dockerfile *p, struct dockerfile_insn *in,
                     struct dockerfile_words *ws)
 {
-    struct dockerfile_exp x = {0, 0};
+    struct dockerfile_exp x = {0, 0, 0};
     json_t *words, *from = json_object_get(in->flags, "--from"), *v;
     size_t k, n;
     int remote = 0, st = -1;
@@ -468,7 +617,7 @@ int dockerfile_healthcheck(struct dockerfile *p, struct dockerfile_insn *in)
 int dockerfile_simple(struct dockerfile *p, struct dockerfile_insn *in,
                       struct dockerfile_words *ws)
 {
-    struct dockerfile_exp x = {0, 0};
+    struct dockerfile_exp x = {0, 0, 0};
 
     if (!strcmp(in->cmd, "MAINTAINER")) {
         dockerfile_set(p, in->obj, "maintainer",
@@ -489,4 +638,109 @@ int dockerfile_simple(struct dockerfile *p, struct dockerfile_insn *in,
     if (x.dynamic)
         dockerfile_set(p, in->obj, "dynamic", json_true());
     return 0;
+}
+
+/* The stage a RUN --mount=...,from=X,... names, or -1. */
+static int dockerfile_mount_from(struct dockerfile *p, const char *m)
+{
+    const char *f = m;
+    int st = -1;
+
+    while (f && *f) {
+        const char *end = strchr(f, ',');
+        size_t len = end ? (size_t)(end - f) : strlen(f);
+        if (len > 5 && strncmp(f, "from=", 5) == 0) {
+            char *ref = xstrndup(f + 5, len - 5);
+            st = dockerfile_stage_lookup(p, ref, 1);
+            free(ref);
+        }
+        f = end ? end + 1 : NULL;
+    }
+    return st;
+}
+
+/*
+ * "reaches_final" of every stage and instruction: whether the stage is
+ * built for the final one, that is the final stage and every stage it
+ * depends on through FROM, COPY/ADD --from or RUN --mount=from=,
+ * transitively. BuildKit does not build the others at all. Linear in the
+ * instructions.
+ */
+void dockerfile_reach(struct dockerfile *p)
+{
+    size_t n = (size_t)p->nstages, ne = 0, i, k;
+    size_t *start = xcalloc(n + 1, sizeof(*start)), *fill;
+    int *src = NULL, *dst = NULL, *edges, *stack, *seen;
+    size_t cap = 0, top = 0;
+    json_t *in;
+
+    json_array_foreach(p->instructions, i, in)
+    {
+        json_t *st = json_object_get(in, "stage"), *mounts, *dep;
+        size_t nm;
+        if (!json_is_integer(st))
+            continue;
+        dep = json_object_get(in, "stage_ref");
+        if (!json_is_integer(dep))
+            dep = json_object_get(in, "from_stage");
+        mounts = json_object_get(json_object_get(in, "flags"), "--mount");
+        nm = json_array_size(mounts);
+        for (k = 0; k <= nm; k++) { /* the FROM or --from, then mounts */
+            long long d = -1;
+            if (k == nm && json_is_integer(dep))
+                d = json_integer_value(dep);
+            else if (k < nm && json_is_string(json_array_get(mounts, k)))
+                d = dockerfile_mount_from(
+                    p, json_string_value(json_array_get(mounts, k)));
+            if (d < 0 || (size_t)d >= n)
+                continue;
+            if (ne == cap) {
+                cap = cap ? cap * 2 : 64;
+                src = xrealloc(src, cap * sizeof(*src));
+                dst = xrealloc(dst, cap * sizeof(*dst));
+            }
+            src[ne] = (int)json_integer_value(st);
+            dst[ne] = (int)d;
+            start[src[ne] + 1]++;
+            ne++;
+        }
+    }
+    for (i = 0; i < n; i++)
+        start[i + 1] += start[i];
+    fill = xcalloc(n + 1, sizeof(*fill));
+    edges = xcalloc(ne + 1, sizeof(*edges));
+    for (i = 0; i < ne; i++)
+        edges[start[src[i]] + fill[src[i]]++] = dst[i];
+    seen = xcalloc(n + 1, sizeof(*seen));
+    stack = xcalloc(n + 1, sizeof(*stack));
+    if (n) {
+        seen[n - 1] = 1;
+        stack[top++] = (int)n - 1;
+    }
+    while (top) {
+        int s = stack[--top];
+        for (k = start[s]; k < start[s + 1]; k++)
+            if (!seen[edges[k]]) {
+                seen[edges[k]] = 1;
+                stack[top++] = edges[k];
+            }
+    }
+    for (i = 0; i < n; i++)
+        dockerfile_set(p, dockerfile_stage_json(p, (int)i), "reaches_final",
+                       json_boolean(seen[i]));
+    json_array_foreach(p->instructions, i, in)
+    {
+        json_t *st = json_object_get(in, "stage");
+        int r = !json_is_integer(st) || (json_integer_value(st) >= 0 &&
+                                         (size_t)json_integer_value(st) < n &&
+                                         seen[json_integer_value(st)]);
+        dockerfile_set(p, in, "reaches_final", json_boolean(r));
+    }
+    free(start);
+    free(fill);
+    free(edges);
+    free(seen);
+    free(stack);
+    free(src);
+    free(dst);
 }

@@ -15,23 +15,42 @@
 
 #define DOCKERFILE_MAX_DEPTH 16 /* nested ${a:-${b:-...}} */
 
+/*
+ * Bytes of variable values one Dockerfile may make: substitution output,
+ * values stored and values stages inherit. Each is charged before it is
+ * made, so ENV A=$A$A doubling line after line, or a chain of stages each
+ * copying its parent's ENV, stops here with an error instead of growing
+ * without bound.
+ */
+#define DOCKERFILE_MAX_EXPANSION (32 * 1024 * 1024)
+/* Instructions in one Dockerfile (real ones have a few hundred). */
+#define DOCKERFILE_MAX_INSTRUCTIONS 10000
+
 struct dockerfile_var {
     char *name;
+    size_t name_len;
     char *value; /* NULL: not static (ARG without default) */
+    size_t value_len;
     int env;
     int secret;
+    int stage; /* p->stage_names only: the stage's index */
 };
 
+/* Variables by name: an array in order of first set, and a hash index
+ * (open addressing, slot = index + 1, 0 empty) so lookups stay O(1). */
 struct dockerfile_vars {
     struct dockerfile_var *v;
     size_t n, cap;
-    int open; /* the base image's ENV is unknown: unset is not empty */
+    size_t *slots;
+    size_t nslots; /* a power of two, at least 2n */
+    int open;      /* the base image's ENV is unknown: unset is not empty */
 };
 
 /* What substitution met while building one value. */
 struct dockerfile_exp {
     int dynamic;
     int secret;
+    int unresolved; /* assume_unset: a reference not even that decides */
 };
 
 struct dockerfile_span {
@@ -56,8 +75,14 @@ struct dockerfile {
     json_t *doc, *instructions, *stages, *global_args;
     struct dockerfile_vars global;
     struct dockerfile_vars *stage_vars; /* one per stage */
-    int nstages;
+    int nstages, stages_cap;
+    struct dockerfile_vars stage_names; /* lower-cased AS names */
+    size_t spent; /* bytes charged against DOCKERFILE_MAX_EXPANSION */
+    int over;     /* the charge went past it: the instruction fails */
     struct dockerfile_vars *scope; /* NULL: no substitution (ONBUILD) */
+    /* Substitution as the build runs without --build-arg: an ARG without
+     * default and a name the base image's ENV might set are unset. */
+    int assume_unset;
 };
 
 /* The instruction being built. */
@@ -89,6 +114,9 @@ struct dockerfile_var *dockerfile_var_find(struct dockerfile_vars *vs,
 void dockerfile_var_set(struct dockerfile_vars *vs, const char *name,
                         const char *value, int env, int secret);
 void dockerfile_vars_release(struct dockerfile_vars *vs);
+/* Charges n bytes against DOCKERFILE_MAX_EXPANSION; 0, or -1 (and
+ * p->over set) when that would pass it: then make nothing. */
+int dockerfile_charge(struct dockerfile *p, size_t n);
 /* Splits s at unquoted blanks; quotes and escapes stay in the words. */
 void dockerfile_split(const char *s, size_t n, char esc,
                       struct dockerfile_words *ws);
@@ -103,6 +131,11 @@ void dockerfile_word(struct dockerfile *p, const char *s, size_t n, int depth,
 /* The same, as a JSON string. */
 json_t *dockerfile_word_json(struct dockerfile *p, const char *s, size_t n,
                              struct dockerfile_exp *x);
+
+/* ---- dockerfile_script.c ---- */
+
+/* The shell command s as the text rules match (see the file's head). */
+void dockerfile_script(const char *s, size_t n, struct strbuf *out);
 
 /* ---- dockerfile_parse.c: helpers the handlers use ---- */
 
@@ -131,5 +164,7 @@ int dockerfile_simple(struct dockerfile *p, struct dockerfile_insn *in,
 json_t *dockerfile_stage_json(struct dockerfile *p, int i);
 int dockerfile_user(struct dockerfile *p, struct dockerfile_insn *in);
 int dockerfile_workdir(struct dockerfile *p, struct dockerfile_insn *in);
+/* Sets reaches_final on every stage and instruction, after the body. */
+void dockerfile_reach(struct dockerfile *p);
 
 #endif

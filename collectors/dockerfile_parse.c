@@ -103,7 +103,7 @@ static void dockerfile_flags(struct dockerfile *p, struct dockerfile_insn *in,
         size_t wn = ws->w[k].n;
         char name[64];
         json_t *val, *old;
-        struct dockerfile_exp x = {0, 0};
+        struct dockerfile_exp x = {0, 0, 0};
 
         if (wn < 2 || w[0] != '-' || w[1] != '-')
             break;
@@ -198,7 +198,7 @@ static int dockerfile_heredocs(struct dockerfile *p, struct dockerfile_insn *in,
         size_t wn = ws->w[k].n, i = 0, ln;
         int strip, quoted, found = 0;
         struct strbuf name = STRBUF_INIT, body = STRBUF_INIT;
-        struct dockerfile_exp x = {0, 0};
+        struct dockerfile_exp x = {0, 0, 0};
         struct dockerfile_vars *saved = p->scope;
         json_t *d;
 
@@ -261,15 +261,16 @@ static int dockerfile_heredocs(struct dockerfile *p, struct dockerfile_insn *in,
     return 0;
 }
 
-/* Appends every heredoc body to "command", so one regex sees the script. */
+/* Appends every heredoc body to "command", so one regex sees the script,
+ * and reads it as the shell does (dockerfile_script.c). */
 static void dockerfile_command_heredocs(struct dockerfile *p, json_t *obj)
 {
     json_t *docs = json_object_get(obj, "heredocs"), *d;
     json_t *cmd = json_object_get(obj, "command");
-    struct strbuf sb = STRBUF_INIT;
+    struct strbuf sb = STRBUF_INIT, script = STRBUF_INIT;
     size_t i;
 
-    if (!docs || !json_is_string(cmd))
+    if (!json_is_string(cmd))
         return;
     sb_add(&sb, json_string_value(cmd), json_string_length(cmd));
     json_array_foreach(docs, i, d)
@@ -278,8 +279,11 @@ static void dockerfile_command_heredocs(struct dockerfile *p, json_t *obj)
         sb_add(&sb, "\n", 1);
         sb_add(&sb, json_string_value(c), json_string_length(c));
     }
-    dockerfile_set(p, obj, "command", dockerfile_strn(sb_str(&sb), sb.len));
+    dockerfile_script(sb_str(&sb), sb.len, &script);
+    dockerfile_set(p, obj, "command",
+                   dockerfile_strn(sb_str(&script), script.len));
     sb_release(&sb);
+    sb_release(&script);
 }
 
 /* ---- instructions ---- */
@@ -532,8 +536,20 @@ static int dockerfile_body(struct dockerfile *p)
         }
         if (rc != 0)
             break;
+        if (json_array_size(p->instructions) >= DOCKERFILE_MAX_INSTRUCTIONS) {
+            rc = err_set(p->e, "%s:%ld: more than %d instructions (limit)",
+                         p->path, start, DOCKERFILE_MAX_INSTRUCTIONS);
+            break;
+        }
         rc = dockerfile_instruction(p, sb_str(&sb), sb.len, start, 0, sb.len,
                                     &obj);
+        if (rc == 0 && p->over) {
+            json_decref(obj);
+            rc = err_set(p->e,
+                         "%s:%ld: variable substitution and stage "
+                         "inheritance make more than %d MiB of values (limit)",
+                         p->path, start, DOCKERFILE_MAX_EXPANSION >> 20);
+        }
         if (rc == 0)
             dockerfile_append(p, p->instructions, obj);
     }
@@ -601,6 +617,7 @@ int dockerfile_parse(const char *text, size_t len, const char *path,
         err_set(e, "%s: out of memory building the document", p.path);
         goto out;
     }
+    dockerfile_reach(&p);
     final = dockerfile_stage_json(&p, p.nstages - 1);
     dockerfile_set(&p, p.doc, "args", json_incref(p.global_args));
     dockerfile_set(&p, p.doc, "stages", json_incref(p.stages));
@@ -609,6 +626,8 @@ int dockerfile_parse(const char *text, size_t len, const char *path,
                    json_incref(json_object_get(final, "user")));
     dockerfile_set(&p, p.doc, "healthcheck",
                    json_incref(json_object_get(final, "healthcheck")));
+    dockerfile_set(&p, p.doc, "user_check",
+                   json_incref(json_object_get(final, "user_check")));
     dockerfile_set(&p, p.doc, "redacted", json_boolean(p.redacted));
     dockerfile_set(&p, p.doc, "instructions", json_incref(p.instructions));
     if (p.oom) {
@@ -626,6 +645,7 @@ out:
     for (i = 0; i < p.nstages; i++)
         dockerfile_vars_release(&p.stage_vars[i]);
     free(p.stage_vars);
+    dockerfile_vars_release(&p.stage_names);
     sb_release(&clean);
     return rc;
 }

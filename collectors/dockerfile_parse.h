@@ -24,12 +24,26 @@
  *                         "platform": "linux/amd64" | null,
  *                         "raw": "golang:${GOVERSION}",
  *                         "stage_ref": null | index of an earlier stage,
+ *                         "valid": false when BuildKit would refuse the
+ *                         reference (a digest not sha256:<64 hex> or
+ *                         sha384/sha512 of their length, a malformed tag),
+ *                         "invalid": why, or null,
  *                         "resolved": true when every ARG was static},
  *                "user": the user part of the stage's last USER
  *                        (inherited from a parent stage) or null,
  *                "healthcheck": null | "none" | "cmd" (likewise)}],
  *    "final_stage": index of the last stage,
  *    "user": the final stage's user or null,
+ *    "user_check": {"status": "none" | "root" | "nonroot" | "name" |
+ *                   "invalid" | "unresolved", "uid": N | null,
+ *                   "reason": "USER \"+0\" is uid 0 (root): ..."}
+ *                   the final stage's user as runc and containerd read it
+ *                   (userspec.h); a value not static is taken as the build
+ *                   makes it without --build-arg; also on each stage,
+ *    stages[*].reaches_final, instructions[*].reaches_final: the stage is
+ *                   built for the final one (it is the final stage, or the
+ *                   final stage uses it through FROM, COPY/ADD --from or
+ *                   RUN --mount=from, transitively),
  *    "healthcheck": the final stage's healthcheck or null,
  *    "redacted": true when any value was redacted,
  *    "instructions": [{
@@ -53,7 +67,13 @@
  *        "command": "...",                 RUN CMD ENTRYPOINT HEALTHCHECK:
  *                                          shell string or exec words
  *                                          joined by spaces, then every
- *                                          heredoc body: the text to match
+ *                                          heredoc body: the text to match,
+ *                                          read as sh does: arguments of
+ *                                          grep, and of echo/printf not
+ *                                          written anywhere, and comments
+ *                                          dropped; apt-get -t/-o/-c joined
+ *                                          to their argument with '='
+ *                                          (dockerfile_script.c)
  *        "heredocs": [{"name": "EOF", "content": "...\n", "expand": bool,
  *                      "strip_tabs": bool}],   RUN COPY ADD only
  *        per command:
@@ -67,7 +87,9 @@
  *        ENV ARG LABEL: "pairs": {"KEY": "value after substitution" |
  *                null (ARG without default)}, "dynamic": bool,
  *                "dynamic_keys": ["KEY", ...] (names whose value was not
- *                static), "redacted": true
+ *                static), "secret_keys": ["KEY", ...] (ARG and ENV names
+ *                that look like credentials, with or without a value),
+ *                "redacted": true
  *                when a value was replaced (see redact.h)
  *        WORKDIR: "path", "absolute"
  *        ADD COPY: "sources": [...], "dest": "...", "from": "--from" value
@@ -87,6 +109,11 @@
  * taken as the values (a --build-arg may override them); an ARG without
  * default, or an unsupported expansion, is dynamic and left as written.
  * RUN, CMD and ENTRYPOINT are never substituted (the shell does that).
+ *
+ * Bounds (dockerfile_int.h): 10000 instructions, and 32 MiB of variable
+ * values made by substitution, stored, or inherited by stages; past either
+ * the file is an error naming file:line and the limit. Variable and stage
+ * name lookups are hashed, so the work is linear in the file.
  *
  * Values of ENV, ARG and LABEL keys that look like credentials, and values
  * built from such variables, are replaced by redact_value() so the

@@ -14,35 +14,71 @@
 
 /* ---- variables ---- */
 
+static size_t dockerfile_hash(const char *s, size_t n)
+{
+    size_t h = 1469598103934665603ULL & SIZE_MAX; /* FNV-1a */
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * (size_t)1099511628211ULL;
+    return h;
+}
+
+static void dockerfile_index_add(struct dockerfile_vars *vs, size_t i)
+{
+    size_t m = vs->nslots - 1,
+           h = dockerfile_hash(vs->v[i].name, vs->v[i].name_len) & m;
+
+    while (vs->slots[h])
+        h = (h + 1) & m;
+    vs->slots[h] = i + 1;
+}
+
 struct dockerfile_var *dockerfile_var_find(struct dockerfile_vars *vs,
                                            const char *name, size_t n)
 {
-    size_t i;
+    size_t m, h, k;
 
-    if (!vs)
+    if (!vs || !vs->nslots)
         return NULL;
-    for (i = 0; i < vs->n; i++)
-        if (strlen(vs->v[i].name) == n && memcmp(vs->v[i].name, name, n) == 0)
-            return &vs->v[i];
+    m = vs->nslots - 1;
+    for (h = dockerfile_hash(name, n) & m; (k = vs->slots[h]) != 0;
+         h = (h + 1) & m) {
+        struct dockerfile_var *v = &vs->v[k - 1];
+        if (v->name_len == n && memcmp(v->name, name, n) == 0)
+            return v;
+    }
     return NULL;
 }
 
 void dockerfile_var_set(struct dockerfile_vars *vs, const char *name,
                         const char *value, int env, int secret)
 {
-    struct dockerfile_var *v = dockerfile_var_find(vs, name, strlen(name));
+    size_t nl = strlen(name), i;
+    struct dockerfile_var *v = dockerfile_var_find(vs, name, nl);
 
     if (!v) {
         if (vs->n == vs->cap) {
             vs->cap = vs->cap ? vs->cap * 2 : 8;
             vs->v = xrealloc(vs->v, vs->cap * sizeof(*vs->v));
         }
+        if (2 * (vs->n + 1) > vs->nslots) { /* grow and rebuild the index */
+            free(vs->slots);
+            vs->nslots = vs->nslots ? vs->nslots * 2 : 16;
+            vs->slots = xcalloc(vs->nslots, sizeof(*vs->slots));
+            for (i = 0; i < vs->n; i++)
+                dockerfile_index_add(vs, i);
+        }
         v = &vs->v[vs->n++];
         v->name = xstrdup(name);
+        v->name_len = nl;
         v->value = NULL;
+        v->stage = -1;
+        dockerfile_index_add(vs, vs->n - 1);
     }
     free(v->value);
     v->value = value ? xstrdup(value) : NULL;
+    v->value_len = value ? strlen(value) : 0;
     v->env = env;
     v->secret = secret;
 }
@@ -56,7 +92,18 @@ void dockerfile_vars_release(struct dockerfile_vars *vs)
         free(vs->v[i].value);
     }
     free(vs->v);
+    free(vs->slots);
     memset(vs, 0, sizeof(*vs));
+}
+
+int dockerfile_charge(struct dockerfile *p, size_t n)
+{
+    if (p->over || n > DOCKERFILE_MAX_EXPANSION - p->spent) {
+        p->over = 1;
+        return -1;
+    }
+    p->spent += n;
+    return 0;
 }
 
 /* ---- words and substitution ---- */
@@ -130,6 +177,7 @@ size_t dockerfile_var_ref(struct dockerfile *p, const char *s, size_t n,
         if (close >= n) { /* unterminated: literal */
             sb_add(out, s + i, n - i);
             x->dynamic = 1;
+            x->unresolved = 1;
             return n;
         }
         name = i + 2;
@@ -169,8 +217,13 @@ size_t dockerfile_var_ref(struct dockerfile *p, const char *s, size_t n,
         if (v && v->secret)
             x->secret = 1;
         x->dynamic = 1;
-        sb_add(out, s + start, i - start);
-        return i;
+        if (!p->assume_unset || !op || !name_len ||
+            depth >= DOCKERFILE_MAX_DEPTH) {
+            x->unresolved = 1;
+            sb_add(out, s + start, i - start);
+            return i;
+        }
+        v = NULL; /* as the build sees it without --build-arg */
     }
     set = v != NULL;
     empty = !set || !v->value[0];
@@ -186,13 +239,16 @@ size_t dockerfile_var_ref(struct dockerfile *p, const char *s, size_t n,
         use_word = set;
     else if (empty) { /* ${a:?msg}: the build fails; leave as written */
         x->dynamic = 1;
+        x->unresolved = 1;
         sb_add(out, s + start, i - start);
         return i;
     } else {
         use_value = 1;
     }
     if (use_value) {
-        sb_adds(out, v->value);
+        if (dockerfile_charge(p, v->value_len) != 0)
+            return i;
+        sb_add(out, v->value, v->value_len);
         if (v->secret)
             x->secret = 1;
     } else if (use_word) {

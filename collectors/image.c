@@ -29,6 +29,7 @@
 #include "img.h"
 #include "log.h"
 #include "redact.h"
+#include "userspec.h"
 #include "util.h"
 #include "banned.h"
 
@@ -487,6 +488,58 @@ static int image_emit(struct collect_ctx *ctx, const char *kind,
     return rc;
 }
 
+/*
+ * user_check of image/Config (userspec.h): the config's User as the
+ * runtimes read it, a name resolved against the accounts read from the
+ * image's /etc/passwd (res; NULL when the filesystem was not read whole).
+ */
+static void image_user_check(json_t *cfg, const json_t *config,
+                             const json_t *res)
+{
+    const char *user = json_string_value(
+        json_object_get(json_object_get(config, "config"), "User"));
+    size_t n = user ? strlen(user) : 0, i;
+    const char *note = NULL;
+    struct userspec u;
+    const json_t *r;
+    json_t *kind = json_string("image/Account"), *type = json_string("user");
+
+    userspec_parse(user ? user : "", n, &u);
+    if (u.status == USERSPEC_NAME && !res) {
+        u.status = USERSPEC_UNRESOLVED;
+        u.reason = "names a user, and the image's /etc/passwd could not be "
+                   "read to resolve it";
+    } else if (u.status == USERSPEC_NAME) {
+        u.status = USERSPEC_INVALID;
+        u.reason = "names a user the image's /etc/passwd does not hold: the "
+                   "runtime refuses to start the container";
+        json_array_foreach(res, i, r)
+        {
+            const json_t *d = json_object_get(r, "doc");
+            const char *nm = json_string_value(json_object_get(d, "name"));
+            const json_t *uid = json_object_get(d, "uid");
+            if (!json_equal(json_object_get(r, "kind"), kind) ||
+                !json_equal(json_object_get(d, "type"), type) || !nm ||
+                strlen(nm) != u.user_len || memcmp(nm, user, u.user_len) ||
+                !json_is_integer(uid))
+                continue;
+            u.uid = json_integer_value(uid);
+            u.status = u.uid == 0 ? USERSPEC_ROOT : USERSPEC_NONROOT;
+            u.reason = u.uid == 0 ? "names an account with uid 0 in the "
+                                    "image's /etc/passwd: root"
+                                  : NULL;
+            note = "as the image's /etc/passwd gives it (first entry)";
+            break;
+        }
+    }
+    json_object_set_new(cfg, "user_check",
+                        userspec_json(user ? user : "", n, &u,
+                                      !user || !redact_value_is_secret(user),
+                                      note));
+    json_decref(kind);
+    json_decref(type);
+}
+
 static int image_check(const struct target *t, struct err *e)
 {
     return img_ref_check(t->ref, e);
@@ -539,6 +592,7 @@ static int image_collect(const struct target *t, struct collect_ctx *ctx,
     }
     cfg = image_config_doc(im);
     json_object_set(cfg, "filesystem", whole ? sum : json_null());
+    image_user_check(cfg, im->config, whole ? res : NULL);
     if (image_emit(ctx, "image/Config", t->ref, "config", sb_str(&src), cfg, e))
         goto out;
     if (!whole) {

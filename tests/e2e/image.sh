@@ -318,7 +318,7 @@ idx["manifests"][0].update(digest="sha256:" + dg, size=len(data))
 json.dump(idx, open(f"{d}/index.json", "w"))
 EOF
 spec arm <<'EOF'
-{"platform": "linux/arm64/v8", "index": true, "config": {"User": "app"}, "layers": []}
+{"platform": "linux/arm64/v8", "index": true, "config": {"User": "10001"}, "layers": []}
 EOF
 
 expect_exit 1 "four broken images and one good one in one scan (--fail-on high)" \

@@ -21,7 +21,7 @@ build() {
 build fuzz_yaml "$top/src/yamljson.c" "$top/src/yamlfast.c" "$top/src/yamlfast_scalar.c"
 build fuzz_dockerfile "$top/collectors/dockerfile_parse.c" \
     "$top/collectors/dockerfile_words.c" "$top/collectors/dockerfile_insn.c" \
-    "$top/src/redact.c"
+    "$top/src/redact.c" "$top/collectors/userspec.c" "$top/collectors/dockerfile_script.c"
 build fuzz_tar "$top/collectors/decomp.c" "$top/collectors/tar.c"
 build fuzz_imagefs "$top/collectors/imagefs.c" "$top/collectors/imagefs_out.c" \
     "$top/collectors/imagefs_read.c" "$top/collectors/imagefs_pkg.c" \

@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 
+#include "dockerfile_int.h"
 #include "dockerfile_parse.h"
 #include "err.h"
 #include "jsonpath.h"
@@ -294,7 +295,9 @@ static const struct doc_case syntax_cases[] = {
        " \"expand\": true, \"strip_tabs\": true}]"},
       {"instructions[1].line", "2"},
       {"instructions[1].end_line", "5"},
-      {"instructions[1].command", "\"<<-EOT sh\\necho one\\necho two\\n\""},
+      /* echo's arguments are data: dropped from the text rules match */
+      {"instructions[1].command", "\"<<-EOT sh\\necho \\necho \\n\""},
+      {"instructions[1].heredocs[0].content", "\"echo one\\necho two\\n\""},
       {"instructions[2].heredocs[0].name", "\"A\""},
       {"instructions[2].heredocs[0].content", "\"$x\\n\""},
       {"instructions[2].heredocs[0].expand", "false"},
@@ -411,10 +414,11 @@ static const struct doc_case subst_cases[] = {
       {"instructions[10].pairs", "{\"TAG\": null}"},
       {"instructions[11].user", "\"${TAG}\""},
       {"instructions[11].dynamic", "true"},
-      {"stages[2].from", "{\"image\": \"debian\", \"tag\": null,"
-                         " \"digest\": null, \"platform\": null,"
-                         " \"raw\": \"${BASE}\", \"stage_ref\": null,"
-                         " \"resolved\": true}"},
+      {"stages[2].from",
+       "{\"image\": \"debian\", \"tag\": null,"
+       " \"digest\": null, \"platform\": null,"
+       " \"raw\": \"${BASE}\", \"stage_ref\": null,"
+       " \"resolved\": true, \"valid\": true, \"invalid\": null}"},
       {"instructions[13].shell", "\"echo $APP_HOME\""},
       {"final_stage", "2"},
       {NULL, NULL}}},
@@ -715,6 +719,219 @@ static void test_error_names_path(void **state)
     assert_string_equal(e.msg, "bin:2: NUL byte: not a text file");
 }
 
+/* ---- the command text rules match (dockerfile_script.c) ---- */
+
+static const struct {
+    const char *in, *out;
+} script_cases[] = {
+    {"apt-get install -y curl", "apt-get install -y curl"},
+    /* flags quoted inside grep/echo/printf arguments are data */
+    {"grep -q -- \"--force-yes\" /etc/x && apt-get install -y a",
+     "grep && apt-get install -y a"},
+    {"echo 'apt-get install --allow-unauthenticated x'; true", "echo ; true"},
+    {"printf '%s\\n' \"curl -k\" | cat", "printf '%s\\n' \"curl -k\" | cat"},
+    {"/bin/echo \"-y\"", "/bin/echo "},
+    {"egrep -e '--insecure' f || fgrep x", "egrep || fgrep "},
+    /* ... unless the output is written somewhere or runs */
+    {"echo \"deb [trusted=yes] http://r ./\" > /etc/apt/sources.list",
+     "echo \"deb [trusted=yes] http://r ./\" > /etc/apt/sources.list"},
+    {"echo 'strict-ssl=false' >>~/.npmrc",
+     "echo 'strict-ssl=false' >>~/.npmrc"},
+    {"echo x | tee f", "echo x | tee f"},
+    {"echo $(curl -k https://x)", "echo $(curl -k https://x)"},
+    {"echo `id`", "echo `id`"},
+    /* comments are not commands */
+    {"true # apt-get install -y --force-yes x\nls", "true \nls"},
+    {"a=#b", "a=#b"},
+    /* apt-get options take their argument as the next word */
+    {"apt-get install -y -t bookworm-backports curl=1",
+     "apt-get install -y -t=bookworm-backports curl=1"},
+    {"DEBIAN_FRONTEND=noninteractive apt-get -o "
+     "Dpkg::Options::=--force-confold "
+     "install -y x=1",
+     "DEBIAN_FRONTEND=noninteractive apt-get "
+     "-o=Dpkg::Options::=--force-confold "
+     "install -y x=1"},
+    {"sudo -E apt --target-release  sid install a",
+     "sudo -E apt --target-release=sid install a"},
+    {"yum -t x", "yum -t x"},
+    /* quotes and operators inside a word stay in it */
+    {"echo \"a;b|c\" ; ls", "echo ; ls"},
+    {"sh -c \"echo hi\"", "sh -c \"echo hi\""},
+    {"if grep -q \"-y\" f; then echo \"-k\"; fi", "if grep ; then echo ; fi"},
+    {"while true; do printf x; done", "while true; do printf ; done"},
+};
+
+/* Runs of blanks become one (dropped words leave their blanks). */
+static void squeeze_blanks(char *s)
+{
+    char *w = s, *start = s;
+
+    if (!s)
+        return;
+    for (; *s; s++)
+        if (*s != ' ' || w == start || w[-1] != ' ')
+            *w++ = *s;
+    *w = '\0';
+}
+
+static void test_script(void **state)
+{
+    struct strbuf sb = STRBUF_INIT;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(script_cases) / sizeof(script_cases[0]); i++) {
+        sb_setlen(&sb, 0);
+        dockerfile_script(script_cases[i].in, strlen(script_cases[i].in), &sb);
+        squeeze_blanks(sb.buf);
+        if (strcmp(sb_str(&sb), script_cases[i].out) != 0)
+            print_error("%s\n  want %s\n  got  %s\n", script_cases[i].in,
+                        script_cases[i].out, sb_str(&sb));
+        assert_string_equal(sb_str(&sb), script_cases[i].out);
+    }
+    sb_release(&sb);
+}
+
+/* ---- reaches_final, secret_keys, from.valid ---- */
+
+static void test_derived_fields(void **state)
+{
+    static const char text[] = "ARG DB_PASSWORD\n"
+                               "FROM a AS b\n" /* 0: mount from */
+                               "RUN apt-get update\n"
+                               "FROM a AS c\n" /* 1: FROM of 2 */
+                               "FROM c AS d\n" /* 2: FROM of 5 */
+                               "RUN --mount=type=cache,from=B,target=/x y\n"
+                               "FROM d\n" /* 3: unused */
+                               "COPY --from=0 /a /b\n"
+                               "FROM a@sha256:1234 AS e\n" /* 4: unused */
+                               "FROM d\n"                  /* 5: final */
+                               "ENV API_TOKEN=$NOPE HOME=/x\n";
+    static const struct check checks[] = {
+        {"stages[0].reaches_final", "true"},
+        {"stages[1].reaches_final", "true"},
+        {"stages[2].reaches_final", "true"},
+        {"stages[3].reaches_final", "false"},
+        {"stages[4].reaches_final", "false"},
+        {"stages[5].reaches_final", "true"},
+        {"instructions[0].reaches_final", "true"}, /* global ARG */
+        {"instructions[2].reaches_final", "true"},
+        {"instructions[7].reaches_final", "false"},
+        {"instructions[0].secret_keys", "[\"DB_PASSWORD\"]"},
+        {"instructions[10].secret_keys", "[\"API_TOKEN\"]"},
+        {"instructions[2].secret_keys", "absent"},
+        {"stages[4].from.valid", "false"},
+        {"stages[4].from.invalid", "~length of its algorithm"},
+        {"stages[0].from.valid", "true"},
+        {"stages[2].from.valid", "true"},
+    };
+    json_t *doc = parse_ok("derived", text, sizeof(text) - 1);
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+        json_t *v = at(doc, checks[i].path);
+        const char *want = checks[i].want;
+        if (!strcmp(want, "absent")) {
+            assert_null(v);
+        } else if (want[0] == '~') {
+            assert_non_null(v);
+            assert_non_null(strstr(json_string_value(v), want + 1));
+        } else {
+            json_t *w = json_loads(want, JSON_DECODE_ANY, NULL);
+            if (!json_equal(v, w))
+                print_error("%s: want %s\n", checks[i].path, want);
+            assert_true(json_equal(v, w));
+            json_decref(w);
+        }
+    }
+    json_decref(doc);
+}
+
+/* ---- the effective user (collectors/userspec.c after substitution) ---- */
+
+struct user_case {
+    const char *text;
+    const char *status; /* user_check.status of the document */
+    const char *reason; /* a part of user_check.reason, or NULL */
+};
+
+static const struct user_case user_cases[] = {
+    {"FROM a\n", "none", "no USER"},
+    {"FROM a\nUSER app\n", "name", NULL},
+    {"FROM a\nUSER 10001\n", "nonroot", "runs as uid 10001"},
+    {"FROM a\nUSER +0\n", "root", "strconv.Atoi"},
+    {"FROM a\nUSER -0\n", "root", NULL},
+    {"FROM a\nUSER 00:00\n", "root", NULL},
+    {"FROM a\nUSER 4294967296\n", "root", "uint32"},
+    {"FROM a\nUSER -5\n", "invalid", "runc refuses"},
+    {"FROM a\nUSER :1000\n", "root", "empty user part"},
+    /* defaults: the value without --build-arg or base-image ENV */
+    {"FROM a\nUSER ${X:-root}\n", "root", "no --build-arg"},
+    {"FROM a\nUSER ${X-0}\n", "root", NULL},
+    {"FROM a\nUSER ${X:-10001}\n", "nonroot", NULL},
+    {"FROM a\nARG U\nUSER $U\n", "root", "is empty"},
+    {"FROM a\nARG U\nUSER ${U:-app}\n", "name", NULL},
+    {"FROM a\nARG U=10001\nUSER $U\n", "nonroot", NULL},
+    {"FROM a\nARG U=+0\nUSER $U\n", "root", NULL},
+    {"FROM a\nENV U=0\nUSER ${U:-10001}\n", "root", NULL},
+    {"FROM a\nUSER ${X:+10001}\n", "root", "is empty"},
+    {"FROM scratch\nUSER ${X:-0}\n", "root", NULL},
+    {"FROM a\nUSER ${X:-${Y:-${Z:-0}}}\n", "root", NULL},
+    {"FROM a\nUSER ${X#root}\n", "unresolved", "cannot be evaluated"},
+    {"FROM a\nUSER ${X:?no user}\n", "unresolved", NULL},
+    {"FROM a\nUSER ${X:-0\n", "unresolved", NULL},
+    /* inherited from the stage the final one is built FROM */
+    {"FROM a AS b\nUSER 10001\nFROM b\n", "nonroot", NULL},
+    {"FROM a AS b\nUSER 10001\nFROM a\n", "none", NULL},
+    {"FROM a AS b\nUSER 10001\nFROM b\nUSER +0\n", "root", NULL},
+};
+
+static void test_user_check(void **state)
+{
+    struct strbuf sb = STRBUF_INIT;
+    json_t *doc;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(user_cases) / sizeof(user_cases[0]); i++) {
+        const struct user_case *c = &user_cases[i];
+        const char *st, *why;
+        doc = parse_ok("user", c->text, strlen(c->text));
+        st = json_string_value(at(doc, "user_check.status"));
+        why = json_string_value(at(doc, "user_check.reason"));
+        if (!st || strcmp(st, c->status) != 0 ||
+            (c->reason && (!why || !strstr(why, c->reason))))
+            print_error("%s: status %s (%s), want %s (%s)\n", c->text,
+                        st ? st : "null", why ? why : "null", c->status,
+                        c->reason ? c->reason : "");
+        assert_non_null(st);
+        assert_string_equal(st, c->status);
+        if (c->reason)
+            assert_non_null(strstr(why, c->reason));
+        json_decref(doc);
+    }
+
+    /* defaults nested past the substitution depth cannot be judged */
+    for (i = 0; i < 2; i++) {
+        size_t k, levels = i ? 40 : 10;
+        sb_setlen(&sb, 0);
+        sb_adds(&sb, "FROM a\nUSER ");
+        for (k = 0; k < levels; k++)
+            sb_adds(&sb, "${X:-");
+        sb_adds(&sb, "0");
+        for (k = 0; k < levels; k++)
+            sb_adds(&sb, "}");
+        sb_adds(&sb, "\n");
+        doc = parse_ok("nested", sb.buf, sb.len);
+        assert_string_equal(json_string_value(at(doc, "user_check.status")),
+                            i ? "unresolved" : "root");
+        json_decref(doc);
+    }
+    sb_release(&sb);
+}
+
 /* ---- limits ---- */
 
 static void test_limits(void **state)
@@ -789,6 +1006,70 @@ static void test_limits(void **state)
     doc = parse_ok("deep", sb.buf, sb.len);
     assert_non_null(at(doc, "instructions[1].dynamic_keys[0]"));
     json_decref(doc);
+
+    /* substitution that doubles line after line stops at the cap, naming
+     * the file, the line and the limit */
+    sb_setlen(&sb, 0);
+    sb_adds(&sb, "FROM scratch\nENV A=0123456789abcdef\n");
+    for (i = 0; i < 40; i++)
+        sb_adds(&sb, "ENV A=$A$A\n");
+    assert_int_equal(dockerfile_parse(sb.buf, sb.len, "double", &doc, &e), -1);
+    snprintf(want, sizeof(want),
+             "double:%d: variable substitution and stage inheritance make "
+             "more than %d MiB of values (limit)",
+             21, DOCKERFILE_MAX_EXPANSION >> 20);
+    assert_string_equal(e.msg, want);
+    /* ... also through a default or an ARG, and in a FROM */
+    sb_setlen(&sb, 0);
+    sb_adds(&sb, "ARG A=0123456789abcdef\n");
+    for (i = 0; i < 40; i++)
+        sb_adds(&sb, "ARG A=${B:-$A$A}\n");
+    sb_adds(&sb, "FROM a:$A\n");
+    assert_int_equal(dockerfile_parse(sb.buf, sb.len, "arg", &doc, &e), -1);
+    if (!strstr(e.msg, "arg:20: variable substitution"))
+        print_error("%s\n", e.msg);
+    assert_non_null(strstr(e.msg, "arg:20: variable substitution"));
+    /* ... and under it, a large but bounded value is fine */
+    sb_setlen(&sb, 0);
+    sb_adds(&sb, "FROM scratch\nENV A=0123456789abcdef\n");
+    for (i = 0; i < 16; i++)
+        sb_adds(&sb, "ENV A=$A$A\n");
+    doc = parse_ok("double-ok", sb.buf, sb.len);
+    assert_int_equal(json_string_length(at(doc, "instructions[17].pairs.A")),
+                     16 << 16);
+    json_decref(doc);
+
+    /* the instruction count is bounded */
+    sb_setlen(&sb, 0);
+    sb_adds(&sb, "FROM a\n");
+    for (i = 0; i < DOCKERFILE_MAX_INSTRUCTIONS + 5; i++)
+        sb_adds(&sb, "RUN x\n");
+    assert_int_equal(dockerfile_parse(sb.buf, sb.len, "many", &doc, &e), -1);
+    snprintf(want, sizeof(want), "many:%d: more than %d instructions (limit)",
+             DOCKERFILE_MAX_INSTRUCTIONS + 1, DOCKERFILE_MAX_INSTRUCTIONS);
+    assert_string_equal(e.msg, want);
+
+    /* thousands of stages, each FROM and COPY --from an earlier one by
+     * name (case-insensitively), resolve in linear time */
+    sb_setlen(&sb, 0);
+    sb_adds(&sb, "FROM a AS S0\n");
+    for (i = 0; i < DOCKERFILE_MAX_INSTRUCTIONS / 2 - 1; i++)
+        sb_addf(&sb, "FROM s%zu AS s%zu\nCOPY --from=S%zu /a /b\n", i, i + 1,
+                i / 2);
+    doc = parse_ok("stages", sb.buf, sb.len);
+    assert_int_equal(json_integer_value(at(doc, "stages[4000].from.stage_ref")),
+                     3999);
+    assert_int_equal(
+        json_integer_value(at(doc, "instructions[8000].from_stage")), 1999);
+    json_decref(doc);
+    /* a chain of stages copying a growing ENV stops at the cap */
+    sb_setlen(&sb, 0);
+    sb_adds(&sb, "FROM a AS s0\n");
+    for (i = 0; i < 3000; i++)
+        sb_addf(&sb, "FROM s%zu AS s%zu\nENV V%zu=x\n", i, i + 1, i);
+    assert_int_equal(dockerfile_parse(sb.buf, sb.len, "chain", &doc, &e), -1);
+    assert_non_null(strstr(e.msg, "MiB of values (limit)"));
+    assert_non_null(strstr(e.msg, "chain:"));
 
     /* invalid UTF-8 is replaced, never passed to jansson */
     doc = parse_ok("utf8", "FROM a\nLABEL k=\xff\xfe\n", 17);
@@ -875,6 +1156,9 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_error_names_path),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_user_check),
+        cmocka_unit_test(test_script),
+        cmocka_unit_test(test_derived_fields),
         cmocka_unit_test(test_redaction),
     };
 
