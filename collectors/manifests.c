@@ -415,13 +415,13 @@ static void manifests_file(struct collect_ctx *ctx, const char *path,
                            struct err *e, int *stop)
 {
     struct manifests_file mf = {ctx, path, 0, e};
-    FILE *f = fopen(path, "rb");
-    struct stat st;
+    struct err oe;
+    FILE *f = walk_fopen(path, &oe);
 
     if (!f) {
-        manifests_input_error(&mf, 0, "cannot read: %s", strerror(errno));
-    } else if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        manifests_input_error(&mf, 0, "cannot read: %s", strerror(EISDIR));
+        /* oe names the path already */
+        if (ctx->input_error(ctx, path, oe.msg, e))
+            mf.stop = 1;
     } else if (str_has_suffix_ci(path, ".json")) {
         manifests_json(&mf, f);
     } else {
@@ -444,6 +444,11 @@ static int manifests_check(const struct target *t, struct err *e)
 
     if (stat(t->ref, &st) != 0)
         return err_set(e, "--manifests %s: %s", t->ref, strerror(errno));
+    if (walk_special(st.st_mode))
+        return err_set(e,
+                       "--manifests %s: is a %s; expected a file or a "
+                       "directory",
+                       t->ref, walk_special(st.st_mode));
     return 0;
 }
 
@@ -458,7 +463,7 @@ static int manifests_collect(const struct target *t, struct collect_ctx *ctx,
     if (stat(t->ref, &st) != 0)
         return err_set(e, "%s: %s", t->ref, strerror(errno));
     if (S_ISDIR(st.st_mode)) {
-        walk_files(&l, t->ref, manifests_wanted, ctx, e);
+        walk_files(&l, t->ref, manifests_wanted, WALK_HIDDEN, ctx, e);
         if (l.n == 0) {
             /* A CI job pointed at the wrong directory must not pass. */
             struct strbuf msg = STRBUF_INIT;
