@@ -28,7 +28,10 @@
 /* etcd stores objects of at most 1.5 MiB; a line ten times that is not a
  * manifest, and buffering it would let one file exhaust memory. */
 #define MANIFESTS_MAX_LINE (16u << 20)
-#define MANIFESTS_MAX_JSON (256u << 20)
+/* One document's text (a YAML document, a JSON file): the API server
+ * takes requests of at most 3 MiB, and a cluster dump as one List is
+ * bounded by the node cap long before this. */
+#define MANIFESTS_MAX_DOC (64u << 20)
 
 struct manifests_file {
     struct collect_ctx *ctx;
@@ -346,6 +349,14 @@ static void manifests_yaml(struct manifests_file *mf, FILE *f)
             skipping = 1;
             sb_release(&chunk);
         }
+        if (!skipping && chunk.len + n > MANIFESTS_MAX_DOC) {
+            manifests_input_error(mf, chunk_line,
+                                  "document larger than the limit of %u "
+                                  "MiB; skipped",
+                                  MANIFESTS_MAX_DOC >> 20);
+            skipping = 1;
+            sb_release(&chunk);
+        }
         if (!skipping)
             sb_add(&chunk, p, n);
         if (!eol)
@@ -384,17 +395,65 @@ static void manifests_yaml(struct manifests_file *mf, FILE *f)
     free(r);
 }
 
+/*
+ * An upper bound of the values in a JSON text: every value but the first
+ * follows a '[', '{' or ','. Counted before jansson builds anything, so a
+ * huge array of small values costs a pass over its bytes, not gigabytes
+ * of nodes.
+ */
+static size_t manifests_json_nodes(const char *s, size_t len)
+{
+    size_t n = 1, i;
+    int in_str = 0;
+
+    for (i = 0; i < len; i++) {
+        char c = s[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = 0;
+        } else if (c == '"') {
+            in_str = 1;
+        } else if (c == '[' || c == '{' || c == ',') {
+            n++;
+        }
+    }
+    return n;
+}
+
 static void manifests_json(struct manifests_file *mf, FILE *f)
 {
+    struct strbuf text = STRBUF_INIT;
     json_error_t je;
     json_t *doc;
-    struct stat st;
+    char buf[65536];
+    size_t n;
 
-    if (fstat(fileno(f), &st) == 0 && st.st_size > (off_t)MANIFESTS_MAX_JSON) {
-        manifests_input_error(mf, 0, "JSON file larger than 256 MiB");
-        return;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+        if (text.len + n > MANIFESTS_MAX_DOC) {
+            manifests_input_error(mf, 0,
+                                  "JSON document larger than the limit of "
+                                  "%u MiB; not read",
+                                  MANIFESTS_MAX_DOC >> 20);
+            goto out;
+        }
+        sb_add(&text, buf, n);
     }
-    doc = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
+    if (ferror(f)) {
+        manifests_input_error(mf, 0, "read error: %s", strerror(errno));
+        goto out;
+    }
+    if (manifests_json_nodes(text.buf ? text.buf : "", text.len) >
+        YJ_MAX_NODES) {
+        manifests_input_error(mf, 0,
+                              "JSON document has more than the limit of %u "
+                              "nodes; not read",
+                              YJ_MAX_NODES);
+        goto out;
+    }
+    doc = json_loadb(text.buf ? text.buf : "", text.len, JSON_REJECT_DUPLICATES,
+                     &je);
     if (!doc) {
         struct strbuf msg = STRBUF_INIT;
         /* jansson quotes the text near the error ("near 'hunter2'"):
@@ -406,9 +465,11 @@ static void manifests_json(struct manifests_file *mf, FILE *f)
         manifests_input_error(mf, je.line > 0 ? je.line : 1, "%s",
                               sb_str(&msg));
         sb_release(&msg);
-        return;
+        goto out;
     }
     manifests_doc(doc, 1, NULL, mf);
+out:
+    sb_release(&text);
 }
 
 static void manifests_file(struct collect_ctx *ctx, const char *path,
