@@ -432,7 +432,7 @@ static void manifests_json(struct manifests_file *mf, FILE *f)
 
     while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
         if (text.len + n > MANIFESTS_MAX_DOC) {
-            manifests_input_error(mf, 0,
+            manifests_input_error(mf, 1,
                                   "JSON document larger than the limit of "
                                   "%u MiB; not read",
                                   MANIFESTS_MAX_DOC >> 20);
@@ -446,7 +446,7 @@ static void manifests_json(struct manifests_file *mf, FILE *f)
     }
     if (manifests_json_nodes(text.buf ? text.buf : "", text.len) >
         YJ_MAX_NODES) {
-        manifests_input_error(mf, 0,
+        manifests_input_error(mf, 1,
                               "JSON document has more than the limit of %u "
                               "nodes; not read",
                               YJ_MAX_NODES);
