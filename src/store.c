@@ -551,6 +551,11 @@ int store_add_resource(struct store *st, int64_t scan_id,
         return -1;
     /* Collectors bound their documents; this is the last line, so that
      * a document too large never becomes a NULL the schema refuses. */
+    if (!r->doc_json)
+        return err_set(e,
+                       "%s: cannot store the resource from %s: it has no "
+                       "document",
+                       st->path, r->source ? r->source : r->uid);
     if (r->doc_len > STORE_MAX_DOC)
         return err_set(e,
                        "%s: cannot store the resource from %s: its document "
