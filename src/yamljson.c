@@ -51,7 +51,8 @@ struct yj_state {
     long root_line;
     json_t *item_lines;
     size_t nodes;
-    size_t bytes; /* text of the document, aliases expanded */
+    size_t bytes;                /* text of the document, aliases expanded */
+    size_t alias_nodes, aliases; /* nodes that came from aliases; aliases */
     long first_line;
     struct err *e;
     int key_merge;       /* the scalar being added is the merge key */
@@ -303,6 +304,31 @@ static void yj_reset(struct yj_state *st)
     st->item_lines = NULL;
     st->nodes = 0;
     st->bytes = 0;
+    st->alias_nodes = 0;
+    st->aliases = 0;
+}
+
+/*
+ * go-yaml v2 (so kubectl) refuses a document where too much of what it
+ * decodes comes from aliases: past 1,000 nodes and 100 of them from
+ * aliases, at most 99% up to 400,000 nodes, falling linearly to 10% at
+ * 4,000,000. The share only grows while an alias expands and the allowance
+ * only shrinks, so checking once the whole alias is counted is the same
+ * as go-yaml checking at every node.
+ */
+static int yj_alias_excessive(const struct yj_state *st)
+{
+    double decoded = (double)(st->nodes + st->aliases + 1), allowed;
+
+    if (st->alias_nodes <= 100 || decoded <= 1000)
+        return 0;
+    if (decoded <= 400000)
+        allowed = 0.99;
+    else if (decoded >= 4000000)
+        allowed = 0.10;
+    else
+        allowed = 0.99 - 0.89 * ((decoded - 400000) / 3600000);
+    return (double)st->alias_nodes / decoded > allowed;
 }
 
 static int yj_fail(struct yj_state *st, const yaml_mark_t *m, const char *fmt,
@@ -610,11 +636,19 @@ static int yj_event(struct yj_state *st, yaml_event_t *ev)
             if (strcmp(st->anchors[i].name, name) == 0) {
                 st->nodes += st->anchors[i].size;
                 st->bytes += st->anchors[i].bytes;
+                st->alias_nodes += st->anchors[i].size;
+                st->aliases++;
                 if (st->nodes > YJ_MAX_NODES)
                     return yj_fail(st, &ev->start_mark,
                                    "alias *%s expands the document beyond "
                                    "%u nodes (YAML alias bomb?)",
                                    name, YJ_MAX_NODES);
+                if (yj_alias_excessive(st))
+                    return yj_fail(st, &ev->start_mark,
+                                   "alias *%s: more of the document comes "
+                                   "from aliases than go-yaml (kubectl) "
+                                   "accepts (YAML alias bomb?)",
+                                   name);
                 if (st->bytes > YJ_MAX_EXPANDED)
                     return yj_fail(st, &ev->start_mark,
                                    "alias *%s expands the document beyond "

@@ -7,7 +7,8 @@
  * octal. Merge keys ("<<", also tagged !!merge) apply in document order as
  * go-yaml v2 applies them: a merge overrides the keys before it, the keys
  * after it override the merge. Hostile input is bounded: alias expansion
- * ("billion laughs", counted in nodes and in expanded bytes), nesting
+ * ("billion laughs", counted in nodes and in expanded bytes, and the
+ * share of nodes from aliases go-yaml v2 allows), nesting
  * depth and scalar size have limits, duplicate keys are an error
  * (kubectl rejects them too, and an auditor must not guess which value
  * counted).
