@@ -428,17 +428,31 @@ static void manifests_json(struct manifests_file *mf, FILE *f)
     json_error_t je;
     json_t *doc;
     char buf[65536];
+    struct stat st;
     size_t n;
+    int over = 0;
 
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-        if (text.len + n > MANIFESTS_MAX_DOC) {
-            manifests_input_error(mf, 1,
-                                  "JSON document larger than the limit of "
-                                  "%u MiB; not read",
-                                  MANIFESTS_MAX_DOC >> 20);
-            goto out;
-        }
-        sb_add(&text, buf, n);
+    /* Refused before reading when the size says so, read into a buffer
+     * of the right size otherwise; the loop still stops at the cap if
+     * the file grows meanwhile. */
+    if (fstat(fileno(f), &st) == 0) {
+        if (st.st_size > (off_t)MANIFESTS_MAX_DOC)
+            over = 1;
+        else if (st.st_size > 0)
+            sb_grow(&text, (size_t)st.st_size + 1);
+    }
+    while (!over && (n = fread(buf, 1, sizeof(buf), f)) > 0) {
+        if (text.len + n > MANIFESTS_MAX_DOC)
+            over = 1;
+        else
+            sb_add(&text, buf, n);
+    }
+    if (over) {
+        manifests_input_error(mf, 1,
+                              "JSON document larger than the limit of %u "
+                              "MiB; not read",
+                              MANIFESTS_MAX_DOC >> 20);
+        goto out;
     }
     if (ferror(f)) {
         manifests_input_error(mf, 0, "read error: %s", strerror(errno));
