@@ -315,9 +315,12 @@ static int scan_targets(struct scan_opts *o, struct engine *eng, struct err *e)
         const struct collector *col = collector_find(t->type);
         struct strbuf uid = STRBUF_INIT;
         struct scan_collect sc = {eng, NULL, col, 0, o};
-        struct collect_ctx ctx = {
-            t,   scan_emit,   scan_input_error, scan_not_evaluated,
-            &sc, scan_skipped};
+        struct collect_ctx ctx = {.target = t,
+                                  .emit = scan_emit,
+                                  .input_error = scan_input_error,
+                                  .not_evaluated = scan_not_evaluated,
+                                  .data = &sc,
+                                  .skipped = scan_skipped};
         json_t *doc =
             json_pack("{s:s, s:o, s:s}", "type", t->type, "ref",
                       json_string_lossy(t->ref), "pillar", col->pillar);
