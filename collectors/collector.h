@@ -54,6 +54,10 @@ struct collect_ctx {
     int (*not_evaluated)(struct collect_ctx *ctx, const char *kind_prefix,
                          const char *msg, struct err *e);
     void *data;
+    /* A path that was deliberately not read (a FIFO, a symlink out of the
+     * tree): the scan warns and counts it per reason. May be NULL. */
+    void (*skipped)(struct collect_ctx *ctx, const char *path,
+                    const char *reason);
 };
 
 struct collector {

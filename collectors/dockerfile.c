@@ -45,12 +45,11 @@ static int dockerfile_collect_file(struct collect_ctx *ctx, const char *path,
     json_t *doc = NULL;
     char buf[65536];
     size_t n;
-    FILE *f = fopen(path, "rb");
+    FILE *f = walk_fopen(path, &pe);
     int rc = 0;
 
     if (!f) {
-        sb_addf(&msg, "%s: cannot read: %s", path, strerror(errno));
-        rc = ctx->input_error(ctx, path, sb_str(&msg), e);
+        rc = ctx->input_error(ctx, path, pe.msg, e);
         goto out;
     }
     while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
@@ -102,6 +101,11 @@ static int dockerfile_check(const struct target *t, struct err *e)
 
     if (stat(t->ref, &st) != 0)
         return err_set(e, "--dockerfile %s: %s", t->ref, strerror(errno));
+    if (walk_special(st.st_mode))
+        return err_set(e,
+                       "--dockerfile %s: is a %s; expected a file or a "
+                       "directory",
+                       t->ref, walk_special(st.st_mode));
     return 0;
 }
 
@@ -117,7 +121,7 @@ static int dockerfile_collect(const struct target *t, struct collect_ctx *ctx,
         return err_set(e, "%s: %s", t->ref, strerror(errno));
     if (!S_ISDIR(st.st_mode))
         return dockerfile_collect_file(ctx, t->ref, e);
-    walk_files(&l, t->ref, dockerfile_name_ok, ctx, e);
+    walk_files(&l, t->ref, dockerfile_name_ok, 0, ctx, e);
     found = l.n;
     rc = 0;
     for (i = 0; i < l.n && rc == 0; i++)

@@ -28,7 +28,10 @@
 /* etcd stores objects of at most 1.5 MiB; a line ten times that is not a
  * manifest, and buffering it would let one file exhaust memory. */
 #define MANIFESTS_MAX_LINE (16u << 20)
-#define MANIFESTS_MAX_JSON (256u << 20)
+/* One document's text (a YAML document, a JSON file): the API server
+ * takes requests of at most 3 MiB, and a cluster dump as one List is
+ * bounded by the node cap long before this. */
+#define MANIFESTS_MAX_DOC (64u << 20)
 
 struct manifests_file {
     struct collect_ctx *ctx;
@@ -346,6 +349,14 @@ static void manifests_yaml(struct manifests_file *mf, FILE *f)
             skipping = 1;
             sb_release(&chunk);
         }
+        if (!skipping && chunk.len + n > MANIFESTS_MAX_DOC) {
+            manifests_input_error(mf, chunk_line,
+                                  "document larger than the limit of %u "
+                                  "MiB; skipped",
+                                  MANIFESTS_MAX_DOC >> 20);
+            skipping = 1;
+            sb_release(&chunk);
+        }
         if (!skipping)
             sb_add(&chunk, p, n);
         if (!eol)
@@ -384,17 +395,79 @@ static void manifests_yaml(struct manifests_file *mf, FILE *f)
     free(r);
 }
 
+/*
+ * An upper bound of the values in a JSON text: every value but the first
+ * follows a '[', '{' or ','. Counted before jansson builds anything, so a
+ * huge array of small values costs a pass over its bytes, not gigabytes
+ * of nodes.
+ */
+static size_t manifests_json_nodes(const char *s, size_t len)
+{
+    size_t n = 1, i;
+    int in_str = 0;
+
+    for (i = 0; i < len; i++) {
+        char c = s[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = 0;
+        } else if (c == '"') {
+            in_str = 1;
+        } else if (c == '[' || c == '{' || c == ',') {
+            n++;
+        }
+    }
+    return n;
+}
+
 static void manifests_json(struct manifests_file *mf, FILE *f)
 {
+    struct strbuf text = STRBUF_INIT;
     json_error_t je;
     json_t *doc;
+    char buf[65536];
     struct stat st;
+    size_t n;
+    int over = 0;
 
-    if (fstat(fileno(f), &st) == 0 && st.st_size > (off_t)MANIFESTS_MAX_JSON) {
-        manifests_input_error(mf, 0, "JSON file larger than 256 MiB");
-        return;
+    /* Refused before reading when the size says so, read into a buffer
+     * of the right size otherwise; the loop still stops at the cap if
+     * the file grows meanwhile. */
+    if (fstat(fileno(f), &st) == 0) {
+        if (st.st_size > (off_t)MANIFESTS_MAX_DOC)
+            over = 1;
+        else if (st.st_size > 0)
+            sb_grow(&text, (size_t)st.st_size + 1);
     }
-    doc = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
+    while (!over && (n = fread(buf, 1, sizeof(buf), f)) > 0) {
+        if (text.len + n > MANIFESTS_MAX_DOC)
+            over = 1;
+        else
+            sb_add(&text, buf, n);
+    }
+    if (over) {
+        manifests_input_error(mf, 1,
+                              "JSON document larger than the limit of %u "
+                              "MiB; not read",
+                              MANIFESTS_MAX_DOC >> 20);
+        goto out;
+    }
+    if (ferror(f)) {
+        manifests_input_error(mf, 0, "read error: %s", strerror(errno));
+        goto out;
+    }
+    if (manifests_json_nodes(text.buf ? text.buf : "", text.len) >
+        YJ_MAX_NODES) {
+        manifests_input_error(mf, 1,
+                              "JSON document has more than the limit of %u "
+                              "nodes; not read",
+                              YJ_MAX_NODES);
+        goto out;
+    }
+    doc = json_loadb(text.buf ? text.buf : "", text.len, JSON_REJECT_DUPLICATES,
+                     &je);
     if (!doc) {
         struct strbuf msg = STRBUF_INIT;
         /* jansson quotes the text near the error ("near 'hunter2'"):
@@ -406,22 +479,24 @@ static void manifests_json(struct manifests_file *mf, FILE *f)
         manifests_input_error(mf, je.line > 0 ? je.line : 1, "%s",
                               sb_str(&msg));
         sb_release(&msg);
-        return;
+        goto out;
     }
     manifests_doc(doc, 1, NULL, mf);
+out:
+    sb_release(&text);
 }
 
 static void manifests_file(struct collect_ctx *ctx, const char *path,
                            struct err *e, int *stop)
 {
     struct manifests_file mf = {ctx, path, 0, e};
-    FILE *f = fopen(path, "rb");
-    struct stat st;
+    struct err oe;
+    FILE *f = walk_fopen(path, &oe);
 
     if (!f) {
-        manifests_input_error(&mf, 0, "cannot read: %s", strerror(errno));
-    } else if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        manifests_input_error(&mf, 0, "cannot read: %s", strerror(EISDIR));
+        /* oe names the path already */
+        if (ctx->input_error(ctx, path, oe.msg, e))
+            mf.stop = 1;
     } else if (str_has_suffix_ci(path, ".json")) {
         manifests_json(&mf, f);
     } else {
@@ -444,6 +519,11 @@ static int manifests_check(const struct target *t, struct err *e)
 
     if (stat(t->ref, &st) != 0)
         return err_set(e, "--manifests %s: %s", t->ref, strerror(errno));
+    if (walk_special(st.st_mode))
+        return err_set(e,
+                       "--manifests %s: is a %s; expected a file or a "
+                       "directory",
+                       t->ref, walk_special(st.st_mode));
     return 0;
 }
 
@@ -458,7 +538,7 @@ static int manifests_collect(const struct target *t, struct collect_ctx *ctx,
     if (stat(t->ref, &st) != 0)
         return err_set(e, "%s: %s", t->ref, strerror(errno));
     if (S_ISDIR(st.st_mode)) {
-        walk_files(&l, t->ref, manifests_wanted, ctx, e);
+        walk_files(&l, t->ref, manifests_wanted, WALK_HIDDEN, ctx, e);
         if (l.n == 0) {
             /* A CI job pointed at the wrong directory must not pass. */
             struct strbuf msg = STRBUF_INIT;

@@ -68,6 +68,11 @@ struct scan_opts {
     struct img_opts image;
     char **insecure;
     size_t ninsecure;
+    struct scan_skip {
+        const char *reason; /* a collector's constant */
+        size_t n;
+    } skips[8];
+    size_t nskips;
 };
 
 struct scan_collect {
@@ -75,6 +80,7 @@ struct scan_collect {
     const char *target_uid;
     const struct collector *col;
     int store_failed;
+    struct scan_opts *o;
 };
 
 static void scan_push(char ***v, size_t *n, char *s)
@@ -116,6 +122,26 @@ static int scan_not_evaluated(struct collect_ctx *ctx, const char *kind_prefix,
     if (rc)
         sc->store_failed = 1;
     return rc;
+}
+
+/* One warning per path, one count per reason for the summary. */
+static void scan_skipped(struct collect_ctx *ctx, const char *path,
+                         const char *reason)
+{
+    struct scan_opts *o = ((struct scan_collect *)ctx->data)->o;
+    size_t i;
+
+    log_warn("%s: skipped: %s", path, reason);
+    for (i = 0; i < o->nskips; i++)
+        if (strcmp(o->skips[i].reason, reason) == 0)
+            break;
+    if (i == o->nskips) {
+        if (o->nskips == sizeof(o->skips) / sizeof(o->skips[0]))
+            i--; /* never: collectors have fewer reasons */
+        else
+            o->skips[o->nskips++].reason = reason;
+    }
+    o->skips[i].n++;
 }
 
 static void scan_add_target(struct scan_opts *o, const char *type,
@@ -288,9 +314,13 @@ static int scan_targets(struct scan_opts *o, struct engine *eng, struct err *e)
         const struct target *t = &o->targets[i];
         const struct collector *col = collector_find(t->type);
         struct strbuf uid = STRBUF_INIT;
-        struct scan_collect sc = {eng, NULL, col, 0};
-        struct collect_ctx ctx = {t, scan_emit, scan_input_error,
-                                  scan_not_evaluated, &sc};
+        struct scan_collect sc = {eng, NULL, col, 0, o};
+        struct collect_ctx ctx = {.target = t,
+                                  .emit = scan_emit,
+                                  .input_error = scan_input_error,
+                                  .not_evaluated = scan_not_evaluated,
+                                  .data = &sc,
+                                  .skipped = scan_skipped};
         json_t *doc =
             json_pack("{s:s, s:o, s:s}", "type", t->type, "ref",
                       json_string_lossy(t->ref), "pillar", col->pillar);
@@ -427,6 +457,9 @@ static int scan_run(struct scan_opts *o, char *cmdline)
                 (double)(t1.tv_sec - t0.tv_sec) +
                     (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
                 (long long)scan_id, o->db);
+        for (i = 0; i < o->nskips; i++)
+            fprintf(human, "Skipped %zu path%s: %s\n", o->skips[i].n,
+                    o->skips[i].n == 1 ? "" : "s", o->skips[i].reason);
         for (i = 0; i < o->noutputs; i++)
             fprintf(human, "Wrote %s report to %s\n", o->formats[i],
                     o->outputs[i]);

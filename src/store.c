@@ -183,6 +183,51 @@ sqlite3 *store_db(struct store *st)
     return st->db;
 }
 
+const char *store_reason(int code)
+{
+    switch (code & 0xff) {
+    case SQLITE_FULL:
+        return "the disk or the database is full";
+    case SQLITE_READONLY:
+        return "the database is read-only";
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return "the database is locked by another process";
+    case SQLITE_CORRUPT:
+        return "the database file is damaged";
+    case SQLITE_NOTADB:
+        return "it is not a fourc database (not an SQLite file)";
+    case SQLITE_IOERR:
+        return "an I/O error occurred";
+    case SQLITE_CANTOPEN:
+        return "the file cannot be opened";
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+        return "permission denied";
+    case SQLITE_NOMEM:
+        return "out of memory";
+    case SQLITE_TOOBIG:
+        return "a value is larger than the database accepts";
+    case SQLITE_CONSTRAINT:
+        return "a row broke the database's constraints (a fourc bug; "
+               "please report it)";
+    case SQLITE_ERROR:
+    case SQLITE_SCHEMA:
+        return "the database refused the statement (is it from another "
+               "fourc version?)";
+    default:
+        return "the database reported an error";
+    }
+}
+
+int store_fail(struct store *st, const char *op, struct err *e)
+{
+    int code = st->db ? sqlite3_errcode(st->db) : SQLITE_NOMEM;
+
+    return err_set(e, "%s: cannot %s: %s (SQLite code %d)", st->path, op,
+                   store_reason(code), code & 0xff);
+}
+
 const char *store_path(const struct store *st)
 {
     return st->path;
@@ -195,8 +240,8 @@ int store_exec(struct store *st, const char *sql, struct err *e)
     if (store_flush(st))
         return store_batch_err(st, e);
     if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        err_set(e, "%s: %s", st->path, msg ? msg : sqlite3_errmsg(st->db));
         sqlite3_free(msg);
+        store_fail(st, "update it", e);
         return -1;
     }
     return 0;
@@ -215,7 +260,7 @@ int store_int(struct store *st, const char *sql, long long *out, struct err *e)
             err_set(e, "%s is not a fourc database (not an SQLite file)",
                     st->path);
         else
-            err_set(e, "%s: %s", st->path, sqlite3_errmsg(st->db));
+            store_fail(st, "read it", e);
         sqlite3_finalize(stmt);
         return -1;
     }
@@ -301,14 +346,14 @@ int store_open(struct store **out, const char *path, enum store_mode mode,
     st->path = xstrdup(path);
     if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
         err_set(e, "cannot open database %s: %s", path,
-                st->db ? sqlite3_errmsg(st->db) : "out of memory");
+                store_reason(st->db ? sqlite3_errcode(st->db) : SQLITE_NOMEM));
         store_free(st);
         return -1;
     }
     sqlite3_busy_timeout(st->db, 10000);
     sqlite3_extended_result_codes(st->db, 0);
     if (store_findings_register(st)) {
-        err_set(e, "%s: %s", path, sqlite3_errmsg(st->db));
+        store_fail(st, "set it up", e);
         store_free(st);
         return -1;
     }
@@ -354,7 +399,7 @@ int store_prepare(struct store *st, sqlite3_stmt **stmt, const char *sql,
         return 0;
     if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt,
                            NULL) != SQLITE_OK)
-        return err_set(e, "%s: %s", st->path, sqlite3_errmsg(st->db));
+        return store_fail(st, "prepare a statement", e);
     return 0;
 }
 
@@ -364,7 +409,7 @@ int store_step_done(struct store *st, sqlite3_stmt *stmt, struct err *e)
 
     sqlite3_reset(stmt);
     if (rc != SQLITE_DONE)
-        return err_set(e, "%s: %s", st->path, sqlite3_errmsg(st->db));
+        return store_fail(st, "write to it", e);
     return 0;
 }
 
@@ -389,7 +434,7 @@ int store_scan_begin(struct store *st, const char *targets_json,
                            "tool_version, command) VALUES (?, 'running', ?, "
                            "?, ?)",
                            -1, &stmt, NULL) != SQLITE_OK)
-        return err_set(e, "%s: %s", st->path, sqlite3_errmsg(st->db));
+        return store_fail(st, "start a scan", e);
     store_text(stmt, 1, now);
     store_text(stmt, 2, targets_json);
     store_text(stmt, 3, PACKAGE_VERSION);
@@ -397,7 +442,7 @@ int store_scan_begin(struct store *st, const char *targets_json,
     rc = sqlite3_step(stmt);
     sqlite3_finalize(stmt);
     if (rc != SQLITE_DONE)
-        return err_set(e, "%s: %s", st->path, sqlite3_errmsg(st->db));
+        return store_fail(st, "start a scan", e);
     *scan_id = sqlite3_last_insert_rowid(st->db);
     store_findings_reset(st);
     return store_exec(
@@ -420,14 +465,14 @@ int store_scan_commit(struct store *st, int64_t scan_id,
                            "UPDATE scans SET status = 'complete', "
                            "finished = ?, rules_digest = ? WHERE id = ?",
                            -1, &stmt, NULL) != SQLITE_OK)
-        return err_set(e, "%s: %s", st->path, sqlite3_errmsg(st->db));
+        return store_fail(st, "finish the scan", e);
     store_text(stmt, 1, now);
     store_text(stmt, 2, rules_digest);
     sqlite3_bind_int64(stmt, 3, scan_id);
     rc = sqlite3_step(stmt);
     sqlite3_finalize(stmt);
     if (rc != SQLITE_DONE)
-        return err_set(e, "%s: %s", st->path, sqlite3_errmsg(st->db));
+        return store_fail(st, "finish the scan", e);
     return store_exec(st, "COMMIT; PRAGMA cache_size = " STORE_CACHE_READ ";",
                       e);
 }
@@ -475,8 +520,9 @@ int store_add_rule(struct store *st, int64_t scan_id,
     store_text(st->ins_rule, 8, r->doc_json);
     store_text(st->ins_rule, 9, now);
     if (sqlite3_step(st->ins_rule) != SQLITE_ROW) {
+        store_fail(st, "store a rule", e);
         sqlite3_reset(st->ins_rule);
-        return err_set(e, "%s: %s", st->path, sqlite3_errmsg(st->db));
+        return -1;
     }
     *ref = sqlite3_column_int64(st->ins_rule, 0);
     if (store_step_done(st, st->ins_rule, e))
@@ -503,6 +549,20 @@ int store_add_resource(struct store *st, int64_t scan_id,
                       "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
                       e))
         return -1;
+    /* Collectors bound their documents; this is the last line, so that
+     * a document too large never becomes a NULL the schema refuses. */
+    if (!r->doc_json)
+        return err_set(e,
+                       "%s: cannot store the resource from %s: it has no "
+                       "document",
+                       st->path, r->source ? r->source : r->uid);
+    if (r->doc_len > STORE_MAX_DOC)
+        return err_set(e,
+                       "%s: cannot store the resource from %s: its document "
+                       "(%zu MiB) is larger than the %u MiB a resource may "
+                       "have",
+                       st->path, r->source ? r->source : r->uid,
+                       r->doc_len >> 20, STORE_MAX_DOC >> 20);
     sha256_str(r->doc_json, r->doc_len, digest);
     sqlite3_bind_int64(st->ins_resource, 1, scan_id);
     store_text(st->ins_resource, 2, r->uid);
@@ -514,8 +574,16 @@ int store_add_resource(struct store *st, int64_t scan_id,
     sqlite3_bind_text(st->ins_resource, 8, r->doc_json, (int)r->doc_len,
                       SQLITE_STATIC);
     store_text(st->ins_resource, 9, digest);
-    if (store_step_done(st, st->ins_resource, e))
+    if (sqlite3_step(st->ins_resource) != SQLITE_DONE) {
+        struct strbuf op = STRBUF_INIT;
+        sb_addf(&op, "store the resource from %s",
+                r->source ? r->source : r->uid);
+        store_fail(st, sb_str(&op), e);
+        sb_release(&op);
+        sqlite3_reset(st->ins_resource);
         return -1;
+    }
+    sqlite3_reset(st->ins_resource);
     *ref = sqlite3_last_insert_rowid(st->db);
     return 0;
 }
@@ -533,7 +601,7 @@ int store_resolve_scan(struct store *st, const char *spec, int64_t *scan_id,
                                "SELECT max(id) FROM scans WHERE status = "
                                "'complete'",
                                -1, &stmt, NULL) != SQLITE_OK)
-            return err_set(e, "%s: %s", st->path, sqlite3_errmsg(st->db));
+            return store_fail(st, "look up the scans", e);
         rc = sqlite3_step(stmt);
         if (rc == SQLITE_ROW && sqlite3_column_type(stmt, 0) != SQLITE_NULL)
             id = sqlite3_column_int64(stmt, 0);
@@ -548,7 +616,7 @@ int store_resolve_scan(struct store *st, const char *spec, int64_t *scan_id,
         return err_set(e, "--scan %s: expected a scan id or 'latest'", spec);
     if (sqlite3_prepare_v2(st->db, "SELECT status FROM scans WHERE id = ?", -1,
                            &stmt, NULL) != SQLITE_OK)
-        return err_set(e, "%s: %s", st->path, sqlite3_errmsg(st->db));
+        return store_fail(st, "look up the scans", e);
     sqlite3_bind_int64(stmt, 1, id);
     rc = sqlite3_step(stmt);
     if (rc != SQLITE_ROW) {

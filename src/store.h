@@ -32,6 +32,11 @@ void store_free(struct store *st);
 sqlite3 *store_db(struct store *st); /* borrowed; pending findings written */
 const char *store_path(const struct store *st);
 
+/* SQLite's error code as a sentence (never SQLite's own text). */
+const char *store_reason(int code);
+/* Sets e to "DB: cannot OP: REASON" for the connection's last error; -1. */
+int store_fail(struct store *st, const char *op, struct err *e);
+
 int store_exec(struct store *st, const char *sql, struct err *e);
 
 /* Records a new scan as running (committed) and opens its transaction. */
@@ -51,6 +56,9 @@ struct store_rule {
  * its row id, which findings refer to. */
 int store_add_rule(struct store *st, int64_t scan_id,
                    const struct store_rule *r, int64_t *ref, struct err *e);
+
+/* The largest document a resource may have (SQLite's own limit is 1e9). */
+#define STORE_MAX_DOC (512u << 20)
 
 struct store_resource {
     const char *uid, *kind, *name, *namespace, *source, *target;

@@ -189,8 +189,9 @@ int store_flush(struct store *st)
     store_batch_clear(st);
     if (rc != SQLITE_DONE) {
         st->batch_failed = 1;
-        snprintf(st->batch_err, sizeof(st->batch_err), "%s: %s", st->path,
-                 sqlite3_errmsg(st->db));
+        snprintf(st->batch_err, sizeof(st->batch_err),
+                 "%s: cannot store findings: %s (SQLite code %d)", st->path,
+                 store_reason(rc), rc & 0xff);
         return -1;
     }
     return 0;
@@ -302,7 +303,7 @@ int store_counts_write(struct store *st, int64_t scan_id, struct err *e)
                            "INSERT INTO scan_counts (scan_id, rule_ref, "
                            "status, n) VALUES (?, ?, ?, ?)",
                            -1, &stmt, NULL) != SQLITE_OK)
-        return err_set(e, "%s: %s", st->path, sqlite3_errmsg(st->db));
+        return store_fail(st, "store the scan's counts", e);
     for (i = 0; i < st->ncounts && rc == 0; i++) {
         const struct store_count *c = &st->counts[i];
         if (!c->rule_ref)
@@ -355,7 +356,7 @@ static int store_text_ref(struct store *st, const struct textmap_key *k,
             id = sqlite3_column_int64(st->get_text, 0);
         sqlite3_reset(st->get_text);
         if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-            return err_set(e, "%s: %s", st->path, sqlite3_errmsg(st->db));
+            return store_fail(st, "store a finding's text", e);
     }
     if (!id) {
         if (store_prepare(st, &st->ins_text,

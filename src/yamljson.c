@@ -26,11 +26,12 @@
 struct yj_frame {
     json_t *node;  /* object or array being filled */
     char *key;     /* mapping: pending key, NULL when a key is expected */
-    int key_plain; /* that key was written plain ("<<" merges only then) */
+    int key_merge; /* that key is the merge key ("<<" plain or !!merge) */
     long key_line;
-    json_t *merged; /* mapping: keys that came from a "<<" merge */
+    json_t *merged; /* mapping: keys a "<<" merge set, never set explicitly */
     char *anchor;   /* anchor of this node, registered at its end */
     size_t size;    /* nodes in this subtree so far */
+    size_t bytes;   /* its text, aliases expanded, so far */
     long line;
     int is_items; /* the root mapping's "items" sequence */
 };
@@ -38,7 +39,7 @@ struct yj_frame {
 struct yj_anchor {
     char *name;
     json_t *node;
-    size_t size;
+    size_t size, bytes;
 };
 
 struct yj_state {
@@ -50,9 +51,11 @@ struct yj_state {
     long root_line;
     json_t *item_lines;
     size_t nodes;
+    size_t bytes;                /* text of the document, aliases expanded */
+    size_t alias_nodes, aliases; /* nodes that came from aliases; aliases */
     long first_line;
     struct err *e;
-    int key_plain;       /* the scalar being added was a plain key */
+    int key_merge;       /* the scalar being added is the merge key */
     const char *tag_bad; /* a core tag its value does not fit */
 };
 
@@ -300,6 +303,32 @@ static void yj_reset(struct yj_state *st)
     json_decref(st->item_lines);
     st->item_lines = NULL;
     st->nodes = 0;
+    st->bytes = 0;
+    st->alias_nodes = 0;
+    st->aliases = 0;
+}
+
+/*
+ * go-yaml v2 (so kubectl) refuses a document where too much of what it
+ * decodes comes from aliases: past 1,000 nodes and 100 of them from
+ * aliases, at most 99% up to 400,000 nodes, falling linearly to 10% at
+ * 4,000,000. The share only grows while an alias expands and the allowance
+ * only shrinks, so checking once the whole alias is counted is the same
+ * as go-yaml checking at every node.
+ */
+static int yj_alias_excessive(const struct yj_state *st)
+{
+    double decoded = (double)(st->nodes + st->aliases + 1), allowed;
+
+    if (st->alias_nodes <= 100 || decoded <= 1000)
+        return 0;
+    if (decoded <= 400000)
+        allowed = 0.99;
+    else if (decoded >= 4000000)
+        allowed = 0.10;
+    else
+        allowed = 0.99 - 0.89 * ((decoded - 400000) / 3600000);
+    return (double)st->alias_nodes / decoded > allowed;
 }
 
 static int yj_fail(struct yj_state *st, const yaml_mark_t *m, const char *fmt,
@@ -319,7 +348,7 @@ static int yj_fail(struct yj_state *st, const yaml_mark_t *m, const char *fmt,
 }
 
 static int yj_anchor_add(struct yj_state *st, char *name, json_t *node,
-                         size_t size)
+                         size_t size, size_t bytes)
 {
     size_t i;
 
@@ -330,6 +359,7 @@ static int yj_anchor_add(struct yj_state *st, char *name, json_t *node,
             json_decref(st->anchors[i].node);
             st->anchors[i].node = json_incref(node);
             st->anchors[i].size = size;
+            st->anchors[i].bytes = bytes;
             return 0;
         }
     }
@@ -341,41 +371,66 @@ static int yj_anchor_add(struct yj_state *st, char *name, json_t *node,
     st->anchors[st->nanchors].name = name;
     st->anchors[st->nanchors].node = json_incref(node);
     st->anchors[st->nanchors].size = size;
+    st->anchors[st->nanchors].bytes = bytes;
     st->nanchors++;
     return 0;
 }
 
+/* Sets every key of src in f's mapping, overriding what is there. */
+static void yj_merge_one(struct yj_frame *f, json_t *src)
+{
+    const char *k;
+    json_t *v;
+
+    json_object_foreach(src, k, v)
+    {
+        if (!json_object_get(f->node, k))
+            json_object_set_new(f->merged, k, json_true());
+        json_object_set(f->node, k, v);
+    }
+}
+
+/*
+ * A "<<" merge, as go-yaml v2 (sigs.k8s.io/yaml, so kubectl) decodes it
+ * into a map: the merged mapping's keys are set into the mapping being
+ * built at the point where "<<" stands, so a merge overrides the keys
+ * before it and the keys after it override the merge. Of a list of
+ * mappings, the first that has a key wins (v2 sets them last to first).
+ * Anything but a mapping or a list of mappings is an error, as in v2.
+ */
 static int yj_merge(struct yj_state *st, struct yj_frame *f, json_t *src,
                     const yaml_mark_t *m)
 {
-    const char *k;
     json_t *v;
     size_t i;
 
     if (json_is_array(src)) {
         json_array_foreach(src, i, v)
         {
-            if (yj_merge(st, f, v, m))
-                return -1;
+            if (!json_is_object(v))
+                return yj_fail(st, m,
+                               "merge key \"<<\" needs a mapping or a list "
+                               "of mappings; element %zu is not a mapping",
+                               i + 1);
         }
-        return 0;
+    } else if (!json_is_object(src)) {
+        return yj_fail(st, m,
+                       "merge key \"<<\" needs a mapping or a list of "
+                       "mappings");
     }
-    if (!json_is_object(src))
-        return yj_fail(st, m, "merge key \"<<\" needs a mapping");
     if (!f->merged)
         f->merged = json_object();
-    json_object_foreach(src, k, v)
-    {
-        if (json_object_get(f->node, k))
-            continue;
-        json_object_set(f->node, k, v);
-        json_object_set_new(f->merged, k, json_true());
+    if (json_is_object(src)) {
+        yj_merge_one(f, src);
+        return 0;
     }
+    for (i = json_array_size(src); i-- > 0;)
+        yj_merge_one(f, json_array_get(src, i));
     return 0;
 }
 
 /* Adds a finished value (steals it) to the innermost frame or the root. */
-static int yj_add(struct yj_state *st, json_t *v, size_t size,
+static int yj_add(struct yj_state *st, json_t *v, size_t size, size_t bytes,
                   const yaml_mark_t *m)
 {
     struct yj_frame *f;
@@ -389,6 +444,7 @@ static int yj_add(struct yj_state *st, json_t *v, size_t size,
     }
     f = &st->stack[st->depth - 1];
     f->size += size;
+    f->bytes += bytes;
     if (json_is_array(f->node)) {
         if (f->is_items)
             json_array_append_new(st->item_lines,
@@ -408,13 +464,13 @@ static int yj_add(struct yj_state *st, json_t *v, size_t size,
             return yj_fail(st, m, "mapping key contains a NUL character");
         }
         f->key = xstrdup(json_string_value(v));
-        f->key_plain = st->key_plain;
-        st->key_plain = 0;
+        f->key_merge = st->key_merge;
+        st->key_merge = 0;
         f->key_line = st->first_line + (long)m->line;
         json_decref(v);
         return 0;
     }
-    if (f->key_plain && strcmp(f->key, "<<") == 0) {
+    if (f->key_merge) {
         int rc = yj_merge(st, f, v, m);
         json_decref(v);
         free(f->key);
@@ -443,14 +499,28 @@ static int yj_add(struct yj_state *st, json_t *v, size_t size,
     return 0;
 }
 
-/* Keys of mappings are their raw text, whatever they would resolve to. */
+#define YJ_MERGE_TAG "tag:yaml.org,2002:merge"
+
+/*
+ * Keys of mappings are their raw text, whatever they would resolve to.
+ * The merge key is "<<" written plain without a tag, or tagged !!merge
+ * (go-yaml v2's isMerge); a quoted "<<" is an ordinary key.
+ */
 static json_t *yj_key_or_scalar(struct yj_state *st, const yaml_event_t *ev)
 {
     if (st->depth && json_is_object(st->stack[st->depth - 1].node) &&
         !st->stack[st->depth - 1].key) {
-        st->key_plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-        return json_stringn((const char *)ev->data.scalar.value,
-                            ev->data.scalar.length);
+        const char *s = (const char *)ev->data.scalar.value;
+        const char *tag = (const char *)ev->data.scalar.tag;
+        int lt = ev->data.scalar.length == 2 && memcmp(s, "<<", 2) == 0;
+        if (tag && strcmp(tag, YJ_MERGE_TAG) == 0 && !lt) {
+            st->tag_bad = "merge";
+            return NULL;
+        }
+        st->key_merge =
+            lt && (tag ? strcmp(tag, YJ_MERGE_TAG) == 0
+                       : ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE);
+        return json_stringn(s, ev->data.scalar.length);
     }
     return yj_scalar(st, ev);
 }
@@ -493,6 +563,7 @@ static int yj_push(struct yj_state *st, json_t *node, const yaml_char_t *anchor,
     f->node = node;
     f->anchor = anchor ? xstrdup((const char *)anchor) : NULL;
     f->size = 1;
+    f->bytes = 2;
     f->line = st->first_line + (long)m->line;
     f->is_items = is_items;
     st->nodes++;
@@ -509,9 +580,9 @@ static int yj_pop(struct yj_state *st, const yaml_mark_t *m)
     free(f.key);
     json_decref(f.merged);
     if (f.anchor)
-        rc = yj_anchor_add(st, f.anchor, f.node, f.size);
+        rc = yj_anchor_add(st, f.anchor, f.node, f.size, f.bytes);
     if (rc == 0)
-        rc = yj_add(st, f.node, f.size, &start);
+        rc = yj_add(st, f.node, f.size, f.bytes, &start);
     else
         json_decref(f.node);
     return rc;
@@ -536,10 +607,14 @@ static int yj_event(struct yj_state *st, yaml_event_t *ev)
         return yj_pop(st, &ev->start_mark);
     case YAML_SCALAR_EVENT: {
         json_t *v;
+        size_t bytes;
         if (ev->data.scalar.length > YJ_MAX_SCALAR)
             return yj_fail(st, &ev->start_mark, "scalar longer than 16 MiB");
         st->tag_bad = NULL;
         v = yj_key_or_scalar(st, ev);
+        if (!v && st->tag_bad && strcmp(st->tag_bad, "merge") == 0)
+            return yj_fail(st, &ev->start_mark,
+                           "!!merge tags only the merge key \"<<\"");
         if (!v && st->tag_bad)
             return yj_fail(st, &ev->start_mark,
                            "value \"%.40s\" is not a valid !!%s",
@@ -547,24 +622,41 @@ static int yj_event(struct yj_state *st, yaml_event_t *ev)
         if (!v)
             return yj_fail(st, &ev->start_mark, "scalar is not valid UTF-8");
         st->nodes++;
+        bytes = ev->data.scalar.length + 2;
+        st->bytes += bytes;
         if (ev->data.scalar.anchor)
             yj_anchor_add(st, xstrdup((const char *)ev->data.scalar.anchor), v,
-                          1);
-        return yj_add(st, v, 1, &ev->start_mark);
+                          1, bytes);
+        return yj_add(st, v, 1, bytes, &ev->start_mark);
     }
     case YAML_ALIAS_EVENT: {
         const char *name = (const char *)ev->data.alias.anchor;
-        st->key_plain = 0; /* an alias is never the merge key */
+        st->key_merge = 0; /* an alias is never the merge key */
         for (i = st->nanchors; i-- > 0;) {
             if (strcmp(st->anchors[i].name, name) == 0) {
                 st->nodes += st->anchors[i].size;
+                st->bytes += st->anchors[i].bytes;
+                st->alias_nodes += st->anchors[i].size;
+                st->aliases++;
                 if (st->nodes > YJ_MAX_NODES)
                     return yj_fail(st, &ev->start_mark,
                                    "alias *%s expands the document beyond "
                                    "%u nodes (YAML alias bomb?)",
                                    name, YJ_MAX_NODES);
+                if (yj_alias_excessive(st))
+                    return yj_fail(st, &ev->start_mark,
+                                   "alias *%s: more of the document comes "
+                                   "from aliases than go-yaml (kubectl) "
+                                   "accepts (YAML alias bomb?)",
+                                   name);
+                if (st->bytes > YJ_MAX_EXPANDED)
+                    return yj_fail(st, &ev->start_mark,
+                                   "alias *%s expands the document beyond "
+                                   "the limit of %u MiB (YAML alias bomb?)",
+                                   name, YJ_MAX_EXPANDED >> 20);
                 return yj_add(st, json_incref(st->anchors[i].node),
-                              st->anchors[i].size, &ev->start_mark);
+                              st->anchors[i].size, st->anchors[i].bytes,
+                              &ev->start_mark);
             }
         }
         return yj_fail(st, &ev->start_mark, "alias *%s has no anchor", name);

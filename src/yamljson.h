@@ -4,8 +4,12 @@
  *
  * Values resolve the way sigs.k8s.io/yaml (go-yaml v2) resolves them, so a
  * check sees what the API server would: "yes"/"on" are true, "0644" is
- * octal. Hostile input is bounded: alias expansion ("billion laughs"),
- * nesting depth and scalar size have limits, duplicate keys are an error
+ * octal. Merge keys ("<<", also tagged !!merge) apply in document order as
+ * go-yaml v2 applies them: a merge overrides the keys before it, the keys
+ * after it override the merge. Hostile input is bounded: alias expansion
+ * ("billion laughs", counted in nodes and in expanded bytes, and the
+ * share of nodes from aliases go-yaml v2 allows), nesting
+ * depth and scalar size have limits, duplicate keys are an error
  * (kubectl rejects them too, and an auditor must not guess which value
  * counted).
  */
@@ -21,6 +25,9 @@
 #define YJ_MAX_NODES 2000000u /* expanded nodes in one document */
 #define YJ_MAX_DEPTH 200u
 #define YJ_MAX_SCALAR (16u << 20)
+/* Text of one document with its aliases expanded: what storing it would
+ * write. A few hundred KiB of aliases can stand for gigabytes. */
+#define YJ_MAX_EXPANDED (64u << 20)
 
 /*
  * Called once per document. doc is a new reference the callback owns (never

@@ -134,7 +134,7 @@ if [ -x /usr/bin/time ]; then
     check "YAML alias bomb: peak memory < 600 MB ($(tail -n 1 bomb.mem) KB)" \
         test "$(tail -n 1 bomb.mem)" -lt 614400
 else
-    ok "# SKIP YAML alias bomb peak memory: no /usr/bin/time"
+    not_ok "YAML alias bomb peak memory: /usr/bin/time missing (dev/deps installs it)"
 fi
 scan_case bomb 'bomb\.yaml:[0-9]+([^0-9]|$)' "YAML alias bomb"
 
@@ -157,7 +157,7 @@ if [ -x /usr/bin/time ]; then
     check "100 MB single line: peak memory < 600 MB ($(tail -n 1 huge.mem) KB)" \
         test "$(tail -n 1 huge.mem)" -lt 614400
 else
-    ok "# SKIP 100 MB single line peak memory: no /usr/bin/time"
+    not_ok "100 MB single line peak memory: /usr/bin/time missing (dev/deps installs it)"
 fi
 scan_case huge 'huge\.yaml:1([^0-9]|$)' "100 MB single-line file"
 rm -f cases/huge/huge.yaml
@@ -222,7 +222,7 @@ elif have_setpriv_nobody; then
     chmod 644 cases/noperm/z.yaml
     chmod 700 "$T"
 else
-    ok "# SKIP chmod 000 file: running as root without setpriv"
+    not_ok "chmod 000 file: running as root and setpriv cannot drop to nobody (dev/deps installs util-linux)"
 fi
 
 # --- 9. 2nd of 3 documents broken ---------------------------------------------------
@@ -294,6 +294,130 @@ expect_one_error_line "--db with schema version 99: one error line naming the fi
 expect_stderr_match '[Ss]chema|version' "--db with schema version 99: says it is about the schema version"
 check_eq "--db with schema version 99: file unchanged" "$before" "$(sha256_of v99.db)"
 check_eq "--db with schema version 99: user_version still 99" 99 "$(sql v99.db 'PRAGMA user_version')"
+
+# --- 13. merge keys as kubectl applies them ------------------------------------------
+new_case merge
+cat >cases/merge/merge.yaml <<'EOF'
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: merged-priv
+  namespace: e2e
+spec:
+  selector:
+    matchLabels: {app: merged}
+  template:
+    metadata:
+      labels: {app: merged}
+    spec:
+      containers:
+        - name: app
+          image: registry.example/app:1.0
+          securityContext:
+            privileged: false
+            <<: {privileged: true}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: tagged-merge
+  namespace: e2e
+spec:
+  selector:
+    matchLabels: {app: tagged}
+  template:
+    metadata:
+      labels: {app: tagged}
+    spec:
+      containers:
+        - name: app
+          image: registry.example/app:1.0
+          securityContext:
+            privileged: false
+            !!merge <<: [{privileged: true}, {privileged: false}]
+EOF
+expect_exit 0 "merge after an explicit key: scan runs" "$FOURC" scan --db "$DB" --manifests cases/merge --format json -o merge.json
+NEXT_ID=$((NEXT_ID + 1))
+jq_ok "merge after an explicit key: privileged is true, as kubectl applies it (K8S-WL-PRIVILEGED fail for both)" merge.json \
+    '[f["status"] for f in F(rule="K8S-WL-PRIVILEGED", kind="k8s/Deployment") if f["resource"]["name"] in ("merged-priv", "tagged-merge")] == ["fail", "fail"]'
+
+# --- 14. alias bomb by expanded size: ~560 KB that stands for ~1 GB ------------------
+new_case bigbomb
+"$PYTHON" -c '
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bigbomb\ndata:\n")
+    f.write("  a: &a \"" + "x" * (512 << 10) + "\"\n")
+    f.write("  b: [" + ",".join(["*a"] * 2000) + "]\n")
+' cases/bigbomb/bomb.yaml
+check "alias bomb by size: file under 600 KB ($(wc -c <cases/bigbomb/bomb.yaml | tr -d ' ') bytes)" \
+    test "$(wc -c <cases/bigbomb/bomb.yaml | tr -d ' ')" -lt 614400
+s0=$(date +%s)
+/usr/bin/time -f '%M' -o bigbomb.mem timeout 60 "$FOURC" scan --db bigbomb.db --manifests cases/bigbomb -q >/dev/null 2>&1
+s1=$(date +%s)
+check "alias bomb by size: peak memory < 200 MB ($(tail -n 1 bigbomb.mem) KB)" \
+    test "$(tail -n 1 bigbomb.mem)" -lt 204800
+check "alias bomb by size: done in under 20 s ($((s1 - s0)) s)" test $((s1 - s0)) -lt 20
+scan_case bigbomb 'bomb\.yaml:7([^0-9]|$)' "alias bomb by expanded size"
+expect_stderr_match 'bomb\.yaml:7: .*alias \*a .*limit of 64 MiB' "alias bomb by expanded size: the warning names the limit"
+
+# --- 15. big JSON: over the size cap, and over the node cap ------------------------------
+new_case bigjson
+truncate -s 300M cases/bigjson/big.json
+/usr/bin/time -f '%M' -o bigjson.mem timeout 60 "$FOURC" scan --db bigjson.db --manifests cases/bigjson -q >/dev/null 2>&1
+check "300 MB JSON: peak memory < 200 MB ($(tail -n 1 bigjson.mem) KB)" \
+    test "$(tail -n 1 bigjson.mem)" -lt 204800
+scan_case bigjson 'big\.json:1([^0-9]|$)' "300 MB JSON file"
+expect_stderr_match 'big\.json:1: .*limit of 64 MiB' "300 MB JSON file: the warning names the limit"
+rm -f cases/bigjson/big.json
+"$PYTHON" -c '
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("[" + ",".join(["0"] * 2500000) + "]\n")
+' cases/bigjson/nodes.json
+/usr/bin/time -f '%M' -o nodes.mem timeout 60 "$FOURC" scan --db nodes.db --manifests cases/bigjson -q >/dev/null 2>&1
+check "JSON array of 2.5 M values: peak memory < 200 MB ($(tail -n 1 nodes.mem) KB)" \
+    test "$(tail -n 1 nodes.mem)" -lt 204800
+scan_case bigjson 'nodes\.json:1([^0-9]|$)' "JSON array of 2.5 M values"
+expect_stderr_match 'nodes\.json:1: .*limit of 2000000 nodes' "JSON array of 2.5 M values: the warning names the limit"
+rm -f cases/bigjson/nodes.json
+
+# --- 16. FIFOs, devices, symlinks out of the tree: never opened -----------------------------
+mkdir -p cases/special outside
+good_deployment good-special >cases/special/good.yaml
+mkfifo cases/special/fifo.yaml
+ln -s /dev/zero cases/special/zero.yaml
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: outside}\ndata: {k: OUTSIDE-CANARY-5b1e}\n' >outside/o.yaml
+ln -s "$T/outside/o.yaml" cases/special/out.yaml
+expect_exit 0 "FIFO, /dev/zero symlink, symlink out of the tree: scan ends (exit 0)" \
+    timeout 60 "$FOURC" scan --db "$DB" --manifests cases/special --format json -o special.json
+NEXT_ID=$((NEXT_ID + 1))
+check_eq "special files: one stderr warning per path (3)" 3 "$(grep -c '^fourc: warning: .*skipped' "$ERR")"
+expect_stderr_match 'fifo\.yaml: skipped: not a regular file' "special files: the FIFO is named"
+expect_stderr_match 'zero\.yaml: skipped: symlink leading out' "special files: the /dev/zero symlink is named"
+expect_stderr_match 'out\.yaml: skipped: symlink leading out' "special files: the symlink out of the tree is named"
+check "special files: the summary counts them" grep -q 'Skipped 2 paths: symlink leading out of the scanned tree' "$OUT"
+check_eq "special files: nothing of the outside file is in the database" 0 \
+    "$(cat "$DB" "$DB-wal" 2>/dev/null | grep -ac OUTSIDE-CANARY)"
+jq_ok "special files: the valid Deployment next to them was scanned" special.json \
+    '[f["status"] for f in F(rule="K8S-WL-PRIVILEGED", name="good-special")] == ["pass"]'
+expect_exit 2 "FIFO named on the command line: usage error, no hang" \
+    timeout 60 "$FOURC" scan --db "$DB" --manifests cases/special/fifo.yaml
+expect_one_error_line "FIFO named on the command line: one error line naming it" 'fifo\.yaml.*FIFO'
+expect_exit 2 "symlink to /dev/zero named on the command line: usage error, no hang" \
+    timeout 60 "$FOURC" scan --db "$DB" --manifests cases/special/zero.yaml
+expect_one_error_line "/dev/zero symlink on the command line: one error line naming it" 'zero\.yaml.*device'
+
+# --- 17. dot-files and dot-directories are read, as kubectl apply -f DIR -R reads them ------
+mkdir -p cases/dot/.hidden
+good_deployment good-dot >cases/dot/good.yaml
+good_deployment dotfile >cases/dot/.dot.yaml
+printf '          securityContext: {privileged: true}\n' >>cases/dot/.dot.yaml
+good_deployment dotdir >cases/dot/.hidden/d.yaml
+expect_exit 0 "dot-files: scan runs" "$FOURC" scan --db "$DB" --manifests cases/dot --format json -o dot.json
+NEXT_ID=$((NEXT_ID + 1))
+jq_ok "dot-files: .dot.yaml judged (privileged: fail) and .hidden/d.yaml judged (pass)" dot.json \
+    '[f["status"] for f in F(rule="K8S-WL-PRIVILEGED", name="dotfile")] == ["fail"] and [f["status"] for f in F(rule="K8S-WL-PRIVILEGED", name="dotdir")] == ["pass"]'
 
 baseline_intact "after all cases"
 e2e_finish

@@ -48,6 +48,8 @@ struct rec {
     struct got_err err[MAX_ERR];
     size_t nerr;
     size_t fail_emit_at; /* emit fails on this call (1-based; 0: never) */
+    struct got_err skip[MAX_ERR]; /* path, reason */
+    size_t nskip;
 };
 
 static char *dup_or_null(const char *s)
@@ -93,10 +95,26 @@ static int rec_input_error(struct collect_ctx *ctx, const char *source,
     return 0;
 }
 
+static void rec_skipped(struct collect_ctx *ctx, const char *path,
+                        const char *reason)
+{
+    struct rec *rec = ctx->data;
+
+    if (rec->nskip >= MAX_ERR)
+        fail_msg("too many skipped paths");
+    rec->skip[rec->nskip].source = strdup(path);
+    rec->skip[rec->nskip].msg = strdup(reason);
+    rec->nskip++;
+}
+
 static void rec_release(struct rec *rec)
 {
     size_t i;
 
+    for (i = 0; i < rec->nskip; i++) {
+        free(rec->skip[i].source);
+        free(rec->skip[i].msg);
+    }
     for (i = 0; i < rec->nres; i++) {
         free(rec->res[i].kind);
         free(rec->res[i].uid);
@@ -118,7 +136,8 @@ static int run_collect(const char *ref, struct rec *rec, struct err *e)
     struct collect_ctx ctx = {.target = &t,
                               .emit = rec_emit,
                               .input_error = rec_input_error,
-                              .data = rec};
+                              .data = rec,
+                              .skipped = rec_skipped};
 
     memset(e, 0, sizeof(*e));
     return collector_manifests.collect(&t, &ctx, e);
@@ -487,9 +506,12 @@ static void test_json_files(void **state)
 
 static void test_directory(void **state)
 {
-    static const char *const order[] = {"a.yaml", "b.yaml", "sub/c.yml",
-                                        "sub/deeper/d.json", "y.yaml"};
-    static const char *const names[] = {"cm-a", "cm-b", "cm-c", "cm-d", "cm-y"};
+    /* Hidden files and directories are read, as kubectl apply -R does. */
+    static const char *const order[] = {
+        ".dot.yaml", ".hidden/h.yaml",    "a.yaml", "b.yaml",
+        "sub/c.yml", "sub/deeper/d.json", "y.yaml"};
+    static const char *const names[] = {"cm-dot", "cm-hidden", "cm-a", "cm-b",
+                                        "cm-c",   "cm-d",      "cm-y"};
     struct tree t;
     struct rec rec = {0};
     struct err e;
@@ -872,10 +894,10 @@ static void test_check_hook(void **state)
 }
 
 /*
- * An empty directory (or one holding only hidden entries) yields no
- * resource and one input error naming it: a scan pointed at the wrong
- * directory must not come out clean. (It once called qsort(NULL, 0),
- * undefined behaviour the sanitizer build caught.)
+ * An empty directory (or one holding no manifest) yields no resource and
+ * one input error naming it: a scan pointed at the wrong directory must
+ * not come out clean. (It once called qsort(NULL, 0), undefined behaviour
+ * the sanitizer build caught.)
  */
 static void test_empty_directory(void **state)
 {
@@ -886,11 +908,179 @@ static void test_empty_directory(void **state)
     (void)state;
     tree_init(&t);
     tree_dir(&t, ".git");
-    tree_file(&t, ".git/config.yaml", CM("cm-git"));
+    tree_file(&t, ".git/config", CM("cm-git"));
     assert_int_equal(run_collect(t.root, &rec, &e), 0);
     assert_int_equal(rec.nres, 0);
     assert_int_equal(rec.nerr, 1);
     assert_non_null(strstr(rec.err[0].msg, "no Kubernetes manifests"));
+    rec_release(&rec);
+    tree_release(&t);
+}
+
+/*
+ * FIFOs, devices and symlinks out of the tree are never opened: each is
+ * reported to ctx->skipped, nothing of the outside file is read, and
+ * nothing hangs (an alarm fails the test instead).
+ */
+static void test_special_files(void **state)
+{
+    struct tree t, out;
+    struct rec rec = {0};
+    struct err e;
+    char *p, *q;
+    size_t i;
+
+    (void)state;
+    tree_init(&t);
+    tree_init(&out);
+    tree_file(&out, "secret.yaml", CM("OUTSIDE-CANARY-7f3a"));
+    tree_file(&t, "a.yaml", CM("cm-a"));
+    p = tree_path(&t, "fifo.yaml");
+    assert_int_equal(mkfifo(p, 0600), 0);
+    tree_track(&t, p);
+    p = tree_path(&t, "zero.yaml");
+    assert_int_equal(symlink("/dev/zero", p), 0);
+    tree_track(&t, p);
+    p = tree_path(&t, "out.yaml");
+    q = tree_path(&out, "secret.yaml");
+    assert_int_equal(symlink(q, p), 0);
+    free(q);
+    tree_track(&t, p);
+    p = tree_path(&t, "in.yaml"); /* inside the tree: read */
+    assert_int_equal(symlink("a.yaml", p), 0);
+    tree_track(&t, p);
+    p = tree_path(&t, "infifo.yaml"); /* inside, to a FIFO: refused */
+    assert_int_equal(symlink("fifo.yaml", p), 0);
+    tree_track(&t, p);
+
+    alarm(20);
+    assert_int_equal(run_collect(t.root, &rec, &e), 0);
+    assert_int_equal(rec.nerr, 0);
+    assert_int_equal(rec.nres, 2);
+    assert_string_equal(rec.res[0].name, "cm-a");
+    assert_string_equal(rec.res[1].name, "cm-a");
+    assert_non_null(strstr(rec.res[1].source, "/in.yaml:1"));
+    for (i = 0; i < rec.nres; i++)
+        assert_null(strstr(rec.res[i].doc, "OUTSIDE-CANARY"));
+    assert_int_equal(rec.nskip, 4);
+    assert_non_null(strstr(rec.skip[0].source, "/fifo.yaml"));
+    assert_non_null(strstr(rec.skip[0].msg, "not a regular file"));
+    assert_non_null(strstr(rec.skip[1].source, "/infifo.yaml"));
+    assert_non_null(strstr(rec.skip[1].msg, "not a regular file"));
+    assert_non_null(strstr(rec.skip[2].source, "/out.yaml"));
+    assert_non_null(strstr(rec.skip[2].msg, "out of the scanned tree"));
+    assert_non_null(strstr(rec.skip[3].source, "/zero.yaml"));
+    assert_non_null(strstr(rec.skip[3].msg, "out of the scanned tree"));
+    rec_release(&rec);
+
+    /* Named directly: the check refuses it, and reading does not hang. */
+    {
+        struct target ft = {"manifests", NULL, NULL};
+        char *fifo = tree_path(&t, "fifo.yaml");
+        ft.ref = fifo;
+        assert_int_equal(collector_manifests.check(&ft, &e), -1);
+        assert_non_null(strstr(e.msg, "is a FIFO"));
+        assert_int_equal(run_collect(fifo, &rec, &e), 0);
+        assert_int_equal(rec.nres, 0);
+        assert_int_equal(rec.nerr, 1);
+        assert_non_null(strstr(rec.err[0].msg, "is a FIFO"));
+        rec_release(&rec);
+        free(fifo);
+    }
+    alarm(0);
+    tree_release(&t);
+    tree_release(&out);
+}
+
+/* A merge after an explicit key overrides it, as kubectl applies it. */
+static void test_merge_keys(void **state)
+{
+    struct tree t;
+    struct rec rec = {0};
+    struct err e;
+
+    (void)state;
+    tree_init(&t);
+    tree_file(&t, "p.yaml",
+              "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+              "  containers:\n  - name: c\n    image: x\n"
+              "    securityContext:\n      privileged: false\n"
+              "      <<: {privileged: true}\n"
+              "---\n"
+              "apiVersion: v1\nkind: Pod\nmetadata: {name: q}\nspec:\n"
+              "  containers:\n  - name: c\n    image: x\n"
+              "    securityContext:\n      <<: 5\n"
+              "---\n" CM("after"));
+    assert_int_equal(run_collect(t.root, &rec, &e), 0);
+    assert_int_equal(rec.nres, 2);
+    assert_non_null(strstr(rec.res[0].doc, "\"privileged\":true"));
+    assert_string_equal(rec.res[1].name, "after");
+    assert_int_equal(rec.nerr, 1);
+    expect_err(&t, &rec, 0, "p.yaml", 20, "merge key");
+    rec_release(&rec);
+    tree_release(&t);
+}
+
+/* Limits: each is an input error naming the file, the line and the
+ * limit, and the rest of the file and of the scan goes on. */
+static void test_limits(void **state)
+{
+    struct strbuf sb = STRBUF_INIT;
+    struct tree t;
+    struct rec rec = {0};
+    struct err e;
+    char *p;
+    size_t i;
+    FILE *f;
+
+    (void)state;
+    tree_init(&t);
+    /* 2.1 M values in a 4 MiB JSON array: the node cap, before jansson */
+    sb_adds(&sb, "[0");
+    for (i = 0; i < 2100000; i++)
+        sb_add(&sb, ",0", 2);
+    sb_adds(&sb, "]");
+    tree_file_n(&t, "a-nodes.json", sb.buf, sb.len);
+    sb_setlen(&sb, 0);
+    /* a JSON file larger than the document cap (sparse) */
+    p = tree_path(&t, "b-big.json");
+    f = fopen(p, "wb");
+    assert_non_null(f);
+    assert_int_equal(ftruncate(fileno(f), (off_t)65 << 20), 0);
+    fclose(f);
+    tree_track(&t, p);
+    /* an alias bomb by expanded size: 1 MiB anchored, 70 aliases */
+    sb_adds(&sb, CM("before") "---\napiVersion: v1\nkind: ConfigMap\n"
+                              "metadata: {name: bomb}\ndata:\n  a: &a ");
+    for (i = 0; i < (1u << 20) / 16; i++)
+        sb_adds(&sb, "xxxxxxxxxxxxxxxx");
+    sb_adds(&sb, "\n  b: [");
+    for (i = 0; i < 70; i++)
+        sb_adds(&sb, i ? ",*a" : "*a");
+    sb_adds(&sb, "]\n---\n" CM("after"));
+    tree_file_n(&t, "c-bomb.yaml", sb.buf, sb.len);
+    sb_setlen(&sb, 0);
+    /* one YAML document of 65 MiB in short lines, then a small one */
+    for (i = 0; i < (65u << 20) / 64; i++)
+        sb_adds(&sb, "# 345678901234567890123456789012345678901234567890"
+                     "1234567890123\n");
+    sb_adds(&sb, "---\n" CM("tail"));
+    tree_file_n(&t, "d-doc.yaml", sb.buf, sb.len);
+    sb_release(&sb);
+
+    assert_int_equal(run_collect(t.root, &rec, &e), 0);
+    assert_int_equal(rec.nres, 3);
+    assert_string_equal(rec.res[0].name, "before");
+    assert_string_equal(rec.res[1].name, "after");
+    assert_string_equal(rec.res[2].name, "tail");
+    assert_int_equal(rec.nerr, 4);
+    assert_non_null(strstr(rec.err[0].msg, "a-nodes.json"));
+    assert_non_null(strstr(rec.err[0].msg, "2000000 nodes"));
+    assert_non_null(strstr(rec.err[1].msg, "b-big.json"));
+    assert_non_null(strstr(rec.err[1].msg, "64 MiB"));
+    expect_err(&t, &rec, 2, "c-bomb.yaml", 10, "64 MiB");
+    assert_non_null(strstr(rec.err[2].msg, "alias *a"));
+    expect_err(&t, &rec, 3, "d-doc.yaml", 1, "larger than the limit of 64 MiB");
     rec_release(&rec);
     tree_release(&t);
 }
@@ -937,6 +1127,9 @@ int main(void)
         cmocka_unit_test(test_check_hook),
         cmocka_unit_test(test_emit_failure_stops),
         cmocka_unit_test(test_empty_directory),
+        cmocka_unit_test(test_special_files),
+        cmocka_unit_test(test_merge_keys),
+        cmocka_unit_test(test_limits),
     };
 
     return cmocka_run_group_tests_name("manifests", tests, NULL, NULL);

@@ -376,7 +376,39 @@ static void test_exec_error_names_path(void **state)
     memset(&e, 0, sizeof(e));
     assert_int_equal(store_exec(st, "SELECT * FROM no_such_table", &e), -1);
     expect_contains(e.msg, ":memory:");
-    expect_contains(e.msg, "no_such_table");
+    /* a sentence of ours, never SQLite's own text */
+    expect_contains(e.msg, "cannot update it");
+    assert_null(strstr(e.msg, "no such table"));
+    store_free(st);
+}
+
+/* A document the database cannot hold is a sentence naming the database
+ * and the resource, never "NOT NULL constraint failed". */
+static void test_resource_too_large(void **state)
+{
+    struct store *st = NULL;
+    struct store_resource r;
+    struct err e;
+    int64_t scan = 0, ref = 0;
+
+    (void)state;
+    assert_int_equal(store_open(&st, ":memory:", STORE_CREATE, &e), 0);
+    assert_int_equal(store_scan_begin(st, "[]", "test", &scan, &e), 0);
+    memset(&r, 0, sizeof(r));
+    r.uid = "u";
+    r.kind = "k8s/ConfigMap";
+    r.name = "n";
+    r.source = "big.yaml:3";
+    r.doc_json = "{}";
+    r.doc_len = (size_t)STORE_MAX_DOC + 1; /* never read: refused first */
+    memset(&e, 0, sizeof(e));
+    assert_int_equal(store_add_resource(st, scan, &r, &ref, &e), -1);
+    expect_contains(e.msg, ":memory:");
+    expect_contains(e.msg, "big.yaml:3");
+    expect_contains(e.msg, "larger than");
+    assert_null(strstr(e.msg, "constraint"));
+    r.doc_len = 2;
+    assert_int_equal(store_add_resource(st, scan, &r, &ref, &e), 0);
     store_free(st);
 }
 
@@ -882,6 +914,7 @@ int main(void)
         cmocka_unit_test(test_open_rejects),
         cmocka_unit_test(test_open_existing_missing),
         cmocka_unit_test(test_exec_error_names_path),
+        cmocka_unit_test(test_resource_too_large),
         cmocka_unit_test(test_scan_commit),
         cmocka_unit_test(test_scan_begin_visible_to_others),
         cmocka_unit_test(test_scan_rollback),

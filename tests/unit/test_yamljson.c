@@ -332,11 +332,24 @@ static const struct {
     {"l: &l [1, 2]\nm: [*l, *l]\n", "{\"l\":[1,2],\"m\":[[1,2],[1,2]]}"},
     /* a redefined anchor shadows the earlier one */
     {"a: &x 1\nb: &x 2\nc: *x\n", "{\"a\":1,\"b\":2,\"c\":2}"},
-    /* merge keys: explicit keys win, before or after the merge */
+    /* merge keys in document order, as go-yaml v2 decodes them: a key
+     * after the merge overrides it, a merge overrides the keys before it */
     {"base: &b\n  x: 1\n  y: 2\nd:\n  <<: *b\n  y: 3\n",
      "{\"base\":{\"x\":1,\"y\":2},\"d\":{\"x\":1,\"y\":3}}"},
     {"base: &b {x: 1, y: 2}\nd:\n  y: 3\n  <<: *b\n",
-     "{\"base\":{\"x\":1,\"y\":2},\"d\":{\"x\":1,\"y\":3}}"},
+     "{\"base\":{\"x\":1,\"y\":2},\"d\":{\"x\":1,\"y\":2}}"},
+    {"privileged: false\n<<: {privileged: true}\n", "{\"privileged\":true}"},
+    {"sc:\n  privileged: false\n  <<:\n    privileged: true\n",
+     "{\"sc\":{\"privileged\":true}}"},
+    {"<<: {a: 1}\na: 2\n<<: {a: 3}\n", "{\"a\":3}"},
+    {"a: 0\n<<: [{a: 1}, {a: 2, b: 2}]\n", "{\"a\":1,\"b\":2}"},
+    {"<<: {<<: {a: 1, b: 1}, a: 2}\n", "{\"a\":2,\"b\":1}"},
+    {"<<: [{a: 1}]\nb: 2\n", "{\"a\":1,\"b\":2}"},
+    /* !!merge is the merge key too; a quoted or !!str "<<" is not */
+    {"a: false\n!!merge <<: {a: true}\n", "{\"a\":true}"},
+    {"a: false\n!!merge \"<<\": {a: true}\n", "{\"a\":true}"},
+    {"\"<<\": {a: 1}\n", "{\"<<\":{\"a\":1}}"},
+    {"!!str <<: {a: 1}\n", "{\"<<\":{\"a\":1}}"},
     {"a: &a {x: 1}\nb: &b {x: 2, y: 2}\nc:\n  <<: [*a, *b]\n  z: 3\n",
      "{\"a\":{\"x\":1},\"b\":{\"x\":2,\"y\":2},\"c\":{\"x\":1,\"y\":2,\"z\":3}"
      "}"},
@@ -630,6 +643,14 @@ static const struct {
     {"a: &x [1, *x]\n", 1, "1:", "alias *x has no anchor"},
     {"a:\n  <<: 5\n", 1, "2:", "merge key"},
     {"a:\n  <<: [1, 2]\n", 1, "2:", "merge key"},
+    {"a:\n  <<: [[{b: 1}]]\n", 1, "2:", "merge key"},
+    {"a:\n  <<: [{b: 1}, 2]\n", 1, "2:", "element 2 is not a mapping"},
+    {"a:\n  <<: ~\n", 1, "2:", "merge key"},
+    {"a:\n  <<:\nb: 1\n", 1, "2:", "merge key"},
+    {"s: &s x\na:\n  <<: *s\n", 1, "3:", "merge key"},
+    {"!!merge x: 1\n", 1, "1:", "!!merge tags only the merge key"},
+    /* a key set explicitly twice stays a duplicate, merge or not */
+    {"a: 1\n<<: {a: 2}\na: 3\n", 1, "3:", "duplicate key \"a\""},
     /* tabs for indentation */
     {"a:\n\tb: 1\n", 1, "2:1:", "cannot start any token"},
     {"a:\n  b: 1\n\tc: 2\n", 1, "3:1:", "tab character"},
@@ -846,42 +867,93 @@ static void test_scalar_limit(void **state)
 
 /* A mapping with many aliases to a big anchor is caught by the node count
  * even when no single alias is large. */
+/* "a: &a [0 x anchor]\nb: [*a x aliases]\nc: [0 x plain]\n" */
+static void alias_doc(struct strbuf *sb, unsigned anchor, unsigned aliases,
+                      unsigned plain)
+{
+    unsigned i;
+
+    sb_adds(sb, "a: &a [");
+    for (i = 0; i < anchor; i++)
+        sb_adds(sb, i ? ",0" : "0");
+    sb_adds(sb, "]\nc: [");
+    for (i = 0; i < plain; i++)
+        sb_adds(sb, i ? ",0" : "0");
+    sb_adds(sb, "]\nb: [");
+    for (i = 0; i < aliases; i++)
+        sb_adds(sb, i ? ",*a" : "*a");
+    sb_adds(sb, "]\n");
+}
+
 static void test_alias_node_budget(void **state)
+{
+    static const struct {
+        unsigned anchor, aliases, plain;
+        const char *err; /* NULL: accepted */
+    } cases[] = {
+        /* go-yaml v2's share of nodes from aliases: 99% up to 400k */
+        {1000, 50, 0, NULL},                       /* 98% */
+        {1000, 300, 0, "than go-yaml (kubectl)"},  /* 99.7% */
+        {1000, 2100, 0, "than go-yaml (kubectl)"}, /* 2.1M, all aliases */
+        {1000, 350, 3000, NULL},                   /* 98.9% */
+        /* within the share, over the node cap */
+        {1000, 900, 1200000, "beyond 2000000 nodes"},
+    };
+    struct strbuf sb = STRBUF_INIT;
+    struct seen s;
+    struct err e;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        alias_doc(&sb, cases[i].anchor, cases[i].aliases, cases[i].plain);
+        memset(&s, 0, sizeof(s));
+        if (!cases[i].err) {
+            if (parse_str(sb_str(&sb), 1, &s, &e) != 0)
+                fail_msg("case %zu: %s", i, e.msg);
+            assert_int_equal(s.ndocs, 1);
+        } else {
+            assert_int_equal(parse_str(sb_str(&sb), 1, &s, &e), -1);
+            if (!strstr(e.msg, cases[i].err) || !strstr(e.msg, "alias *a"))
+                fail_msg("case %zu: %s", i, e.msg);
+            assert_int_equal(s.ndocs, 0);
+        }
+        seen_release(&s);
+        sb_release(&sb);
+    }
+}
+
+/* Few nodes, much text: the budget counts expanded bytes too. */
+static void test_alias_byte_budget(void **state)
 {
     struct strbuf sb = STRBUF_INIT;
     struct seen s;
     struct err e;
-    unsigned i;
+    unsigned i, n;
 
     (void)state;
-    /* anchor of 1 + 1000 nodes, then 2100 aliases: ~2.1M nodes */
-    sb_adds(&sb, "a: &a [");
-    for (i = 0; i < 1000; i++)
-        sb_adds(&sb, i ? ",0" : "0");
-    sb_adds(&sb, "]\nb: [");
-    for (i = 0; i < 2100; i++)
-        sb_adds(&sb, i ? ",*a" : "*a");
-    sb_adds(&sb, "]\n");
-    memset(&s, 0, sizeof(s));
-    assert_int_equal(parse_str(sb_str(&sb), 1, &s, &e), -1);
-    assert_non_null(strstr(e.msg, "alias *a"));
-    assert_int_equal(s.ndocs, 0);
-    seen_release(&s);
-    sb_release(&sb);
-
-    /* below the budget: 1000 aliases (~1M nodes) are fine */
-    sb_adds(&sb, "a: &a [");
-    for (i = 0; i < 1000; i++)
-        sb_adds(&sb, i ? ",0" : "0");
-    sb_adds(&sb, "]\nb: [");
-    for (i = 0; i < 1000; i++)
-        sb_adds(&sb, i ? ",*a" : "*a");
-    sb_adds(&sb, "]\n");
-    memset(&s, 0, sizeof(s));
-    assert_int_equal(parse_str(sb_str(&sb), 1, &s, &e), 0);
-    assert_int_equal(s.ndocs, 1);
-    seen_release(&s);
-    sb_release(&sb);
+    for (n = 60; n <= 70; n += 10) {
+        /* a 1 MiB scalar, then n aliases of it */
+        sb_adds(&sb, "a: &a ");
+        for (i = 0; i < (1u << 20) / 16; i++)
+            sb_adds(&sb, "xxxxxxxxxxxxxxxx");
+        sb_adds(&sb, "\nb: [");
+        for (i = 0; i < n; i++)
+            sb_adds(&sb, i ? ",*a" : "*a");
+        sb_adds(&sb, "]\n");
+        memset(&s, 0, sizeof(s));
+        if (n == 60) {
+            assert_int_equal(parse_str(sb_str(&sb), 1, &s, &e), 0);
+            assert_int_equal(s.ndocs, 1);
+        } else {
+            assert_int_equal(parse_str(sb_str(&sb), 1, &s, &e), -1);
+            assert_non_null(strstr(e.msg, "alias *a"));
+            assert_non_null(strstr(e.msg, "64 MiB"));
+            assert_int_equal(s.ndocs, 0);
+        }
+        seen_release(&s);
+        sb_release(&sb);
+    }
 }
 
 /* Every table runs twice: through yj_parse as shipped (fast path first)
@@ -917,6 +989,7 @@ int main(void)
         cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_scalar_limit),
         cmocka_unit_test(test_alias_node_budget),
+        cmocka_unit_test(test_alias_byte_budget),
     };
     int failed = 0;
 
