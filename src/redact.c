@@ -382,12 +382,14 @@ static size_t redact_env(json_t *v, int depth)
 }
 
 /*
- * Below a kubeconfig user: every scalar under a credential's name (token,
- * password, client-key-data, auth-provider's id-token, refresh-token and
- * client-secret), and every exec plugin env value, whatever its name.
- * client-certificate-data is a certificate, public, and stays.
+ * A kubeconfig (kind Config): every scalar under a credential's name
+ * (token, password, client-key-data, auth-provider's id-token,
+ * refresh-token and client-secret) or that is one by its form (a proxy-url
+ * with a password), and every exec plugin env value, whatever its name.
+ * client-certificate-data and certificate-authority-data are
+ * certificates, public, and stay.
  */
-static size_t redact_kubeconfig_user(json_t *v, int depth)
+static size_t redact_kubeconfig(json_t *v, int depth)
 {
     void *it;
     size_t n = 0;
@@ -400,7 +402,11 @@ static size_t redact_kubeconfig_user(json_t *v, int depth)
         size_t i;
 
         if (json_is_object(c)) {
-            n += redact_kubeconfig_user(c, depth + 1);
+            n += redact_kubeconfig(c, depth + 1);
+        } else if (json_is_array(c) && strcmp(k, "env") != 0 &&
+                   strcmp(k, "args") != 0) {
+            json_t *e;
+            json_array_foreach(c, i, e) n += redact_kubeconfig(e, depth + 1);
         } else if (json_is_array(c) && strcmp(k, "env") == 0) {
             json_t *e;
             json_array_foreach(c, i, e)
@@ -414,21 +420,14 @@ static size_t redact_kubeconfig_user(json_t *v, int depth)
             }
         } else if (json_is_array(c)) {
             n += redact_argv(c);
-        } else if (!json_is_null(c) && redact_name_is_secret(k)) {
+        } else if (!json_is_null(c) &&
+                   (redact_name_is_secret(k) ||
+                    (json_is_string(c) &&
+                     redact_value_is_secret(json_string_value(c))))) {
             json_object_iter_set_new(v, it, redact_scalar(c));
             n++;
         }
     }
-    return n;
-}
-
-static size_t redact_kubeconfig_users(json_t *users)
-{
-    json_t *u;
-    size_t i, n = 0;
-
-    json_array_foreach(users, i, u) n +=
-        redact_kubeconfig_user(json_object_get(u, "user"), 0);
     return n;
 }
 
@@ -449,9 +448,8 @@ size_t redact_k8s_object(json_t *obj)
     if (kind && strcmp(kind, "ConfigMap") == 0 &&
         json_is_object(v = json_object_get(obj, "data")))
         n += redact_map_if_secret(v, 1);
-    if (kind && strcmp(kind, "Config") == 0 &&
-        json_is_array(v = json_object_get(obj, "users")))
-        n += redact_kubeconfig_users(v);
+    if (kind && strcmp(kind, "Config") == 0)
+        n += redact_kubeconfig(obj, 0);
     if (json_is_object(ann)) {
         /* Tools keep whole copies of the object in annotations (kubectl's
          * last-applied, kapp's original): Secret data included. */

@@ -135,14 +135,20 @@ static int redact_cmd_name_secret(const char *s, size_t n)
 /* redact_value_is_secret on n bytes. */
 static int redact_cmd_value_secret(const char *s, size_t n)
 {
-    char *v;
+    char buf[256], *v = buf;
     int hit;
 
     if (n < 8) /* no token format is shorter */
         return 0;
-    v = xstrndup(s, n);
+    if (n < sizeof(buf)) {
+        memcpy(buf, s, n);
+        buf[n] = '\0';
+    } else {
+        v = xstrndup(s, n);
+    }
     hit = redact_value_is_secret(v);
-    free(v);
+    if (v != buf)
+        free(v);
     return hit;
 }
 
@@ -405,9 +411,10 @@ static int redact_cmd_sep(char ch)
 static char *redact_shell_depth(const char *s, size_t n, int depth);
 
 /*
- * Appends word w (n bytes) to out with its credential replaced, or as it
- * is. A quoted word that holds a command (sh -c "...", -H "...") is read
- * as one more command line.
+ * Appends word w (n bytes) to out with its credential replaced and
+ * returns 1, or returns 0 and appends nothing: most words have none, and
+ * out is only written once one has. A quoted word that holds a command
+ * (sh -c "...", -H "...") is read as one more command line.
  */
 static int redact_cmd_emit(struct redact_cmd *c, struct strbuf *out,
                            const char *w, size_t n, int depth)
@@ -428,10 +435,8 @@ static int redact_cmd_emit(struct redact_cmd *c, struct strbuf *out,
             return 1;
         }
     }
-    if (!redact_cmd_word(c, w, n, &sp)) {
-        sb_add(out, w, n);
+    if (!redact_cmd_word(c, w, n, &sp))
         return 0;
-    }
     sb_add(out, w, sp.off);
     redact_cmd_marker(out, w + sp.off, sp.len);
     sb_add(out, w + sp.off + sp.len, n - sp.off - sp.len);
@@ -491,10 +496,9 @@ static char *redact_key_blocks(const char *s, size_t n)
 
 static char *redact_shell_depth(const char *s, size_t n, int depth)
 {
-    struct strbuf out = STRBUF_INIT;
+    struct strbuf out = STRBUF_INIT, rep = STRBUF_INIT;
     struct redact_cmd c;
-    size_t i = 0;
-    int any = 0;
+    size_t i = 0, done = 0; /* s[0, done) is in out */
     char *keys = NULL;
 
     if (redact_find(s, n, "PRIVATE KEY") &&
@@ -513,13 +517,11 @@ static char *redact_shell_depth(const char *s, size_t n, int depth)
         if (isspace((unsigned char)s[i]) && s[i] != '\n') {
             while (i < n && isspace((unsigned char)s[i]) && s[i] != '\n')
                 i++;
-            sb_add(&out, s + start, i - start);
             continue;
         }
         if (redact_cmd_sep(s[i])) {
             while (i < n && redact_cmd_sep(s[i]))
                 i++;
-            sb_add(&out, s + start, i - start);
             redact_cmd_reset(&c);
             continue;
         }
@@ -539,12 +541,17 @@ static char *redact_shell_depth(const char *s, size_t n, int depth)
         }
         if (i > n)
             i = n;
-        any |= redact_cmd_emit(&c, &out, s + start, i - start, depth);
+        if (redact_cmd_emit(&c, &rep, s + start, i - start, depth)) {
+            sb_add(&out, s + done, start - done);
+            sb_add(&out, rep.buf, rep.len);
+            sb_setlen(&rep, 0);
+            done = i;
+        }
     }
-    if (!any) {
-        sb_release(&out);
+    sb_release(&rep);
+    if (done == 0)
         return NULL;
-    }
+    sb_add(&out, s + done, n - done);
     return sb_detach(&out);
 }
 

@@ -512,6 +512,7 @@ static const struct {
      "\"env\":[{\"name\":\"DB_PASSWORD\",\"value\":\"" R(
          7, "f52fbd32") "\"}]}}]}}",
      {"hunter2", NULL}},
+    /* clang-format off */
     /* A number under a credential's name is its value all the same; an
      * entry with no name string cannot be judged, so it is redacted. */
     {"env entries of odd shapes",
@@ -521,16 +522,10 @@ static const struct {
      "{\"name\":7,\"value\":\"y\"}]},{\"env\":{\"DB_PASSWORD\":\"z\"}}]}}",
      3,
      "{\"kind\":\"Pod\",\"spec\":{\"containers\":[{\"env\":["
-     "\"DB_PASSWORD=x\",{\"value\":\"" R(
-         7, "25b9641d") "\"},"
-                        "{\"name\":\"DB_PASSWORD\",\"value\":\"" R(
-                            2,
-                            "73475cb4") "\"},"
-                                        "{\"name\":7,\"value\":\"" R(
-                                            1,
-                                            "a1fce436") "\"}]},"
-                                                        "{\"env\":{\"DB_"
-                                                        "PASSWORD\":\"z\"}}]}}",
+     "\"DB_PASSWORD=x\",{\"value\":\"" R(7, "25b9641d") "\"},"
+     "{\"name\":\"DB_PASSWORD\",\"value\":\"" R(2, "73475cb4") "\"},"
+     "{\"name\":7,\"value\":\"" R(1, "a1fce436") "\"}]},"
+     "{\"env\":{\"DB_PASSWORD\":\"z\"}}]}}",
      {"novalue", NULL}},
     {"env numbers and booleans under credential names; others kept",
      "{\"kind\":\"Pod\",\"spec\":{\"containers\":[{\"env\":["
@@ -539,33 +534,28 @@ static const struct {
      "{\"name\":\"PORT\",\"value\":8080}]}]}}",
      2,
      "{\"kind\":\"Pod\",\"spec\":{\"containers\":[{\"env\":["
-     "{\"name\":\"DB_PASSWORD\",\"value\":\"" R(
-         12,
-         "27bb88bf") "\"},"
-                     "{\"name\":\"API_TOKEN\",\"value\":\"" R(
-                         4,
-                         "b5bea41b") "\"},"
-                                     "{\"name\":\"PORT\",\"value\":8080}]}]}}",
+     "{\"name\":\"DB_PASSWORD\",\"value\":\"" R(12, "27bb88bf") "\"},"
+     "{\"name\":\"API_TOKEN\",\"value\":\"" R(4, "b5bea41b") "\"},"
+     "{\"name\":\"PORT\",\"value\":8080}]}]}}",
      {"738194620531", NULL}},
     {"env value holding a command line",
      "{\"kind\":\"Pod\",\"spec\":{\"containers\":[{\"env\":["
      "{\"name\":\"JAVA_OPTS\",\"value\":\"-Xmx1g -Ddb.password=hunter2\"}]}]}}",
      1,
      "{\"kind\":\"Pod\",\"spec\":{\"containers\":[{\"env\":["
-     "{\"name\":\"JAVA_OPTS\",\"value\":\"-Xmx1g -Ddb.password=" R(
-         7, "f52fbd32") "\"}]}]}}",
+     "{\"name\":\"JAVA_OPTS\",\"value\":\"-Xmx1g -Ddb.password="
+     R(7, "f52fbd32") "\"}]}]}}",
      {"hunter2", NULL}},
     {"command and args: split flags, -pX, a shell string",
      "{\"kind\":\"Pod\",\"spec\":{\"containers\":[{"
      "\"command\":[\"mysql\",\"-phunter2\"],"
-     "\"args\":[\"--db-password\",\"p4ssw0rd-Sup3r\",\"sh -c 'curl -u "
-     "a:abc'\"]}]}}",
+     "\"args\":[\"--db-password\",\"p4ssw0rd-Sup3r\","
+     "\"sh -c 'curl -u a:abc'\"]}]}}",
      3,
      "{\"kind\":\"Pod\",\"spec\":{\"containers\":[{\"args\":["
-     "\"--db-password\",\"" R(14, "eed587a7") "\",\"sh -c 'curl -u a:" R(
-         3,
-         "ba7816bf") "'\"],\"command\":[\"mysql\",\"-p" R(7,
-                                                          "f52fbd32") "\"]}]}}",
+     "\"--db-password\",\"" R(14, "eed587a7") "\","
+     "\"sh -c 'curl -u a:" R(3, "ba7816bf") "'\"],"
+     "\"command\":[\"mysql\",\"-p" R(7, "f52fbd32") "\"]}]}}",
      {"hunter2", "p4ssw0rd-Sup3r", "a:abc", NULL}},
     {"ConfigMap file-style values: the value part only",
      "{\"kind\":\"ConfigMap\",\"data\":{"
@@ -573,41 +563,34 @@ static const struct {
      "\"config.json\":\"{\\n  \\\"password\\\": \\\"abc\\\",\\n}\","
      "\"DB_PORT\":5432,\"DB_PASS\":1234}}",
      3,
-     "{\"data\":{\"DB_PASS\":\"" R(
-         4, "03ac6742") "\",\"DB_PORT\":5432,"
-                        "\"app.properties\":\"db.url=jdbc:x\\ndb.password=" R(
-                            7,
-                            "f52fbd32") "\\n\","
-                                        "\"config.json\":\"{\\n  "
-                                        "\\\"password\\\": \\\"" R(
-                                            3,
-                                            "ba7816bf") "\\\",\\n}\"},\"kind\":"
-                                                        "\"ConfigMap\"}",
+     "{\"data\":{\"DB_PASS\":\"" R(4, "03ac6742") "\",\"DB_PORT\":5432,"
+     "\"app.properties\":\"db.url=jdbc:x\\ndb.password="
+     R(7, "f52fbd32") "\\n\","
+     "\"config.json\":\"{\\n  \\\"password\\\": \\\""
+     R(3, "ba7816bf") "\\\",\\n}\"},\"kind\":\"ConfigMap\"}",
      {"hunter2", "\\\"abc", NULL}},
-    /* A kubeconfig: the user's credentials go, the certificate stays. */
-    {"kubeconfig users",
-     "{\"kind\":\"Config\",\"users\":[{\"name\":\"a\",\"user\":{"
+    /* A kubeconfig: the user's credentials go, certificates stay. */
+    {"kubeconfig",
+     "{\"kind\":\"Config\",\"clusters\":[{\"cluster\":{"
+     "\"certificate-authority-data\":\"Q0E=\","
+     "\"proxy-url\":\"http://u:pw@p:3128\"}}],"
+     "\"users\":[{\"name\":\"a\",\"user\":{"
      "\"token\":\"abc\",\"client-certificate-data\":\"Q0VSVA==\","
      "\"client-key-data\":\"hunter2\",\"auth-provider\":{\"config\":{"
      "\"id-token\":\"p4ssw0rd-Sup3r\",\"client-id\":\"k\"}},"
      "\"exec\":{\"command\":\"h\",\"env\":[{\"name\":\"REGION\","
      "\"value\":\"t0k3n\"}]}}}]}",
-     4,
-     "{\"kind\":\"Config\",\"users\":[{\"name\":\"a\",\"user\":{"
+     5,
+     "{\"clusters\":[{\"cluster\":{\"certificate-authority-data\":\"Q0E=\","
+     "\"proxy-url\":\"" R(18, "c11e9322") "\"}}],"
+     "\"kind\":\"Config\",\"users\":[{\"name\":\"a\",\"user\":{"
      "\"auth-provider\":{\"config\":{\"client-id\":\"k\",\"id-token\":"
-     "\"" R(14,
-            "eed587a7") "\"}},\"client-certificate-data\":\"Q0VSVA==\","
-                        "\"client-key-data\":\"" R(
-                            7,
-                            "f52fbd32") "\",\"exec\":{"
-                                        "\"command\":\"h\",\"env\":[{\"name\":"
-                                        "\"REGION\",\"value\":\"" R(
-                                            5, "b81c829a") "\"}]},\"token\":"
-                                                           "\"" R(3, "ba7816b"
-                                                                     "f") "\"}"
-                                                                          "}]"
-                                                                          "}",
-     {"hunter2", "p4ssw0rd-Sup3r", "t0k3n", NULL}},
+     "\"" R(14, "eed587a7") "\"}},\"client-certificate-data\":\"Q0VSVA==\","
+     "\"client-key-data\":\"" R(7, "f52fbd32") "\",\"exec\":{"
+     "\"command\":\"h\",\"env\":[{\"name\":\"REGION\",\"value\":\""
+     R(5, "b81c829a") "\"}]},\"token\":\"" R(3, "ba7816bf") "\"}}]}",
+     {"hunter2", "t0k3n", "pw@p", NULL}},
+    /* clang-format on */
 };
 
 static void test_k8s_object(void **state)
