@@ -301,8 +301,9 @@ static int dockerfile_redact_member(struct dockerfile *p, json_t *obj,
 
 /*
  * Credentials in what an instruction runs (RUN, CMD, ENTRYPOINT,
- * HEALTHCHECK, ONBUILD's copy): mysql -pX, --token X, user:X@ in a URL,
- * and heredoc bodies, which are scripts or whole files. Every member that
+ * HEALTHCHECK, ONBUILD's copy) or fetches (ADD's URLs): mysql -pX,
+ * --token X, user:X@ in a URL, and heredoc bodies, which are scripts or
+ * whole files. Every member that
  * holds the text is scanned, so no copy keeps the value.
  */
 static void dockerfile_redact_command(struct dockerfile *p, json_t *obj)
@@ -316,6 +317,10 @@ static void dockerfile_redact_command(struct dockerfile *p, json_t *obj)
     hit |= dockerfile_redact_member(p, obj, "command", redact_shell);
     if (json_is_array(json_object_get(obj, "args")) &&
         redact_argv(json_object_get(obj, "args")))
+        hit = 1;
+    /* ADD https://user:X@host/file: the sources hold the URL too */
+    if (json_is_array(json_object_get(obj, "sources")) &&
+        redact_argv(json_object_get(obj, "sources")))
         hit = 1;
     json_array_foreach(docs, i, d) hit |=
         dockerfile_redact_member(p, d, "content", redact_text);

@@ -94,6 +94,12 @@ static int redact_cmd_is_ci(const char *w, size_t n, const char *s)
     return 1;
 }
 
+/* true or false: --anonymous-auth=false switches, it holds nothing. */
+static int redact_cmd_boolean(const char *w, size_t n)
+{
+    return redact_cmd_is_ci(w, n, "true") || redact_cmd_is_ci(w, n, "false");
+}
+
 /* The program a word names (its base name), or -1 for a wrapper. */
 static int redact_cmd_prog(const char *w, size_t n)
 {
@@ -307,6 +313,13 @@ static int redact_cmd_word(struct redact_cmd *c, const char *w, size_t n,
     }
     pend = c->pending;
     c->pending = REDACT_NEXT_NONE;
+    /* --enable-token-auth --port 80, --auth-flag true: a flag's switch,
+     * not its value */
+    if ((pend == REDACT_NEXT_WHOLE || pend == REDACT_NEXT_COLON) &&
+        (redact_cmd_boolean(w, n) ||
+         (n > 1 && w[0] == '-' &&
+          (w[1] == '-' || isalpha((unsigned char)w[1])))))
+        pend = REDACT_NEXT_NONE;
     if (pend == REDACT_NEXT_WHOLE)
         return redact_cmd_tail(sp, n, 0);
     if (pend == REDACT_NEXT_COLON) {
@@ -336,6 +349,7 @@ static int redact_cmd_word(struct redact_cmd *c, const char *w, size_t n,
         while (name < eq && *name == '-')
             name++;
         if (eq + 1 < w + n &&
+            !redact_cmd_boolean(eq + 1, (size_t)(w + n - eq - 1)) &&
             (redact_cmd_name_secret(name, (size_t)(eq - name)) ||
              redact_cmd_value_secret(eq + 1, (size_t)(w + n - eq - 1))))
             return redact_cmd_tail(sp, n, (size_t)(eq + 1 - w));

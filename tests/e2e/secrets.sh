@@ -143,6 +143,7 @@ export DB_PASSWORD=CnryDfHd7f3a27
 ./migrate
 EOS
 HEALTHCHECK CMD curl -f -u admin:CnryDfHc7f3a24 http://localhost/
+ADD https://deploy:CnryDfAdd7f3a40@files.example.com/app.tgz /opt/
 USER app
 CMD ["app", "--api-key", "CnryDfCmd7f3a25"]
 EOF
@@ -233,6 +234,8 @@ df=$(q df.db "select doc from resources where kind='code/Dockerfile' and name='d
 check "the Dockerfile is stored, RUN's -p value redacted" has_marker "$df" 'mysql -uroot -p'
 check "... and the heredoc's export" has_marker "$df" 'DB_PASSWORD='
 check "... and HEALTHCHECK's curl -u" has_marker "$df" 'admin:'
+check "... and ADD's URL, in raw and in sources" \
+    test "$(printf '%s' "$df" | grep -o 'https://deploy:\[redacted: ' | wc -l)" -ge 2
 check "... and CMD's --api-key" has_marker "$df" '"'
 check "... ENV keeps -Xmx1g and the property" has_marker "$df" '-Xmx1g -Dspring.datasource.password='
 jq_ok "the broken Dockerfile is an error finding with its line" df.json \
@@ -255,7 +258,7 @@ CnryKcArg7f3a38 CnryKcExec7f3a18 CnryYamlInt7f3a19 CnryJsonBad7f3a39
 CnrySecret7f3a20 CnryDfRun7f3a21 CnryDfEnv7f3a22 CnryDfArg7f3a23 CnryDfHc7f3a24
 CnryDfCmd7f3a25 CnryDfLbl7f3a26 CnryDfHd7f3a27 CnryDfBad7f3a28 CnryImgCmd7f3a29
 CnryImgEp7f3a30 CnryImgHc7f3a31 CnryImgEnv7f3a32 CnryImgEnv7f3a33
-CnryImgHist7f3a34 CnryImgHist7f3a35 CnryImgHist7f3a36"
+CnryImgHist7f3a34 CnryImgHist7f3a35 CnryImgHist7f3a36 CnryDfAdd7f3a40"
 # The inputs hold every canary: the grep below can find them.
 cat k8s/* df/Dockerfile df/broken/Dockerfile img/spec.json >inputs.txt
 missing=

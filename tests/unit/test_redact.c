@@ -707,6 +707,9 @@ static const struct cmd_case shell_cases[] = {
     {"export AWS_SECRET_ACCESS_KEY=S3cretPw && aws s3 ls", "S3cretPw", NULL,
      NULL},
     {"DB_PASSWORD=S3cretPw ./run.sh", "S3cretPw", NULL, NULL},
+    {"docker run -e DB_PASSWORD=S3cretPw app", "S3cretPw", NULL, NULL},
+    {"ADD https://deploy:S3cretPw@files.example.com/a.tgz /opt/", "S3cretPw",
+     NULL, NULL},
     {"sshpass -p S3cretPw ssh u@h", "S3cretPw", NULL, NULL},
     {"sshpass -pS3cretPw ssh u@h", "S3cretPw", NULL, NULL},
     {"htpasswd -b -c /etc/htpasswd admin S3cretPw", "S3cretPw", NULL, NULL},
@@ -733,6 +736,11 @@ static const struct cmd_case shell_cases[] = {
     {"curl https://example.com/a?b=c", NULL, NULL, NULL},
     {"docker login --password-stdin registry.example.com", NULL, NULL, NULL},
     {"grep -p foo", NULL, NULL, NULL},
+    /* switches: a boolean value, a flag after a credential-named flag */
+    {"kube-apiserver --anonymous-auth=false --enable-bootstrap-token-auth",
+     NULL, NULL, NULL},
+    {"kubelet --authentication-token-webhook --port 10250", NULL, NULL, NULL},
+    {"app --use-token true", NULL, NULL, NULL},
     {"", NULL, NULL, NULL},
 };
 
