@@ -43,6 +43,7 @@ enum redact_prog {
     REDACT_PROG_CURL,     /* -u user:X, -U user:X */
     REDACT_PROG_HTPASSWD, /* -b FILE USER X, -nb USER X */
     REDACT_PROG_REGISTRY, /* docker login -p X */
+    REDACT_PROG_ECHO,     /* echo user:X | chpasswd */
 };
 
 struct redact_cmd {
@@ -52,6 +53,7 @@ struct redact_cmd {
     int login;          /* "login" seen (docker, podman, helm registry) */
     int ht_batch, ht_n; /* htpasswd -b, -n */
     int positional;     /* plain words after the program */
+    int chpasswd;       /* the line feeds chpasswd: echo user:X */
 };
 
 static const struct {
@@ -67,7 +69,8 @@ static const struct {
     {"nerdctl", 0, REDACT_PROG_REGISTRY}, {"buildah", 0, REDACT_PROG_REGISTRY},
     {"skopeo", 0, REDACT_PROG_REGISTRY},  {"helm", 0, REDACT_PROG_REGISTRY},
     {"oras", 0, REDACT_PROG_REGISTRY},    {"crane", 0, REDACT_PROG_REGISTRY},
-    {"regctl", 0, REDACT_PROG_REGISTRY},
+    {"regctl", 0, REDACT_PROG_REGISTRY},  {"echo", 0, REDACT_PROG_ECHO},
+    {"printf", 0, REDACT_PROG_ECHO},
 };
 
 /* Words before the program that leave it still to come. */
@@ -390,6 +393,16 @@ static int redact_cmd_word(struct redact_cmd *c, const char *w, size_t n,
     if (c->prog == REDACT_PROG_REGISTRY && redact_cmd_is(w, n, "login"))
         c->login = 1;
     c->positional++;
+    /* .netrc: machine h login u password X */
+    if (redact_cmd_is_ci(w, n, "password")) {
+        c->pending = REDACT_NEXT_WHOLE;
+        return 0;
+    }
+    if (c->prog == REDACT_PROG_ECHO && c->chpasswd && n > 2) {
+        const char *colon = memchr(w, ':', n);
+        if (colon && colon > w)
+            return redact_cmd_tail(sp, n, (size_t)(colon - w) + 1);
+    }
     if (c->prog == REDACT_PROG_HTPASSWD && c->ht_batch &&
         c->positional == (c->ht_n ? 2 : 3))
         return redact_cmd_tail(sp, n, 0);
@@ -449,8 +462,25 @@ static int redact_cmd_emit(struct redact_cmd *c, struct strbuf *out,
             return 1;
         }
     }
-    if (!redact_cmd_word(c, w, n, &sp))
-        return 0;
+    if (!redact_cmd_word(c, w, n, &sp)) {
+        /* --header="Authorization: Bearer X", NAME="a b": a quoted part
+         * with spaces at the end of the word is read as a command too */
+        const char *q = n >= 3 ? memchr(w, w[n - 1], n - 1) : NULL;
+        char *inner;
+        if (!q || q == w || (w[n - 1] != '"' && w[n - 1] != '\'') ||
+            depth >= REDACT_CMD_DEPTH ||
+            !memchr(q + 1, ' ', (size_t)(w + n - 1 - q - 1)))
+            return 0;
+        inner =
+            redact_shell_depth(q + 1, (size_t)(w + n - 1 - q - 1), depth + 1);
+        if (!inner)
+            return 0;
+        sb_add(out, w, (size_t)(q + 1 - w));
+        sb_adds(out, inner);
+        sb_add(out, w + n - 1, 1);
+        free(inner);
+        return 1;
+    }
     sb_add(out, w, sp.off);
     redact_cmd_marker(out, w + sp.off, sp.len);
     sb_add(out, w + sp.off + sp.len, n - sp.off - sp.len);
@@ -513,6 +543,7 @@ static char *redact_shell_depth(const char *s, size_t n, int depth)
     struct strbuf out = STRBUF_INIT, rep = STRBUF_INIT;
     struct redact_cmd c;
     size_t i = 0, done = 0; /* s[0, done) is in out */
+    int chp;
     char *keys = NULL;
 
     if (redact_find(s, n, "PRIVATE KEY") &&
@@ -524,7 +555,9 @@ static char *redact_shell_depth(const char *s, size_t n, int depth)
         }
         return keys;
     }
+    chp = redact_find(s, n, "chpasswd") != NULL;
     redact_cmd_reset(&c);
+    c.chpasswd = chp;
     while (i < n) {
         size_t start = i;
         char q = 0;
@@ -537,6 +570,7 @@ static char *redact_shell_depth(const char *s, size_t n, int depth)
             while (i < n && redact_cmd_sep(s[i]))
                 i++;
             redact_cmd_reset(&c);
+            c.chpasswd = chp;
             continue;
         }
         for (; i < n; i++) {
