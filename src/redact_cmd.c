@@ -15,6 +15,7 @@
 #include "redact.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
