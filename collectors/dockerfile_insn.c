@@ -229,12 +229,22 @@ static json_t *dockerfile_pair_value(struct dockerfile *p, json_t *obj,
                                      const char *key, json_t *val, int secret)
 {
     json_t *r;
+    char *part;
 
-    if (!json_is_string(val) || !json_string_length(val) ||
-        !(secret || redact_name_is_secret(key) ||
-          redact_value_is_secret(json_string_value(val))))
+    if (!json_is_string(val) || !json_string_length(val))
         return val;
-    r = redact_value(json_string_value(val), json_string_length(val));
+    if (!(secret || redact_name_is_secret(key) ||
+          redact_value_is_secret(json_string_value(val)))) {
+        /* JAVA_OPTS="-Ddb.password=X", a command in a variable: the
+         * credential inside, the rest kept. */
+        part = redact_shell(json_string_value(val), json_string_length(val));
+        if (!part)
+            return val;
+        r = json_string_lossy(part);
+        free(part);
+    } else {
+        r = redact_value(json_string_value(val), json_string_length(val));
+    }
     json_decref(val);
     dockerfile_set(p, obj, "redacted", json_true());
     p->redacted = 1;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "redact.h"
 #include "util.h"
 #include "banned.h"
 
@@ -286,7 +287,75 @@ static void dockerfile_command_heredocs(struct dockerfile *p, json_t *obj)
     sb_release(&script);
 }
 
+/* A string member replaced by what scan made of it, if anything. */
+static int dockerfile_redact_member(struct dockerfile *p, json_t *obj,
+                                    const char *key,
+                                    char *(*scan)(const char *, size_t))
+{
+    json_t *v = json_object_get(obj, key);
+    char *r;
+
+    if (!json_is_string(v) ||
+        !(r = scan(json_string_value(v), json_string_length(v))))
+        return 0;
+    dockerfile_set(p, obj, key, json_string_lossy(r));
+    free(r);
+    return 1;
+}
+
+/*
+ * Credentials in what an instruction runs (RUN, CMD, ENTRYPOINT,
+ * HEALTHCHECK, ONBUILD's copy) or fetches (ADD's URLs): mysql -pX,
+ * --token X, user:X@ in a URL, and heredoc bodies, which are scripts or
+ * whole files. Every member that
+ * holds the text is scanned, so no copy keeps the value.
+ */
+static void dockerfile_redact_command(struct dockerfile *p, json_t *obj)
+{
+    json_t *docs = json_object_get(obj, "heredocs"), *d;
+    size_t i;
+    int hit = 0;
+
+    hit |= dockerfile_redact_member(p, obj, "raw", redact_shell);
+    hit |= dockerfile_redact_member(p, obj, "shell", redact_shell);
+    hit |= dockerfile_redact_member(p, obj, "command", redact_shell);
+    if (json_is_array(json_object_get(obj, "args")) &&
+        redact_argv(json_object_get(obj, "args")))
+        hit = 1;
+    /* ADD https://user:X@host/file: the sources hold the URL too */
+    if (json_is_array(json_object_get(obj, "sources")) &&
+        redact_argv(json_object_get(obj, "sources")))
+        hit = 1;
+    json_array_foreach(docs, i, d) hit |=
+        dockerfile_redact_member(p, d, "content", redact_text);
+    if (hit) {
+        dockerfile_set(p, obj, "redacted", json_true());
+        p->redacted = 1;
+    }
+}
+
 /* ---- instructions ---- */
+
+/*
+ * A line that starts with no instruction is often the rest of a command
+ * whose continuation broke (  -pS3cret \): the word is quoted only when
+ * it could be an instruction's name, letters alone.
+ */
+static int dockerfile_unknown(struct dockerfile *p, long line, const char *w,
+                              size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n && isalpha((unsigned char)w[i]); i++)
+        ;
+    if (i == n && n <= 16)
+        return err_set(p->e, "%s:%ld: unknown instruction %.*s", p->path, line,
+                       (int)n, w);
+    return err_set(p->e,
+                   "%s:%ld: no instruction starts this line (a word of %zu "
+                   "bytes, not shown: a broken line continuation?)",
+                   p->path, line, n);
+}
 
 static const char *const dockerfile_cmds[] = {
     "ADD",        "ARG",     "CMD",     "COPY",        "ENTRYPOINT",
@@ -325,8 +394,7 @@ static int dockerfile_instruction(struct dockerfile *p, const char *text,
         if (wl < sizeof(up) && !strcmp(up, dockerfile_cmds[i]))
             in.cmd = dockerfile_cmds[i];
     if (!in.cmd)
-        return err_set(p->e, "%s:%ld: unknown instruction %.*s", p->path, line,
-                       (int)(wl > 64 ? 64 : wl), s);
+        return dockerfile_unknown(p, line, s, wl);
     if (onbuild && (!strcmp(in.cmd, "ONBUILD") || !strcmp(in.cmd, "FROM") ||
                     !strcmp(in.cmd, "MAINTAINER")))
         return err_set(p->e, "%s:%ld: ONBUILD does not allow %s", p->path, line,
@@ -371,6 +439,7 @@ static int dockerfile_instruction(struct dockerfile *p, const char *text,
         if (!json_object_get(obj, "form"))
             dockerfile_command(p, obj, in.body, in.body_len, 0);
         dockerfile_command_heredocs(p, obj);
+        dockerfile_redact_command(p, obj);
         dockerfile_set(p, obj, "end_line", json_integer(p->line));
     }
 out:

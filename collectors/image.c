@@ -84,7 +84,7 @@ static json_t *image_env(const json_t *env, json_t *redacted_names)
     json_array_foreach(env, i, v)
     {
         const char *s = json_string_value(v), *eq;
-        char *name;
+        char *name, *r;
         if (!s)
             continue;
         eq = strchr(s, '=');
@@ -94,6 +94,11 @@ static json_t *image_env(const json_t *env, json_t *redacted_names)
             json_object_set_new(out, name,
                                 redact_value(eq + 1, strlen(eq + 1)));
             json_array_append_new(redacted_names, json_string_lossy(name));
+        } else if (eq && (r = redact_shell(eq + 1, strlen(eq + 1)))) {
+            /* JAVA_OPTS=-Ddb.password=X: the credential inside */
+            json_object_set_new(out, name, json_string_lossy(r));
+            json_array_append_new(redacted_names, json_string_lossy(name));
+            free(r);
         } else {
             json_object_set_new(out, name,
                                 eq ? json_string_lossy(eq + 1) : json_null());
@@ -111,9 +116,14 @@ static json_t *image_labels(const json_t *labels, json_t *redacted_names)
     json_object_foreach((json_t *)labels, k, v)
     {
         const char *s = json_string_value(v);
+        char *r;
         if (s && (redact_name_is_secret(k) || redact_value_is_secret(s))) {
             json_object_set_new(out, k, redact_value(s, strlen(s)));
             json_array_append_new(redacted_names, json_string_lossy(k));
+        } else if (s && (r = redact_shell(s, json_string_length(v)))) {
+            json_object_set_new(out, k, json_string_lossy(r));
+            json_array_append_new(redacted_names, json_string_lossy(k));
+            free(r);
         } else {
             json_object_set(out, k, v);
         }
@@ -144,7 +154,21 @@ static void image_ports(const json_t *exposed, json_t *doc)
     json_object_set_new(doc, "ports", ports);
 }
 
-static void image_healthcheck(const json_t *hc, json_t *doc)
+/* Cmd, Entrypoint, Healthcheck.Test: a copy, credentials redacted
+ * (mysql -pX, --token X, CMD-SHELL "curl -u user:X ..."). */
+static json_t *image_argv(const json_t *argv, int *redacted)
+{
+    json_t *copy;
+
+    if (!json_is_array(argv))
+        return argv ? json_deep_copy(argv) : json_null();
+    copy = json_deep_copy(argv);
+    if (copy && redact_argv(copy))
+        *redacted = 1;
+    return copy ? copy : json_null();
+}
+
+static void image_healthcheck(const json_t *hc, json_t *doc, int *redacted)
 {
     const json_t *test = json_object_get(hc, "Test");
     const char *t0 = json_string_value(json_array_get(test, 0));
@@ -155,7 +179,7 @@ static void image_healthcheck(const json_t *hc, json_t *doc)
     }
     json_object_set_new(doc, "healthcheck",
                         json_string(strcmp(t0, "NONE") == 0 ? "none" : "cmd"));
-    json_object_set(doc, "healthcheck_test", (json_t *)test);
+    json_object_set_new(doc, "healthcheck_test", image_argv(test, redacted));
 }
 
 /* History and the instructions rules judge; created_by is replaced by
@@ -171,6 +195,7 @@ static void image_history(const json_t *history, json_t *doc, int *redacted)
         json_t *in = image_history_instruction(cb);
         json_t *entry = json_object();
         json_t *empty = json_object_get(h, "empty_layer");
+        char *r;
 
         json_object_set_new(entry, "created",
                             image_str_or_null(json_string_value(
@@ -184,6 +209,10 @@ static void image_history(const json_t *history, json_t *doc, int *redacted)
         } else if (cb && redact_value_is_secret(cb)) {
             json_object_set_new(entry, "created_by",
                                 redact_value(cb, strlen(cb)));
+            *redacted = 1;
+        } else if (cb && (r = redact_shell(cb, strlen(cb))) != NULL) {
+            json_object_set_new(entry, "created_by", json_string_lossy(r));
+            free(r);
             *redacted = 1;
         } else {
             json_object_set_new(entry, "created_by", image_str_or_null(cb));
@@ -205,7 +234,7 @@ static json_t *image_config_doc(const struct img *im)
     json_t *doc = json_object(), *redacted = json_array(), *layers;
     const char *user = json_string_value(json_object_get(cc, "User"));
     const char *colon = user ? strchr(user, ':') : NULL;
-    int hist_redacted = 0;
+    int more_redacted = 0;
     size_t i;
 
     json_object_set_new(doc, "image", json_string_lossy(im->ref));
@@ -243,14 +272,12 @@ static json_t *image_config_doc(const struct img *im)
     json_object_set_new(doc, "labels",
                         image_labels(json_object_get(cc, "Labels"), redacted));
     image_ports(json_object_get(cc, "ExposedPorts"), doc);
-    image_healthcheck(json_object_get(cc, "Healthcheck"), doc);
-    json_object_set(doc, "entrypoint",
-                    json_object_get(cc, "Entrypoint")
-                        ? json_object_get(cc, "Entrypoint")
-                        : json_null());
-    json_object_set(doc, "cmd",
-                    json_object_get(cc, "Cmd") ? json_object_get(cc, "Cmd")
-                                               : json_null());
+    image_healthcheck(json_object_get(cc, "Healthcheck"), doc, &more_redacted);
+    json_object_set_new(
+        doc, "entrypoint",
+        image_argv(json_object_get(cc, "Entrypoint"), &more_redacted));
+    json_object_set_new(doc, "cmd",
+                        image_argv(json_object_get(cc, "Cmd"), &more_redacted));
     json_object_set_new(doc, "working_dir",
                         image_str_or_null(json_string_value(
                             json_object_get(cc, "WorkingDir"))));
@@ -264,7 +291,7 @@ static json_t *image_config_doc(const struct img *im)
     json_object_set_new(doc, "stop_signal",
                         image_str_or_null(json_string_value(
                             json_object_get(cc, "StopSignal"))));
-    image_history(json_object_get(c, "history"), doc, &hist_redacted);
+    image_history(json_object_get(c, "history"), doc, &more_redacted);
     layers = json_array();
     for (i = 0; i < im->nlayers; i++)
         json_array_append_new(
@@ -277,7 +304,7 @@ static json_t *image_config_doc(const struct img *im)
     json_object_set_new(doc, "layers", layers);
     json_object_set_new(
         doc, "redacted",
-        json_boolean(json_array_size(redacted) || hist_redacted));
+        json_boolean(json_array_size(redacted) || more_redacted));
     json_decref(redacted);
     return doc;
 }

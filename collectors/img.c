@@ -25,6 +25,7 @@
 
 #include "decomp.h"
 #include "distrib.h"
+#include "redact.h"
 #include "util.h"
 #include "banned.h"
 
@@ -144,6 +145,7 @@ static json_t *img_parse_json(const struct strbuf *body, const char *what,
                            JSON_REJECT_DUPLICATES, &je);
 
     if (!j) {
+        redact_json_error(je.text);
         err_set(e, "%s: not valid JSON: %s (line %d)", what, je.text, je.line);
         return NULL;
     }

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "redact.h"
 #include "tar.h"
 #include "banned.h"
 
@@ -217,6 +218,8 @@ static int da_root(struct img_backend *b, struct strbuf *body,
         m = json_loadb(db->manifest.buf ? db->manifest.buf : "",
                        db->manifest.len, JSON_REJECT_DUPLICATES, &je);
         if (!m || !json_is_array(m)) {
+            if (!m)
+                redact_json_error(je.text);
             err_set(e, "%s: %s", sb_str(&what),
                     m ? "not a JSON array" : je.text);
             goto out;

@@ -470,11 +470,7 @@ static void manifests_json(struct manifests_file *mf, FILE *f)
                      &je);
     if (!doc) {
         struct strbuf msg = STRBUF_INIT;
-        /* jansson quotes the text near the error ("near 'hunter2'"):
-         * that may be a secret, so only the problem is kept. */
-        char *near = strstr(je.text, " near ");
-        if (near)
-            *near = '\0';
+        redact_json_error(je.text);
         sb_addf(&msg, "invalid JSON at column %d: %s", je.column, je.text);
         manifests_input_error(mf, je.line > 0 ? je.line : 1, "%s",
                               sb_str(&msg));

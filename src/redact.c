@@ -3,6 +3,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
@@ -146,16 +147,22 @@ static int redact_prefix(const char *v, const char *p)
 
 /*
  * Provider token formats (GitHub, GitLab, Slack, Stripe, Anthropic,
- * Google), filed under their first byte like the words of names: a value
- * is compared with the few that start like it.
+ * OpenAI, Shopify, Docker Hub, DigitalOcean, PyPI, Google), filed under
+ * their first byte like the words of names: a value is compared with the
+ * few that start like it.
  */
 static const char *const *const redact_token_prefixes[UCHAR_MAX + 1] = {
     ['g'] = (const char *const[]){"ghp_", "gho_", "ghu_", "ghs_", "ghr_",
-                                  "github_pat_", "glpat-", NULL},
+                                  "github_pat_", "glpat-", "glrt-", "gldt-",
+                                  "glptt-", NULL},
     ['x'] = (const char *const[]){"xoxb-", "xoxa-", "xoxp-", "xoxr-", "xoxs-",
-                                  NULL},
-    ['s'] = (const char *const[]){"sk_live_", "sk-ant-", NULL},
+                                  "xoxe-", "xoxe.", "xapp-", NULL},
+    ['s'] = (const char *const[]){"sk_live_", "sk-ant-", "sk-proj-", "shpat_",
+                                  "shpss_", NULL},
     ['r'] = (const char *const[]){"rk_live_", NULL},
+    ['w'] = (const char *const[]){"whsec_", NULL},
+    ['d'] = (const char *const[]){"dckr_pat_", "dop_v1_", NULL},
+    ['p'] = (const char *const[]){"pypi-AgE", NULL},
     ['A'] = (const char *const[]){"AIza", NULL},
 };
 
@@ -171,6 +178,11 @@ int redact_value_is_secret(const char *v)
             return 1;
     if ((redact_prefix(v, "AKIA") || redact_prefix(v, "ASIA")) &&
         strlen(v) == 20)
+        return 1;
+    /* Short prefixes, told from words by their exact length: npm access
+     * tokens, Hugging Face tokens. */
+    if ((redact_prefix(v, "npm_") && strlen(v) == 40) ||
+        (redact_prefix(v, "hf_") && strlen(v) == 37))
         return 1;
     /* scheme://user:password@host */
     scheme = strstr(v, "://");
@@ -208,53 +220,47 @@ static size_t redact_map_values(json_t *map)
     return n;
 }
 
-/*
- * Command lines: "--password=x" keeps the flag and loses the value; any
- * word that looks like a credential by itself goes whole.
- */
-static size_t redact_args(json_t *arr)
+/* A scalar that is not a string (DB_PASSWORD: 123456 read as a number,
+ * a boolean): its text, hashed like a string's. */
+static json_t *redact_scalar(const json_t *v)
 {
-    json_t *a;
-    size_t i, n = 0;
+    char *text;
+    json_t *r;
 
-    json_array_foreach(arr, i, a)
-    {
-        const char *v = json_string_value(a), *eq;
-        struct strbuf sb = STRBUF_INIT;
-        char name[128];
-        size_t len;
+    if (json_is_string(v))
+        return redact_value(json_string_value(v), json_string_length(v));
+    text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    r = redact_value(text ? text : "", text ? strlen(text) : 0);
+    free(text);
+    return r;
+}
 
-        if (!v)
-            continue;
-        if (redact_value_is_secret(v)) {
-            json_array_set_new(arr, i, redact_value(v, strlen(v)));
-            n++;
-            continue;
-        }
-        if (v[0] != '-' || (eq = strchr(v, '=')) == NULL)
-            continue;
-        len = (size_t)(eq - v) < sizeof(name) ? (size_t)(eq - v)
-                                              : sizeof(name) - 1;
-        memcpy(name, v, len);
-        name[len] = '\0';
-        if (!redact_name_is_secret(name) || !eq[1])
-            continue;
-        sb_add(&sb, v, (size_t)(eq - v) + 1);
-        {
-            json_t *r = redact_value(eq + 1, strlen(eq + 1));
-            sb_adds(&sb, json_string_value(r));
-            json_decref(r);
-        }
-        json_array_set_new(arr, i, json_stringn(sb.buf, sb.len));
-        sb_release(&sb);
-        n++;
-    }
-    return n;
+/* A value that may hold a command line or a config line: it has a space,
+ * an "=" or a scheme; most values are one word and skip the scan. */
+static int redact_may_hold_command(const char *s, size_t n)
+{
+    return n >= 4 && (memchr(s, ' ', n) || memchr(s, '=', n) ||
+                      memchr(s, '\n', n) || strstr(s, "://"));
+}
+
+/* Replaces the string at map[k] with the text redact_shell or
+ * redact_text made of it, when they replaced anything. */
+static size_t redact_map_scan(json_t *map, const char *k, const char *s,
+                              size_t n, char *(*scan)(const char *, size_t))
+{
+    char *r = scan(s, n);
+
+    if (!r)
+        return 0;
+    json_object_set_new(map, k, json_string_lossy(r));
+    free(r);
+    return 1;
 }
 
 /* Values of a string map (ConfigMap data, annotations) that look like
- * credentials, by their key or by themselves. */
-static size_t redact_map_if_secret(json_t *map)
+ * credentials, by their key or by themselves; with text set (ConfigMap
+ * data, which holds whole files), the credentials inside the others. */
+static size_t redact_map_if_secret(json_t *map, int text)
 {
     const char *k;
     json_t *v;
@@ -263,11 +269,23 @@ static size_t redact_map_if_secret(json_t *map)
     json_object_foreach(map, k, v)
     {
         const char *s = json_string_value(v);
-        if (!s || !*s)
+        if (!s) {
+            /* Not a string where Kubernetes wants one: a number or a
+             * boolean under a credential's name is still its value. */
+            if ((json_is_number(v) || json_is_boolean(v)) &&
+                redact_name_is_secret(k)) {
+                json_object_set_new(map, k, redact_scalar(v));
+                n++;
+            }
+            continue;
+        }
+        if (!*s)
             continue;
         if (redact_name_is_secret(k) || redact_value_is_secret(s)) {
             json_object_set_new(map, k, redact_value(s, strlen(s)));
             n++;
+        } else if (text && redact_may_hold_command(s, json_string_length(v))) {
+            n += redact_map_scan(map, k, s, json_string_length(v), redact_text);
         }
     }
     return n;
@@ -285,15 +303,29 @@ static size_t redact_env_list(json_t *env)
         json_t *val = json_object_get(e, "value");
         const char *name, *s;
 
-        if (!json_is_string(val) || !json_string_length(val))
+        if (!json_is_object(e) || !val || json_is_null(val))
             continue;
         name = json_string_value(json_object_get(e, "name"));
+        if (!json_is_string(val)) {
+            /* DB_PASSWORD: 123456 is a number to YAML, still the value. */
+            if (!json_is_object(val) && !json_is_array(val) &&
+                (!name || redact_name_is_secret(name))) {
+                json_object_set_new(e, "value", redact_scalar(val));
+                n++;
+            }
+            continue;
+        }
+        if (!json_string_length(val))
+            continue;
         s = json_string_value(val);
-        if (name &&
-            (redact_name_is_secret(name) || redact_value_is_secret(s))) {
+        if (!name || redact_name_is_secret(name) || redact_value_is_secret(s)) {
             json_object_set_new(e, "value",
                                 redact_value(s, json_string_length(val)));
             n++;
+        } else if (redact_may_hold_command(s, json_string_length(val))) {
+            /* JAVA_OPTS=-Ddb.password=X, a command in a variable */
+            n += redact_map_scan(e, "value", s, json_string_length(val),
+                                 redact_shell);
         }
     }
     return n;
@@ -333,7 +365,7 @@ static size_t redact_env(json_t *v, int depth)
             else if (json_is_array(c) &&
                      ((k[0] == 'a' && strcmp(k, "args") == 0) ||
                       (k[0] == 'c' && strcmp(k, "command") == 0)))
-                n += redact_args(c);
+                n += redact_argv(c);
             else
                 n += redact_env(c, depth + 1);
         }
@@ -344,6 +376,56 @@ static size_t redact_env(json_t *v, int depth)
             json_t *c = json_array_get(v, i);
             if (redact_is_container(c))
                 n += redact_env(c, depth + 1);
+        }
+    }
+    return n;
+}
+
+/*
+ * A kubeconfig (kind Config): every scalar under a credential's name
+ * (token, password, client-key-data, auth-provider's id-token,
+ * refresh-token and client-secret) or that is one by its form (a proxy-url
+ * with a password), and every exec plugin env value, whatever its name.
+ * client-certificate-data and certificate-authority-data are
+ * certificates, public, and stay.
+ */
+static size_t redact_kubeconfig(json_t *v, int depth)
+{
+    void *it;
+    size_t n = 0;
+
+    if (depth > REDACT_MAX_DEPTH || !json_is_object(v))
+        return 0;
+    for (it = json_object_iter(v); it; it = json_object_iter_next(v, it)) {
+        const char *k = json_object_iter_key(it);
+        json_t *c = json_object_iter_value(it);
+        size_t i;
+
+        if (json_is_object(c)) {
+            n += redact_kubeconfig(c, depth + 1);
+        } else if (json_is_array(c) && strcmp(k, "env") != 0 &&
+                   strcmp(k, "args") != 0) {
+            json_t *e;
+            json_array_foreach(c, i, e) n += redact_kubeconfig(e, depth + 1);
+        } else if (json_is_array(c) && strcmp(k, "env") == 0) {
+            json_t *e;
+            json_array_foreach(c, i, e)
+            {
+                json_t *val = json_object_get(e, "value");
+                if (json_is_object(e) && val && !json_is_null(val) &&
+                    !json_is_object(val) && !json_is_array(val)) {
+                    json_object_set_new(e, "value", redact_scalar(val));
+                    n++;
+                }
+            }
+        } else if (json_is_array(c)) {
+            n += redact_argv(c);
+        } else if (!json_is_null(c) &&
+                   (redact_name_is_secret(k) ||
+                    (json_is_string(c) &&
+                     redact_value_is_secret(json_string_value(c))))) {
+            json_object_iter_set_new(v, it, redact_scalar(c));
+            n++;
         }
     }
     return n;
@@ -365,7 +447,9 @@ size_t redact_k8s_object(json_t *obj)
     }
     if (kind && strcmp(kind, "ConfigMap") == 0 &&
         json_is_object(v = json_object_get(obj, "data")))
-        n += redact_map_if_secret(v);
+        n += redact_map_if_secret(v, 1);
+    if (kind && strcmp(kind, "Config") == 0)
+        n += redact_kubeconfig(obj, 0);
     if (json_is_object(ann)) {
         /* Tools keep whole copies of the object in annotations (kubectl's
          * last-applied, kapp's original): Secret data included. */
@@ -392,7 +476,7 @@ size_t redact_k8s_object(json_t *obj)
                 n++;
             }
         }
-        n += redact_map_if_secret(ann);
+        n += redact_map_if_secret(ann, 0);
     }
     return n + redact_env(obj, 0);
 }

@@ -30,4 +30,29 @@ int redact_value_is_secret(const char *value);
  */
 size_t redact_k8s_object(json_t *obj);
 
+/*
+ * Credentials inside a command line (one shell string): mysql -pX,
+ * --password X, --token=X, curl -u user:X, scheme://user:X@host,
+ * export SECRET_KEY=X, NAME=X cmd, sshpass -p X, htpasswd -b f user X,
+ * Authorization headers, token formats, private key blocks. Only the
+ * credential's part of a word is replaced by the marker. Returns a new
+ * string (caller frees), or NULL when nothing was replaced.
+ */
+char *redact_shell(const char *s, size_t n);
+
+/* The same for a list of arguments (container command and args, exec
+ * form, image Cmd): a flag in one element redacts the next; an element
+ * that is a command of its own is read as redact_shell reads it.
+ * Replaces elements in place; returns how many. */
+size_t redact_argv(json_t *arr);
+
+/* Config text (a ConfigMap file, an .env): lines KEY=VALUE, KEY: VALUE,
+ * "KEY": "VALUE" whose KEY names a credential lose the value; other lines
+ * are read as commands. New string, or NULL when nothing was replaced. */
+char *redact_text(const char *s, size_t n);
+
+/* Cuts jansson's " near 'TEXT'" from an error text, in place: the text
+ * quoted may be a secret. */
+void redact_json_error(char *text);
+
 #endif

@@ -588,6 +588,32 @@ static int yj_pop(struct yj_state *st, const yaml_mark_t *m)
     return rc;
 }
 
+/*
+ * A scalar its tag does not fit (password: !!int Hunter2): the message
+ * names the key and the tag, never the value, which goes to stderr, the
+ * database and every report, and may be a credential.
+ */
+static int yj_tag_error(struct yj_state *st, const yaml_event_t *ev)
+{
+    const struct yj_frame *f = st->depth ? &st->stack[st->depth - 1] : NULL;
+
+    if (f && json_is_object(f->node) && f->key) {
+        char key[72];
+        size_t n = strlen(f->key);
+        if (n > 64)
+            n = utf8_cut(f->key, 64);
+        memcpy(key, f->key, n);
+        key[n] = '\0';
+        return yj_fail(st, &ev->start_mark,
+                       "the value of \"%s\" (%zu bytes, not shown) is not a "
+                       "valid !!%s",
+                       key, ev->data.scalar.length, st->tag_bad);
+    }
+    return yj_fail(st, &ev->start_mark,
+                   "a value (%zu bytes, not shown) is not a valid !!%s",
+                   ev->data.scalar.length, st->tag_bad);
+}
+
 static int yj_event(struct yj_state *st, yaml_event_t *ev)
 {
     size_t i;
@@ -616,9 +642,7 @@ static int yj_event(struct yj_state *st, yaml_event_t *ev)
             return yj_fail(st, &ev->start_mark,
                            "!!merge tags only the merge key \"<<\"");
         if (!v && st->tag_bad)
-            return yj_fail(st, &ev->start_mark,
-                           "value \"%.40s\" is not a valid !!%s",
-                           (const char *)ev->data.scalar.value, st->tag_bad);
+            return yj_tag_error(st, ev);
         if (!v)
             return yj_fail(st, &ev->start_mark, "scalar is not valid UTF-8");
         st->nodes++;

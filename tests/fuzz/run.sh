@@ -21,7 +21,8 @@ build() {
 build fuzz_yaml "$top/src/yamljson.c" "$top/src/yamlfast.c" "$top/src/yamlfast_scalar.c"
 build fuzz_dockerfile "$top/collectors/dockerfile_parse.c" \
     "$top/collectors/dockerfile_words.c" "$top/collectors/dockerfile_insn.c" \
-    "$top/src/redact.c" "$top/collectors/userspec.c" "$top/collectors/dockerfile_script.c"
+    "$top/src/redact.c" "$top/src/redact_cmd.c" "$top/collectors/userspec.c" "$top/collectors/dockerfile_script.c"
+build fuzz_redact "$top/src/redact.c" "$top/src/redact_cmd.c"
 build fuzz_tar "$top/collectors/decomp.c" "$top/collectors/tar.c"
 build fuzz_imagefs "$top/collectors/imagefs.c" "$top/collectors/imagefs_out.c" \
     "$top/collectors/imagefs_read.c" "$top/collectors/imagefs_pkg.c" \
@@ -95,10 +96,16 @@ cjp=$out/corpus-jsonpick
 mkdir -p "$cjp"
 printf '{"spec":{"a":1,"b":"x\\"y","c":[{"d":null}]}}\000$.spec' >"$cjp/member"
 printf '{"a":{"b":true},"a":2}\000$' >"$cjp/duplicate"
+# fuzz_redact: command lines and config text
+cred=$out/corpus-redact
+mkdir -p "$cred"
+printf "sh -c \"mysql -uroot -pX && curl -u a:b https://u:p@h/\"; export TOKEN=x" >"$cred/shell"
+printf 'db.password=x\n"token": "y",\n-----BEGIN RSA PRIVATE KEY-----\nMII\n-----END RSA PRIVATE KEY-----\n' >"$cred/text"
+printf 'htpasswd\000-nb\000u\000p\000--token\000t' >"$cred/argv"
 cd "$out"
 for t in fuzz_yaml:corpus fuzz_dockerfile:corpus-dockerfile fuzz_tar:corpus-tar \
     fuzz_imagefs:corpus-imagefs fuzz_distrib:corpus-distrib \
-    fuzz_jsonpick:corpus-jsonpick; do
+    fuzz_jsonpick:corpus-jsonpick fuzz_redact:corpus-redact; do
     ./"${t%%:*}" -max_total_time="$secs" -max_len=8192 \
         -artifact_prefix="$out/${t%%:*}-" "${t#*:}" || exit 1
 done

@@ -656,6 +656,14 @@ static const struct {
      "Dockerfile:5: unknown instruction BAD"},
     {"FROM a\nRUN <<EOF\nx\nEOF\nnope\n",
      "Dockerfile:5: unknown instruction nope"},
+    /* a word that cannot be an instruction is not quoted: it is often
+     * the rest of a command whose continuation broke */
+    {"FROM a\nRUN mysql -u root\n  -pS3cret db\n",
+     "Dockerfile:3: no instruction starts this line (a word of 8 bytes, "
+     "not shown: a broken line continuation?)"},
+    {"FROM a\nS3cr3t_pw\n",
+     "Dockerfile:2: no instruction starts this line (a word of 9 bytes, "
+     "not shown: a broken line continuation?)"},
     {"RUN x\nFROM a\n", "Dockerfile:1: RUN before the first FROM"},
     {"FROM a\nRUN <<EOF\nx\n", "Dockerfile:2: heredoc EOF is not terminated"},
     {"FROM a b c d\n",

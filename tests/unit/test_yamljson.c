@@ -674,6 +674,12 @@ static const struct {
     {"? {a: 1}\n: c\n", 1, "1:3:", "complex mapping keys"},
     {"{[a]: b}\n", 1, "1:2:", "complex mapping keys"},
     {"m: &m {x: 1}\n*m : v\n", 1, "2:", "mapping keys must be strings"},
+    /* a value its tag does not fit: the key and the tag, never the value
+     * (every message is checked for "Hunter2" below) */
+    {"password: !!int Hunter2x\n", 1, "1:",
+     "the value of \"password\" (8 bytes, not shown) is not a valid !!int"},
+    {"- !!bool Hunter2x\n", 1,
+     "1:", "a value (8 bytes, not shown) is not a valid !!bool"},
 };
 
 static void test_errors(void **state)
@@ -700,6 +706,7 @@ static void test_errors(void **state)
                                  strlen(error_cases[i].prefix)),
                          0);
         assert_non_null(strstr(e.msg, error_cases[i].sub));
+        assert_null(strstr(e.msg, "Hunter2"));
         assert_int_equal(s.ndocs, 0);
         seen_release(&s);
     }
