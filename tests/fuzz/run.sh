@@ -9,12 +9,19 @@ secs=${1:-60}
 out=$top/tests/fuzz/out
 mkdir -p "$out/corpus"
 find "$top/examples" "$top/checks/rules" -name '*.yaml' -exec cp {} "$out/corpus/" \; 2>/dev/null || true
+# The targets compile the sources as the build does, with its config.h:
+# take it from a configured build (./dev/build), never guess it.
+cfg=
+for c in "${FOURC_BUILD:-}/config.h" "$top"/_build/*/config.h "$top/config.h"; do
+    [ -f "$c" ] && { cfg=$c; break; }
+done
+[ -n "$cfg" ] || { echo "fuzz/run.sh: no config.h: run ./dev/build first" >&2; exit 2; }
 flags=$(pkg-config --cflags --libs yaml-0.1 jansson libcrypto zlib libzstd)
 build() {
     name=$1
     shift
     clang -g -O1 -fsanitize=fuzzer,address,undefined \
-        -include "$top/tests/fuzz/config.h" -I"$top/src" -I"$top/collectors" -I"$top/checks" \
+        -include "$cfg" -I"$top/src" -I"$top/collectors" -I"$top/checks" \
         "$top/tests/fuzz/$name.c" "$@" "$top/src/util.c" "$top/src/err.c" \
         $flags -o "$out/$name"
 }
