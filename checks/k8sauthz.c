@@ -25,6 +25,7 @@
 #include "k8sauthz.h"
 
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "banned.h"
@@ -46,6 +47,66 @@ static json_t *k8sauthz_json(sqlite3_value *v, int *bad)
     if (!j)
         *bad = 1;
     return j;
+}
+
+/*
+ * The last text an argument had and its JSON, kept across calls: a rule
+ * matches one workload's labels against every policy of its namespace (or
+ * one selector against every role), so one side repeats call after call.
+ */
+struct k8sauthz_memo {
+    char *text;
+    size_t len;
+    json_t *json; /* NULL: SQL NULL or text that does not parse */
+    int bad;
+};
+
+struct k8sauthz_cache {
+    struct k8sauthz_memo sel, labels;
+};
+
+static void k8sauthz_memo_release(struct k8sauthz_memo *m)
+{
+    free(m->text);
+    json_decref(m->json);
+    memset(m, 0, sizeof(*m));
+}
+
+static void k8sauthz_cache_free(void *p)
+{
+    struct k8sauthz_cache *c = p;
+
+    if (!c)
+        return;
+    k8sauthz_memo_release(&c->sel);
+    k8sauthz_memo_release(&c->labels);
+    free(c);
+}
+
+/* The JSON of v (borrowed from the memo), parsed only when it changed. */
+static const json_t *k8sauthz_memo_json(struct k8sauthz_memo *m,
+                                        sqlite3_value *v, int *bad)
+{
+    const char *s = NULL;
+    size_t len = 0;
+
+    if (sqlite3_value_type(v) != SQLITE_NULL) {
+        s = (const char *)sqlite3_value_text(v);
+        len = (size_t)sqlite3_value_bytes(v);
+    }
+    if (m->text && s && len == m->len && memcmp(s, m->text, len) == 0) {
+        *bad = m->bad;
+        return m->json;
+    }
+    k8sauthz_memo_release(m);
+    if (s && (m->text = malloc(len + 1)) != NULL) {
+        memcpy(m->text, s, len);
+        m->text[len] = '\0';
+        m->len = len;
+    }
+    m->json = k8sauthz_json(v, &m->bad);
+    *bad = m->bad;
+    return m->json;
 }
 
 /* A list of strings of an object: 0 with *out the array (borrowed; NULL
@@ -165,22 +226,20 @@ static int k8sauthz_select(const json_t *sel, const json_t *labels,
 static void k8sauthz_selector_fn(sqlite3_context *ctx, int argc,
                                  sqlite3_value **argv)
 {
-    json_t *sel, *labels;
+    struct k8sauthz_cache *c = sqlite3_user_data(ctx);
+    const json_t *sel, *labels, *v;
     const char *flavor =
         argc > 2 ? (const char *)sqlite3_value_text(argv[2]) : NULL;
     const char *k;
-    json_t *v;
     int bad_s, bad_l, r = -1;
 
-    sel = k8sauthz_json(argv[0], &bad_s);
-    labels = k8sauthz_json(argv[1], &bad_l);
-    if (json_is_null(labels)) { /* labels: null is no labels */
-        json_decref(labels);
+    sel = k8sauthz_memo_json(&c->sel, argv[0], &bad_s);
+    labels = k8sauthz_memo_json(&c->labels, argv[1], &bad_l);
+    if (json_is_null(labels)) /* labels: null is no labels */
         labels = NULL;
-    }
     if (sel && !bad_l && (!labels || json_is_object(labels))) {
         r = 0;
-        json_object_foreach (labels, k, v)
+        json_object_foreach ((json_t *)labels, k, v)
             if (!json_is_string(v))
                 r = -1;
         if (r == 0)
@@ -191,8 +250,6 @@ static void k8sauthz_selector_fn(sqlite3_context *ctx, int argc,
         sqlite3_result_null(ctx);
     else
         sqlite3_result_int(ctx, r);
-    json_decref(sel);
-    json_decref(labels);
 }
 
 /* ---- RBAC ---- */
@@ -318,13 +375,25 @@ static void k8sauthz_wildcard_fn(sqlite3_context *ctx, int argc,
 int k8sauthz_register(sqlite3 *db)
 {
     const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+    struct k8sauthz_cache *c2 = calloc(1, sizeof(*c2));
+    struct k8sauthz_cache *c3 = calloc(1, sizeof(*c3));
     int rc;
 
-    rc = sqlite3_create_function(db, "fourc_selector_match", 2, flags, NULL,
-                                 k8sauthz_selector_fn, NULL, NULL);
+    if (!c2 || !c3) {
+        free(c2);
+        free(c3);
+        return SQLITE_NOMEM;
+    }
+    /* Each arity its own cache; SQLite frees it with the function. */
+    rc = sqlite3_create_function_v2(db, "fourc_selector_match", 2, flags, c2,
+                                    k8sauthz_selector_fn, NULL, NULL,
+                                    k8sauthz_cache_free);
     if (rc == SQLITE_OK)
-        rc = sqlite3_create_function(db, "fourc_selector_match", 3, flags,
-                                     NULL, k8sauthz_selector_fn, NULL, NULL);
+        rc = sqlite3_create_function_v2(db, "fourc_selector_match", 3, flags,
+                                        c3, k8sauthz_selector_fn, NULL, NULL,
+                                        k8sauthz_cache_free);
+    else
+        k8sauthz_cache_free(c3);
     if (rc == SQLITE_OK)
         rc = sqlite3_create_function(db, "fourc_rbac_grants", -1, flags, NULL,
                                      k8sauthz_grants_fn, NULL, NULL);

@@ -62,6 +62,12 @@ static const char *const manifests_cluster_scoped[] = {
     "FlowSchema",
     "PriorityLevelConfiguration",
     "ClusterIssuer",
+    /* cluster-wide network policies (Cilium, Calico): no namespace of
+     * their own, so they name none (K8S-NS-NETWORKPOLICY) */
+    "CiliumClusterwideNetworkPolicy",
+    "GlobalNetworkPolicy",
+    "GlobalNetworkSet",
+    "HostEndpoint",
     NULL};
 
 static int manifests_cluster_kind(const char *kind)
