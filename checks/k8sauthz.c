@@ -48,8 +48,7 @@ static json_t *k8sauthz_json(sqlite3_value *v, int *bad)
     if (sqlite3_value_type(v) == SQLITE_NULL)
         return NULL;
     s = (const char *)sqlite3_value_text(v);
-    j = s ? json_loadb(s, (size_t)sqlite3_value_bytes(v), JSON_DECODE_ANY,
-                       NULL)
+    j = s ? json_loadb(s, (size_t)sqlite3_value_bytes(v), JSON_DECODE_ANY, NULL)
           : NULL;
     if (!j)
         *bad = 1;
@@ -129,9 +128,11 @@ static int k8sauthz_strings(const json_t *obj, const char *key,
         return 0;
     if (!json_is_array(a))
         return -1;
-    json_array_foreach (a, i, v)
+    json_array_foreach(a, i, v)
+    {
         if (!json_is_string(v))
             return -1;
+    }
     *out = a;
     return 0;
 }
@@ -141,9 +142,11 @@ static int k8sauthz_has(const json_t *list, const char *s)
     const json_t *v;
     size_t i;
 
-    json_array_foreach (list, i, v)
+    json_array_foreach(list, i, v)
+    {
         if (strcmp(json_string_value(v), s) == 0)
             return 1;
+    }
     return 0;
 }
 
@@ -171,8 +174,7 @@ static const char *k8sauthz_label(const json_t *labels, const char *k)
 }
 
 /* 1 selects, 0 does not, -1 cannot be evaluated. */
-static int k8sauthz_select(const json_t *sel, const json_t *labels,
-                           int cilium)
+static int k8sauthz_select(const json_t *sel, const json_t *labels, int cilium)
 {
     const json_t *ml, *me, *v, *e;
     const char *k;
@@ -186,7 +188,8 @@ static int k8sauthz_select(const json_t *sel, const json_t *labels,
     if (ml && !json_is_null(ml)) {
         if (!json_is_object(ml))
             return -1;
-        json_object_foreach ((json_t *)ml, k, v) {
+        json_object_foreach((json_t *)ml, k, v)
+        {
             const char *key = k8sauthz_key(k, cilium), *have;
             if (!json_is_string(v) || !key)
                 return -1;
@@ -198,7 +201,8 @@ static int k8sauthz_select(const json_t *sel, const json_t *labels,
     if (me && !json_is_null(me)) {
         if (!json_is_array(me))
             return -1;
-        json_array_foreach (me, i, e) {
+        json_array_foreach(me, i, e)
+        {
             const char *op = json_string_value(json_object_get(e, "operator"));
             const char *key, *have;
             const json_t *vals;
@@ -246,9 +250,11 @@ static void k8sauthz_selector_fn(sqlite3_context *ctx, int argc,
         labels = NULL;
     if (sel && !bad_l && (!labels || json_is_object(labels))) {
         r = 0;
-        json_object_foreach ((json_t *)labels, k, v)
+        json_object_foreach((json_t *)labels, k, v)
+        {
             if (!json_is_string(v))
                 r = -1;
+        }
         if (r == 0)
             r = k8sauthz_select(sel, labels,
                                 flavor && strcmp(flavor, "cilium") == 0);
@@ -269,7 +275,8 @@ static int k8sauthz_resource(const json_t *list, const char *want)
     const json_t *v;
     size_t i;
 
-    json_array_foreach (list, i, v) {
+    json_array_foreach(list, i, v)
+    {
         const char *r = json_string_value(v);
         if (strcmp(r, "*") == 0 || strcmp(r, want) == 0)
             return 1;
@@ -308,7 +315,8 @@ static void k8sauthz_grants_fn(sqlite3_context *ctx, int argc,
         json_decref(rules);
         return;
     }
-    json_array_foreach (rules, i, rule) {
+    json_array_foreach(rules, i, rule)
+    {
         const json_t *groups, *resources, *verbs, *names, *urls;
         int verb = 0;
         if (!json_is_object(rule) ||
@@ -356,14 +364,15 @@ static void k8sauthz_wildcard_fn(sqlite3_context *ctx, int argc,
         json_decref(rules);
         return;
     }
-    json_array_foreach (rules, i, rule) {
+    json_array_foreach(rules, i, rule)
+    {
         for (j = 0; j < 4; j++) {
-            if (!json_is_object(rule) ||
-                k8sauthz_strings(rule, lists[j], &l)) {
+            if (!json_is_object(rule) || k8sauthz_strings(rule, lists[j], &l)) {
                 found = -1;
                 break;
             }
-            json_array_foreach (l, k, v) {
+            json_array_foreach(l, k, v)
+            {
                 const char *s = json_string_value(v);
                 if (strcmp(s, "*") == 0 || (j == 1 && strncmp(s, "*/", 2) == 0))
                     found = 1;
@@ -398,10 +407,9 @@ static int k8sauthz_blank(char c)
 static int k8sauthz_cred_key(const char *key)
 {
     static const char *const words[] = {
-        "password",    "passwd",     "passphrase", "secret",
-        "token",       "apikey",     "api_key",    "privatekey",
-        "private_key", "access_key", "accesskey",  "secret_key",
-        "credentials", "credential", NULL};
+        "password",  "passwd",     "passphrase",  "secret",      "token",
+        "apikey",    "api_key",    "privatekey",  "private_key", "access_key",
+        "accesskey", "secret_key", "credentials", "credential",  NULL};
     char last[K8SAUTHZ_MAX_KEY];
     const char *seg = key, *c;
     size_t n = 0, w;
@@ -410,7 +418,7 @@ static int k8sauthz_cred_key(const char *key)
         if (*c == '.' || *c == '/' || *c == ':')
             seg = c + 1;
     for (c = seg; *c && n < sizeof(last) - 1; c++)
-        last[n++] = *c == '-' ? '_'
+        last[n++] = *c == '-'                  ? '_'
                     : (*c >= 'A' && *c <= 'Z') ? (char)(*c - 'A' + 'a')
                                                : *c;
     last[n] = '\0';
@@ -453,12 +461,11 @@ static int k8sauthz_line_key(const char *p, const char *end, char *key)
         return 0;
     for (v = k; v < ke; v++) /* a settings key, not a line of prose */
         if (!((*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z') ||
-              (*v >= '0' && *v <= '9') || *v == '_' || *v == '.' ||
-              *v == '-' || *v == '/'))
+              (*v >= '0' && *v <= '9') || *v == '_' || *v == '.' || *v == '-' ||
+              *v == '/'))
             return 0;
-    for (v = sep + 1; v < end && (k8sauthz_blank(*v) || *v == '"' ||
-                                  *v == '\'');
-         v++)
+    for (v = sep + 1;
+         v < end && (k8sauthz_blank(*v) || *v == '"' || *v == '\''); v++)
         ;
     /* empty, only quotes, a YAML block that follows on other lines, or a
      * placeholder filled in elsewhere */
