@@ -37,19 +37,38 @@ struct manifests_file {
     struct err *e;
 };
 
+/* Cluster-wide network policies (Cilium, Calico) are here too: they have no
+ * namespace of their own, so they name none (K8S-NS-NETWORKPOLICY). */
 static const char *const manifests_cluster_scoped[] = {
-    "Namespace", "Node", "PersistentVolume", "ClusterRole",
-    "ClusterRoleBinding", "StorageClass", "CustomResourceDefinition",
-    "PriorityClass", "ValidatingWebhookConfiguration",
-    "MutatingWebhookConfiguration", "ValidatingAdmissionPolicy",
-    "ValidatingAdmissionPolicyBinding", "APIService", "CSIDriver", "CSINode",
-    "IngressClass", "RuntimeClass", "VolumeAttachment",
-    "CertificateSigningRequest", "PodSecurityPolicy", "ComponentStatus",
-    "FlowSchema", "PriorityLevelConfiguration", "ClusterIssuer",
-    /* cluster-wide network policies (Cilium, Calico): no namespace of
-     * their own, so they name none (K8S-NS-NETWORKPOLICY) */
-    "CiliumClusterwideNetworkPolicy", "GlobalNetworkPolicy", "GlobalNetworkSet",
-    "HostEndpoint", NULL};
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "StorageClass",
+    "CustomResourceDefinition",
+    "PriorityClass",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "APIService",
+    "CSIDriver",
+    "CSINode",
+    "IngressClass",
+    "RuntimeClass",
+    "VolumeAttachment",
+    "CertificateSigningRequest",
+    "PodSecurityPolicy",
+    "ComponentStatus",
+    "FlowSchema",
+    "PriorityLevelConfiguration",
+    "ClusterIssuer",
+    "CiliumClusterwideNetworkPolicy",
+    "GlobalNetworkPolicy",
+    "GlobalNetworkSet",
+    "HostEndpoint",
+    NULL};
 
 static int manifests_cluster_kind(const char *kind)
 {
