@@ -479,41 +479,46 @@ static int k8sauthz_line_key(const char *p, const char *end, char *key)
     return k8sauthz_cred_key(key);
 }
 
-static void k8sauthz_credkeys_fn(sqlite3_context *ctx, int argc,
-                                 sqlite3_value **argv)
+/* Appends to out the credential keys of the lines of [t, end); how many
+ * there were in *found (the first K8SAUTHZ_MAX_KEYS are named). */
+static void k8sauthz_lines(const char *t, const char *end, struct strbuf *out,
+                           int *found)
 {
-    const char *t = (const char *)sqlite3_value_text(argv[0]), *p, *end, *nl;
-    struct strbuf out = STRBUF_INIT;
     char key[K8SAUTHZ_MAX_KEY];
-    int found = 0;
+    const char *p, *nl;
 
-    (void)argc;
-    if (!t) {
-        sqlite3_result_null(ctx);
-        return;
-    }
-    end = t + sqlite3_value_bytes(argv[0]);
     for (p = t; p < end; p = nl + 1) {
         nl = memchr(p, '\n', (size_t)(end - p));
         if (!nl)
             nl = end;
         if (!k8sauthz_line_key(p, nl, key))
             continue;
-        if (found < K8SAUTHZ_MAX_KEYS) {
-            if (found)
-                sb_adds(&out, ", ");
-            sb_adds(&out, key);
-        } else if (found == K8SAUTHZ_MAX_KEYS) {
-            sb_adds(&out, ", ...");
+        if (*found < K8SAUTHZ_MAX_KEYS) {
+            if (*found)
+                sb_adds(out, ", ");
+            sb_adds(out, key);
+        } else if (*found == K8SAUTHZ_MAX_KEYS) {
+            sb_adds(out, ", ...");
         }
-        found++;
+        (*found)++;
     }
+}
+
+static void k8sauthz_credkeys_fn(sqlite3_context *ctx, int argc,
+                                 sqlite3_value **argv)
+{
+    const char *t = (const char *)sqlite3_value_text(argv[0]);
+    struct strbuf out = STRBUF_INIT;
+    int found = 0;
+
+    (void)argc;
+    if (t)
+        k8sauthz_lines(t, t + sqlite3_value_bytes(argv[0]), &out, &found);
     if (found)
-        sqlite3_result_text(ctx, out.buf, (int)out.len, free);
+        sqlite3_result_text(ctx, sb_detach(&out), -1, free);
     else
         sqlite3_result_null(ctx);
-    if (!found)
-        sb_release(&out);
+    sb_release(&out);
 }
 
 int k8sauthz_register(sqlite3 *db)
