@@ -8,6 +8,7 @@
 #include "engine.h"
 #include "engine_int.h"
 #include "jsonpick.h"
+#include "k8sauthz.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,7 +269,9 @@ out:
 
 int engine_sql_functions(sqlite3 *db)
 {
-    return jsonpick_register(db);
+    int rc = jsonpick_register(db);
+
+    return rc == SQLITE_OK ? k8sauthz_register(db) : rc;
 }
 
 int engine_finish(struct engine *eng, struct err *e)

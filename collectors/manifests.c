@@ -40,6 +40,8 @@ struct manifests_file {
     struct err *e;
 };
 
+/* Cluster-wide network policies (Cilium, Calico) are here too: they have no
+ * namespace of their own, so they name none (K8S-NS-NETWORKPOLICY). */
 static const char *const manifests_cluster_scoped[] = {
     "Namespace",
     "Node",
@@ -65,6 +67,10 @@ static const char *const manifests_cluster_scoped[] = {
     "FlowSchema",
     "PriorityLevelConfiguration",
     "ClusterIssuer",
+    "CiliumClusterwideNetworkPolicy",
+    "GlobalNetworkPolicy",
+    "GlobalNetworkSet",
+    "HostEndpoint",
     NULL};
 
 static int manifests_cluster_kind(const char *kind)

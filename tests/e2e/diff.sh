@@ -211,8 +211,14 @@ jq_ok "diff --to 2: from 1, to 2" d2.json 'r["from"]["id"] == 1 and r["to"]["id"
 expect_exit 0 "scan 4: other targets (m/rogue.yaml alone)" "$FOURC" scan --db "$DB" --manifests m/rogue.yaml -q
 expect_exit 2 "diff with latest of other targets and no --from" "$FOURC" diff --db "$DB"
 expect_one_error_line "no earlier scan of the same targets: one clear line" "no complete scan of the same targets before scan 4.*--from"
-expect_exit 0 "--from 3 --to 4 compares other targets when asked (nothing new: exit 0 with --fail-on info)" \
+# Alone, rogue.yaml names namespace shop without declaring it: the namespace
+# is judged on the Deployment (K8S-NS-NETWORKPOLICY, K8S-NS-PSA-ENFORCE), the
+# only new findings.
+expect_exit 1 "--from 3 --to 4 compares other targets when asked (the undeclared namespace is new: exit 1 with --fail-on info)" \
     "$FOURC" diff --db "$DB" --from 3 --to 4 --fail-on info
+expect_stdout_match "^New findings \(2\):" "--from 3 --to 4: two new findings, the namespace rules on rogue"
+expect_stdout_match "K8S-NS-PSA-ENFORCE +k8s/Deployment/shop/rogue .*namespace shop is not declared in the input" \
+    "--from 3 --to 4: the undeclared namespace shop is judged on rogue"
 expect_stdout_match "K8S-WL-HOSTPID|K8S-WL-PRIVILEGED +k8s/Deployment/shop/batch .*resource gone" "--from 3 --to 4: objects outside the other target are resource gone"
 
 # An incomplete scan (as a killed scan leaves it) of the same targets.

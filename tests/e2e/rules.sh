@@ -442,5 +442,112 @@ if grep -q 'Minimize the admission of privileged containers' titles.html && grep
 else
     not_ok "HTML: the control tree carries control titles"
 fi
+# --- cis-kubernetes RBAC and namespace rules: verdicts a fixture cannot pin ---
+mkdir -p k8sev
+cat >k8sev/rbac.yaml <<'YAML'
+# An aggregationRule fourc cannot evaluate (operator Gt): error, not pass.
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: agg-unknown}
+aggregationRule:
+  clusterRoleSelectors:
+  - matchExpressions: [{key: x, operator: Gt, values: ["1"]}]
+---
+# apiGroups is not a list: error, not pass.
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: bad-rules}
+rules: [{apiGroups: "", resources: [pods], verbs: [create]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: agg-binding}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: agg-unknown}
+subjects: [{kind: User, name: bob, apiGroup: rbac.authorization.k8s.io}]
+---
+# The real bootstrap cluster-admin is skipped; a look-alike is judged.
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: cluster-admin
+  labels: {kubernetes.io/bootstrapping: rbac-defaults}
+rules: [{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: system:anything
+  labels: {kubernetes.io/bootstrapping: rbac-defaults}
+rules: [{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}]
+---
+# Aggregation is transitive: top <- mid <- leaf (nodes/proxy).
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: top}
+aggregationRule:
+  clusterRoleSelectors: [{matchLabels: {agg-to: top}}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: mid, labels: {agg-to: top}}
+aggregationRule:
+  clusterRoleSelectors: [{matchLabels: {agg-to: mid}}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: leaf, labels: {agg-to: mid}}
+rules: [{apiGroups: [""], resources: [nodes/proxy], verbs: [get]}]
+YAML
+run "$FOURC" scan --db k8sev.db --manifests k8sev -q
+k8s_status() { sql k8sev.db "SELECT status FROM findings_v WHERE rule_id = ? AND uid = ?" "$1" "$2"; }
+check_eq "an aggregationRule with an operator fourc cannot evaluate is an error (K8S-RBAC-NODES-PROXY)" \
+    error "$(k8s_status K8S-RBAC-NODES-PROXY rbac.authorization.k8s.io/ClusterRole//agg-unknown)"
+check_eq "rules with apiGroups not a list are an error (K8S-RBAC-CREATE-PODS)" \
+    error "$(k8s_status K8S-RBAC-CREATE-PODS rbac.authorization.k8s.io/ClusterRole//bad-rules)"
+check_eq "a binding to an unresolvable aggregated role is an error (K8S-RBAC-CLUSTER-ADMIN)" \
+    error "$(k8s_status K8S-RBAC-CLUSTER-ADMIN rbac.authorization.k8s.io/ClusterRoleBinding//agg-binding)"
+check_eq "the bootstrap cluster-admin ClusterRole is skipped (K8S-RBAC-WILDCARD)" \
+    skip "$(k8s_status K8S-RBAC-WILDCARD rbac.authorization.k8s.io/ClusterRole//cluster-admin)"
+check_eq "system:anything with the bootstrap label is judged (K8S-RBAC-WILDCARD fails)" \
+    fail "$(k8s_status K8S-RBAC-WILDCARD rbac.authorization.k8s.io/ClusterRole//system:anything)"
+check_eq "aggregation is transitive: top gets leaf's nodes/proxy through mid" \
+    "fail fail fail" "$(k8s_status K8S-RBAC-NODES-PROXY rbac.authorization.k8s.io/ClusterRole//top) $(k8s_status K8S-RBAC-NODES-PROXY rbac.authorization.k8s.io/ClusterRole//mid) $(k8s_status K8S-RBAC-NODES-PROXY rbac.authorization.k8s.io/ClusterRole//leaf)"
+
+# Helm-style output: two undeclared namespaces and the implicit default;
+# each judged once, on an object in it, for 5.3.2 and Pod Security Admission.
+mkdir -p k8sns
+cat >k8sns/app.yaml <<'YAML'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: b-config, namespace: shop}
+data: {mode: prod}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: a-web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: "registry.example.com/web:1.0"}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny, namespace: payments}
+spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: stray}
+spec: {ports: [{port: 80}]}
+YAML
+run "$FOURC" scan --db k8sns.db --manifests k8sns -q
+check_eq "K8S-NS-NETWORKPOLICY judges each named namespace once, on its first object by kind and name" \
+    "core/Service/default/stray|fail
+networking.k8s.io/NetworkPolicy/payments/deny|pass
+core/ConfigMap/shop/b-config|fail" \
+    "$(sql k8sns.db "SELECT uid, status FROM findings_v WHERE rule_id = 'K8S-NS-NETWORKPOLICY' ORDER BY namespace")"
+check_eq "K8S-NS-PSA-ENFORCE fails the three undeclared namespaces" \
+    "3" "$(sql k8sns.db "SELECT count(*) FROM findings_v WHERE rule_id = 'K8S-NS-PSA-ENFORCE' AND status = 'fail' AND message LIKE '%is not declared in the input%'")"
 
 e2e_finish

@@ -1,0 +1,556 @@
+/*
+ * k8sauthz.c: SQL functions that judge label selectors and RBAC policy rules
+ * the way the API server does, so that a rule never reads "*" or a selector
+ * more narrowly than Kubernetes applies it:
+ *
+ *   fourc_selector_match(selector, labels [, 'cilium'])
+ *       1 when the LabelSelector (JSON text) selects an object with these
+ *       labels (JSON object text; NULL: none), 0 when not, NULL when the
+ *       selector cannot be evaluated (malformed, an unknown operator, a
+ *       Cilium label source other than k8s: or any:, a Cilium reserved
+ *       label). An empty selector selects everything.
+ *   fourc_rbac_grants(rules, group, resource, verb [, verb ...])
+ *       whether the PolicyRules (JSON array text) grant one of the verbs on
+ *       resource ("pods", "nodes/proxy") of group: 2 on every object, 1 on
+ *       objects named in resourceNames only, 0 not at all, NULL when the
+ *       rules are malformed. Matching is RBAC's: "*" matches every group,
+ *       resource and verb, "*\/sub" the subresource sub of every resource.
+ *   fourc_rbac_wildcard(rules)
+ *       1 when a PolicyRule uses "*" in apiGroups, resources, verbs or
+ *       nonResourceURLs, or "*\/sub" in resources; 0 when none; NULL when
+ *       malformed.
+ *   fourc_credential_keys(text)
+ *       the keys of the file-style lines of text ("db.password=...",
+ *       "api_token: ...") whose key names a credential and whose value is
+ *       a literal (not empty, not a ${VAR} or {{ template }} placeholder),
+ *       joined by ", " (the first few); NULL when there is none. Values are
+ *       never returned.
+ *
+ * Inputs are small (one selector, one role's rules): jansson parses them.
+ */
+#include "k8sauthz.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "banned.h"
+
+/* The JSON of an SQL argument: a new reference, NULL for SQL NULL or text
+ * that does not parse (*bad set then). */
+static json_t *k8sauthz_json(sqlite3_value *v, int *bad)
+{
+    const char *s;
+    json_t *j;
+
+    *bad = 0;
+    if (sqlite3_value_type(v) == SQLITE_NULL)
+        return NULL;
+    s = (const char *)sqlite3_value_text(v);
+    j = s ? json_loadb(s, (size_t)sqlite3_value_bytes(v), JSON_DECODE_ANY, NULL)
+          : NULL;
+    if (!j)
+        *bad = 1;
+    return j;
+}
+
+/*
+ * The last text an argument had and its JSON, kept across calls: a rule
+ * matches one workload's labels against every policy of its namespace (or
+ * one selector against every role), so one side repeats call after call.
+ */
+struct k8sauthz_memo {
+    char *text;
+    size_t len;
+    json_t *json; /* NULL: SQL NULL or text that does not parse */
+    int bad;
+};
+
+struct k8sauthz_cache {
+    struct k8sauthz_memo sel, labels;
+};
+
+static void k8sauthz_memo_release(struct k8sauthz_memo *m)
+{
+    free(m->text);
+    json_decref(m->json);
+    memset(m, 0, sizeof(*m));
+}
+
+static void k8sauthz_cache_free(void *p)
+{
+    struct k8sauthz_cache *c = p;
+
+    if (!c)
+        return;
+    k8sauthz_memo_release(&c->sel);
+    k8sauthz_memo_release(&c->labels);
+    free(c);
+}
+
+/* The JSON of v (borrowed from the memo), parsed only when it changed. */
+static const json_t *k8sauthz_memo_json(struct k8sauthz_memo *m,
+                                        sqlite3_value *v, int *bad)
+{
+    const char *s = NULL;
+    size_t len = 0;
+
+    if (sqlite3_value_type(v) != SQLITE_NULL) {
+        s = (const char *)sqlite3_value_text(v);
+        len = (size_t)sqlite3_value_bytes(v);
+    }
+    if (m->text && s && len == m->len && memcmp(s, m->text, len) == 0) {
+        *bad = m->bad;
+        return m->json;
+    }
+    k8sauthz_memo_release(m);
+    if (s && (m->text = malloc(len + 1)) != NULL) {
+        memcpy(m->text, s, len);
+        m->text[len] = '\0';
+        m->len = len;
+    }
+    m->json = k8sauthz_json(v, &m->bad);
+    *bad = m->bad;
+    return m->json;
+}
+
+/* A list of strings of an object: 0 with *out the array (borrowed; NULL
+ * when absent or null), -1 when it is anything else. */
+static int k8sauthz_strings(const json_t *obj, const char *key,
+                            const json_t **out)
+{
+    const json_t *a = json_object_get(obj, key), *v;
+    size_t i;
+
+    *out = NULL;
+    if (!a || json_is_null(a))
+        return 0;
+    if (!json_is_array(a))
+        return -1;
+    json_array_foreach(a, i, v)
+    {
+        if (!json_is_string(v))
+            return -1;
+    }
+    *out = a;
+    return 0;
+}
+
+static int k8sauthz_has(const json_t *list, const char *s)
+{
+    const json_t *v;
+    size_t i;
+
+    json_array_foreach(list, i, v)
+    {
+        if (strcmp(json_string_value(v), s) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* ---- label selectors ---- */
+
+/* The label key a selector key names: itself, or for Cilium the key
+ * without its k8s:/any: source. NULL when the key cannot be matched
+ * against an object's labels. */
+static const char *k8sauthz_key(const char *k, int cilium)
+{
+    if (!cilium)
+        return k;
+    if (strncmp(k, "k8s:", 4) == 0 || strncmp(k, "any:", 4) == 0)
+        k += 4;
+    if (strchr(k, ':') || strncmp(k, "io.kubernetes.pod.", 18) == 0 ||
+        strncmp(k, "io.cilium.", 10) == 0)
+        return NULL; /* another source, or a label Cilium derives */
+    return k;
+}
+
+/* The value of label k (NULL: none). */
+static const char *k8sauthz_label(const json_t *labels, const char *k)
+{
+    return json_string_value(json_object_get(labels, k));
+}
+
+/* 1 selects, 0 does not, -1 cannot be evaluated. */
+static int k8sauthz_select(const json_t *sel, const json_t *labels, int cilium)
+{
+    const json_t *ml, *me, *v, *e;
+    const char *k;
+    size_t i;
+    int match = 1;
+
+    if (!json_is_object(sel))
+        return -1;
+    ml = json_object_get(sel, "matchLabels");
+    me = json_object_get(sel, "matchExpressions");
+    if (ml && !json_is_null(ml)) {
+        if (!json_is_object(ml))
+            return -1;
+        json_object_foreach((json_t *)ml, k, v)
+        {
+            const char *key = k8sauthz_key(k, cilium), *have;
+            if (!json_is_string(v) || !key)
+                return -1;
+            have = k8sauthz_label(labels, key);
+            if (!have || strcmp(have, json_string_value(v)) != 0)
+                match = 0;
+        }
+    }
+    if (me && !json_is_null(me)) {
+        if (!json_is_array(me))
+            return -1;
+        json_array_foreach(me, i, e)
+        {
+            const char *op = json_string_value(json_object_get(e, "operator"));
+            const char *key, *have;
+            const json_t *vals;
+            size_t nv;
+            if (!json_is_string(json_object_get(e, "key")) || !op ||
+                k8sauthz_strings(e, "values", &vals) ||
+                !(key = k8sauthz_key(
+                      json_string_value(json_object_get(e, "key")), cilium)))
+                return -1;
+            nv = vals ? json_array_size(vals) : 0;
+            have = k8sauthz_label(labels, key);
+            if (strcmp(op, "In") == 0 || strcmp(op, "NotIn") == 0) {
+                int in = have && k8sauthz_has(vals, have);
+                if (nv == 0)
+                    return -1; /* the API server rejects it */
+                if (in != (op[0] == 'I'))
+                    match = 0;
+            } else if (strcmp(op, "Exists") == 0 ||
+                       strcmp(op, "DoesNotExist") == 0) {
+                if (nv != 0)
+                    return -1;
+                if ((have != NULL) != (op[0] == 'E'))
+                    match = 0;
+            } else {
+                return -1;
+            }
+        }
+    }
+    return match;
+}
+
+static void k8sauthz_selector_fn(sqlite3_context *ctx, int argc,
+                                 sqlite3_value **argv)
+{
+    struct k8sauthz_cache *c = sqlite3_user_data(ctx);
+    const json_t *sel, *labels, *v;
+    const char *flavor =
+        argc > 2 ? (const char *)sqlite3_value_text(argv[2]) : NULL;
+    const char *k;
+    int bad_s, bad_l, r = -1;
+
+    sel = k8sauthz_memo_json(&c->sel, argv[0], &bad_s);
+    labels = k8sauthz_memo_json(&c->labels, argv[1], &bad_l);
+    if (json_is_null(labels)) /* labels: null is no labels */
+        labels = NULL;
+    if (sel && !bad_l && (!labels || json_is_object(labels))) {
+        r = 0;
+        json_object_foreach((json_t *)labels, k, v)
+        {
+            if (!json_is_string(v))
+                r = -1;
+        }
+        if (r == 0)
+            r = k8sauthz_select(sel, labels,
+                                flavor && strcmp(flavor, "cilium") == 0);
+    }
+    if (r < 0)
+        sqlite3_result_null(ctx);
+    else
+        sqlite3_result_int(ctx, r);
+}
+
+/* ---- RBAC ---- */
+
+/* RBAC's ResourceMatches: "*", the exact resource[/subresource], or
+ * "*\/subresource" when a subresource is asked for. */
+static int k8sauthz_resource(const json_t *list, const char *want)
+{
+    const char *sub = strchr(want, '/');
+    const json_t *v;
+    size_t i;
+
+    json_array_foreach(list, i, v)
+    {
+        const char *r = json_string_value(v);
+        if (strcmp(r, "*") == 0 || strcmp(r, want) == 0)
+            return 1;
+        if (sub && r[0] == '*' && strcmp(r + 1, sub) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int k8sauthz_any(const json_t *list, const char *want)
+{
+    return list && (k8sauthz_has(list, "*") || k8sauthz_has(list, want));
+}
+
+static void k8sauthz_grants_fn(sqlite3_context *ctx, int argc,
+                               sqlite3_value **argv)
+{
+    const char *group =
+        argc >= 4 ? (const char *)sqlite3_value_text(argv[1]) : NULL;
+    const char *res =
+        argc >= 4 ? (const char *)sqlite3_value_text(argv[2]) : NULL;
+    json_t *rules, *rule;
+    size_t i;
+    int bad, a, best = 0; /* 0 none, 1 named objects, 2 every object */
+
+    if (!group || !res) {
+        sqlite3_result_error(ctx,
+                             "fourc_rbac_grants(rules, group, resource, "
+                             "verb...): group and resource must not be NULL",
+                             -1);
+        return;
+    }
+    rules = k8sauthz_json(argv[0], &bad);
+    if (bad || (rules && !json_is_array(rules) && !json_is_null(rules))) {
+        sqlite3_result_null(ctx);
+        json_decref(rules);
+        return;
+    }
+    json_array_foreach(rules, i, rule)
+    {
+        const json_t *groups, *resources, *verbs, *names, *urls;
+        int verb = 0;
+        if (!json_is_object(rule) ||
+            k8sauthz_strings(rule, "apiGroups", &groups) ||
+            k8sauthz_strings(rule, "resources", &resources) ||
+            k8sauthz_strings(rule, "verbs", &verbs) ||
+            k8sauthz_strings(rule, "nonResourceURLs", &urls) ||
+            k8sauthz_strings(rule, "resourceNames", &names)) {
+            best = -1;
+            break;
+        }
+        for (a = 3; a < argc && !verb; a++) {
+            const char *v = (const char *)sqlite3_value_text(argv[a]);
+            verb = v && k8sauthz_any(verbs, v);
+        }
+        if (!verb || !k8sauthz_any(groups, group) || !resources ||
+            !k8sauthz_resource(resources, res))
+            continue;
+        if (!names || json_array_size(names) == 0)
+            best = 2;
+        else if (best == 0)
+            best = 1;
+    }
+    if (best < 0)
+        sqlite3_result_null(ctx);
+    else
+        sqlite3_result_int(ctx, best);
+    json_decref(rules);
+}
+
+static void k8sauthz_wildcard_fn(sqlite3_context *ctx, int argc,
+                                 sqlite3_value **argv)
+{
+    static const char *const lists[] = {"apiGroups", "resources", "verbs",
+                                        "nonResourceURLs"};
+    json_t *rules, *rule;
+    const json_t *l, *v;
+    size_t i, j, k;
+    int bad, found = 0;
+
+    (void)argc;
+    rules = k8sauthz_json(argv[0], &bad);
+    if (bad || (rules && !json_is_array(rules) && !json_is_null(rules))) {
+        sqlite3_result_null(ctx);
+        json_decref(rules);
+        return;
+    }
+    json_array_foreach(rules, i, rule)
+    {
+        for (j = 0; j < 4; j++) {
+            if (!json_is_object(rule) || k8sauthz_strings(rule, lists[j], &l)) {
+                found = -1;
+                break;
+            }
+            json_array_foreach(l, k, v)
+            {
+                const char *s = json_string_value(v);
+                if (strcmp(s, "*") == 0 || (j == 1 && strncmp(s, "*/", 2) == 0))
+                    found = 1;
+            }
+        }
+        if (found < 0)
+            break;
+    }
+    if (found < 0)
+        sqlite3_result_null(ctx);
+    else
+        sqlite3_result_int(ctx, found);
+    json_decref(rules);
+}
+
+/* ---- credentials in file-style text ---- */
+
+#define K8SAUTHZ_MAX_KEYS 5 /* keys named in the result */
+#define K8SAUTHZ_MAX_KEY 128
+
+static int k8sauthz_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
+
+/*
+ * Whether a settings key names a credential: its last segment (after the
+ * last '.', '/' or ':') ends with a credential word, or is pass or pwd.
+ * Stricter than redact.c's test for names, which would take every
+ * "auth.url" and nginx "proxy_pass" line of a config file for a secret.
+ */
+static int k8sauthz_cred_key(const char *key)
+{
+    static const char *const words[] = {
+        "password",  "passwd",     "passphrase",  "secret",      "token",
+        "apikey",    "api_key",    "privatekey",  "private_key", "access_key",
+        "accesskey", "secret_key", "credentials", "credential",  NULL};
+    char last[K8SAUTHZ_MAX_KEY];
+    const char *seg = key, *c;
+    size_t n = 0, w;
+
+    for (c = key; *c; c++)
+        if (*c == '.' || *c == '/' || *c == ':')
+            seg = c + 1;
+    for (c = seg; *c && n < sizeof(last) - 1; c++)
+        last[n++] = *c == '-'                  ? '_'
+                    : (*c >= 'A' && *c <= 'Z') ? (char)(*c - 'A' + 'a')
+                                               : *c;
+    last[n] = '\0';
+    if (strcmp(last, "pass") == 0 || strcmp(last, "pwd") == 0)
+        return 1;
+    for (w = 0; words[w]; w++) {
+        size_t l = strlen(words[w]);
+        if (n >= l && memcmp(last + n - l, words[w], l) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The credential key of line [p, end) into key (NUL-terminated), or 0. */
+static int k8sauthz_line_key(const char *p, const char *end, char *key)
+{
+    const char *k, *ke, *sep = NULL, *v;
+    size_t n;
+
+    while (p < end && k8sauthz_blank(*p))
+        p++;
+    if (p == end || *p == '#' || *p == ';' || *p == '!' ||
+        (*p == '/' && p + 1 < end && p[1] == '/'))
+        return 0;
+    if (end - p > 7 && strncmp(p, "export ", 7) == 0)
+        p += 7;
+    for (k = p; k < end && !sep; k++)
+        if (*k == '=' || *k == ':')
+            sep = k;
+    if (!sep)
+        return 0;
+    for (k = p, ke = sep; ke > k && k8sauthz_blank(ke[-1]); ke--)
+        ;
+    if (ke > k && (*k == '"' || *k == '\'') && ke[-1] == *k && ke - k >= 2) {
+        k++; /* a quoted YAML or JSON key */
+        ke--;
+    }
+    n = (size_t)(ke - k);
+    if (n == 0 || n >= K8SAUTHZ_MAX_KEY)
+        return 0;
+    for (v = k; v < ke; v++) /* a settings key, not a line of prose */
+        if (!((*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z') ||
+              (*v >= '0' && *v <= '9') || *v == '_' || *v == '.' || *v == '-' ||
+              *v == '/'))
+            return 0;
+    for (v = sep + 1;
+         v < end && (k8sauthz_blank(*v) || *v == '"' || *v == '\''); v++)
+        ;
+    /* empty, only quotes, a YAML block that follows on other lines, or a
+     * placeholder filled in elsewhere */
+    if (v == end || *v == '|' || *v == '>' || *v == '<' ||
+        (end - v >= 2 && (memcmp(v, "${", 2) == 0 || memcmp(v, "{{", 2) == 0 ||
+                          memcmp(v, "%(", 2) == 0)) ||
+        (end - v >= 4 && memcmp(v, "ENC(", 4) == 0))
+        return 0;
+    memcpy(key, k, n);
+    key[n] = '\0';
+    return k8sauthz_cred_key(key);
+}
+
+/* Appends to out the credential keys of the lines of [t, end); how many
+ * there were in *found (the first K8SAUTHZ_MAX_KEYS are named). */
+static void k8sauthz_lines(const char *t, const char *end, struct strbuf *out,
+                           int *found)
+{
+    char key[K8SAUTHZ_MAX_KEY];
+    const char *p, *nl;
+
+    for (p = t; p < end; p = nl + 1) {
+        nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl)
+            nl = end;
+        if (!k8sauthz_line_key(p, nl, key))
+            continue;
+        if (*found < K8SAUTHZ_MAX_KEYS) {
+            if (*found)
+                sb_adds(out, ", ");
+            sb_adds(out, key);
+        } else if (*found == K8SAUTHZ_MAX_KEYS) {
+            sb_adds(out, ", ...");
+        }
+        (*found)++;
+    }
+}
+
+static void k8sauthz_credkeys_fn(sqlite3_context *ctx, int argc,
+                                 sqlite3_value **argv)
+{
+    const char *t = (const char *)sqlite3_value_text(argv[0]);
+    struct strbuf out = STRBUF_INIT;
+    int found = 0;
+
+    (void)argc;
+    if (t)
+        k8sauthz_lines(t, t + sqlite3_value_bytes(argv[0]), &out, &found);
+    if (found)
+        sqlite3_result_text(ctx, sb_detach(&out), -1, free);
+    else
+        sqlite3_result_null(ctx);
+    sb_release(&out);
+}
+
+int k8sauthz_register(sqlite3 *db)
+{
+    const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+    struct k8sauthz_cache *c2 = calloc(1, sizeof(*c2));
+    struct k8sauthz_cache *c3 = calloc(1, sizeof(*c3));
+    int rc;
+
+    if (!c2 || !c3) {
+        free(c2);
+        free(c3);
+        return SQLITE_NOMEM;
+    }
+    /* Each arity its own cache; SQLite frees it with the function. */
+    rc = sqlite3_create_function_v2(db, "fourc_selector_match", 2, flags, c2,
+                                    k8sauthz_selector_fn, NULL, NULL,
+                                    k8sauthz_cache_free);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function_v2(db, "fourc_selector_match", 3, flags,
+                                        c3, k8sauthz_selector_fn, NULL, NULL,
+                                        k8sauthz_cache_free);
+    else
+        k8sauthz_cache_free(c3);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function(db, "fourc_rbac_grants", -1, flags, NULL,
+                                     k8sauthz_grants_fn, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function(db, "fourc_rbac_wildcard", 1, flags, NULL,
+                                     k8sauthz_wildcard_fn, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function(db, "fourc_credential_keys", 1, flags,
+                                     NULL, k8sauthz_credkeys_fn, NULL, NULL);
+    return rc;
+}
