@@ -439,6 +439,45 @@ static int redact_cmd_sep(char ch)
 static char *redact_shell_depth(const char *s, size_t n, int depth);
 
 /*
+ * 1 when the n bytes at v are only a reference to a value kept elsewhere
+ * ($NAME, ${NAME}, {{ template }}, %(name)s, ENC(...)): no credential is
+ * written there, so a credential-named setting holding one is not marked.
+ * A default inside (${X:-value}) is a value and does not count.
+ */
+static int redact_cmd_is_reference(const char *v, size_t n)
+{
+    size_t i, b = 0, e;
+
+    if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
+        v++;
+        n -= 2;
+    }
+    e = n;
+    if (n >= 4 && memcmp(v, "{{", 2) == 0 && memcmp(v + n - 2, "}}", 2) == 0) {
+        for (i = 2; i + 3 < n; i++)
+            if (v[i] == '}' && v[i + 1] == '}')
+                return 0;
+        return 1;
+    }
+    if (n >= 5 && memcmp(v, "ENC(", 4) == 0 && v[n - 1] == ')')
+        return memchr(v, '\n', n) == NULL;
+    if (n >= 4 && memcmp(v, "%(", 2) == 0 && memcmp(v + n - 2, ")s", 2) == 0)
+        b = 2, e = n - 2;
+    else if (n >= 4 && memcmp(v, "${", 2) == 0 && v[n - 1] == '}')
+        b = 2, e = n - 1;
+    else if (n >= 2 && v[0] == '$')
+        b = 1;
+    else
+        return 0;
+    if (e <= b)
+        return 0;
+    for (i = b; i < e; i++)
+        if (!(isalnum((unsigned char)v[i]) || v[i] == '_' || v[i] == '.'))
+            return 0;
+    return 1;
+}
+
+/*
  * Appends word w (n bytes) to out with its credential replaced and
  * returns 1, or returns 0 and appends nothing: most words have none, and
  * out is only written once one has. A quoted word that holds a command
@@ -482,6 +521,8 @@ static int redact_cmd_emit(struct redact_cmd *c, struct strbuf *out,
         free(inner);
         return 1;
     }
+    if (redact_cmd_is_reference(w + sp.off, sp.len))
+        return 0; /* -p"$DB_PASS": the value is elsewhere */
     sb_add(out, w, sp.off);
     redact_cmd_marker(out, w + sp.off, sp.len);
     sb_add(out, w + sp.off + sp.len, n - sp.off - sp.len);
@@ -658,7 +699,8 @@ size_t redact_argv(json_t *arr)
 /*
  * One line of a config file: KEY=VALUE, KEY: VALUE, KEY = VALUE,
  * "KEY": "VALUE", export KEY=VALUE: 1 when KEY names a credential, 2
- * when it does not, with the value's span in the line; 0 for no pair.
+ * when it does not, 3 when it does but the value is only a reference to
+ * one kept elsewhere, with the value's span in the line; 0 for no pair.
  */
 static int redact_text_pair(const char *l, size_t n, struct redact_span *sp)
 {
@@ -702,8 +744,12 @@ static int redact_text_pair(const char *l, size_t n, struct redact_span *sp)
     if (!redact_cmd_name_secret(l + ks, ke - ks))
         return 2;
     /* "password:" opening a block, a reference to elsewhere */
-    if (l[vs] == '|' || l[vs] == '>' || l[vs] == '{' || l[vs] == '[')
+    if (l[vs] == '|' || l[vs] == '>' || l[vs] == '[')
         return 0;
+    if (l[vs] == '{' && !(ve - vs >= 2 && l[vs + 1] == '{'))
+        return 0;
+    if (redact_cmd_is_reference(l + vs, ve - vs))
+        return 3;
     return 1;
 }
 
@@ -720,7 +766,9 @@ static char *redact_text_lines(const char *s, size_t n)
         int pair = redact_text_pair(l, ln, &sp);
         char *r = NULL;
 
-        if (pair == 1) {
+        if (pair == 3) {
+            sb_add(&out, l, ln);
+        } else if (pair == 1) {
             sb_add(&out, l, sp.off);
             redact_cmd_marker(&out, l + sp.off, sp.len);
             sb_add(&out, l + sp.off + sp.len, ln - sp.off - sp.len);

@@ -693,6 +693,9 @@ static const struct cmd_case shell_cases[] = {
     {"/usr/bin/mysqldump -h db -pS3cretPw --all", "S3cretPw", NULL, NULL},
     {"mysqldump --user=root --password=S3cretPw db", "S3cretPw", NULL, NULL},
     {"mysql -p db", NULL, NULL, NULL}, /* prompts */
+    {"mysql -p\"$DB_PASS\" db", NULL, NULL, NULL}, /* a reference */
+    {"export DB_PASSWORD=${DB_PASSWORD_FROM_VAULT}", NULL, NULL, NULL},
+    {"export DB_PASSWORD=${X:-S3cretPw}", "${X:-S3cretPw}", NULL, NULL},
     {"curl -u admin:S3cretPw https://x", "S3cretPw", NULL, NULL},
     {"curl --user admin:S3cretPw https://x", "S3cretPw", NULL, NULL},
     {"curl -uadmin:S3cretPw https://x", "S3cretPw", NULL, NULL},
@@ -868,6 +871,16 @@ static const struct cmd_case text_cases[] = {
     {"color=blue\nsize=3\n", NULL, NULL, NULL},
     {"password:\n  - a\n", NULL, NULL, NULL},
     {"password: |\n", NULL, NULL, NULL},
+    /* references to a value kept elsewhere are not credentials */
+    {"db.password=${DB_PASSWORD}\n", NULL, NULL, NULL},
+    {"DB_PASSWORD=$DB_PASS\n", NULL, NULL, NULL},
+    {"password: \"{{ .Values.db.password }}\"\n", NULL, NULL, NULL},
+    {"password=%(db_password)s\n", NULL, NULL, NULL},
+    {"jdbc.password=ENC(G6N718UuyPE5bHyWKyuLQSm02auQPUtm)\n", NULL, NULL, NULL},
+    /* a default inside the reference is a value */
+    {"db.password=${DB_PASSWORD:-S3cretPw}\n", "${DB_PASSWORD:-S3cretPw}", NULL,
+     NULL},
+    {"password: {{ x }}S3cretPw\n", "{{ x }}S3cretPw", NULL, NULL},
     {"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", NULL,
      NULL, NULL},
 };
