@@ -331,6 +331,9 @@ static int store_connect_readonly(struct store *st, int flags, struct err *e)
     char *uri;
     int rc;
 
+    sb_addf(&wal, "%s-wal", st->path);
+    st->tidy_wal = stat(sb_str(&wal), &sb) != 0;
+    sb_release(&wal);
     if (store_connect(st, st->path, flags, e))
         return -1;
     rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &stmt, NULL);
@@ -413,6 +416,32 @@ int store_open(struct store **out, const char *path, enum store_mode mode,
     return 0;
 }
 
+/*
+ * A read-only connection cannot remove the -wal and -shm files it leaves
+ * behind as the last one out; a read-write connection that reads and
+ * closes does, as every command did before report and diff read only. No
+ * write happens: the log is empty or holds what a writer left, which
+ * SQLite moves into the database as any closing writer would.
+ */
+static void store_tidy_wal(const char *path)
+{
+    struct strbuf wal = STRBUF_INIT;
+    struct stat sb;
+    sqlite3 *db = NULL;
+    int there;
+
+    sb_addf(&wal, "%s-wal", path);
+    there = stat(sb_str(&wal), &sb) == 0;
+    sb_release(&wal);
+    if (!there || access(path, W_OK) != 0)
+        return;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        NULL) == SQLITE_OK)
+        sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL,
+                     NULL);
+    sqlite3_close(db);
+}
+
 void store_free(struct store *st)
 {
     if (!st)
@@ -424,6 +453,8 @@ void store_free(struct store *st)
     sqlite3_finalize(st->ins_text);
     sqlite3_finalize(st->get_text);
     sqlite3_close(st->db);
+    if (st->tidy_wal)
+        store_tidy_wal(st->path);
     store_findings_reset(st);
     free(st->batch);
     free(st->path);
