@@ -359,6 +359,36 @@ static int store_connect_readonly(struct store *st, int flags, struct err *e)
     return rc;
 }
 
+/* For a command that writes: a database it cannot write is one clear
+ * error rather than SQLite's "attempt to write a readonly database" at the
+ * first write. */
+static int store_check_writable(struct store *st, struct err *e)
+{
+    char *dir, *slash;
+    int ok;
+
+    if (strcmp(st->path, ":memory:") == 0 || strncmp(st->path, "file:", 5) == 0)
+        return 0;
+    if (sqlite3_db_readonly(st->db, "main") == 1)
+        return err_set(e,
+                       "cannot write the database %s: the file is read-only "
+                       "(fourc report and fourc diff can read it as it is)",
+                       st->path);
+    dir = xstrdup(st->path);
+    slash = strrchr(dir, '/');
+    if (slash)
+        slash[slash == dir ? 1 : 0] = '\0';
+    ok = access(slash ? dir : ".", W_OK) == 0;
+    free(dir);
+    if (!ok)
+        return err_set(e,
+                       "cannot write the database %s: its directory is not "
+                       "writable, and SQLite keeps its journal there (fourc "
+                       "report and fourc diff can read it as it is)",
+                       st->path);
+    return 0;
+}
+
 int store_open(struct store **out, const char *path, enum store_mode mode,
                struct err *e)
 {
@@ -397,7 +427,8 @@ int store_open(struct store **out, const char *path, enum store_mode mode,
         store_free(st);
         return store_open(out, path, STORE_EXISTING, e);
     }
-    if (rc || store_migrate(st, readonly, e) ||
+    if (rc || (!readonly && store_check_writable(st, e)) ||
+        store_migrate(st, readonly, e) ||
         (!readonly &&
          /* Foreign keys document the schema but are not enforced: every
           * row is written here, references first, and enforcing them

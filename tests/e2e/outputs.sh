@@ -130,13 +130,21 @@ check "the read-only database is byte for byte unchanged" sha256sum -c --quiet r
 check "no -wal or -shm file appeared beside it" sh -c '! ls ro/fourc.db-* >/dev/null 2>&1'
 expect_exit 2 "scan into a read-only database fails" \
     as_user "$FOURC" scan -q --db ro/fourc.db --manifests "$SHOP"
-expect_one_error_line "scan into a read-only database: one error line naming it" 'ro/fourc\.db'
+expect_one_error_line "scan into a read-only database: one error line naming it and why" \
+    'cannot write the database ro/fourc\.db: the file is read-only'
+expect_stderr_nomatch 'attempt to write|readonly database' "scan into a read-only database: no SQLite wording"
 
 # A read-only file in a writable directory.
 mkdir rofile && cp ro/fourc.db rofile/fourc.db && chmod 0444 rofile/fourc.db && chmod 0777 rofile
 expect_exit 0 "report on a 0444 database in a writable directory" \
     as_user "$FOURC" report --db rofile/fourc.db --format csv -o outro/rofile.csv
 check "the 0444 database gives the same report" cmp -s rw.csv outro/rofile.csv
+chmod 0666 rofile/fourc.db && chmod 0555 rofile
+expect_exit 2 "scan into a writable database in a read-only directory fails" \
+    as_user "$FOURC" scan -q --db rofile/fourc.db --manifests "$SHOP"
+expect_one_error_line "read-only directory: one error line naming the database and why" \
+    'cannot write the database rofile/fourc\.db: its directory is not writable'
+chmod 0777 rofile && chmod 0444 rofile/fourc.db
 
 # An older schema cannot be migrated read-only: one clear error.
 mkdir old && cp ro/fourc.db old/fourc.db && chmod u+w old/fourc.db
