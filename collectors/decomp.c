@@ -190,6 +190,7 @@ struct decomp_sink {
     uint64_t layer_max;   /* 0: no limit */
     uint64_t *image_used; /* shared by the image's layers, may be NULL */
     uint64_t image_max;
+    int over_limit; /* a write crossed a limit */
 };
 
 /* "8 GiB", "1.5 MiB", "512 bytes": a limit as the user would write it. */
@@ -220,6 +221,7 @@ static int decomp_sink_emit(struct decomp_sink *d, const void *buf, size_t n,
 
     if (d->layer_max && d->layer_max - d->produced < n) {
         decomp_size_text(d->layer_max, lim, sizeof(lim));
+        d->over_limit = 1;
         return err_set(e,
                        "%s: decompresses to more than %s, the limit per "
                        "layer (--max-layer-size); the layer was not read",
@@ -227,6 +229,7 @@ static int decomp_sink_emit(struct decomp_sink *d, const void *buf, size_t n,
     }
     if (d->image_used && d->image_max && d->image_max - *d->image_used < n) {
         decomp_size_text(d->image_max, lim, sizeof(lim));
+        d->over_limit = 1;
         return err_set(e,
                        "%s: the image's layers decompress to more than %s "
                        "in all, the limit per image (--max-image-size); the "
@@ -426,6 +429,11 @@ void decomp_sink_limit(struct sink *s, uint64_t layer_max, uint64_t *image_used,
     d->layer_max = layer_max;
     d->image_used = image_used;
     d->image_max = image_max;
+}
+
+int decomp_sink_over_limit(const struct sink *s)
+{
+    return ((const struct decomp_sink *)s)->over_limit;
 }
 
 /* ---- kinds ----------------------------------------------------------- */

@@ -72,6 +72,8 @@ struct sink *decomp_sink_new(enum decomp_kind kind, const char *what,
  */
 void decomp_sink_limit(struct sink *s, uint64_t layer_max, uint64_t *image_used,
                        uint64_t image_max);
+/* Non-zero once a write of s failed on a limit of decomp_sink_limit. */
+int decomp_sink_over_limit(const struct sink *s);
 
 /*
  * The compression a layer media type says: OCI

@@ -1196,6 +1196,7 @@ static int limit_feed(enum decomp_kind kind, const struct buf *z, size_t chunk,
                       uint64_t *out, struct err *e)
 {
     struct count_sink cs = {{count_write, count_close, count_free}, 0};
+    int over;
     struct sink *d =
         decomp_sink_new(kind, "layer 2 (sha256:ab) of img", &cs.base);
     size_t off = 0;
@@ -1211,8 +1212,11 @@ static int limit_feed(enum decomp_kind kind, const struct buf *z, size_t chunk,
     }
     if (rc == 0)
         rc = d->close(d, e);
+    over = decomp_sink_over_limit(d);
     d->free(d);
     *out = cs.n;
+    /* Only a limit sets the flag, and every limit failure sets it. */
+    assert_int_equal(over, rc != 0);
     return rc;
 }
 
