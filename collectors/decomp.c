@@ -186,7 +186,61 @@ struct decomp_sink {
     unsigned char sniff[DECOMP_SNIFF_LEN];
     size_t nsniff;
     unsigned char *out;
+    uint64_t produced;    /* bytes handed to next */
+    uint64_t layer_max;   /* 0: no limit */
+    uint64_t *image_used; /* shared by the image's layers, may be NULL */
+    uint64_t image_max;
+    int over_limit; /* a write crossed a limit */
 };
+
+/* "8 GiB", "1.5 MiB", "512 bytes": a limit as the user would write it. */
+static void decomp_size_text(uint64_t n, char *buf, size_t bufsz)
+{
+    static const char *const units[] = {"KiB", "MiB", "GiB", "TiB"};
+    double v = (double)n;
+    int u = -1;
+
+    while (v >= 1024 && u < 3) {
+        v /= 1024;
+        u++;
+    }
+    if (u < 0)
+        snprintf(buf, bufsz, "%" PRIu64 " bytes", n);
+    else if (v == (double)(uint64_t)v)
+        snprintf(buf, bufsz, "%" PRIu64 " %s", (uint64_t)v, units[u]);
+    else
+        snprintf(buf, bufsz, "%.1f %s", v, units[u]);
+}
+
+/* Passes n decompressed bytes on, unless they cross a limit: then the
+ * error names the blob and the limit, and decompression stops here. */
+static int decomp_sink_emit(struct decomp_sink *d, const void *buf, size_t n,
+                            struct err *e)
+{
+    char lim[32];
+
+    if (d->layer_max && d->layer_max - d->produced < n) {
+        decomp_size_text(d->layer_max, lim, sizeof(lim));
+        d->over_limit = 1;
+        return err_set(e,
+                       "%s: decompresses to more than %s, the limit per "
+                       "layer (--max-layer-size); the layer was not read",
+                       d->what, lim);
+    }
+    if (d->image_used && d->image_max && d->image_max - *d->image_used < n) {
+        decomp_size_text(d->image_max, lim, sizeof(lim));
+        d->over_limit = 1;
+        return err_set(e,
+                       "%s: the image's layers decompress to more than %s "
+                       "in all, the limit per image (--max-image-size); the "
+                       "layer was not read",
+                       d->what, lim);
+    }
+    d->produced += n;
+    if (d->image_used)
+        *d->image_used += n;
+    return d->next->write(d->next, buf, n, e);
+}
 
 static int decomp_sink_start(struct decomp_sink *d, struct err *e)
 {
@@ -237,8 +291,8 @@ static int decomp_sink_gzip(struct decomp_sink *d, const unsigned char *buf,
                 return err_set(e, "%s: corrupt gzip stream: %s", d->what,
                                d->zs.msg ? d->zs.msg : zError(zrc));
             if (d->zs.avail_out < DECOMP_OUT_SIZE &&
-                d->next->write(d->next, d->out,
-                               DECOMP_OUT_SIZE - d->zs.avail_out, e))
+                decomp_sink_emit(d, d->out, DECOMP_OUT_SIZE - d->zs.avail_out,
+                                 e))
                 return -1;
             if (zrc == Z_STREAM_END) {
                 d->member_done = 1;
@@ -269,7 +323,7 @@ static int decomp_sink_zstd(struct decomp_sink *d, const unsigned char *buf,
                            ZSTD_getErrorName(rc));
         /* 0: a frame is complete and flushed; the next may follow. */
         d->member_done = rc == 0;
-        if (out.pos > 0 && d->next->write(d->next, d->out, out.pos, e))
+        if (out.pos > 0 && decomp_sink_emit(d, d->out, out.pos, e))
             return -1;
         if (in.pos == in.size && out.pos < out.size)
             return 0;
@@ -312,7 +366,7 @@ static int decomp_sink_write(struct sink *s, const void *buf, size_t len,
     case DECOMP_ZSTD:
         return decomp_sink_zstd(d, p, len, e);
     default:
-        return d->next->write(d->next, p, len, e);
+        return decomp_sink_emit(d, p, len, e);
     }
 }
 
@@ -365,6 +419,21 @@ struct sink *decomp_sink_new(enum decomp_kind kind, const char *what,
     if (kind == DECOMP_GZIP || kind == DECOMP_ZSTD || kind == DECOMP_AUTO)
         d->out = xmalloc(DECOMP_OUT_SIZE);
     return &d->base;
+}
+
+void decomp_sink_limit(struct sink *s, uint64_t layer_max, uint64_t *image_used,
+                       uint64_t image_max)
+{
+    struct decomp_sink *d = (struct decomp_sink *)s;
+
+    d->layer_max = layer_max;
+    d->image_used = image_used;
+    d->image_max = image_max;
+}
+
+int decomp_sink_over_limit(const struct sink *s)
+{
+    return ((const struct decomp_sink *)s)->over_limit;
 }
 
 /* ---- kinds ----------------------------------------------------------- */

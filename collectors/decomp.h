@@ -63,6 +63,19 @@ struct sink *decomp_sink_new(enum decomp_kind kind, const char *what,
                              struct sink *next);
 
 /*
+ * Bounds what s (a decomp_sink) may produce: layer_max bytes of this
+ * blob, and image_max bytes added to *image_used, which the image's
+ * layers share (0 or NULL: no bound). Crossing either fails the write
+ * that would cross it, before a byte past the limit is passed on:
+ * "<what>: decompresses to more than 8 GiB, the limit per layer
+ * (--max-layer-size)". Uncompressed layers count as they are.
+ */
+void decomp_sink_limit(struct sink *s, uint64_t layer_max, uint64_t *image_used,
+                       uint64_t image_max);
+/* Non-zero once a write of s failed on a limit of decomp_sink_limit. */
+int decomp_sink_over_limit(const struct sink *s);
+
+/*
  * The compression a layer media type says: OCI
  * "application/vnd.oci.image.layer.v1.tar[+gzip|+zstd]" (nondistributable
  * too), Docker "application/vnd.docker.image.rootfs[.foreign].diff.tar.gzip"

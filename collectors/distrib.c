@@ -80,6 +80,9 @@ struct distrib_resp {
     struct sink *sink; /* 2xx bodies go here when set */
     struct err *sink_err;
     int sink_failed;
+    struct timespec start; /* of the exchange */
+    long timeout;          /* seconds of grace, T */
+    int too_slow;          /* the progress callback ended it */
 };
 
 static void distrib_resp_reset(struct distrib_resp *r)
@@ -202,6 +205,34 @@ static size_t distrib_on_body(char *buf, size_t size, size_t nmemb, void *arg)
     return len;
 }
 
+static double distrib_elapsed(const struct timespec *start)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) +
+           (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* The overall deadline: T seconds, plus one second per DISTRIB_MIN_RATE
+ * bytes received. Headers count as nothing, so a trickled status line
+ * ends after T seconds too. */
+static int distrib_on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+                               curl_off_t ultotal, curl_off_t ulnow)
+{
+    struct distrib_resp *r = arg;
+
+    (void)dltotal;
+    (void)ultotal;
+    (void)ulnow;
+    if (distrib_elapsed(&r->start) >
+        (double)r->timeout + (double)dlnow / (double)DISTRIB_MIN_RATE) {
+        r->too_slow = 1;
+        return 1;
+    }
+    return 0;
+}
+
 /* "404 MANIFEST_UNKNOWN: manifest unknown" from the standard error body,
  * else "500 Internal Server Error". */
 static void distrib_status_text(const struct distrib_resp *r,
@@ -247,11 +278,15 @@ static int distrib_exchange(struct distrib *d, const char *url,
 
     distrib_resp_reset(r);
     r->sink_failed = 0;
+    r->too_slow = 0;
+    r->timeout = d->timeout;
+    clock_gettime(CLOCK_MONOTONIC, &r->start);
     d->errbuf[0] = '\0';
     curl_easy_setopt(d->curl, CURLOPT_URL, url);
     curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, hdrs);
     curl_easy_setopt(d->curl, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(d->curl, CURLOPT_XFERINFODATA, r);
     cc = curl_easy_perform(d->curl);
     curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, NULL);
     if (cc == CURLE_OK)
@@ -267,10 +302,19 @@ static int distrib_exchange(struct distrib *d, const char *url,
         while (n > 0 && (d->errbuf[n - 1] == '\n' || d->errbuf[n - 1] == ' '))
             d->errbuf[--n] = '\0';
     }
-    if (cc == CURLE_OPERATION_TIMEDOUT)
-        err_set(e, "%s: timed out after %ld s without an answer (%s)", what,
-                d->timeout, d->errbuf);
-    else
+    if (cc == CURLE_OPERATION_TIMEDOUT || r->too_slow) {
+        curl_off_t got = 0;
+        curl_easy_getinfo(d->curl, CURLINFO_SIZE_DOWNLOAD_T, &got);
+        if (got == 0 && r->status == 0)
+            err_set(e, "%s: no answer within %ld s (--registry-timeout %ld)",
+                    what, d->timeout, d->timeout);
+        else
+            err_set(e,
+                    "%s: too slow: %lld bytes in %.0f s, under the minimum "
+                    "of %ld KiB/s (--registry-timeout %ld)",
+                    what, (long long)got, distrib_elapsed(&r->start),
+                    DISTRIB_MIN_RATE / 1024, d->timeout);
+    } else
         err_set(e, "%s: %s", what,
                 d->errbuf[0] ? d->errbuf : curl_easy_strerror(cc));
     /* libcurl reports no connect time for a failed transfer; a new
@@ -650,8 +694,10 @@ struct distrib *distrib_new(const struct distrib_ref *ref,
     DISTRIB_SET(CURLOPT_FOLLOWLOCATION, 1L);
     DISTRIB_SET(CURLOPT_MAXREDIRS, 5L);
     DISTRIB_SET(CURLOPT_CONNECTTIMEOUT, timeout);
-    DISTRIB_SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
+    DISTRIB_SET(CURLOPT_LOW_SPEED_LIMIT, DISTRIB_MIN_RATE);
     DISTRIB_SET(CURLOPT_LOW_SPEED_TIME, timeout);
+    DISTRIB_SET(CURLOPT_NOPROGRESS, 0L);
+    DISTRIB_SET(CURLOPT_XFERINFOFUNCTION, distrib_on_progress);
     DISTRIB_SET(CURLOPT_SSL_VERIFYPEER, d->insecure ? 0L : 1L);
     DISTRIB_SET(CURLOPT_SSL_VERIFYHOST, d->insecure ? 0L : 2L);
     if (o->ca_file)

@@ -27,8 +27,14 @@
  * ({"errors":[{"code","message"}]}): "registry 127.0.0.1:5000: GET
  * /v2/team/app/manifests/1.4: 404 MANIFEST_UNKNOWN: manifest unknown".
  * 429 and 5xx answers are retried twice (Retry-After honoured up to 10 s);
- * connect and stall timeouts are img_opts.timeout (less than a byte a
- * second for that long is a stall). Redirects are followed (5 at most);
+ * img_opts.timeout (T, --registry-timeout) bounds every request: the
+ * connection must come up within T seconds, the transfer may not fall
+ * under DISTRIB_MIN_RATE (16 KiB/s) for T seconds at a time, and the whole
+ * request must end by T seconds plus one second per 16 KiB received, an
+ * overall deadline that grows with the blob: a server that trickles fails
+ * after about T seconds, "registry H: GET /v2/R/blobs/sha256:...: too
+ * slow: 10 bytes in 5 s, under the minimum of 16 KiB/s (--registry-timeout
+ * 5)". Redirects are followed (5 at most);
  * libcurl drops our Authorization header when one leaves the host, port
  * or scheme. Credentials and tokens never appear in errors, logs or
  * anything returned.
@@ -43,6 +49,9 @@
 #include "imgopts.h"
 #include "sink.h"
 #include "util.h"
+
+/* Bytes a second a registry transfer must keep up (see above). */
+#define DISTRIB_MIN_RATE 16384L
 
 /* A registry reference, normalised the way docker does it:
  * "alpine" -> registry "registry-1.docker.io", repository "library/alpine",

@@ -358,7 +358,8 @@ static void image_layer_verify(struct img *im, size_t i, const char *what,
 
 /* Streams layer i into fs. Non-zero with e set when it could not. */
 static int image_layer(struct img *im, size_t i, struct imagefs *fs,
-                       struct image_progress *prog, struct err *e)
+                       struct image_progress *prog, const struct img_opts *o,
+                       uint64_t *image_used, struct err *e)
 {
     const struct img_layer *l = &im->layers[i];
     struct strbuf what = STRBUF_INIT, dwhat = STRBUF_INIT;
@@ -391,6 +392,10 @@ static int image_layer(struct img *im, size_t i, struct imagefs *fs,
         diff = digest_sink_new(l->diff_id, sb_str(&dwhat), ts);
     }
     dec = decomp_sink_new(kind, sb_str(&what), diff ? diff : ts);
+    decomp_sink_limit(
+        dec, o->max_layer_size ? o->max_layer_size : IMG_DEFAULT_MAX_LAYER,
+        image_used,
+        o->max_image_size ? o->max_image_size : IMG_DEFAULT_MAX_IMAGE);
     if (l->digest) {
         top = digest_sink_new(l->digest, sb_str(&what), dec);
         if (l->size >= 0)
@@ -404,8 +409,10 @@ static int image_layer(struct img *im, size_t i, struct imagefs *fs,
     if (rc == 0)
         rc = prog->base.close(&prog->base, e);
     /* A blob that is not what its digest names usually fails first in
-     * the decompressor; say what matters: it is not the blob. */
-    if (rc && l->digest)
+     * the decompressor; say what matters: it is not the blob. Not after a
+     * limit: whatever the bytes are, they decompress past it, and reading
+     * the blob again (from a registry: downloading it) buys nothing. */
+    if (rc && l->digest && !decomp_sink_over_limit(dec))
         image_layer_verify(im, i, sb_str(&what), e);
     if (top)
         top->free(top);
@@ -575,7 +582,9 @@ static int image_check(const struct target *t, struct err *e)
 static int image_collect(const struct target *t, struct collect_ctx *ctx,
                          struct err *e)
 {
-    struct img_opts defaults = {"linux/amd64", NULL, 0, NULL, NULL, 30};
+    struct img_opts defaults = {"linux/amd64", NULL, 0, NULL, NULL, 30, 0, 0};
+    const struct img_opts *o = t->image ? t->image : &defaults;
+    uint64_t image_used = 0;
     struct img *im = NULL;
     struct imagefs *fs = NULL;
     struct image_progress prog = {
@@ -590,7 +599,7 @@ static int image_collect(const struct target *t, struct collect_ctx *ctx,
     size_t i;
     int rc = -1, whole = 1;
 
-    if (img_open(t->ref, t->image ? t->image : &defaults, &im, e))
+    if (img_open(t->ref, o, &im, e))
         goto out; /* nothing of the image could be judged */
     sb_addf(&src, "%s@%s", t->ref,
             im->manifest_digest ? im->manifest_digest : im->config_digest);
@@ -599,7 +608,7 @@ static int image_collect(const struct target *t, struct collect_ctx *ctx,
         prog.total += im->layers[i].size > 0 ? (uint64_t)im->layers[i].size : 0;
     progress_start(t->ref, (size_t)(prog.total >> 20));
     for (i = 0; i < im->nlayers && whole; i++) {
-        if (image_layer(im, i, fs, &prog, &le)) {
+        if (image_layer(im, i, fs, &prog, o, &image_used, &le)) {
             whole = 0;
             sb_addf(&msg, "the filesystem of %s could not be read: %s", t->ref,
                     le.msg);

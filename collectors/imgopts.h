@@ -6,6 +6,12 @@
 #define FOURC_IMGOPTS_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+/* Defaults of the decompressed-size limits (--max-layer-size,
+ * --max-image-size). */
+#define IMG_DEFAULT_MAX_LAYER (UINT64_C(8) << 30)
+#define IMG_DEFAULT_MAX_IMAGE (UINT64_C(32) << 30)
 
 struct img_opts {
     /* "os/arch[/variant]" chosen from an index or manifest list;
@@ -24,6 +30,12 @@ struct img_opts {
     const char *ca_file;
     /* Seconds a registry may take to connect or stall (default 30). */
     long timeout;
+    /* Bytes a layer, and all the layers of an image together, may
+     * decompress to (0: IMG_DEFAULT_MAX_LAYER, IMG_DEFAULT_MAX_IMAGE).
+     * Past either, the layer is an input error naming the blob and the
+     * limit, and the image's filesystem is not judged. */
+    uint64_t max_layer_size;
+    uint64_t max_image_size;
 };
 
 #endif

@@ -69,4 +69,5 @@ const struct reporter reporter_json = {
     .name = "json",
     .summary = "fourc.report/v1 JSON (docs/report.schema.json)",
     .render = json_render,
+    .bidi_json = 1,
 };

@@ -60,20 +60,7 @@ static void markdown_esc(struct strbuf *sb, const char *s, size_t max)
             /* "@team" in a finding must not notify anyone in a PR
              * comment or ticket: a zero-width space breaks the mention. */
             sb_adds(sb, "@\xE2\x80\x8B");
-        else if (c == 0xE2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
-                 (((unsigned char)s[i + 2] >= 0xAA &&
-                   (unsigned char)s[i + 2] <= 0xAE) ||
-                  (unsigned char)s[i + 2] == 0x8E ||
-                  (unsigned char)s[i + 2] == 0x8F)) {
-            /* Bidirectional overrides could make text read backwards. */
-            sb_adds(sb, "\xEF\xBF\xBD");
-            i += 2;
-        } else if (c == 0xE2 && i + 2 < n && (unsigned char)s[i + 1] == 0x81 &&
-                   (unsigned char)s[i + 2] >= 0xA6 &&
-                   (unsigned char)s[i + 2] <= 0xA9) {
-            sb_adds(sb, "\xEF\xBF\xBD");
-            i += 2;
-        } else if (c == '<')
+        else if (c == '<')
             sb_adds(sb, "&lt;");
         else if (c == '>')
             sb_adds(sb, "&gt;");

@@ -33,6 +33,9 @@ struct reporter {
     const char *name;
     const char *summary;
     int (*render)(const struct report_ctx *rc, FILE *out, struct err *e);
+    /* Bidirectional controls leave as \uXXXX escapes (the format is
+     * JSON) rather than as the visible text [U+XXXX]; see report_write. */
+    int bidi_json;
 };
 
 const struct reporter *reporter_find(const char *name);
@@ -40,9 +43,14 @@ const struct reporter *reporter_find(const char *name);
 const char *reporter_names(void);
 
 /*
- * Renders with r into path ("-" is stdout). The file is written beside
- * its destination and renamed into place, so a failed render never leaves
- * half a report where a good one was.
+ * Renders with r into path ("-" is stdout). A regular file (or a new path)
+ * is written beside its destination and renamed into place, so a failed
+ * render never leaves half a report where a good one was; a symlink to a
+ * regular file stays a symlink and its target is replaced that way. A
+ * device, a FIFO or a symlink to one (or to nothing yet) is written
+ * through, as a shell redirection would. Whatever the format, the
+ * bidirectional controls U+202A-U+202E, U+2066-U+2069, U+200E, U+200F and
+ * U+061C never leave raw: see bidi_json.
  */
 int report_write(const struct reporter *r, const struct report_ctx *rc,
                  const char *path, struct err *e);

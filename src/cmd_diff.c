@@ -745,7 +745,7 @@ static int diff_render_md(const struct report_ctx *rc, FILE *out, struct err *e)
 
 static const struct reporter diff_formats[] = {
     {.name = "text", .render = diff_render_text},
-    {.name = "json", .render = diff_render_json},
+    {.name = "json", .render = diff_render_json, .bidi_json = 1},
     {.name = "markdown", .render = diff_render_md},
 };
 
@@ -862,7 +862,7 @@ int cmd_diff(int argc, char **argv)
                          from);
     if (!diff_spec_ok(to))
         return cmd_usage("diff", "--to %s: expected a scan id or 'latest'", to);
-    if (store_open(&dc.rc.st, db, STORE_EXISTING, &e))
+    if (store_open(&dc.rc.st, db, STORE_READONLY, &e))
         goto fail;
     if (store_resolve_scan(dc.rc.st, to, &dc.to_id, &e)) {
         err_prefix(&e, "--to %s", to);

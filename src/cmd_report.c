@@ -67,7 +67,7 @@ int cmd_report(int argc, char **argv)
     if (!(r = reporter_find(format)))
         return cmd_usage("report", "--format %s: unknown format (known: %s)",
                          format, reporter_names());
-    if (store_open(&st, db, STORE_EXISTING, &e) ||
+    if (store_open(&st, db, STORE_READONLY, &e) ||
         store_resolve_scan(st, scan, &rc.scan_id, &e)) {
         log_error("%s", e.msg);
         goto out;

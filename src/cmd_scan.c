@@ -2,7 +2,10 @@
  * cmd_scan.c: `fourc scan`: collect every target, evaluate the rules,
  * store the scan, write the requested reports, print a summary.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +36,15 @@ static const char scan_help[] =
     "                       (repeatable; TLS is verified everywhere else)\n"
     "  --registry-ca FILE   CA certificates for registries (PEM)\n"
     "  --registry-timeout S seconds a registry may take to connect or stall "
-    "(default 30)\n"
+    "(default 30);\n"
+    "                       a request must also keep up 16 KiB/s on average\n"
+    "                       after its first S seconds\n"
+    "  --max-layer-size SIZE  what one image layer may decompress to "
+    "(default 8G;\n"
+    "                       K, M, G, T are powers of 1024)\n"
+    "  --max-image-size SIZE  what all layers of an image may decompress to\n"
+    "                       (default 32G); past a limit the layer is an error\n"
+    "                       finding and the image's files are not judged\n"
     "  --manifests PATH     Kubernetes YAML/JSON files or directories "
     "(recursive)\n"
     "\n"
@@ -166,6 +177,35 @@ static char *scan_command_line(int argc, char **argv)
     return sb_detach(&sb);
 }
 
+/* "512", "64K", "8G", "1TiB": bytes, at least 1, into *out. */
+static int scan_size(const char *s, uint64_t *out)
+{
+    static const char units[] = "KMGT";
+    const char *u;
+    char *end;
+    unsigned long long v;
+    int shift = 0;
+
+    if (!isdigit((unsigned char)*s))
+        return -1;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno || v == 0)
+        return -1;
+    if (*end && (u = strchr(units, toupper((unsigned char)*end)))) {
+        shift = 10 * (int)(u - units + 1);
+        end++;
+        if (strcmp(end, "iB") == 0 || strcmp(end, "B") == 0)
+            end += strlen(end);
+    } else if (strcmp(end, "B") == 0) {
+        end++;
+    }
+    if (*end || v > (UINT64_MAX >> shift))
+        return -1;
+    *out = (uint64_t)v << shift;
+    return 0;
+}
+
 static int scan_parse(struct scan_opts *o, int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -176,6 +216,8 @@ static int scan_parse(struct scan_opts *o, int argc, char **argv)
         {"insecure-registry", required_argument, NULL, 'I'},
         {"registry-ca", required_argument, NULL, 'C'},
         {"registry-timeout", required_argument, NULL, 'T'},
+        {"max-layer-size", required_argument, NULL, 'L'},
+        {"max-image-size", required_argument, NULL, 'M'},
         {"db", required_argument, NULL, 'd'},
         {"rules", required_argument, NULL, 'r'},
         {"format", required_argument, NULL, 'f'},
@@ -226,6 +268,16 @@ static int scan_parse(struct scan_opts *o, int argc, char **argv)
             o->image.timeout = v;
             break;
         }
+        case 'L':
+        case 'M':
+            if (scan_size(optarg, c == 'L' ? &o->image.max_layer_size
+                                           : &o->image.max_image_size))
+                return cmd_usage(
+                    "scan",
+                    "%s %s: expected a size such as 512M or "
+                    "8G (K, M, G, T: powers of 1024)",
+                    c == 'L' ? "--max-layer-size" : "--max-image-size", optarg);
+            break;
         case 'd':
             o->db = optarg;
             break;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "banned.h"
 
@@ -269,7 +270,7 @@ int store_int(struct store *st, const char *sql, long long *out, struct err *e)
     return 0;
 }
 
-static int store_migrate(struct store *st, struct err *e)
+static int store_migrate(struct store *st, int readonly, struct err *e)
 {
     long long version, app, tables;
     struct strbuf sql = STRBUF_INIT;
@@ -294,6 +295,18 @@ static int store_migrate(struct store *st, struct err *e)
                        "%s has schema version %lld, newer than this fourc "
                        "understands (%d): use a newer fourc",
                        st->path, version, STORE_SCHEMA_VERSION);
+    if (readonly && version < STORE_SCHEMA_VERSION) {
+        if (version == 0)
+            return err_set(e, "%s is not a fourc database (it is empty)",
+                           st->path);
+        return err_set(e,
+                       "%s has schema version %lld, older than this fourc's "
+                       "(%d), and cannot be migrated read-only: make it "
+                       "writable and run fourc report or fourc scan once",
+                       st->path, version, STORE_SCHEMA_VERSION);
+    }
+    if (readonly)
+        return 0;
     /* Documents are kilobytes each: 16 KiB pages keep most of them out of
      * overflow chains. Only takes effect on a new, empty database. */
     if (version == 0 && tables == 0 &&
@@ -317,15 +330,122 @@ static int store_migrate(struct store *st, struct err *e)
 
 static int store_configured;
 
+/* "file:PATH?immutable=1", PATH percent-encoded where a URI needs it. */
+static char *store_immutable_uri(const char *path)
+{
+    struct strbuf sb = STRBUF_INIT;
+    const unsigned char *p;
+
+    sb_adds(&sb, "file:");
+    for (p = (const unsigned char *)path; *p; p++) {
+        if (*p == '%' || *p == '?' || *p == '#' || *p <= 0x20 || *p >= 0x7f)
+            sb_addf(&sb, "%%%02X", *p);
+        else
+            sb_add(&sb, (const char *)p, 1);
+    }
+    sb_adds(&sb, "?immutable=1");
+    return sb_detach(&sb);
+}
+
+/* Opens st->db; uri: name is a URI. */
+static int store_connect(struct store *st, const char *name, int flags,
+                         struct err *e)
+{
+    if (sqlite3_open_v2(name, &st->db, flags, NULL) != SQLITE_OK)
+        return err_set(
+            e, "cannot open database %s: %s", st->path,
+            store_reason(st->db ? sqlite3_errcode(st->db) : SQLITE_NOMEM));
+    sqlite3_busy_timeout(st->db, 10000);
+    sqlite3_extended_result_codes(st->db, 0);
+    if (store_findings_register(st))
+        return store_fail(st, "set it up", e);
+    return 0;
+}
+
+/*
+ * A read-only connection to a database in WAL mode needs the -shm file,
+ * which a read-only directory cannot get. Without a -wal file holding
+ * changes the database file is whole, and SQLite may read it as an
+ * immutable file instead; with one, reading the file alone would show an
+ * older state, so that is an error.
+ */
+static int store_connect_readonly(struct store *st, int flags, struct err *e)
+{
+    struct strbuf wal = STRBUF_INIT;
+    sqlite3_stmt *stmt = NULL;
+    struct stat sb;
+    char *uri;
+    int rc;
+
+    sb_addf(&wal, "%s-wal", st->path);
+    st->tidy_wal = stat(sb_str(&wal), &sb) != 0;
+    sb_release(&wal);
+    if (store_connect(st, st->path, flags, e))
+        return -1;
+    rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &stmt, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_CANTOPEN && rc != SQLITE_READONLY)
+        return 0; /* readable, or an error store_migrate reports */
+    sb_addf(&wal, "%s-wal", st->path);
+    rc = stat(sb_str(&wal), &sb) == 0 && sb.st_size > 0;
+    sb_release(&wal);
+    if (rc)
+        return err_set(e,
+                       "%s: its write-ahead log %s-wal holds changes that "
+                       "a read-only directory keeps fourc from reading; "
+                       "make the directory writable",
+                       st->path, st->path);
+    sqlite3_close(st->db);
+    st->db = NULL;
+    uri = store_immutable_uri(st->path);
+    rc = store_connect(st, uri, flags | SQLITE_OPEN_URI, e);
+    free(uri);
+    return rc;
+}
+
+/* For a command that writes: a database it cannot write is one clear
+ * error rather than SQLite's "attempt to write a readonly database" at the
+ * first write. */
+static int store_check_writable(struct store *st, struct err *e)
+{
+    char *dir, *slash;
+    int ok;
+
+    if (strcmp(st->path, ":memory:") == 0 || strncmp(st->path, "file:", 5) == 0)
+        return 0;
+    if (sqlite3_db_readonly(st->db, "main") == 1)
+        return err_set(e,
+                       "cannot write the database %s: the file is read-only "
+                       "(fourc report and fourc diff can read it as it is)",
+                       st->path);
+    dir = xstrdup(st->path);
+    slash = strrchr(dir, '/');
+    if (slash)
+        slash[slash == dir ? 1 : 0] = '\0';
+    ok = access(slash ? dir : ".", W_OK) == 0;
+    free(dir);
+    if (!ok)
+        return err_set(e,
+                       "cannot write the database %s: its directory is not "
+                       "writable, and SQLite keeps its journal there (fourc "
+                       "report and fourc diff can read it as it is)",
+                       st->path);
+    return 0;
+}
+
 int store_open(struct store **out, const char *path, enum store_mode mode,
                struct err *e)
 {
     struct store *st;
     struct stat sb;
-    int flags = SQLITE_OPEN_READWRITE;
+    int readonly = mode == STORE_READONLY, rc;
+    int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+    long long version = 0;
 
     *out = NULL;
-    if (mode == STORE_EXISTING && stat(path, &sb) != 0)
+    if (mode != STORE_CREATE && stat(path, &sb) != 0)
         return err_set(e,
                        "no database at %s (run 'fourc scan' first or pass "
                        "--db FILE)",
@@ -344,25 +464,25 @@ int store_open(struct store **out, const char *path, enum store_mode mode,
     }
     st = xcalloc(1, sizeof(*st));
     st->path = xstrdup(path);
-    if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
-        err_set(e, "cannot open database %s: %s", path,
-                store_reason(st->db ? sqlite3_errcode(st->db) : SQLITE_NOMEM));
+    rc = readonly ? store_connect_readonly(st, flags, e)
+                  : store_connect(st, path, flags, e);
+    /* An older schema is migrated where the file may be written. */
+    if (rc == 0 && readonly &&
+        store_int(st, "PRAGMA user_version", &version, e) == 0 && version > 0 &&
+        version < STORE_SCHEMA_VERSION && access(path, W_OK) == 0) {
         store_free(st);
-        return -1;
+        return store_open(out, path, STORE_EXISTING, e);
     }
-    sqlite3_busy_timeout(st->db, 10000);
-    sqlite3_extended_result_codes(st->db, 0);
-    if (store_findings_register(st)) {
-        store_fail(st, "set it up", e);
-        store_free(st);
-        return -1;
-    }
-    if (store_migrate(st, e) ||
-        /* Foreign keys document the schema but are not enforced: every
-         * row is written here, references first, and enforcing them
-         * costs three lookups and a statement journal per finding. */
+    if (rc || (!readonly && store_check_writable(st, e)) ||
+        store_migrate(st, readonly, e) ||
+        (!readonly &&
+         /* Foreign keys document the schema but are not enforced: every
+          * row is written here, references first, and enforcing them
+          * costs three lookups and a statement journal per finding. */
+         store_exec(st,
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+                    e)) ||
         store_exec(st,
-                   "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
                    "PRAGMA cache_size = " STORE_CACHE_READ ";"
                    "PRAGMA temp_store = MEMORY;",
                    e)) {
@@ -371,6 +491,32 @@ int store_open(struct store **out, const char *path, enum store_mode mode,
     }
     *out = st;
     return 0;
+}
+
+/*
+ * A read-only connection cannot remove the -wal and -shm files it leaves
+ * behind as the last one out; a read-write connection that reads and
+ * closes does, as every command did before report and diff read only. No
+ * write happens: the log is empty or holds what a writer left, which
+ * SQLite moves into the database as any closing writer would.
+ */
+static void store_tidy_wal(const char *path)
+{
+    struct strbuf wal = STRBUF_INIT;
+    struct stat sb;
+    sqlite3 *db = NULL;
+    int there;
+
+    sb_addf(&wal, "%s-wal", path);
+    there = stat(sb_str(&wal), &sb) == 0;
+    sb_release(&wal);
+    if (!there || access(path, W_OK) != 0)
+        return;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        NULL) == SQLITE_OK)
+        sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL,
+                     NULL);
+    sqlite3_close(db);
 }
 
 void store_free(struct store *st)
@@ -384,6 +530,8 @@ void store_free(struct store *st)
     sqlite3_finalize(st->ins_text);
     sqlite3_finalize(st->get_text);
     sqlite3_close(st->db);
+    if (st->tidy_wal)
+        store_tidy_wal(st->path);
     store_findings_reset(st);
     free(st->batch);
     free(st->path);

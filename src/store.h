@@ -22,8 +22,13 @@
 struct store;
 
 enum store_mode {
-    STORE_CREATE,  /* scan: create the file if missing */
-    STORE_EXISTING /* report, rules: the database must exist */
+    STORE_CREATE,   /* scan: create the file if missing */
+    STORE_EXISTING, /* rules: the database must exist */
+    /* report, diff: must exist, opened read-only (SQLITE_OPEN_READONLY), so
+     * a database in a read-only file or directory can be read. A schema
+     * older than this fourc's is migrated only when the file is writable,
+     * else an error says how to migrate it. */
+    STORE_READONLY
 };
 
 int store_open(struct store **out, const char *path, enum store_mode mode,

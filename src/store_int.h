@@ -61,6 +61,7 @@ struct store {
     size_t nbatch;
     int batch_failed;    /* writing a batch failed: the scan cannot commit */
     char batch_err[256]; /* why */
+    int tidy_wal;        /* read-only, and no -wal file was there at the open */
 };
 
 /* ---- store.c ---- */

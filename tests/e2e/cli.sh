@@ -176,7 +176,8 @@ sys.exit(1 if (b"Scan " in b or b"\x1b" in b or b"Reading" in b) else 0)' tty-qu
         diag_file tty-quiet.out
     fi
 else
-    ok "# SKIP NO_COLOR on a terminal: script(1) not available"
+    # Not a skip: CI must run these (dev/deps installs bsdutils).
+    not_ok "NO_COLOR on a terminal: script(1) (bsdutils, installed by dev/deps) is needed"
 fi
 
 e2e_finish

@@ -252,9 +252,27 @@ check "429: Retry-After (1 s) was honoured twice" test $((t1 - t0)) -ge 2
 t0=$(date +%s)
 scan hang --image "$F/fault/hang:amd64" --insecure-registry "$F" --registry-timeout 2
 t1=$(date +%s)
-target_error hang "registry $F: GET /v2/fault/hang/manifests/amd64: timed out after 2 s"
+target_error hang "registry $F: GET /v2/fault/hang/manifests/amd64: no answer within 2 s \\(--registry-timeout 2\\)"
 check "a registry that never answers gives up within --registry-timeout (took $((t1 - t0)) s)" \
     test $((t1 - t0)) -le 12
+
+# A registry that answers at once and then trickles the body at 2 bytes a
+# second: under the minimum rate, the request ends after about
+# --registry-timeout, with an error naming the URL and the limit (before,
+# only a full stall ended a request, so this ran for minutes). The whole
+# scan runs under timeout(1) so that a regression fails rather than hangs.
+trickle_case() { # NAME REPO WHAT-REGEX
+    t0=$(date +%s)
+    run timeout 60 "$FOURC" scan --db "$1.db" --format json -o "$1.json" -q \
+        --image "$F/$2:amd64" --insecure-registry "$F" --registry-timeout 3
+    t1=$(date +%s)
+    check_eq "$1: the scan ends with its error findings (exit 0)" 0 "$RC"
+    target_error "$1" "registry $F: GET /v2/$2/$3: too slow: [0-9]+ bytes in [0-9]+ s, under the minimum of 16 KiB/s \\(--registry-timeout 3\\)"
+    check "$1: gave up after about --registry-timeout 3 (took $((t1 - t0)) s)" \
+        test $((t1 - t0)) -le 10
+}
+trickle_case trickle fault/trickle "manifests/amd64"
+trickle_case trickleblob fault/trickleblob "blobs/sha256:[0-9a-f]{64}"
 
 scan notjson --image "$F/fault/notjson:amd64" --insecure-registry "$F" --fail-on critical
 check_eq "a manifest that is not JSON: exit 1 (--fail-on critical)" 1 "$RC"

@@ -212,6 +212,9 @@ registry_start() {
 #   fault/bearer-multi/...  the same, with the Bearer challenge among
 #                      others, spread over two WWW-Authenticate headers
 #   fault/hang/...     accepts, reads, never answers
+#   fault/trickle/...  manifests: the real one, sent at 2 bytes a second
+#   fault/trickleblob/...  blobs (the config first): the real ones, sent
+#                      at 2 bytes a second (manifests as usual)
 #   anything else      served as a registry would
 # Sets FAULT_<NAME>_ADDR (127.0.0.1:PORT) and FAULT_<NAME>_LOG (one
 # line per request: "METHOD PATH auth=<scheme or ->").
@@ -292,6 +295,21 @@ class H(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+    def trickle(self, data, ctype, burst=0):
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Docker-Distribution-API-Version", "registry/2.0")
+        self.end_headers()
+        try:
+            self.wfile.write(data[:burst])
+            self.wfile.flush()
+            for i in range(burst, len(data), 2):
+                self.wfile.write(data[i:i + 2])
+                self.wfile.flush()
+                time.sleep(1)
+        except OSError:
+            pass
     def err(self, code, ecode, msg, extra=()):
         body = json.dumps({"errors": [{"code": ecode, "message": msg}]}).encode()
         self.reply(code, body, extra=extra)
@@ -355,10 +373,14 @@ class H(BaseHTTPRequestHandler):
             if repo.startswith("fault/notjson"):
                 data = b"<html>this is not a manifest</html>\n"
             mt = desc.get("mediaType") or json.loads(data).get("mediaType")
+            if repo.startswith("fault/trickle") and not repo.startswith("fault/trickleblob"):
+                return self.trickle(data, mt)
             return self.reply(200, data, ctype=mt)
         data = blob(ref)
         if data is None:
             return self.err(404, "BLOB_UNKNOWN", "blob unknown to registry")
+        if repo.startswith("fault/trickleblob"):
+            return self.trickle(data, "application/octet-stream")
         return self.reply(200, data, ctype="application/octet-stream")
     do_HEAD = do_GET
 

@@ -1160,6 +1160,127 @@ static void test_multi_member_and_sniff(void **state)
     buf_release(&z);
 }
 
+/* ---- decompressed-size limits ------------------------------------------- */
+
+struct count_sink {
+    struct sink base;
+    uint64_t n;
+};
+
+static int count_write(struct sink *s, const void *buf, size_t len,
+                       struct err *e)
+{
+    (void)buf;
+    (void)e;
+    ((struct count_sink *)s)->n += len;
+    return 0;
+}
+
+static int count_close(struct sink *s, struct err *e)
+{
+    (void)s;
+    (void)e;
+    return 0;
+}
+
+static void count_free(struct sink *s)
+{
+    (void)s;
+}
+
+/* Feeds data in chunk-byte writes (0: whole) into a decomp sink limited
+ * to layer_max (and image_max over *used); the bytes passed on are in
+ * *out. */
+static int limit_feed(enum decomp_kind kind, const struct buf *z, size_t chunk,
+                      uint64_t layer_max, uint64_t *used, uint64_t image_max,
+                      uint64_t *out, struct err *e)
+{
+    struct count_sink cs = {{count_write, count_close, count_free}, 0};
+    int over;
+    struct sink *d =
+        decomp_sink_new(kind, "layer 2 (sha256:ab) of img", &cs.base);
+    size_t off = 0;
+    int rc = 0;
+
+    decomp_sink_limit(d, layer_max, used, image_max);
+    if (!chunk)
+        chunk = z->len ? z->len : 1;
+    while (rc == 0 && off < z->len) {
+        size_t n = z->len - off < chunk ? z->len - off : chunk;
+        rc = d->write(d, z->p + off, n, e);
+        off += n;
+    }
+    if (rc == 0)
+        rc = d->close(d, e);
+    over = decomp_sink_over_limit(d);
+    d->free(d);
+    *out = cs.n;
+    /* Only a limit sets the flag, and every limit failure sets it. */
+    assert_int_equal(over, rc != 0);
+    return rc;
+}
+
+/* Exactly the limit passes; one byte more fails with the blob and the
+ * limit named, and not a byte past the limit is passed on; the image's
+ * total is shared by its layers. Every compression, every chunk size. */
+static void test_decomp_limits(void **state)
+{
+    struct buf raw = {0}, z = {0};
+    struct err e;
+    uint64_t out, used;
+    size_t k, i;
+    int c;
+
+    (void)state;
+    for (i = 0; i < 300; i++)
+        tw_file(&raw, "f", 0644, "some content that compresses well, again");
+    tw_end(&raw);
+    for (c = COMP_NONE; c <= COMP_ZSTD; c++) {
+        z.len = 0;
+        compress_into(&z, (enum comp)c, raw.p, raw.len);
+        for (k = 0; k < sizeof(chunks) / sizeof(chunks[0]); k++) {
+            assert_int_equal(limit_feed(kind_of[c], &z, chunks[k], raw.len,
+                                        NULL, 0, &out, &e),
+                             0);
+            assert_int_equal(out, raw.len);
+            memset(&e, 0, sizeof(e));
+            assert_int_not_equal(limit_feed(kind_of[c], &z, chunks[k],
+                                            raw.len - 1, NULL, 0, &out, &e),
+                                 0);
+            assert_true(out <= raw.len - 1);
+            assert_non_null(strstr(e.msg, "layer 2 (sha256:ab) of img: "
+                                          "decompresses to more than"));
+            assert_non_null(strstr(e.msg, "(--max-layer-size)"));
+            /* Two layers sharing an image limit of 1.5 layers. */
+            used = 0;
+            assert_int_equal(limit_feed(kind_of[c], &z, chunks[k], 0, &used,
+                                        raw.len + raw.len / 2, &out, &e),
+                             0);
+            assert_int_not_equal(limit_feed(kind_of[c], &z, chunks[k], 0, &used,
+                                            raw.len + raw.len / 2, &out, &e),
+                                 0);
+            assert_true(used <= raw.len + raw.len / 2);
+            assert_non_null(strstr(e.msg, "the image's layers decompress to "
+                                          "more than"));
+            assert_non_null(strstr(e.msg, "(--max-image-size)"));
+        }
+    }
+    /* The limit as a person writes it. */
+    z.len = 0;
+    compress_into(&z, COMP_GZIP, raw.p, raw.len);
+    assert_int_not_equal(
+        limit_feed(DECOMP_GZIP, &z, 0, 1024, NULL, 0, &out, &e), 0);
+    assert_non_null(strstr(e.msg, "more than 1 KiB, the limit per layer"));
+    assert_int_not_equal(
+        limit_feed(DECOMP_GZIP, &z, 0, 1536, NULL, 0, &out, &e), 0);
+    assert_non_null(strstr(e.msg, "more than 1.5 KiB"));
+    assert_int_not_equal(
+        limit_feed(DECOMP_GZIP, &z, 0, 1000, NULL, 0, &out, &e), 0);
+    assert_non_null(strstr(e.msg, "more than 1000 bytes"));
+    buf_release(&raw);
+    buf_release(&z);
+}
+
 static void test_media_types(void **state)
 {
     static const struct {
@@ -1288,6 +1409,7 @@ int main(void)
         cmocka_unit_test(test_digest),
         cmocka_unit_test(test_decomp_errors),
         cmocka_unit_test(test_multi_member_and_sniff),
+        cmocka_unit_test(test_decomp_limits),
         cmocka_unit_test(test_media_types),
         cmocka_unit_test(test_huge_entry_bounded),
     };
