@@ -741,7 +741,13 @@ static int redact_text_pair(const char *l, size_t n, struct redact_span *sp)
         return 0;
     sp->off = vs;
     sp->len = ve - vs;
-    if (!redact_cmd_name_secret(l + ks, ke - ks))
+    /* A dotted or slashed settings key names its setting last:
+     * db.password is a credential, token.ttl and auth.url are not. */
+    for (i = ke; i > ks && l[i - 1] != '.' && l[i - 1] != '/'; i--)
+        ;
+    if (i == ke)
+        i = ks;
+    if (!redact_cmd_name_secret(l + i, ke - i))
         return 2;
     /* "password:" opening a block, a reference to elsewhere */
     if (l[vs] == '|' || l[vs] == '>' || l[vs] == '[')
@@ -773,7 +779,7 @@ static char *redact_text_lines(const char *s, size_t n)
             redact_cmd_marker(&out, l + sp.off, sp.len);
             sb_add(&out, l + sp.off + sp.len, ln - sp.off - sp.len);
             any = 1;
-        } else if ((r = redact_shell(l, ln)) != NULL) {
+        } else if (pair == 0 && (r = redact_shell(l, ln)) != NULL) {
             sb_adds(&out, r);
             any = 1;
         } else if (pair == 2 &&

@@ -307,8 +307,8 @@ done <<'EOF'
 shop 0 0 0 0 0
 legacy/node-agent-daemonset.yaml 1 1 1 1 1
 legacy/debug-pod.json 0 1 1 1 1
-legacy/billing-deployment.yaml 0 0 1 1 1
-legacy/services-list.yml 0 0 0 1 1
+legacy/billing-deployment.yaml 0 1 1 1 1
+legacy/services-list.yml 0 0 1 1 1
 EOF
 fourc scan -q --db failon.db --manifests "$EXAMPLES/shop" --fail-on bogus
 check_eq "--fail-on bogus is a usage error" 2 "$RC"

@@ -692,7 +692,7 @@ static const struct cmd_case shell_cases[] = {
     {"mysql -uroot -pS3cretPw db", "S3cretPw", NULL, NULL},
     {"/usr/bin/mysqldump -h db -pS3cretPw --all", "S3cretPw", NULL, NULL},
     {"mysqldump --user=root --password=S3cretPw db", "S3cretPw", NULL, NULL},
-    {"mysql -p db", NULL, NULL, NULL}, /* prompts */
+    {"mysql -p db", NULL, NULL, NULL},             /* prompts */
     {"mysql -p\"$DB_PASS\" db", NULL, NULL, NULL}, /* a reference */
     {"export DB_PASSWORD=${DB_PASSWORD_FROM_VAULT}", NULL, NULL, NULL},
     {"export DB_PASSWORD=${X:-S3cretPw}", "${X:-S3cretPw}", NULL, NULL},
@@ -871,6 +871,10 @@ static const struct cmd_case text_cases[] = {
     {"color=blue\nsize=3\n", NULL, NULL, NULL},
     {"password:\n  - a\n", NULL, NULL, NULL},
     {"password: |\n", NULL, NULL, NULL},
+    /* the last part of a dotted key names the setting */
+    {"auth.url=https://sso.example.com\ntoken.ttl=3600\n", NULL, NULL, NULL},
+    {"spring.datasource.password=S3cretPw\n", "S3cretPw", NULL, NULL},
+    {"oauth.client.secret: S3cretPw\n", "S3cretPw", NULL, NULL},
     /* references to a value kept elsewhere are not credentials */
     {"db.password=${DB_PASSWORD}\n", NULL, NULL, NULL},
     {"DB_PASSWORD=$DB_PASS\n", NULL, NULL, NULL},
