@@ -112,8 +112,7 @@ static json_t *junit_counts(const struct report_ctx *rc, json_t *all,
                            "JOIN rules r ON r.id = g.rule_ref "
                            "WHERE g.scan_id = ?",
                            -1, &stmt, NULL) != SQLITE_OK) {
-        err_set(e, "%s: %s", store_path(rc->st),
-                sqlite3_errmsg(store_db(rc->st)));
+        store_fail(rc->st, "read the scan's counts", e);
         json_decref(counts);
         return NULL;
     }
@@ -134,8 +133,7 @@ static json_t *junit_counts(const struct report_ctx *rc, json_t *all,
     }
     sqlite3_finalize(stmt);
     if (step != SQLITE_DONE) {
-        err_set(e, "%s: %s", store_path(rc->st),
-                sqlite3_errmsg(store_db(rc->st)));
+        store_fail(rc->st, "read the scan's counts", e);
         json_decref(counts);
         return NULL;
     }

@@ -246,8 +246,7 @@ static void markdown_frameworks(struct strbuf *sb, const json_t *sum)
 
 static int markdown_sql_err(const struct report_ctx *rc, struct err *e)
 {
-    return err_set(e, "%s: %s", store_path(rc->st),
-                   sqlite3_errmsg(store_db(rc->st)));
+    return store_fail(rc->st, "read the scan", e);
 }
 
 static const char *markdown_col(sqlite3_stmt *stmt, int col)

@@ -21,8 +21,7 @@ static const char *const model_pillars[] = {"code", "container", "cluster",
 
 static int model_sql_err(const struct report_ctx *rc, struct err *e)
 {
-    return err_set(e, "%s: %s", store_path(rc->st),
-                   sqlite3_errmsg(store_db(rc->st)));
+    return store_fail(rc->st, "read the scan", e);
 }
 
 /* A text column as a JSON string. Bytes that are not UTF-8 (an SQL rule

@@ -210,8 +210,7 @@ static json_t *sarif_rules(const struct report_ctx *rc, json_t *index,
             "res.source GLOB '*:[0-9]*' AND res.kind NOT LIKE 'fourc/%') "
             "ORDER BY r.rule_id, r.id",
             -1, &stmt, NULL) != SQLITE_OK) {
-        err_set(e, "%s: %s", store_path(rc->st),
-                sqlite3_errmsg(store_db(rc->st)));
+        store_fail(rc->st, "read the scan's rules", e);
         json_decref(rules);
         return NULL;
     }

@@ -33,8 +33,7 @@ static int summary_top(const struct report_ctx *rc, FILE *out, struct err *e)
             "ORDER BY " SEVERITY_RANK_SQL " DESC, "
             "g.fails DESC, r.rule_id LIMIT 10",
             -1, &stmt, NULL) != SQLITE_OK)
-        return err_set(e, "%s: %s", store_path(rc->st),
-                       sqlite3_errmsg(store_db(rc->st)));
+        return store_fail(rc->st, "read the scan's summary", e);
     sqlite3_bind_int64(stmt, 1, rc->scan_id);
     while (sqlite3_step(stmt) == SQLITE_ROW) {
         if (rows++ == 0)

@@ -124,8 +124,7 @@ static const char diff_sev_sql[] = SEVERITY_RANK_SQL;
 
 static int diff_sql_err(const struct diff_ctx *dc, struct err *e)
 {
-    return err_set(e, "%s: %s", store_path(dc->rc.st),
-                   sqlite3_errmsg(store_db(dc->rc.st)));
+    return store_fail(dc->rc.st, "read the scans", e);
 }
 
 /* ---- building the comparison ---- */

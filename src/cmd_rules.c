@@ -55,7 +55,11 @@ static size_t rules_load_imported(struct ruleset *rs, struct store *st,
     if (sqlite3_prepare_v2(store_db(st),
                            "SELECT name, files FROM packs ORDER BY name", -1,
                            &stmt, NULL) != SQLITE_OK) {
-        diag_add(d, "%s: %s", store_path(st), sqlite3_errmsg(store_db(st)));
+        {
+            struct err fe;
+            store_fail(st, "read its rule packs", &fe);
+            diag_add(d, "%s", fe.msg);
+        }
         return 1;
     }
     while (sqlite3_step(stmt) == SQLITE_ROW) {
@@ -391,7 +395,7 @@ static int rules_run_fixture(struct rule *r, const char *path, const char *type,
                            "JOIN texts t ON t.id = f.text_ref WHERE "
                            "f.rule_ref = ?",
                            -1, &stmt, NULL) != SQLITE_OK) {
-        err_set(e, "%s", sqlite3_errmsg(store_db(st)));
+        store_fail(st, "read the findings of the rule", e);
         goto out;
     }
     sqlite3_bind_int64(stmt, 1, r->ref);
@@ -622,7 +626,8 @@ static int rules_import(const char *db, const char *dir)
                            "INSERT OR REPLACE INTO packs (name, origin, files, "
                            "imported) VALUES (?, ?, ?, ?)",
                            -1, &stmt, NULL) != SQLITE_OK) {
-        log_error("%s: %s", db, sqlite3_errmsg(store_db(st)));
+        store_fail(st, "store the pack", &e);
+        log_error("%s", e.msg);
         goto out;
     }
     sqlite3_bind_text(stmt, 1, pack, -1, SQLITE_STATIC);
@@ -630,7 +635,8 @@ static int rules_import(const char *db, const char *dir)
     sqlite3_bind_text(stmt, 3, filesj, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 4, now, -1, SQLITE_STATIC);
     if (sqlite3_step(stmt) != SQLITE_DONE) {
-        log_error("%s: %s", db, sqlite3_errmsg(store_db(st)));
+        store_fail(st, "store the pack", &e);
+        log_error("%s", e.msg);
         goto out;
     }
     printf("imported pack %s: %zu rules into %s\n", pack, rs.n, db);

@@ -347,7 +347,7 @@ static int scan_gate(struct store *st, int64_t scan_id, const char *fail_on,
             "r.id = f.rule_ref WHERE f.scan_id = ? "
             "AND f.status IN ('fail','error') AND " SEVERITY_RANK_SQL " >= ?",
             -1, &stmt, NULL) != SQLITE_OK)
-        return err_set(e, "%s", sqlite3_errmsg(store_db(st)));
+        return store_fail(st, "count the scan's findings", e);
     sqlite3_bind_int64(stmt, 1, scan_id);
     sqlite3_bind_int(stmt, 2, rank);
     rc = sqlite3_step(stmt);
@@ -355,7 +355,7 @@ static int scan_gate(struct store *st, int64_t scan_id, const char *fail_on,
         *count = sqlite3_column_int64(stmt, 0);
     sqlite3_finalize(stmt);
     return rc == SQLITE_ROW ? 0
-                            : err_set(e, "%s", sqlite3_errmsg(store_db(st)));
+                            : store_fail(st, "count the scan's findings", e);
 }
 
 static int scan_targets(struct scan_opts *o, struct engine *eng, struct err *e)
