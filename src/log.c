@@ -31,10 +31,24 @@ static void log_clear_line(void)
         fputs("\r\033[K", stderr);
 }
 
+/* The code point of a bidirectional control at p (n bytes), or 0. */
+static long log_bidi_at(const unsigned char *p, size_t n)
+{
+    if (n >= 3 && p[0] == 0xE2 && p[1] == 0x80 &&
+        ((p[2] >= 0xAA && p[2] <= 0xAE) || p[2] == 0x8E || p[2] == 0x8F))
+        return 0x2000 + (p[2] - 0x80);
+    if (n >= 3 && p[0] == 0xE2 && p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9)
+        return 0x2040 + (p[2] - 0x80);
+    if (n >= 2 && p[0] == 0xD8 && p[1] == 0x9C)
+        return 0x061C;
+    return 0;
+}
+
 /*
  * Messages quote input (file names, keys), so what reaches the terminal is
  * made safe: control characters (escape sequences, a forged second line)
- * become \xNN and invalid UTF-8 becomes U+FFFD.
+ * become \xNN, invalid UTF-8 becomes U+FFFD and bidirectional controls
+ * (which reorder what a reader sees) are shown as [U+202E].
  */
 static void log_v(const char *kind, const char *fmt, va_list ap)
 {
@@ -63,11 +77,22 @@ static void log_v(const char *kind, const char *fmt, va_list ap)
     }
     sb_setlen(&raw, 0);
     utf8_sanitize(&raw, sb_str(&safe), safe.len);
+    sb_setlen(&safe, 0);
+    for (i = 0; i < raw.len; i++) {
+        const unsigned char *p = (const unsigned char *)raw.buf + i;
+        long bidi = p[0] >= 0xD8 ? log_bidi_at(p, raw.len - i) : 0;
+        if (bidi) {
+            sb_addf(&safe, "[U+%04lX]", bidi);
+            i += bidi == 0x061C ? 1 : 2;
+        } else {
+            sb_add(&safe, raw.buf + i, 1);
+        }
+    }
     log_clear_line();
     fputs("fourc: ", stderr);
     if (kind)
         fputs(kind, stderr);
-    fwrite(sb_str(&raw), 1, raw.len, stderr);
+    fwrite(sb_str(&safe), 1, safe.len, stderr);
     fputc('\n', stderr);
     sb_release(&raw);
     sb_release(&safe);

@@ -257,4 +257,24 @@ else
     diag_file bidi.out
 fi
 
+# Warnings on stderr quote file names and parser text: the same twelve
+# controls in a file name and in a broken document are shown, not obeyed.
+mkdir -p bidi/err
+printf 'kind: Pod\nmetadata: {name: "x%sy"\n' "$B" >"bidi/err/f$B.yaml"
+run "$FOURC" scan --db bidi-err.db --manifests bidi/err
+if "$PYTHON" -c '
+import sys
+d = open(sys.argv[1], "rb").read()
+assert b"warning" in d, d
+for c in ("\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067",
+          "\u2068", "\u2069", "\u200e", "\u200f", "\u061c"):
+    assert c.encode() not in d, c
+assert b"fA[U+202A]B[U+202B]C[U+202C]D[U+202D]E[U+202E]F[U+2066]G[U+2067]H[U+2068]I[U+2069]J[U+200E]K[U+200F]L[U+061C]M.yaml" in d, d
+' "$ERR" 2>bidi-err.out; then
+    ok "stderr: bidirectional controls in a file name are shown as [U+XXXX], never raw"
+else
+    not_ok "stderr: bidirectional controls in a file name are shown as [U+XXXX], never raw"
+    diag_file bidi-err.out
+fi
+
 e2e_finish
