@@ -298,7 +298,10 @@ static void k8sauthz_grants_fn(sqlite3_context *ctx, int argc,
         argc >= 4 ? (const char *)sqlite3_value_text(argv[1]) : NULL;
     const char *res =
         argc >= 4 ? (const char *)sqlite3_value_text(argv[2]) : NULL;
-    json_t *rules, *rule;
+    /* a rule asks several questions of one role's rules in a row (bind
+     * on roles, on clusterroles, impersonate ...): parsed once for all */
+    struct k8sauthz_cache *c = sqlite3_user_data(ctx);
+    const json_t *rules, *rule;
     size_t i;
     int bad, a, best = 0; /* 0 none, 1 named objects, 2 every object */
 
@@ -309,10 +312,9 @@ static void k8sauthz_grants_fn(sqlite3_context *ctx, int argc,
                              -1);
         return;
     }
-    rules = k8sauthz_json(argv[0], &bad);
+    rules = k8sauthz_memo_json(&c->sel, argv[0], &bad);
     if (bad || (rules && !json_is_array(rules) && !json_is_null(rules))) {
         sqlite3_result_null(ctx);
-        json_decref(rules);
         return;
     }
     json_array_foreach(rules, i, rule)
@@ -344,7 +346,6 @@ static void k8sauthz_grants_fn(sqlite3_context *ctx, int argc,
         sqlite3_result_null(ctx);
     else
         sqlite3_result_int(ctx, best);
-    json_decref(rules);
 }
 
 static void k8sauthz_wildcard_fn(sqlite3_context *ctx, int argc,
@@ -526,11 +527,13 @@ int k8sauthz_register(sqlite3 *db)
     const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
     struct k8sauthz_cache *c2 = calloc(1, sizeof(*c2));
     struct k8sauthz_cache *c3 = calloc(1, sizeof(*c3));
+    struct k8sauthz_cache *cg = calloc(1, sizeof(*cg));
     int rc;
 
-    if (!c2 || !c3) {
+    if (!c2 || !c3 || !cg) {
         free(c2);
         free(c3);
+        free(cg);
         return SQLITE_NOMEM;
     }
     /* Each arity its own cache; SQLite frees it with the function. */
@@ -544,8 +547,11 @@ int k8sauthz_register(sqlite3 *db)
     else
         k8sauthz_cache_free(c3);
     if (rc == SQLITE_OK)
-        rc = sqlite3_create_function(db, "fourc_rbac_grants", -1, flags, NULL,
-                                     k8sauthz_grants_fn, NULL, NULL);
+        rc = sqlite3_create_function_v2(db, "fourc_rbac_grants", -1, flags, cg,
+                                        k8sauthz_grants_fn, NULL, NULL,
+                                        k8sauthz_cache_free);
+    else
+        k8sauthz_cache_free(cg);
     if (rc == SQLITE_OK)
         rc = sqlite3_create_function(db, "fourc_rbac_wildcard", 1, flags, NULL,
                                      k8sauthz_wildcard_fn, NULL, NULL);
