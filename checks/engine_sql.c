@@ -47,6 +47,8 @@ static int engine_authorize(void *ctx, int action, const char *a, const char *b,
         return engine_auth_building(au, a) ? SQLITE_OK : SQLITE_DENY;
     case SQLITE_CREATE_TEMP_INDEX:
         return engine_auth_building(au, b) ? SQLITE_OK : SQLITE_DENY;
+    case SQLITE_REINDEX: /* a new index is filled */
+        return au->building && temp ? SQLITE_OK : SQLITE_DENY;
     case SQLITE_INSERT:
         if (au->building && temp && a &&
             (strcmp(a, "sqlite_temp_master") == 0 ||
@@ -277,6 +279,11 @@ static int engine_sql_rule(struct engine *eng, const struct rule *r,
                     "rule %s: SQL cannot run: the view(s) %s could not be "
                     "built",
                     r->id, views_failed);
+        else if ((step & 0xff) == SQLITE_AUTH)
+            sb_addf(&why,
+                    "rule %s: SQL reads a table other than scan_resources "
+                    "and the pack's views, or writes",
+                    r->id);
         else if ((step & 0xff) == SQLITE_ERROR)
             sb_addf(&why,
                     "rule %s: SQL cannot run here: it names a table, column "
