@@ -80,8 +80,7 @@ static int engine_authorize(void *ctx, int action, const char *a, const char *b,
          * (tested after prepare), so nothing is ever written. */
         if (a && strcmp(a, "sqlite_master") == 0)
             return SQLITE_OK;
-        if (au->building && temp && a &&
-            strcmp(a, "sqlite_temp_master") == 0)
+        if (au->building && temp && a && strcmp(a, "sqlite_temp_master") == 0)
             return SQLITE_OK;
         return SQLITE_DENY;
     default:

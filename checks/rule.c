@@ -861,8 +861,8 @@ int rule_view_create(sqlite3 *db, const struct rule_view *v)
 
 /* Validates one `- view:` entry and appends it to rs; 0 or 1 problem. */
 static size_t rule_view_compile(struct ruleset *rs, json_t *doc,
-                                const char *pack, const char *origin,
-                                long line, struct diag *d)
+                                const char *pack, const char *origin, long line,
+                                struct diag *d)
 {
     static const char *const keys[] = {"view", "sql", "indexes", "description",
                                        NULL};
@@ -902,8 +902,8 @@ static size_t rule_view_compile(struct ruleset *rs, json_t *doc,
     json_array_foreach(idx, i, it)
     {
         if (!json_is_string(it) || !rule_columns_ok(json_string_value(it)))
-            diag_add(d, "%s: indexes[%zu] is not a column list (\"a, b\")",
-                     loc, i);
+            diag_add(d, "%s: indexes[%zu] is not a column list (\"a, b\")", loc,
+                     i);
     }
     if (!json_is_string(sql)) {
         diag_add(d, "%s: sql needs a query string", loc);
@@ -1151,8 +1151,7 @@ size_t ruleset_check_unique(const struct ruleset *rs, struct diag *d)
     return problems;
 }
 
-const struct rule_view *ruleset_view(const struct ruleset *rs,
-                                     const char *name)
+const struct rule_view *ruleset_view(const struct ruleset *rs, const char *name)
 {
     size_t i;
     for (i = 0; i < rs->nviews; i++)

@@ -71,14 +71,16 @@ static size_t rules_load_imported(struct ruleset *rs, struct store *st,
         json_t *text;
         struct strbuf origin = STRBUF_INIT;
 
-        const char **names = xcalloc(json_object_size(files) + 1,
-                                     sizeof(*names));
+        const char **names =
+            xcalloc(json_object_size(files) + 1, sizeof(*names));
         size_t nn = 0, j;
 
         /* in the order of their names, as from the pack's directory: a
          * view is declared in a file that sorts before the rules' */
         json_object_foreach(files, file, text)
-        names[nn++] = file;
+        {
+            names[nn++] = file;
+        }
         if (nn > 1)
             qsort(names, nn, sizeof(*names), rules_cmp_name);
         for (j = 0; j < nn; j++) {
@@ -461,8 +463,8 @@ static int rules_test_rule(struct rule *r, const struct ruleset *pack,
         sb_setlen(&path, 0);
         sb_addf(&path, "%s/%s", sb_str(&dir), de->d_name);
         log_set_quiet(1);
-        if (rules_run_fixture(r, pack, sb_str(&path), NULL, counts, msg, sizeof(msg),
-                              &e)) {
+        if (rules_run_fixture(r, pack, sb_str(&path), NULL, counts, msg,
+                              sizeof(msg), &e)) {
             log_set_quiet(0);
             printf("FAIL %-30s %s: %s\n", r->id, de->d_name, e.msg);
             (*failures)++;
