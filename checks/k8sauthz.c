@@ -67,8 +67,19 @@ struct k8sauthz_memo {
     int bad;
 };
 
+/*
+ * The rules of every role, parsed once per scan rather than once for
+ * every RBAC rule that asks about it (a dozen do, each over every role):
+ * a direct-mapped table keyed by the text; texts longer than
+ * K8SAUTHZ_ROLE_TEXT go through the one-entry memo only, so the table
+ * holds at most K8SAUTHZ_ROLES * K8SAUTHZ_ROLE_TEXT bytes of text.
+ */
+#define K8SAUTHZ_ROLES 4096
+#define K8SAUTHZ_ROLE_TEXT 4096
+
 struct k8sauthz_cache {
     struct k8sauthz_memo sel, labels;
+    struct k8sauthz_memo *roles; /* K8SAUTHZ_ROLES, allocated on first use */
 };
 
 static void k8sauthz_memo_release(struct k8sauthz_memo *m)
@@ -86,6 +97,12 @@ static void k8sauthz_cache_free(void *p)
         return;
     k8sauthz_memo_release(&c->sel);
     k8sauthz_memo_release(&c->labels);
+    if (c->roles) {
+        size_t i;
+        for (i = 0; i < K8SAUTHZ_ROLES; i++)
+            k8sauthz_memo_release(&c->roles[i]);
+        free(c->roles);
+    }
     free(c);
 }
 
@@ -113,6 +130,26 @@ static const json_t *k8sauthz_memo_json(struct k8sauthz_memo *m,
     m->json = k8sauthz_json(v, &m->bad);
     *bad = m->bad;
     return m->json;
+}
+
+/* The JSON of a role's rules v (borrowed from the cache), parsed once. */
+static const json_t *k8sauthz_rules_json(struct k8sauthz_cache *c,
+                                         sqlite3_value *v, int *bad)
+{
+    const unsigned char *s;
+    size_t len, i;
+    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+
+    if (sqlite3_value_type(v) == SQLITE_NULL ||
+        (size_t)sqlite3_value_bytes(v) > K8SAUTHZ_ROLE_TEXT)
+        return k8sauthz_memo_json(&c->sel, v, bad);
+    if (!c->roles && !(c->roles = calloc(K8SAUTHZ_ROLES, sizeof(*c->roles))))
+        return k8sauthz_memo_json(&c->sel, v, bad);
+    s = sqlite3_value_text(v);
+    len = (size_t)sqlite3_value_bytes(v);
+    for (i = 0; s && i < len; i++)
+        h = (h ^ s[i]) * 0x100000001b3ull;
+    return k8sauthz_memo_json(&c->roles[h % K8SAUTHZ_ROLES], v, bad);
 }
 
 /* A list of strings of an object: 0 with *out the array (borrowed; NULL
@@ -312,7 +349,7 @@ static void k8sauthz_grants_fn(sqlite3_context *ctx, int argc,
                              -1);
         return;
     }
-    rules = k8sauthz_memo_json(&c->sel, argv[0], &bad);
+    rules = k8sauthz_rules_json(c, argv[0], &bad);
     if (bad || (rules && !json_is_array(rules) && !json_is_null(rules))) {
         sqlite3_result_null(ctx);
         return;
