@@ -305,9 +305,13 @@ static int engine_sql_rule(struct engine *eng, const struct rule *r,
         if (step == SQLITE_INTERRUPT)
             sb_addf(&why, "rule %s: SQL ran longer than %d s and was stopped",
                     r->id, ENGINE_SQL_SECONDS);
+        else if ((step & 0xff) == SQLITE_ERROR)
+            sb_addf(&why,
+                    "rule %s: SQL failed while running (a function it calls "
+                    "rejected a value, such as malformed JSON)",
+                    r->id);
         else
-            sb_addf(&why, "rule %s: SQL failed: %s", r->id,
-                    store_reason(sqlite3_extended_errcode(db)));
+            sb_addf(&why, "rule %s: SQL failed: %s", r->id, store_reason(step));
         rc = engine_sql_errors(eng, r, &seen, sb_str(&why), e);
     } else if (rc == 0 && engine_sql_covered(eng, r, &seen) != 1) {
         sb_addf(&why, "rule %s returned no verdict for this resource", r->id);
@@ -336,6 +340,23 @@ static double engine_secs(const struct timespec *t0)
            (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* 1 when the store's own schema has a table, index or view named name. */
+static int engine_store_has(sqlite3 *db, const char *name)
+{
+    sqlite3_stmt *stmt = NULL;
+    int has = 1; /* unknown: not taken as free */
+
+    if (sqlite3_prepare_v2(db,
+                           "SELECT 1 FROM main.sqlite_master WHERE name = ? "
+                           "COLLATE NOCASE",
+                           -1, &stmt, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+        has = sqlite3_step(stmt) != SQLITE_DONE;
+    }
+    sqlite3_finalize(stmt);
+    return has;
+}
+
 /*
  * Builds the pack's views, in order, as TEMP tables, under the rules'
  * authorizer and time limit. One that fails is left out (every rule that
@@ -357,6 +378,14 @@ static void engine_build_views(struct engine *eng, int timings,
         int rc;
 
         clock_gettime(CLOCK_MONOTONIC, &t0);
+        if (engine_store_has(db, v->name)) {
+            /* a TEMP table of that name would hide the store's own from
+             * every statement of the connection */
+            if (failed->len)
+                sb_adds(failed, ", ");
+            sb_addf(failed, "%s (the store has a table of that name)", v->name);
+            continue;
+        }
         sb_setlen(&sql, 0);
         sb_addf(&sql, "DROP TABLE IF EXISTS temp.\"%s\"", v->name);
         sqlite3_exec(db, sb_str(&sql), NULL, NULL, NULL);

@@ -1534,6 +1534,34 @@ static void test_sql_view_fails(void **state)
     fx_release(&f);
 }
 
+/* A view may not take the name of one of the store's tables: a TEMP table
+ * "findings" would hide the store's own from the statements that write
+ * findings. The rule reading it is an error; the rest is written. */
+static void test_sql_view_store_name(void **state)
+{
+    struct row r;
+    struct fx f;
+
+    (void)state;
+    fx_open(&f);
+    fx_rules(&f, "- view: findings\n  sql: \"SELECT uid FROM "
+                 "scan_resources\"\n" SQL_RULE(
+                     "T-SQL", "SELECT uid, 'pass', 'x' FROM findings")
+                     SQL_RULE("T-OK", "SELECT uid, 'pass', 'ok' FROM "
+                                      "scan_resources"));
+    fx_begin(&f);
+    add_namespaces(&f);
+    fx_finish(&f);
+    fx_one(&f, "T-SQL", "core/Namespace//good", &r);
+    assert_string_equal(r.status, "error");
+    assert_non_null(strstr(r.message, "findings (the store has a table"));
+    row_release(&r);
+    fx_one(&f, "T-OK", "core/Namespace//bad", &r);
+    assert_string_equal(r.status, "pass");
+    row_release(&r);
+    fx_release(&f);
+}
+
 /* "@" is the value being judged: every data value of a map, by key. */
 static void test_path_self(void **state)
 {
@@ -2228,6 +2256,7 @@ int main(void)
         cmocka_unit_test(test_sql_sees_current_scan),
         cmocka_unit_test(test_sql_views),
         cmocka_unit_test(test_sql_view_fails),
+        cmocka_unit_test(test_sql_view_store_name),
         cmocka_unit_test(test_path_self),
         cmocka_unit_test(test_sql_rule_manual),
         cmocka_unit_test(test_json_pick),
