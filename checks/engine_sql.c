@@ -17,20 +17,50 @@
 
 #include "banned.h"
 
-/* SQL rules may read the scan's resources through scan_resources, nothing
- * else, and may not write anything. */
+/* What the authorizer allows: the pack's views built so far, and while a
+ * view is being built, writing that one TEMP table (and its indexes). */
+struct engine_auth {
+    const struct ruleset *rs;
+    const char *building;
+};
+
+static int engine_auth_building(const struct engine_auth *au, const char *t)
+{
+    return au->building && t && strcmp(t, au->building) == 0;
+}
+
+/* SQL rules may read the scan's resources through scan_resources and the
+ * pack's views (TEMP tables built from it), nothing else, and may not
+ * write anything. */
 static int engine_authorize(void *ctx, int action, const char *a, const char *b,
                             const char *db, const char *view)
 {
-    (void)ctx;
+    const struct engine_auth *au = ctx;
+    int temp = db && strcmp(db, "temp") == 0;
+
     switch (action) {
     case SQLITE_SELECT:
     case SQLITE_FUNCTION:
     case SQLITE_RECURSIVE:
         return SQLITE_OK;
+    case SQLITE_CREATE_TEMP_TABLE:
+        return engine_auth_building(au, a) ? SQLITE_OK : SQLITE_DENY;
+    case SQLITE_CREATE_TEMP_INDEX:
+        return engine_auth_building(au, b) ? SQLITE_OK : SQLITE_DENY;
+    case SQLITE_REINDEX: /* a new index is filled */
+        return au->building && temp ? SQLITE_OK : SQLITE_DENY;
+    case SQLITE_INSERT:
+        if (au->building && temp && a &&
+            (strcmp(a, "sqlite_temp_master") == 0 ||
+             strcmp(a, "sqlite_master") == 0 || engine_auth_building(au, a)))
+            return SQLITE_OK;
+        return SQLITE_DENY;
     case SQLITE_READ:
-        if (a && strcmp(a, "scan_resources") == 0 && db &&
-            strcmp(db, "temp") == 0)
+        if (a && strcmp(a, "scan_resources") == 0 && temp)
+            return SQLITE_OK;
+        if (au->building && temp && a && strcmp(a, "sqlite_temp_master") == 0)
+            return SQLITE_OK;
+        if (a && temp && ruleset_view(au->rs, a))
             return SQLITE_OK;
         /* SQLite's JSON table functions, which rules use on documents;
          * declaring their columns reads the schema's row ids. */
@@ -49,6 +79,8 @@ static int engine_authorize(void *ctx, int action, const char *a, const char *b,
          * statement is prepared; the statement must still be read-only
          * (tested after prepare), so nothing is ever written. */
         if (a && strcmp(a, "sqlite_master") == 0)
+            return SQLITE_OK;
+        if (au->building && temp && a && strcmp(a, "sqlite_temp_master") == 0)
             return SQLITE_OK;
         return SQLITE_DENY;
     default:
@@ -162,7 +194,7 @@ static int engine_sql_errors(struct engine *eng, const struct rule *r,
                            "SELECT id, uid FROM resources WHERE scan_id = ? "
                            "AND kind = ? ORDER BY uid",
                            -1, &stmt, NULL) != SQLITE_OK)
-        return err_set(e, "%s", sqlite3_errmsg(db));
+        return store_fail(eng->st, "list the resources a rule judges", e);
     for (j = 0; j < r->nkinds && rc == 0; j++) {
         sqlite3_bind_int64(stmt, 1, eng->scan_id);
         sqlite3_bind_text(stmt, 2, r->kinds[j], -1, SQLITE_STATIC);
@@ -220,8 +252,9 @@ static int engine_sql_row(struct engine *eng, const struct rule *r,
 }
 
 static int engine_sql_rule(struct engine *eng, const struct rule *r,
-                           struct err *e)
+                           const char *views_failed, struct err *e)
 {
+    struct engine_auth au = {eng->rs, NULL};
     sqlite3 *db = store_db(eng->st);
     sqlite3_stmt *stmt = NULL;
     struct engine_sql_seen seen = {NULL, 0, 0};
@@ -229,7 +262,7 @@ static int engine_sql_rule(struct engine *eng, const struct rule *r,
     time_t deadline;
     int rc = 0, step;
 
-    sqlite3_set_authorizer(db, engine_authorize, NULL);
+    sqlite3_set_authorizer(db, engine_authorize, &au);
     step = sqlite3_prepare_v2(db, r->check->sql, -1, &stmt, NULL);
     sqlite3_set_authorizer(db, NULL, NULL);
     if (step == SQLITE_OK && stmt && !sqlite3_stmt_readonly(stmt)) {
@@ -238,8 +271,27 @@ static int engine_sql_rule(struct engine *eng, const struct rule *r,
         goto out;
     }
     if (step != SQLITE_OK) {
-        sb_addf(&why, "rule %s: SQL does not run here: %s", r->id,
-                sqlite3_errmsg(db));
+        /* SQLite's own text is no explanation for a reader of the report;
+         * `fourc rules lint` shows it to the rule's author. */
+        if (views_failed)
+            sb_addf(&why,
+                    "rule %s: SQL cannot run: the view(s) %s could not be "
+                    "built",
+                    r->id, views_failed);
+        else if ((step & 0xff) == SQLITE_AUTH)
+            sb_addf(&why,
+                    "rule %s: SQL reads a table other than scan_resources "
+                    "and the pack's views, or writes",
+                    r->id);
+        else if ((step & 0xff) == SQLITE_ERROR)
+            sb_addf(&why,
+                    "rule %s: SQL cannot run here: it names a table, column "
+                    "or function this scan does not have (`fourc rules "
+                    "lint` shows which)",
+                    r->id);
+        else
+            sb_addf(&why, "rule %s: SQL cannot run here: %s", r->id,
+                    store_reason(step));
         rc = engine_sql_errors(eng, r, NULL, sb_str(&why), e);
         goto out;
     }
@@ -253,8 +305,13 @@ static int engine_sql_rule(struct engine *eng, const struct rule *r,
         if (step == SQLITE_INTERRUPT)
             sb_addf(&why, "rule %s: SQL ran longer than %d s and was stopped",
                     r->id, ENGINE_SQL_SECONDS);
+        else if ((step & 0xff) == SQLITE_ERROR)
+            sb_addf(&why,
+                    "rule %s: SQL failed while running (a function it calls "
+                    "rejected a value, such as malformed JSON)",
+                    r->id);
         else
-            sb_addf(&why, "rule %s: SQL failed: %s", r->id, sqlite3_errmsg(db));
+            sb_addf(&why, "rule %s: SQL failed: %s", r->id, store_reason(step));
         rc = engine_sql_errors(eng, r, &seen, sb_str(&why), e);
     } else if (rc == 0 && engine_sql_covered(eng, r, &seen) != 1) {
         sb_addf(&why, "rule %s returned no verdict for this resource", r->id);
@@ -274,11 +331,106 @@ int engine_sql_functions(sqlite3 *db)
     return rc == SQLITE_OK ? k8sauthz_register(db) : rc;
 }
 
-int engine_finish(struct engine *eng, struct err *e)
+static double engine_secs(const struct timespec *t0)
+{
+    struct timespec t1;
+
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) +
+           (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* 1 when the store's own schema has a table, index or view named name. */
+static int engine_store_has(sqlite3 *db, const char *name)
+{
+    sqlite3_stmt *stmt = NULL;
+    int has = 1; /* unknown: not taken as free */
+
+    if (sqlite3_prepare_v2(db,
+                           "SELECT 1 FROM main.sqlite_master WHERE name = ? "
+                           "COLLATE NOCASE",
+                           -1, &stmt, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+        has = sqlite3_step(stmt) != SQLITE_DONE;
+    }
+    sqlite3_finalize(stmt);
+    return has;
+}
+
+/*
+ * Builds the pack's views, in order, as TEMP tables, under the rules'
+ * authorizer and time limit. One that fails is left out (every rule that
+ * reads it then fails to prepare: errors, never a verdict); its name goes
+ * to failed ("a, b").
+ */
+static void engine_build_views(struct engine *eng, int timings,
+                               struct strbuf *failed)
+{
+    sqlite3 *db = store_db(eng->st);
+    struct strbuf sql = STRBUF_INIT;
+    size_t i;
+
+    for (i = 0; i < eng->rs->nviews; i++) {
+        const struct rule_view *v = eng->rs->views[i];
+        struct engine_auth au = {eng->rs, v->name};
+        struct timespec t0;
+        time_t deadline = time(NULL) + ENGINE_SQL_SECONDS;
+        int rc;
+
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        if (engine_store_has(db, v->name)) {
+            /* a TEMP table of that name would hide the store's own from
+             * every statement of the connection */
+            if (failed->len)
+                sb_adds(failed, ", ");
+            sb_addf(failed, "%s (the store has a table of that name)", v->name);
+            continue;
+        }
+        sb_setlen(&sql, 0);
+        sb_addf(&sql, "DROP TABLE IF EXISTS temp.\"%s\"", v->name);
+        sqlite3_exec(db, sb_str(&sql), NULL, NULL, NULL);
+        sqlite3_set_authorizer(db, engine_authorize, &au);
+        sqlite3_progress_handler(db, 100000, engine_sql_deadline, &deadline);
+        rc = rule_view_create(db, v);
+        sqlite3_progress_handler(db, 0, NULL, NULL);
+        sqlite3_set_authorizer(db, NULL, NULL);
+        if (rc != SQLITE_OK) {
+            sqlite3_exec(db, sb_str(&sql), NULL, NULL, NULL);
+            if (failed->len)
+                sb_adds(failed, ", ");
+            sb_addf(failed, "%s (%s)", v->name,
+                    rc == SQLITE_INTERRUPT ? "ran too long"
+                    : (rc & 0xff) == SQLITE_ERROR
+                        ? "its SQL does not run here; `fourc rules lint` "
+                          "shows why"
+                        : store_reason(rc));
+        }
+        if (timings)
+            fprintf(stderr, "timing: view %-31s %.3f s\n", v->name,
+                    engine_secs(&t0));
+    }
+    sb_release(&sql);
+}
+
+static void engine_drop_views(struct engine *eng)
 {
     struct strbuf sql = STRBUF_INIT;
+    size_t i;
+
+    for (i = eng->rs->nviews; i-- > 0;) {
+        sb_setlen(&sql, 0);
+        sb_addf(&sql, "DROP TABLE IF EXISTS temp.\"%s\"",
+                eng->rs->views[i]->name);
+        sqlite3_exec(store_db(eng->st), sb_str(&sql), NULL, NULL, NULL);
+    }
+    sb_release(&sql);
+}
+
+int engine_finish(struct engine *eng, struct err *e)
+{
+    struct strbuf sql = STRBUF_INIT, failed = STRBUF_INIT;
     const char *tm = getenv("FOURC_TIMINGS");
-    int timings = tm && strcmp(tm, "2") == 0;
+    int timings = tm && strcmp(tm, "2") == 0, any_sql = 0;
     size_t i;
     int rc = 0;
 
@@ -290,24 +442,29 @@ int engine_finish(struct engine *eng, struct err *e)
     rc = store_exec(eng->st, sb_str(&sql), e);
     sb_release(&sql);
     if (rc == 0 && engine_sql_functions(store_db(eng->st)) != SQLITE_OK)
-        rc = err_set(e, "%s", sqlite3_errmsg(store_db(eng->st)));
+        rc = store_fail(eng->st, "register the SQL rules' functions", e);
     if (rc)
         return -1;
+    for (i = 0; i < eng->rs->n; i++) {
+        const struct rule *r = eng->rs->rules[i];
+        any_sql |= r->automated && r->check && r->check->type == CK_SQL;
+    }
+    if (any_sql)
+        engine_build_views(eng, timings, &failed);
     for (i = 0; i < eng->rs->n && rc == 0; i++) {
         const struct rule *r = eng->rs->rules[i];
-        struct timespec t0, t1;
+        struct timespec t0;
         if (!(r->automated && r->check && r->check->type == CK_SQL))
             continue;
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        rc = engine_sql_rule(eng, r, e);
+        rc = engine_sql_rule(eng, r, failed.len ? sb_str(&failed) : NULL, e);
         /* FOURC_TIMINGS=2: what each SQL rule costs, for benchmarks */
-        if (timings) {
-            clock_gettime(CLOCK_MONOTONIC, &t1);
+        if (timings)
             fprintf(stderr, "timing: sql %-32s %.3f s\n", r->id,
-                    (double)(t1.tv_sec - t0.tv_sec) +
-                        (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-        }
+                    engine_secs(&t0));
     }
+    engine_drop_views(eng);
     store_exec(eng->st, "DROP VIEW IF EXISTS temp.scan_resources", NULL);
+    sb_release(&failed);
     return rc;
 }

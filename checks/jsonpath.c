@@ -98,6 +98,10 @@ struct jpath *jpath_parse(const char *text, struct err *e)
     } else if (!*s) {
         err_set(e, "empty path");
         goto fail;
+    } else if (strcmp(s, "@") == 0) {
+        /* the current value itself: an element of `each`, such as a
+         * string of data[*] */
+        s++;
     }
     while (*s) {
         if (*s == '[') {

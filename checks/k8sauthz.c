@@ -67,8 +67,19 @@ struct k8sauthz_memo {
     int bad;
 };
 
+/*
+ * The rules of every role, parsed once per scan rather than once for
+ * every RBAC rule that asks about it (a dozen do, each over every role):
+ * a direct-mapped table keyed by the text; texts longer than
+ * K8SAUTHZ_ROLE_TEXT go through the one-entry memo only, so the table
+ * holds at most K8SAUTHZ_ROLES * K8SAUTHZ_ROLE_TEXT bytes of text.
+ */
+#define K8SAUTHZ_ROLES 4096
+#define K8SAUTHZ_ROLE_TEXT 4096
+
 struct k8sauthz_cache {
     struct k8sauthz_memo sel, labels;
+    struct k8sauthz_memo *roles; /* K8SAUTHZ_ROLES, allocated on first use */
 };
 
 static void k8sauthz_memo_release(struct k8sauthz_memo *m)
@@ -86,6 +97,12 @@ static void k8sauthz_cache_free(void *p)
         return;
     k8sauthz_memo_release(&c->sel);
     k8sauthz_memo_release(&c->labels);
+    if (c->roles) {
+        size_t i;
+        for (i = 0; i < K8SAUTHZ_ROLES; i++)
+            k8sauthz_memo_release(&c->roles[i]);
+        free(c->roles);
+    }
     free(c);
 }
 
@@ -113,6 +130,26 @@ static const json_t *k8sauthz_memo_json(struct k8sauthz_memo *m,
     m->json = k8sauthz_json(v, &m->bad);
     *bad = m->bad;
     return m->json;
+}
+
+/* The JSON of a role's rules v (borrowed from the cache), parsed once. */
+static const json_t *k8sauthz_rules_json(struct k8sauthz_cache *c,
+                                         sqlite3_value *v, int *bad)
+{
+    const unsigned char *s;
+    size_t len, i;
+    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+
+    if (sqlite3_value_type(v) == SQLITE_NULL ||
+        (size_t)sqlite3_value_bytes(v) > K8SAUTHZ_ROLE_TEXT)
+        return k8sauthz_memo_json(&c->sel, v, bad);
+    if (!c->roles && !(c->roles = calloc(K8SAUTHZ_ROLES, sizeof(*c->roles))))
+        return k8sauthz_memo_json(&c->sel, v, bad);
+    s = sqlite3_value_text(v);
+    len = (size_t)sqlite3_value_bytes(v);
+    for (i = 0; s && i < len; i++)
+        h = (h ^ s[i]) * 0x100000001b3ull;
+    return k8sauthz_memo_json(&c->roles[h % K8SAUTHZ_ROLES], v, bad);
 }
 
 /* A list of strings of an object: 0 with *out the array (borrowed; NULL
@@ -298,7 +335,10 @@ static void k8sauthz_grants_fn(sqlite3_context *ctx, int argc,
         argc >= 4 ? (const char *)sqlite3_value_text(argv[1]) : NULL;
     const char *res =
         argc >= 4 ? (const char *)sqlite3_value_text(argv[2]) : NULL;
-    json_t *rules, *rule;
+    /* a rule asks several questions of one role's rules in a row (bind
+     * on roles, on clusterroles, impersonate ...): parsed once for all */
+    struct k8sauthz_cache *c = sqlite3_user_data(ctx);
+    const json_t *rules, *rule;
     size_t i;
     int bad, a, best = 0; /* 0 none, 1 named objects, 2 every object */
 
@@ -309,10 +349,9 @@ static void k8sauthz_grants_fn(sqlite3_context *ctx, int argc,
                              -1);
         return;
     }
-    rules = k8sauthz_json(argv[0], &bad);
+    rules = k8sauthz_rules_json(c, argv[0], &bad);
     if (bad || (rules && !json_is_array(rules) && !json_is_null(rules))) {
         sqlite3_result_null(ctx);
-        json_decref(rules);
         return;
     }
     json_array_foreach(rules, i, rule)
@@ -344,7 +383,6 @@ static void k8sauthz_grants_fn(sqlite3_context *ctx, int argc,
         sqlite3_result_null(ctx);
     else
         sqlite3_result_int(ctx, best);
-    json_decref(rules);
 }
 
 static void k8sauthz_wildcard_fn(sqlite3_context *ctx, int argc,
@@ -526,11 +564,13 @@ int k8sauthz_register(sqlite3 *db)
     const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
     struct k8sauthz_cache *c2 = calloc(1, sizeof(*c2));
     struct k8sauthz_cache *c3 = calloc(1, sizeof(*c3));
+    struct k8sauthz_cache *cg = calloc(1, sizeof(*cg));
     int rc;
 
-    if (!c2 || !c3) {
+    if (!c2 || !c3 || !cg) {
         free(c2);
         free(c3);
+        free(cg);
         return SQLITE_NOMEM;
     }
     /* Each arity its own cache; SQLite frees it with the function. */
@@ -544,8 +584,11 @@ int k8sauthz_register(sqlite3 *db)
     else
         k8sauthz_cache_free(c3);
     if (rc == SQLITE_OK)
-        rc = sqlite3_create_function(db, "fourc_rbac_grants", -1, flags, NULL,
-                                     k8sauthz_grants_fn, NULL, NULL);
+        rc = sqlite3_create_function_v2(db, "fourc_rbac_grants", -1, flags, cg,
+                                        k8sauthz_grants_fn, NULL, NULL,
+                                        k8sauthz_cache_free);
+    else
+        k8sauthz_cache_free(cg);
     if (rc == SQLITE_OK)
         rc = sqlite3_create_function(db, "fourc_rbac_wildcard", 1, flags, NULL,
                                      k8sauthz_wildcard_fn, NULL, NULL);

@@ -758,6 +758,203 @@ static struct rule *rule_compile(json_t *doc, const char *pack,
     return r;
 }
 
+static void rule_view_free(struct rule_view *v)
+{
+    size_t i;
+
+    if (!v)
+        return;
+    free(v->name);
+    free(v->pack);
+    free(v->origin);
+    free(v->sql);
+    for (i = 0; i < v->nindexes; i++)
+        free(v->indexes[i]);
+    free(v->indexes);
+    free(v);
+}
+
+/* A lower-case SQL identifier: [a-z_][a-z0-9_]*, at most 64 bytes. */
+static int rule_ident_ok(const char *s, size_t n)
+{
+    size_t i;
+
+    if (n == 0 || n > 64 || (s[0] >= '0' && s[0] <= '9'))
+        return 0;
+    for (i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+              s[i] == '_'))
+            return 0;
+    return 1;
+}
+
+/* "a, b" as the column list of an index: identifiers, comma-separated. */
+static int rule_columns_ok(const char *s)
+{
+    for (;;) {
+        size_t n;
+        while (*s == ' ')
+            s++;
+        n = strcspn(s, ", ");
+        if (!rule_ident_ok(s, n))
+            return 0;
+        s += n;
+        while (*s == ' ')
+            s++;
+        if (*s == '\0')
+            return 1;
+        if (*s++ != ',')
+            return 0;
+    }
+}
+
+/* 1 when text holds no statement (only blanks, comments and ';'). */
+static int rule_sql_empty(sqlite3 *db, const char *text)
+{
+    while (*text) {
+        sqlite3_stmt *stmt = NULL;
+        const char *tail = NULL;
+        if (sqlite3_prepare_v2(db, text, -1, &stmt, &tail) != SQLITE_OK)
+            return 0;
+        if (stmt) {
+            sqlite3_finalize(stmt);
+            return 0;
+        }
+        if (!tail || tail == text)
+            break;
+        text = tail;
+    }
+    return 1;
+}
+
+/*
+ * Builds view v in db as the engine does (CREATE TEMP TABLE ... AS, then
+ * its indexes); 0 or an SQLite result code.
+ */
+int rule_view_create(sqlite3 *db, const struct rule_view *v)
+{
+    struct strbuf sql = STRBUF_INIT;
+    sqlite3_stmt *stmt = NULL;
+    const char *tail = NULL;
+    size_t i;
+    int rc;
+
+    sb_addf(&sql, "CREATE TEMP TABLE \"%s\" AS ", v->name);
+    sb_adds(&sql, v->sql);
+    rc = sqlite3_prepare_v2(db, sb_str(&sql), -1, &stmt, &tail);
+    if (rc == SQLITE_OK && (!stmt || (tail && !rule_sql_empty(db, tail))))
+        rc = SQLITE_MISUSE; /* checked at load: one statement */
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(stmt);
+        rc = rc == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db);
+    }
+    sqlite3_finalize(stmt);
+    for (i = 0; rc == SQLITE_OK && i < v->nindexes; i++) {
+        sb_setlen(&sql, 0);
+        sb_addf(&sql, "CREATE INDEX temp.\"%s__%zu\" ON \"%s\" (%s)", v->name,
+                i, v->name, v->indexes[i]);
+        rc = sqlite3_exec(db, sb_str(&sql), NULL, NULL, NULL);
+    }
+    sb_release(&sql);
+    return rc;
+}
+
+/* Validates one `- view:` entry and appends it to rs; 0 or 1 problem. */
+static size_t rule_view_compile(struct ruleset *rs, json_t *doc,
+                                const char *pack, const char *origin, long line,
+                                struct diag *d)
+{
+    static const char *const keys[] = {"view", "sql", "indexes", "description",
+                                       NULL};
+    struct rule_view *v = xcalloc(1, sizeof(*v));
+    const json_t *name = json_object_get(doc, "view");
+    const json_t *sql = json_object_get(doc, "sql");
+    const json_t *idx = json_object_get(doc, "indexes"), *it;
+    sqlite3 *db = rule_sql_db();
+    sqlite3_stmt *stmt = NULL;
+    const char *tail = NULL, *k;
+    char loc[512], *canon;
+    size_t before = d->n, i;
+    json_t *val;
+
+    snprintf(loc, sizeof(loc), "%s:%ld: view %s", origin, line,
+             json_is_string(name) ? json_string_value(name) : "(no name)");
+    json_object_foreach(doc, k, val)
+    {
+        if (rule_in(k, keys) < 0)
+            diag_add(d, "%s: unknown key \"%s\"", loc, k);
+    }
+    if (!json_is_string(name) ||
+        !rule_ident_ok(json_string_value(name),
+                       strlen(json_string_value(name))) ||
+        strcmp(json_string_value(name), "scan_resources") == 0 ||
+        strncmp(json_string_value(name), "sqlite_", 7) == 0 ||
+        strncmp(json_string_value(name), "json_", 5) == 0)
+        diag_add(d,
+                 "%s: a view's name is a lower-case SQL identifier "
+                 "([a-z_][a-z0-9_]*, not scan_resources, sqlite_*, json_*)",
+                 loc);
+    else if (ruleset_view(rs, json_string_value(name)))
+        diag_add(d, "%s: duplicate view (first declared at %s)", loc,
+                 ruleset_view(rs, json_string_value(name))->origin);
+    if (idx && !json_is_array(idx))
+        diag_add(d, "%s: indexes is a list of column lists (\"a, b\")", loc);
+    json_array_foreach(idx, i, it)
+    {
+        if (!json_is_string(it) || !rule_columns_ok(json_string_value(it)))
+            diag_add(d, "%s: indexes[%zu] is not a column list (\"a, b\")", loc,
+                     i);
+    }
+    if (!json_is_string(sql)) {
+        diag_add(d, "%s: sql needs a query string", loc);
+    } else if (db && sqlite3_prepare_v2(db, json_string_value(sql), -1, &stmt,
+                                        &tail) != SQLITE_OK) {
+        diag_add(d, "%s: sql does not prepare: %s", loc, sqlite3_errmsg(db));
+    } else if (!stmt || (tail && !rule_sql_empty(db, tail))) {
+        diag_add(d, "%s: sql must be exactly one query", loc);
+    } else if (!sqlite3_stmt_readonly(stmt)) {
+        diag_add(d, "%s: sql must only read", loc);
+    }
+    sqlite3_finalize(stmt);
+    if (d->n > before) {
+        rule_view_free(v);
+        return d->n - before;
+    }
+    v->name = xstrdup(json_string_value(name));
+    v->pack = xstrdup(pack);
+    v->sql = xstrdup(json_string_value(sql));
+    {
+        struct strbuf o = STRBUF_INIT;
+        sb_addf(&o, "%s:%ld", origin, line);
+        v->origin = sb_detach(&o);
+    }
+    json_array_foreach(idx, i, it)
+    {
+        v->indexes = xrealloc(v->indexes, (i + 1) * sizeof(*v->indexes));
+        v->indexes[v->nindexes++] = xstrdup(json_string_value(it));
+    }
+    canon = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+    sha256_str(canon, strlen(canon), v->hash);
+    free(canon);
+    /* The rules after it are prepared against it: an empty table of its
+     * columns in the loader's database (rebuilt if a ruleset loaded
+     * earlier in this process declared one of the same name). */
+    if (db) {
+        struct strbuf drop = STRBUF_INIT;
+        sb_addf(&drop, "DROP TABLE IF EXISTS temp.\"%s\"", v->name);
+        sqlite3_exec(db, sb_str(&drop), NULL, NULL, NULL);
+        sb_release(&drop);
+        if (rule_view_create(db, v) != SQLITE_OK) {
+            diag_add(d, "%s: sql does not run: %s", loc, sqlite3_errmsg(db));
+            rule_view_free(v);
+            return 1;
+        }
+    }
+    rs->views = xrealloc(rs->views, (rs->nviews + 1) * sizeof(*rs->views));
+    rs->views[rs->nviews++] = v;
+    return 0;
+}
+
 struct rule_load {
     struct ruleset *rs;
     const char *pack, *origin;
@@ -784,9 +981,20 @@ static int rule_load_doc(json_t *doc, long line, const json_t *item_lines,
                  line);
         rl->problems++;
     } else {
+        /* Views first: the rules of the file may read any of them. */
         json_array_foreach(doc, i, item)
         {
             json_t *l = json_array_get(item_lines, i);
+            if (json_is_object(item) && json_object_get(item, "view"))
+                rl->problems += rule_view_compile(
+                    rl->rs, item, rl->pack, rl->origin,
+                    l ? (long)json_integer_value(l) : line, rl->d);
+        }
+        json_array_foreach(doc, i, item)
+        {
+            json_t *l = json_array_get(item_lines, i);
+            if (json_is_object(item) && json_object_get(item, "view"))
+                continue;
             json_t *next = json_array_get(item_lines, i + 1);
             struct rule_src src = {rl->text, rl->len,
                                    l ? (long)json_integer_value(l) : line,
@@ -943,6 +1151,15 @@ size_t ruleset_check_unique(const struct ruleset *rs, struct diag *d)
     return problems;
 }
 
+const struct rule_view *ruleset_view(const struct ruleset *rs, const char *name)
+{
+    size_t i;
+    for (i = 0; i < rs->nviews; i++)
+        if (strcmp(rs->views[i]->name, name) == 0)
+            return rs->views[i];
+    return NULL;
+}
+
 const struct rule *ruleset_find(const struct ruleset *rs, const char *id)
 {
     size_t i;
@@ -954,15 +1171,19 @@ const struct rule *ruleset_find(const struct ruleset *rs, const char *id)
 
 void ruleset_digest(const struct ruleset *rs, char out[SHA256_STR_LEN])
 {
-    char **hashes = xcalloc(rs->n, sizeof(char *));
+    /* the views too: what the SQL rules decide depends on them */
+    size_t n = rs->n + rs->nviews;
+    char **hashes = xcalloc(n ? n : 1, sizeof(char *));
     struct strbuf sb = STRBUF_INIT;
     size_t i;
 
     for (i = 0; i < rs->n; i++)
         hashes[i] = rs->rules[i]->hash;
-    if (rs->n > 1)
-        qsort(hashes, rs->n, sizeof(char *), rule_cmp_str);
-    for (i = 0; i < rs->n; i++) {
+    for (i = 0; i < rs->nviews; i++)
+        hashes[rs->n + i] = rs->views[i]->hash;
+    if (n > 1)
+        qsort(hashes, n, sizeof(char *), rule_cmp_str);
+    for (i = 0; i < n; i++) {
         sb_adds(&sb, hashes[i]);
         sb_adds(&sb, "\n");
     }
@@ -979,4 +1200,9 @@ void ruleset_release(struct ruleset *rs)
     free(rs->rules);
     rs->rules = NULL;
     rs->n = 0;
+    for (i = 0; i < rs->nviews; i++)
+        rule_view_free(rs->views[i]);
+    free(rs->views);
+    rs->views = NULL;
+    rs->nviews = 0;
 }

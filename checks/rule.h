@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "jsonpath.h"
 #include "util.h"
@@ -73,9 +74,24 @@ struct rule {
     int64_t ref;               /* its row in the store, once recorded */
 };
 
+/*
+ * A pack's named view (`- view: NAME` with `sql:`, docs/rules.md): a query
+ * over scan_resources (and views declared before it) that the engine runs
+ * once per scan into a TEMP table NAME, before the SQL rules that read it,
+ * with an index on each of indexes (column lists, "namespace, name").
+ */
+struct rule_view {
+    char *name, *pack, *origin, *sql;
+    char **indexes;
+    size_t nindexes;
+    char hash[SHA256_STR_LEN]; /* of the view as written, canonical JSON */
+};
+
 struct ruleset {
     struct rule **rules;
     size_t n;
+    struct rule_view **views; /* in the order they were declared */
+    size_t nviews;
 };
 
 struct diag {
@@ -109,6 +125,12 @@ size_t ruleset_load_embedded(struct ruleset *rs, struct diag *d);
 /* Duplicate ids across everything loaded; a later pack may not redefine. */
 size_t ruleset_check_unique(const struct ruleset *rs, struct diag *d);
 
+/* Builds view v in db as a TEMP table with its indexes: 0 or an SQLite
+ * result code (the caller sets any authorizer and time limit). */
+int rule_view_create(sqlite3 *db, const struct rule_view *v);
+/* The view a ruleset declares under name, or NULL. */
+const struct rule_view *ruleset_view(const struct ruleset *rs,
+                                     const char *name);
 const struct rule *ruleset_find(const struct ruleset *rs, const char *id);
 /* sha256 over the sorted rule hashes: which rule versions a scan used. */
 void ruleset_digest(const struct ruleset *rs, char out[SHA256_STR_LEN]);

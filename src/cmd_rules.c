@@ -46,6 +46,11 @@ static int rules_print_diag(struct diag *d)
     return d->n ? -1 : 0;
 }
 
+static int rules_cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static size_t rules_load_imported(struct ruleset *rs, struct store *st,
                                   struct diag *d)
 {
@@ -70,14 +75,28 @@ static size_t rules_load_imported(struct ruleset *rs, struct store *st,
         json_t *text;
         struct strbuf origin = STRBUF_INIT;
 
+        const char **names =
+            xcalloc(json_object_size(files) + 1, sizeof(*names));
+        size_t nn = 0, j;
+
+        /* in the order of their names, as from the pack's directory: a
+         * view is declared in a file that sorts before the rules' */
         json_object_foreach(files, file, text)
         {
+            names[nn++] = file;
+        }
+        if (nn > 1)
+            qsort(names, nn, sizeof(*names), rules_cmp_name);
+        for (j = 0; j < nn; j++) {
+            text = json_object_get(files, names[j]);
             sb_setlen(&origin, 0);
-            sb_addf(&origin, "%s(imported %s)/%s", store_path(st), name, file);
+            sb_addf(&origin, "%s(imported %s)/%s", store_path(st), name,
+                    names[j]);
             problems += ruleset_load_text(rs, name, sb_str(&origin),
                                           json_string_value(text),
                                           json_string_length(text), d);
         }
+        free(names);
         sb_release(&origin);
         json_decref(files);
     }
@@ -341,11 +360,13 @@ static int rules_is_input_rule(const struct rule *r)
 
 /* Scans one fixture with one rule in a fresh in-memory database and
  * counts the rule's findings by status. */
-static int rules_run_fixture(struct rule *r, const char *path, const char *type,
+static int rules_run_fixture(struct rule *r, const struct ruleset *pack,
+                             const char *path, const char *type,
                              size_t counts[6], char *first_msg, size_t cap,
                              struct err *e)
 {
-    struct ruleset one = {&r, 1};
+    /* the rule alone, with the views of its pack */
+    struct ruleset one = {&r, 1, pack->views, pack->nviews};
     struct store *st = NULL;
     struct engine *eng = NULL;
     struct strbuf ref = STRBUF_INIT;
@@ -418,8 +439,8 @@ out:
     return rc;
 }
 
-static int rules_test_rule(struct rule *r, const char *pack_dir,
-                           size_t *failures)
+static int rules_test_rule(struct rule *r, const struct ruleset *pack,
+                           const char *pack_dir, size_t *failures)
 {
     struct strbuf dir = STRBUF_INIT, path = STRBUF_INIT;
     DIR *d;
@@ -446,8 +467,8 @@ static int rules_test_rule(struct rule *r, const char *pack_dir,
         sb_setlen(&path, 0);
         sb_addf(&path, "%s/%s", sb_str(&dir), de->d_name);
         log_set_quiet(1);
-        if (rules_run_fixture(r, sb_str(&path), NULL, counts, msg, sizeof(msg),
-                              &e)) {
+        if (rules_run_fixture(r, pack, sb_str(&path), NULL, counts, msg,
+                              sizeof(msg), &e)) {
             log_set_quiet(0);
             printf("FAIL %-30s %s: %s\n", r->id, de->d_name, e.msg);
             (*failures)++;
@@ -497,7 +518,7 @@ static int rules_test_rule(struct rule *r, const char *pack_dir,
         /* A manual rule needs no fixture: any target of its pillar must
          * yield manual (/dev/null read as a Dockerfile for the container
          * pillar, as manifests otherwise). */
-        if (rules_run_fixture(r, "/dev/null",
+        if (rules_run_fixture(r, pack, "/dev/null",
                               strcmp(r->pillar, "container") == 0 ? "dockerfile"
                                                                   : "manifests",
                               counts, msg, sizeof(msg), &e) ||
@@ -538,7 +559,7 @@ static int rules_test(int n, char **paths)
             return EXIT_TROUBLE;
         }
         for (i = 0; i < rs.n; i++, tested++)
-            rules_test_rule(rs.rules[i], paths[k], &failures);
+            rules_test_rule(rs.rules[i], &rs, paths[k], &failures);
         diag_release(&d);
         ruleset_release(&rs);
     }

@@ -1393,7 +1393,7 @@ static const struct {
     /* only scan_resources may be read: the rest of the store is refused */
     {SQL_RULE("T-SQL", "SELECT name, 'pass', 'x' FROM sqlite_master"),
      {"error", "error", "error"},
-     {"SQL does not run here", "prohibited", "T-SQL"}},
+     {"SQL reads a table other than scan_resources", "T-SQL", "T-SQL"}},
     /* failing while running: errors, never passes */
     {SQL_RULE("T-SQL", "SELECT uid, 'pass', json_extract(doc, '$.[') FROM "
                        "scan_resources"),
@@ -1466,6 +1466,126 @@ static void test_sql_sees_current_scan(void **state)
                                   "WHERE name = 'scan_resources'"),
                      0);
     fx_release(&f);
+}
+
+/* A pack's views: built once before the SQL rules, in order (a view reads
+ * the ones before it), indexed, read by the rules, dropped afterwards. */
+static void test_sql_views(void **state)
+{
+    struct row r;
+    struct fx f;
+
+    (void)state;
+    fx_open(&f);
+    fx_rules(&f, "- id: T-SQL\n  title: sql\n  pillar: cluster\n"
+                 "  severity: medium\n  kinds: [k8s/Namespace]\n"
+                 "  check:\n    sql: \"SELECT uid, CASE WHEN n = 'bad' THEN "
+                 "'fail' ELSE 'pass' END, 'via ' || n FROM v_two\"\n"
+                 "- view: v_one\n  indexes: [\"uid\", \"n, uid\"]\n"
+                 "  sql: \"SELECT uid, name AS n FROM scan_resources WHERE "
+                 "kind = 'k8s/Namespace'\"\n"
+                 "- view: v_two\n  description: reads v_one\n"
+                 "  sql: \"SELECT uid, upper(n) AS up, n FROM v_one\"\n");
+    assert_int_equal(f.rs.nviews, 2);
+    assert_string_equal(f.rs.views[0]->name, "v_one");
+    fx_begin(&f);
+    add_namespaces(&f);
+    fx_finish(&f);
+    fx_one(&f, "T-SQL", "core/Namespace//bad", &r);
+    if (strcmp(r.status, "fail") != 0)
+        fail_msg("%s: %s", r.status, r.message);
+    assert_string_equal(r.message, "via bad");
+    row_release(&r);
+    fx_one(&f, "T-SQL", "core/Namespace//good", &r);
+    assert_string_equal(r.status, "pass");
+    row_release(&r);
+    /* the tables and their indexes are gone after the run */
+    assert_int_equal(fx_count(&f, "SELECT count(*) FROM temp.sqlite_master "
+                                  "WHERE name LIKE 'v_%'"),
+                     0);
+    fx_release(&f);
+}
+
+/* A view that fails in a scan leaves the rules that read it an error on
+ * every resource, naming the view; a rule that does not read it runs. */
+static void test_sql_view_fails(void **state)
+{
+    struct row r;
+    struct fx f;
+
+    (void)state;
+    fx_open(&f);
+    fx_rules(&f, "- view: v_bad\n  sql: \"SELECT uid, json_extract('not "
+                 "json', '$') AS x FROM scan_resources\"\n" SQL_RULE(
+                     "T-SQL", "SELECT uid, 'pass', 'x' FROM v_bad")
+                     SQL_RULE("T-OK", "SELECT uid, 'pass', 'ok' FROM "
+                                      "scan_resources"));
+    fx_begin(&f);
+    add_namespaces(&f);
+    fx_finish(&f);
+    fx_one(&f, "T-SQL", "core/Namespace//good", &r);
+    assert_string_equal(r.status, "error");
+    assert_non_null(strstr(r.message, "the view(s) v_bad"));
+    assert_null(strstr(r.message, "malformed")); /* not SQLite's text */
+    row_release(&r);
+    fx_one(&f, "T-OK", "core/Namespace//good", &r);
+    assert_string_equal(r.status, "pass");
+    row_release(&r);
+    fx_release(&f);
+}
+
+/* A view may not take the name of one of the store's tables: a TEMP table
+ * "findings" would hide the store's own from the statements that write
+ * findings. The rule reading it is an error; the rest is written. */
+static void test_sql_view_store_name(void **state)
+{
+    struct row r;
+    struct fx f;
+
+    (void)state;
+    fx_open(&f);
+    fx_rules(&f, "- view: findings\n  sql: \"SELECT uid FROM "
+                 "scan_resources\"\n" SQL_RULE(
+                     "T-SQL", "SELECT uid, 'pass', 'x' FROM findings")
+                     SQL_RULE("T-OK", "SELECT uid, 'pass', 'ok' FROM "
+                                      "scan_resources"));
+    fx_begin(&f);
+    add_namespaces(&f);
+    fx_finish(&f);
+    fx_one(&f, "T-SQL", "core/Namespace//good", &r);
+    assert_string_equal(r.status, "error");
+    assert_non_null(strstr(r.message, "findings (the store has a table"));
+    row_release(&r);
+    fx_one(&f, "T-OK", "core/Namespace//bad", &r);
+    assert_string_equal(r.status, "pass");
+    row_release(&r);
+    fx_release(&f);
+}
+
+/* "@" is the value being judged: every data value of a map, by key. */
+static void test_path_self(void **state)
+{
+    struct row r;
+
+    (void)state;
+    run_one("  check:\n    each: \"data[*]\"\n    not: {path: \"@\", op: "
+            "matches, value: '\\[redacted'}\n",
+            "k8s/ConfigMap",
+            "{data: {a: one, \"b.c\": \"p=[redacted: 3 bytes]\"}}", &r);
+    assert_string_equal(r.status, "fail");
+    assert_non_null(strstr(r.evidence, "data[\\\"b.c\\\"]"));
+    row_release(&r);
+    run_one("  check:\n    each: \"data[*]\"\n    not: {path: \"@\", op: "
+            "matches, value: '\\[redacted'}\n",
+            "k8s/ConfigMap", "{data: {a: one, b: two}}", &r);
+    if (strcmp(r.status, "pass") != 0)
+        fail_msg("%s: %s", r.status, r.message);
+    row_release(&r);
+    run_one("  check:\n    each: \"data[*]\"\n    not: {path: \"@\", op: "
+            "matches, value: '\\[redacted'}\n",
+            "k8s/ConfigMap", "{data: text}", &r);
+    assert_string_equal(r.status, "error");
+    row_release(&r);
 }
 
 /*
@@ -1765,6 +1885,26 @@ static const struct {
     {"- id: X-1\n" LINT_BASE "  check: {each: a, sql: \"SELECT uid, 'pass', "
      "'' FROM scan_resources\"}\n",
      {"each cannot wrap sql"}},
+    /* views */
+    {"- view: Bad-Name\n  sql: \"SELECT 1 AS a\"\n",
+     {"t.yaml:2: view Bad-Name: a view's name is a lower-case SQL identifier"}},
+    {"- view: scan_resources\n  sql: \"SELECT 1 AS a\"\n",
+     {"a view's name is a lower-case SQL identifier"}},
+    {"- view: v\n  sql: \"DELETE FROM scan_resources RETURNING uid\"\n",
+     {"t.yaml:2: view v: sql must only read"}},
+    {"- view: v\n  sql: \"SELECT 1 AS a; SELECT 2 AS b\"\n",
+     {"t.yaml:2: view v: sql must be exactly one query"}},
+    {"- view: v\n  sql: \"SELEKT 1\"\n", {"view v: sql does not prepare"}},
+    {"- view: v\n  sql: 3\n", {"view v: sql needs a query string"}},
+    {"- view: v\n  colour: red\n  sql: \"SELECT 1 AS a\"\n",
+     {"view v: unknown key \"colour\""}},
+    {"- view: v\n  indexes: [\"a; DROP TABLE x\"]\n  sql: \"SELECT 1 AS a\"\n",
+     {"view v: indexes[0] is not a column list"}},
+    {"- view: v\n  indexes: [\"nope\"]\n  sql: \"SELECT 1 AS a\"\n",
+     {"view v: sql does not run"}},
+    {"- view: v\n  sql: \"SELECT 1 AS a\"\n- view: v\n  sql: \"SELECT 2 AS "
+     "b\"\n",
+     {"t.yaml:4: view v: duplicate view (first declared at t.yaml:2)"}},
     /* kinds no collector emits, on the line that names them */
     {"- id: X-1\n  title: t\n  pillar: cluster\n  severity: high\n  kinds:\n"
      "    - k8s/Pod\n    - k8s/Deploymnet\n  check: {path: a, op: exists}\n",
@@ -2114,6 +2254,10 @@ int main(void)
         cmocka_unit_test(test_target_failed),
         cmocka_unit_test(test_sql_rules),
         cmocka_unit_test(test_sql_sees_current_scan),
+        cmocka_unit_test(test_sql_views),
+        cmocka_unit_test(test_sql_view_fails),
+        cmocka_unit_test(test_sql_view_store_name),
+        cmocka_unit_test(test_path_self),
         cmocka_unit_test(test_sql_rule_manual),
         cmocka_unit_test(test_json_pick),
         cmocka_unit_test(test_json_pick_same_as_json_extract),

@@ -296,6 +296,37 @@ static void test_selector_memo(void **state)
     sqlite3_close(db);
 }
 
+/* The cache of parsed role rules serves each text its own answer: 10,000
+ * distinct texts (more than its slots, so some share one), some longer
+ * than it caches, asked in two orders. */
+static void test_rbac_cache(void **state)
+{
+    sqlite3 *db = NULL;
+    char *got;
+
+    (void)state;
+    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    assert_int_equal(engine_sql_functions(db), SQLITE_OK);
+    got = eval(
+        db,
+        "count(*) || '/' || sum(fourc_rbac_grants(r, '', 'pods', 'get') = "
+        "want) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+        "FROM n WHERE i < 10000), t AS (SELECT i, CASE i % 3 "
+        "WHEN 0 THEN '[{\"apiGroups\":[\"\"],\"resources\":[\"pods\"],"
+        "\"verbs\":[\"get\"],\"resourceNames\":[\"n' || i || '\"]}]' "
+        "WHEN 1 THEN '[{\"apiGroups\":[\"\"],\"resources\":[\"pods\"],"
+        "\"verbs\":[\"list\"],\"resourceNames\":[\"n' || i || '\"]}]' "
+        "ELSE '[{\"apiGroups\":[\"\"],\"resources\":[\"pods\"],\"verbs\":"
+        "[\"*\"],\"nonResourceURLs\":[\"/' || CASE WHEN i % 7 = 0 THEN "
+        "printf('%.5000c', 'x') ELSE '' END || i || '\"]}]' END AS r, "
+        "CASE i % 3 WHEN 0 THEN 1 WHEN 1 THEN 0 ELSE 2 END AS want FROM n) "
+        "SELECT * FROM (SELECT r, want FROM t ORDER BY i) UNION ALL "
+        "SELECT * FROM (SELECT r, want FROM t ORDER BY -i))");
+    assert_string_equal(got, "20000/20000");
+    free(got);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -303,6 +334,7 @@ int main(void)
         cmocka_unit_test(test_rbac),
         cmocka_unit_test(test_credential_keys),
         cmocka_unit_test(test_selector_memo),
+        cmocka_unit_test(test_rbac_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
