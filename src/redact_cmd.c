@@ -15,6 +15,7 @@
 #include "redact.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -209,6 +210,14 @@ static int redact_cmd_sep(char ch)
            ch == '\n' || ch == '`';
 }
 
+/* The bytes the tokenising looks at outside quotes: quotes, backslash,
+ * white space (isspace in the C locale) and separators. */
+static const unsigned char redact_cmd_special[UCHAR_MAX + 1] = {
+    ['"'] = 1,  ['\''] = 1, ['\\'] = 1, [' '] = 1,  ['\t'] = 1,
+    ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, [';'] = 1,
+    ['&'] = 1,  ['|'] = 1,  ['('] = 1,  [')'] = 1,  ['`'] = 1,
+};
+
 /* Where a word ends in the tokenising (or in the quotes and exec-form
  * brackets redact_cmd_word strips): a ':' before one ends a word. */
 static int redact_cmd_word_end(char ch)
@@ -217,54 +226,96 @@ static int redact_cmd_word_end(char ch)
            ch == '\'' || ch == ',' || ch == ']';
 }
 
+/* How redact_cmd_may_hit reads a byte. */
+enum {
+    REDACT_B_START = 1, /* a word may start after it */
+    REDACT_B_HIT = 2,   /* a hit, whatever is around it */
+    REDACT_B_LOOK = 4,  /* a hit, depending on what is around it */
+};
+
+static const unsigned char redact_cmd_bytes[UCHAR_MAX + 1] = {
+    [' '] = REDACT_B_START,
+    ['\t'] = REDACT_B_START,
+    ['\n'] = REDACT_B_START,
+    ['\v'] = REDACT_B_START,
+    ['\f'] = REDACT_B_START,
+    ['\r'] = REDACT_B_START,
+    [';'] = REDACT_B_START,
+    ['&'] = REDACT_B_START,
+    ['|'] = REDACT_B_START,
+    ['('] = REDACT_B_START,
+    [')'] = REDACT_B_START,
+    ['`'] = REDACT_B_START,
+    ['"'] = REDACT_B_START,
+    ['\''] = REDACT_B_START,
+    ['['] = REDACT_B_START,
+    [','] = REDACT_B_START,
+    ['='] = REDACT_B_HIT,
+    ['@'] = REDACT_B_HIT,
+    [':'] = REDACT_B_START | REDACT_B_LOOK,
+    ['-'] = REDACT_B_LOOK,
+    ['p'] = REDACT_B_LOOK,
+    ['P'] = REDACT_B_LOOK,
+    ['c'] = REDACT_B_LOOK,
+};
+
 /*
  * 0 when nothing in s (n bytes) can be replaced by redact_shell, judged
- * by its bytes alone: most values and config lines hold none of these,
- * and skip the tokenising. Every replacement needs one: a flag's or a
- * token format's '-' (private key blocks too), an assignment's '=', a
- * URL's '@', a token prefix's '_', "pass" in any case (password, pass:,
- * chpasswd, htpasswd), a ':' that ends a word (a header name), or a
- * token prefix with none of these ("AIza", "AKIA", "ASIA", "eyJ",
- * "xoxe."; see redact_value_is_secret). A substring of s (a quoted
- * command, an exec-form word) can hold no more of them than s.
+ * by its bytes alone: most values and config lines (hostnames, paths,
+ * identifiers with '-' and '_') hold none of what a replacement needs,
+ * and skip the tokenising. A replacement needs one of: a word that
+ * starts with '-' (a flag) or like a token format (redact_value_prefix),
+ * an assignment's '=', a URL's '@', "-----BEGIN" (a private key),
+ * "password" in any case, "pass:", "chpasswd", or a ':' that ends a word
+ * (a header name). Words are taken to start after every byte a word of
+ * the tokenising, of a quoted command or of an exec form can start
+ * after, and after some more: a substring of s (a quoted command, an
+ * exec-form word) can hold no more of these than s.
  */
 static int redact_cmd_may_hit(const char *s, size_t n)
 {
-    size_t i;
+    size_t i = 0;
+    int start = 1; /* s[i] may start a word */
 
-    for (i = 0; i < n; i++) {
-        switch (s[i]) {
-        case '-':
-        case '=':
-        case '@':
-        case '_':
+    while (i < n) {
+        unsigned char k = redact_cmd_bytes[(unsigned char)s[i]];
+        if (start && (s[i] == '-' || redact_value_prefix(s + i, n - i)))
             return 1;
+        if (!k) {
+            /* up to the next byte of the table: no word starts before */
+            while (++i < n && !redact_cmd_bytes[(unsigned char)s[i]])
+                ;
+            start = 0;
+            continue;
+        }
+        start = k & REDACT_B_START;
+        if (k & REDACT_B_HIT)
+            return 1;
+        switch (k & REDACT_B_LOOK ? s[i] : 0) {
         case ':':
             if (i + 1 == n || redact_cmd_word_end(s[i + 1]))
                 return 1;
             break;
+        case '-': /* a flag, at a word's start, was seen above */
+            if (n - i >= 10 && memcmp(s + i, "-----BEGIN", 10) == 0)
+                return 1;
+            break;
         case 'p':
+            if (n - i >= 5 && memcmp(s + i, "pass:", 5) == 0)
+                return 1;
+            /* fall through */
         case 'P':
-            if (n - i >= 4 && redact_cmd_is_ci(s + i + 1, 3, "ass"))
+            if (n - i >= 8 && redact_cmd_is_ci(s + i, 8, "password"))
                 return 1;
             break;
-        case 'A':
-            if (n - i >= 4 && (memcmp(s + i, "AIza", 4) == 0 ||
-                               memcmp(s + i, "AKIA", 4) == 0 ||
-                               memcmp(s + i, "ASIA", 4) == 0))
-                return 1;
-            break;
-        case 'e':
-            if (n - i >= 3 && memcmp(s + i, "eyJ", 3) == 0)
-                return 1;
-            break;
-        case 'x':
-            if (n - i >= 5 && memcmp(s + i, "xoxe.", 5) == 0)
+        case 'c':
+            if (n - i >= 8 && memcmp(s + i, "chpasswd", 8) == 0)
                 return 1;
             break;
         default:
             break;
         }
+        i++;
     }
     return 0;
 }
@@ -696,6 +747,9 @@ static char *redact_shell_depth(const char *s, size_t n, int depth)
             continue;
         }
         for (; i < n; i++) {
+            /* most bytes are none of those the chain below tests */
+            if (!q && !redact_cmd_special[(unsigned char)s[i]])
+                continue;
             if (q) {
                 if (s[i] == q)
                     q = 0;
