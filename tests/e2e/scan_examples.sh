@@ -190,6 +190,9 @@ data = open(src, encoding="utf-8").read()
 subs = [(top, "<SRC>")]
 for f in r["findings"]:
     subs.append((f["rule_version"], "sha256:<RULE-VERSION>"))
+    # a finding on the scan target hashes the target's path, the checkout's
+    if top in f["resource"]["uid"]:
+        subs.append((f["fingerprint"], "sha256:<PATH-FINGERPRINT>"))
 if r["scan"].get("rules_digest"):
     subs.append((r["scan"]["rules_digest"], "sha256:<RULES-DIGEST>"))
 for a, b in subs:
