@@ -57,7 +57,6 @@ void verdict_init(struct verdict *v)
     v->actual = NULL;
     v->found = 0;
     v->expected = NULL;
-    v->expected_own = NULL;
     v->custom = NULL;
     v->container = NULL;
     v->error.buf = NULL;
@@ -70,8 +69,6 @@ void verdict_release(struct verdict *v)
 {
     if (v->path_heap)
         free(v->path_heap);
-    if (v->expected_own)
-        free(v->expected_own);
     if (v->container)
         free(v->container);
     if (v->error.buf)
@@ -90,7 +87,6 @@ static void verdict_move(struct verdict *dst, struct verdict *src)
     dst->actual = src->actual;
     dst->found = src->found;
     dst->expected = src->expected;
-    dst->expected_own = src->expected_own;
     dst->custom = src->custom;
     dst->container = src->container;
     dst->error = src->error;
@@ -130,6 +126,9 @@ void engine_free(struct engine *eng)
         jpath_free(eng->lines[i]);
     for (i = 0; i < ENGINE_RE_CACHE; i++)
         free(eng->re[i].s);
+    for (i = 0; i < eng->expects_cap; i++)
+        free(eng->expects[i].text);
+    free(eng->expects);
     jp_matches_release(&eng->containers);
     json_decref(eng->uids);
     json_decref(eng->uid_kind);
@@ -634,6 +633,64 @@ static char *engine_join_expected(const struct check *c, const char *head,
     return sb_detach(&sb);
 }
 
+static size_t engine_expect_slot(const struct check *c, const char *of,
+                                 size_t cap)
+{
+    uint64_t h = (uint64_t)(uintptr_t)c * 0x9e3779b97f4a7c15u ^
+                 (uint64_t)(uintptr_t)of * 0xc2b2ae3d27d4eb4fu;
+
+    return (size_t)(h ^ (h >> 29)) & (cap - 1);
+}
+
+/*
+ * The expectation a not (of the kid's expectation of) or an any (of its
+ * kids, of NULL) check reports: composed on first use, then the same text
+ * for every element and resource (these checks run millions of times).
+ */
+static const char *engine_expect(struct engine *eng, const struct check *c,
+                                 const char *of)
+{
+    struct engine_expect *x;
+    size_t i;
+
+    if (2 * (eng->nexpects + 1) > eng->expects_cap) {
+        size_t cap = eng->expects_cap ? 2 * eng->expects_cap : 64;
+        struct engine_expect *t = xcalloc(cap, sizeof(*t));
+        for (i = 0; i < eng->expects_cap; i++) {
+            size_t k;
+            if (!eng->expects[i].check)
+                continue;
+            k = engine_expect_slot(eng->expects[i].check, eng->expects[i].of,
+                                   cap);
+            while (t[k].check)
+                k = (k + 1) & (cap - 1);
+            t[k] = eng->expects[i];
+        }
+        free(eng->expects);
+        eng->expects = t;
+        eng->expects_cap = cap;
+    }
+    i = engine_expect_slot(c, of, eng->expects_cap);
+    for (;; i = (i + 1) & (eng->expects_cap - 1)) {
+        x = &eng->expects[i];
+        if (!x->check)
+            break;
+        if (x->check == c && x->of == of)
+            return x->text;
+    }
+    x->check = c;
+    x->of = of;
+    if (c->type == CK_NOT) {
+        struct strbuf sb = STRBUF_INIT;
+        sb_addf(&sb, "not (%s)", of ? of : "");
+        x->text = sb_detach(&sb);
+    } else {
+        x->text = engine_join_expected(c, "any of: ", " | ");
+    }
+    eng->nexpects++;
+    return x->text;
+}
+
 /* all: the first failure decides; else the first error (an unknown kid
  * cannot make a conjunction with a false kid true); all passing, the
  * first kid. */
@@ -686,11 +743,8 @@ static enum status engine_any(struct engine *eng, const struct check *c,
     }
     if (s != ST_PASS && errors)
         s = ST_ERROR;
-    if (s == ST_FAIL) {
-        free(out->expected_own);
-        out->expected_own = engine_join_expected(c, "any of: ", " | ");
-        out->expected = out->expected_own;
-    }
+    if (s == ST_FAIL)
+        out->expected = engine_expect(eng, c, NULL);
     return s;
 }
 
@@ -700,12 +754,8 @@ static enum status engine_not(struct engine *eng, const struct check *c,
     enum status s = engine_eval(eng, c->kids[0], sc, out);
 
     if (s == ST_PASS || s == ST_FAIL) {
-        struct strbuf sb = STRBUF_INIT;
         s = s == ST_PASS ? ST_FAIL : ST_PASS;
-        sb_addf(&sb, "not (%s)", out->expected ? out->expected : "");
-        free(out->expected_own);
-        out->expected_own = sb_detach(&sb);
-        out->expected = out->expected_own;
+        out->expected = engine_expect(eng, c, out->expected);
     }
     return s;
 }

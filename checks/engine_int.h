@@ -36,6 +36,16 @@ struct engine_re {
     int match;
 };
 
+/* A composed expectation ("not (X)", "any of: ..."), made once for its
+ * check and the expectation X it composes and kept for the scan, so that
+ * verdicts borrow it: X is a rule's text, a literal or another of these,
+ * never freed before the engine, so its address names it. */
+struct engine_expect {
+    const struct check *check; /* NULL: a free slot */
+    const char *of;
+    char *text;
+};
+
 struct engine {
     struct store *st;
     int64_t scan_id;
@@ -64,6 +74,10 @@ struct engine {
     /* The pod spec of the resource being judged (NULL: none), and where. */
     json_t *pod;
     const char *pod_path;
+    /* Open addressing, at most half full; as many entries as the rules
+     * have (not or any check, expectation) pairs. */
+    struct engine_expect *expects;
+    size_t nexpects, expects_cap;
 };
 
 /* Paths up to this long live in the verdict itself: verdicts are made and
@@ -80,10 +94,9 @@ struct verdict {
      * per element a check looks at. NULL when absent. */
     const json_t *actual;
     int found;
-    const char *expected;
-    char *expected_own; /* for composed expectations */
-    const char *custom; /* a rule author's message, borrowed */
-    char *container;    /* name of the container that decided */
+    const char *expected; /* borrowed: the rule's or the engine's */
+    const char *custom;   /* a rule author's message, borrowed */
+    char *container;      /* name of the container that decided */
     struct strbuf error;
 };
 

@@ -166,6 +166,8 @@ static const char *const *const redact_token_prefixes[UCHAR_MAX + 1] = {
     ['A'] = (const char *const[]){"AIza", NULL},
 };
 
+/* A format added here that is known by how a value starts goes into
+ * redact_value_prefix too (test_redact checks every case). */
 int redact_value_is_secret(const char *v)
 {
     const char *const *p = redact_token_prefixes[(unsigned char)v[0]];
@@ -197,6 +199,35 @@ int redact_value_is_secret(const char *v)
         strchr(strchr(v, '.') + 1, '.'))
         return 1;
     return 0;
+}
+
+int redact_value_prefix(const char *v, size_t n)
+{
+    const char *const *p;
+
+    if (n < 3) /* no format starts shorter */
+        return 0;
+    for (p = redact_token_prefixes[(unsigned char)v[0]]; p && *p; p++) {
+        size_t k;
+        if ((*p)[1] != v[1])
+            continue;
+        k = strlen(*p);
+        if (n >= k && memcmp(v, *p, k) == 0)
+            return 1;
+    }
+    switch (v[0]) {
+    case 'A': /* AWS key ids */
+        return n >= 4 &&
+               (memcmp(v, "AKIA", 4) == 0 || memcmp(v, "ASIA", 4) == 0);
+    case 'n': /* npm */
+        return n >= 4 && memcmp(v, "npm_", 4) == 0;
+    case 'h': /* Hugging Face */
+        return n >= 3 && memcmp(v, "hf_", 3) == 0;
+    case 'e': /* JSON Web Tokens */
+        return n >= 3 && memcmp(v, "eyJ", 3) == 0;
+    default:
+        return 0;
+    }
 }
 
 static size_t redact_map_values(json_t *map)

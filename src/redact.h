@@ -21,6 +21,14 @@ int redact_name_is_secret(const char *name);
  * keys, provider token formats, AWS key ids, passwords in URLs, JWTs. */
 int redact_value_is_secret(const char *value);
 
+/* True when the n bytes at v start like one of the formats
+ * redact_value_is_secret knows by their start (token prefixes, AWS key
+ * ids, npm and Hugging Face tokens, JWTs), however they go on. Every
+ * value redact_value_is_secret accepts starts so, holds '@' (a URL's
+ * password) or holds "-----BEGIN" (a private key): redact_shell skips
+ * text with none of these without reading it word by word. */
+int redact_value_prefix(const char *v, size_t n);
+
 /*
  * Redacts a Kubernetes object in place: Secret data and stringData;
  * credential-looking env values, command-line flags and words in any

@@ -15,6 +15,7 @@
 #include "redact.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,12 +117,21 @@ static int redact_cmd_prog(const char *w, size_t n)
             break;
         }
     }
+    if (n == 0)
+        return REDACT_PROG_OTHER;
+    /* the first byte first: this runs for the first word of every
+     * command */
     for (i = 0; redact_wrappers[i]; i++)
-        if (redact_cmd_is(w, n, redact_wrappers[i]))
+        if (w[0] == redact_wrappers[i][0] &&
+            redact_cmd_is(w, n, redact_wrappers[i]))
             return -1;
     for (i = 0; i < sizeof(redact_progs) / sizeof(redact_progs[0]); i++) {
-        size_t k = strlen(redact_progs[i].name);
-        if (n >= k && memcmp(w, redact_progs[i].name, k) == 0 &&
+        const char *name = redact_progs[i].name;
+        size_t k;
+        if (w[0] != name[0])
+            continue;
+        k = strlen(name);
+        if (n >= k && memcmp(w, name, k) == 0 &&
             (n == k || redact_progs[i].prefix))
             return (int)redact_progs[i].prog;
     }
@@ -190,6 +200,122 @@ static int redact_cmd_userinfo(const char *w, size_t n, size_t *off,
             return 1;
         }
         p = u;
+    }
+    return 0;
+}
+
+static int redact_cmd_sep(char ch)
+{
+    return ch == ';' || ch == '&' || ch == '|' || ch == '(' || ch == ')' ||
+           ch == '\n' || ch == '`';
+}
+
+/* The bytes the tokenising looks at outside quotes: quotes, backslash,
+ * white space (isspace in the C locale) and separators. */
+static const unsigned char redact_cmd_special[UCHAR_MAX + 1] = {
+    ['"'] = 1,  ['\''] = 1, ['\\'] = 1, [' '] = 1,  ['\t'] = 1,
+    ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, [';'] = 1,
+    ['&'] = 1,  ['|'] = 1,  ['('] = 1,  [')'] = 1,  ['`'] = 1,
+};
+
+/* Where a word ends in the tokenising (or in the quotes and exec-form
+ * brackets redact_cmd_word strips): a ':' before one ends a word. */
+static int redact_cmd_word_end(char ch)
+{
+    return isspace((unsigned char)ch) || redact_cmd_sep(ch) || ch == '"' ||
+           ch == '\'' || ch == ',' || ch == ']';
+}
+
+/* How redact_cmd_may_hit reads a byte. */
+enum {
+    REDACT_B_START = 1, /* a word may start after it */
+    REDACT_B_HIT = 2,   /* a hit, whatever is around it */
+    REDACT_B_LOOK = 4,  /* a hit, depending on what is around it */
+};
+
+static const unsigned char redact_cmd_bytes[UCHAR_MAX + 1] = {
+    [' '] = REDACT_B_START,
+    ['\t'] = REDACT_B_START,
+    ['\n'] = REDACT_B_START,
+    ['\v'] = REDACT_B_START,
+    ['\f'] = REDACT_B_START,
+    ['\r'] = REDACT_B_START,
+    [';'] = REDACT_B_START,
+    ['&'] = REDACT_B_START,
+    ['|'] = REDACT_B_START,
+    ['('] = REDACT_B_START,
+    [')'] = REDACT_B_START,
+    ['`'] = REDACT_B_START,
+    ['"'] = REDACT_B_START,
+    ['\''] = REDACT_B_START,
+    ['['] = REDACT_B_START,
+    [','] = REDACT_B_START,
+    ['='] = REDACT_B_HIT,
+    ['@'] = REDACT_B_HIT,
+    [':'] = REDACT_B_START | REDACT_B_LOOK,
+    ['-'] = REDACT_B_LOOK,
+    ['p'] = REDACT_B_LOOK,
+    ['P'] = REDACT_B_LOOK,
+    ['c'] = REDACT_B_LOOK,
+};
+
+/*
+ * 0 when nothing in s (n bytes) can be replaced by redact_shell, judged
+ * by its bytes alone: most values and config lines (hostnames, paths,
+ * identifiers with '-' and '_') hold none of what a replacement needs,
+ * and skip the tokenising. A replacement needs one of: a word that
+ * starts with '-' (a flag) or like a token format (redact_value_prefix),
+ * an assignment's '=', a URL's '@', "-----BEGIN" (a private key),
+ * "password" in any case, "pass:", "chpasswd", or a ':' that ends a word
+ * (a header name). Words are taken to start after every byte a word of
+ * the tokenising, of a quoted command or of an exec form can start
+ * after, and after some more: a substring of s (a quoted command, an
+ * exec-form word) can hold no more of these than s.
+ */
+static int redact_cmd_may_hit(const char *s, size_t n)
+{
+    size_t i = 0;
+    int start = 1; /* s[i] may start a word */
+
+    while (i < n) {
+        unsigned char k = redact_cmd_bytes[(unsigned char)s[i]];
+        if (start && (s[i] == '-' || redact_value_prefix(s + i, n - i)))
+            return 1;
+        if (!k) {
+            /* up to the next byte of the table: no word starts before */
+            while (++i < n && !redact_cmd_bytes[(unsigned char)s[i]])
+                ;
+            start = 0;
+            continue;
+        }
+        start = k & REDACT_B_START;
+        if (k & REDACT_B_HIT)
+            return 1;
+        switch (k & REDACT_B_LOOK ? s[i] : 0) {
+        case ':':
+            if (i + 1 == n || redact_cmd_word_end(s[i + 1]))
+                return 1;
+            break;
+        case '-': /* a flag, at a word's start, was seen above */
+            if (n - i >= 10 && memcmp(s + i, "-----BEGIN", 10) == 0)
+                return 1;
+            break;
+        case 'p':
+            if (n - i >= 5 && memcmp(s + i, "pass:", 5) == 0)
+                return 1;
+            /* fall through */
+        case 'P':
+            if (n - i >= 8 && redact_cmd_is_ci(s + i, 8, "password"))
+                return 1;
+            break;
+        case 'c':
+            if (n - i >= 8 && memcmp(s + i, "chpasswd", 8) == 0)
+                return 1;
+            break;
+        default:
+            break;
+        }
+        i++;
     }
     return 0;
 }
@@ -292,7 +418,7 @@ static int redact_cmd_word(struct redact_cmd *c, const char *w, size_t n,
 {
     enum redact_pending pend;
     const char *eq;
-    int hit = 0, prog;
+    int hit = 0, prog, plain;
 
     /* Quotes around the whole word do not change what it is, nor the
      * brackets and commas of an exec form (CMD ["app", "--token", "X"]). */
@@ -342,6 +468,12 @@ static int redact_cmd_word(struct redact_cmd *c, const char *w, size_t n,
         }
         return redact_cmd_tail(sp, n, 0);
     }
+    /* A word with none of the bytes a credential needs (most words) can
+     * only be the program or a plain argument: none of what follows up to
+     * that applies to it. */
+    plain = !redact_cmd_may_hit(w, n);
+    if (plain)
+        goto place;
     if (redact_cmd_userinfo(w, n, &sp->off, &sp->len))
         return 1;
     if (redact_cmd_value_secret(w, n))
@@ -383,6 +515,7 @@ static int redact_cmd_word(struct redact_cmd *c, const char *w, size_t n,
         c->pending = redact_cmd_flag(c, w, n, sp, &hit);
         return hit;
     }
+place:
     if (c->expect_prog) {
         prog = redact_cmd_prog(w, n);
         if (prog >= 0) {
@@ -395,7 +528,7 @@ static int redact_cmd_word(struct redact_cmd *c, const char *w, size_t n,
         c->login = 1;
     c->positional++;
     /* .netrc: machine h login u password X */
-    if (redact_cmd_is_ci(w, n, "password")) {
+    if (!plain && redact_cmd_is_ci(w, n, "password")) {
         c->pending = REDACT_NEXT_WHOLE;
         return 0;
     }
@@ -428,12 +561,6 @@ static void redact_cmd_marker(struct strbuf *out, const char *w, size_t n)
     r = redact_value(w, n);
     sb_adds(out, json_string_value(r));
     json_decref(r);
-}
-
-static int redact_cmd_sep(char ch)
-{
-    return ch == ';' || ch == '&' || ch == '|' || ch == '(' || ch == ')' ||
-           ch == '\n' || ch == '`';
 }
 
 static char *redact_shell_depth(const char *s, size_t n, int depth);
@@ -505,7 +632,9 @@ static int redact_cmd_emit(struct redact_cmd *c, struct strbuf *out,
     if (!redact_cmd_word(c, w, n, &sp)) {
         /* --header="Authorization: Bearer X", NAME="a b": a quoted part
          * with spaces at the end of the word is read as a command too */
-        const char *q = n >= 3 ? memchr(w, w[n - 1], n - 1) : NULL;
+        const char *q = n >= 3 && (w[n - 1] == '"' || w[n - 1] == '\'')
+                            ? memchr(w, w[n - 1], n - 1)
+                            : NULL;
         char *inner;
         if (!q || q == w || (w[n - 1] != '"' && w[n - 1] != '\'') ||
             depth >= REDACT_CMD_DEPTH ||
@@ -588,6 +717,8 @@ static char *redact_shell_depth(const char *s, size_t n, int depth)
     int chp;
     char *keys = NULL;
 
+    if (!redact_cmd_may_hit(s, n))
+        return NULL;
     if (redact_find(s, n, "PRIVATE KEY") &&
         (keys = redact_key_blocks(s, n)) != NULL) {
         char *more = redact_shell_depth(keys, strlen(keys), depth);
@@ -616,6 +747,9 @@ static char *redact_shell_depth(const char *s, size_t n, int depth)
             continue;
         }
         for (; i < n; i++) {
+            /* most bytes are none of those the chain below tests */
+            if (!q && !redact_cmd_special[(unsigned char)s[i]])
+                continue;
             if (q) {
                 if (s[i] == q)
                     q = 0;
@@ -762,7 +896,7 @@ static int redact_text_pair(const char *l, size_t n, struct redact_span *sp)
 static char *redact_text_lines(const char *s, size_t n)
 {
     struct strbuf out = STRBUF_INIT;
-    size_t i = 0;
+    size_t i = 0, done = 0; /* s[0, done) is in out */
     int any = 0;
 
     while (i < n) {
@@ -772,35 +906,38 @@ static char *redact_text_lines(const char *s, size_t n)
         int pair = redact_text_pair(l, ln, &sp);
         char *r = NULL;
 
-        if (pair == 3) {
-            sb_add(&out, l, ln);
-        } else if (pair == 1) {
+        if (pair == 1) {
+            sb_add(&out, s + done, i - done);
             sb_add(&out, l, sp.off);
             redact_cmd_marker(&out, l + sp.off, sp.len);
             sb_add(&out, l + sp.off + sp.len, ln - sp.off - sp.len);
+            done = i + ln;
             any = 1;
         } else if (pair == 0 && (r = redact_shell(l, ln)) != NULL) {
+            sb_add(&out, s + done, i - done);
             sb_adds(&out, r);
+            done = i + ln;
             any = 1;
         } else if (pair == 2 &&
                    (r = redact_shell(l + sp.off, sp.len)) != NULL) {
             /* run: mysql -pX, a command as a setting's value */
+            sb_add(&out, s + done, i - done);
             sb_add(&out, l, sp.off);
             sb_adds(&out, r);
             sb_add(&out, l + sp.off + sp.len, ln - sp.off - sp.len);
+            done = i + ln;
             any = 1;
-        } else {
-            sb_add(&out, l, ln);
         }
+        /* pair 3 (a reference) and lines without a credential stay as
+         * they are, copied with the next change or at the end */
         free(r);
-        if (nl)
-            sb_add(&out, "\n", 1);
         i += ln + (nl ? 1 : 0);
     }
     if (!any) {
         sb_release(&out);
         return NULL;
     }
+    sb_add(&out, s + done, n - done);
     return sb_detach(&out);
 }
 

@@ -361,6 +361,35 @@ static void test_value_is_secret(void **state)
     }
 }
 
+/* Every value redact_value_is_secret accepts is one redact_shell reads
+ * word by word (it skips text that can hold none): it starts like a
+ * format (redact_value_prefix), or holds a URL's '@' or a private key's
+ * "-----BEGIN". A format added to redact_value_is_secret without a
+ * prefix there fails here. */
+static void test_value_prefix(void **state)
+{
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(secret_value_cases) / sizeof(secret_value_cases[0]);
+         i++) {
+        const char *v = secret_value_cases[i].value;
+        int covered = redact_value_prefix(v, strlen(v)) || strchr(v, '@') ||
+                      strstr(v, "-----BEGIN");
+        if (secret_value_cases[i].secret && !covered)
+            print_error("%s: a secret redact_value_prefix misses\n", v);
+        assert_true(!secret_value_cases[i].secret || covered);
+    }
+    /* only how the value starts counts, however it goes on */
+    assert_true(redact_value_prefix("ghp_", 4));
+    assert_true(redact_value_prefix("AKIA", 4));
+    assert_true(redact_value_prefix("eyJ", 3));
+    assert_false(redact_value_prefix("ghp_", 3));
+    assert_false(redact_value_prefix("xghp_abc", 8));
+    assert_false(redact_value_prefix("server", 6));
+    assert_false(redact_value_prefix("", 0));
+}
+
 /* ---- redact_k8s_object ---- */
 
 #define R(n, h) "[redacted: " #n " bytes, sha256:" h "]"
@@ -756,6 +785,23 @@ static const struct cmd_case shell_cases[] = {
     {"kubelet --authentication-token-webhook --port 10250", NULL, NULL, NULL},
     {"app --use-token true", NULL, NULL, NULL},
     {"", NULL, NULL, NULL},
+    /* text is skipped unless it can hold a credential (redact_cmd_may_hit):
+     * a format at a word's start after a quote, a bracket, a separator;
+     * a header name's ':' before a quote; a flag after a quote */
+    {"echo 'AKIAIOSFODNN7EXAMPLE'", "AKIAIOSFODNN7EXAMPLE", NULL, NULL},
+    {"CMD [AKIAIOSFODNN7EXAMPLE]", "AKIAIOSFODNN7EXAMPLE", NULL, NULL},
+    {"true;eyJhbGciOi.eyJzdWIi.sig", "eyJhbGciOi.eyJzdWIi.sig", NULL, NULL},
+    {"(xoxe.abcdefghij)", "xoxe.abcdefghij", NULL, NULL},
+    {"curl -H \"X-Api-Key:\" S3cretPw x", "S3cretPw", NULL, NULL},
+    {"sh -c 'mysql \"-pS3cretPw\"'", "S3cretPw", NULL, NULL},
+    {"echo x-----BEGIN RSA PRIVATE KEY-----abc-----END RSA PRIVATE KEY-----",
+     "-----BEGIN RSA PRIVATE KEY-----abc-----END RSA PRIVATE KEY-----", NULL,
+     NULL},
+    /* '-' and '_' inside words, "pass" inside a word: nothing to read */
+    {"upstream backend_1 { server web-1.svc.cluster.local:9090; }", NULL, NULL,
+     NULL},
+    {"location /a { proxy_pass http://backend_1; }", NULL, NULL, NULL},
+    {"xAKIAIOSFODNN7EXAMPLE", NULL, NULL, NULL},
 };
 
 /* in with span (and span2) replaced by their markers. */
@@ -937,6 +983,7 @@ int main(void)
         cmocka_unit_test(test_name_cut),
         cmocka_unit_test(test_name_bytes),
         cmocka_unit_test(test_value_is_secret),
+        cmocka_unit_test(test_value_prefix),
         cmocka_unit_test(test_k8s_object),
         cmocka_unit_test(test_k8s_object_odd),
         cmocka_unit_test(test_k8s_object_depth),
