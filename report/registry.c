@@ -68,34 +68,6 @@ struct registry_bidi {
     size_t nheld;
 };
 
-/* The control at p (n bytes available): its code point, 0 if there is
- * none, -1 if p may start one that n is too short to show. */
-static long registry_bidi_at(const unsigned char *p, size_t n)
-{
-    long cp;
-
-    if (p[0] == 0xD8) {
-        if (n < 2)
-            return -1;
-        return p[1] == 0x9C ? 0x061C : 0;
-    }
-    if (p[0] != 0xE2)
-        return 0;
-    if (n < 2)
-        return -1;
-    if (p[1] != 0x80 && p[1] != 0x81)
-        return 0;
-    if (n < 3)
-        return -1;
-    if ((p[2] & 0xC0) != 0x80)
-        return 0;
-    cp = 0x2000L | ((long)(p[1] & 0x3F) << 6) | (long)(p[2] & 0x3F);
-    if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
-        cp == 0x200E || cp == 0x200F)
-        return cp;
-    return 0;
-}
-
 static int registry_bidi_put(struct registry_bidi *b, long cp)
 {
     char rep[16];
@@ -114,7 +86,7 @@ static ssize_t registry_bidi_write(void *cookie, const char *buf, size_t len)
     /* Finish a sequence the last write ended inside. */
     while (b->nheld > 0 && i < len) {
         b->held[b->nheld++] = p[i++];
-        cp = registry_bidi_at(b->held, b->nheld);
+        cp = utf8_bidi_at(b->held, b->nheld);
         if (cp < 0)
             continue;
         if (cp > 0 ? registry_bidi_put(b, cp)
@@ -125,7 +97,7 @@ static ssize_t registry_bidi_write(void *cookie, const char *buf, size_t len)
     for (start = j = i; j < len; j++) {
         if (p[j] != 0xE2 && p[j] != 0xD8)
             continue;
-        if ((cp = registry_bidi_at(p + j, len - j)) == 0)
+        if ((cp = utf8_bidi_at(p + j, len - j)) == 0)
             continue;
         if (j > start && fwrite(p + start, 1, j - start, b->to) != j - start)
             return -1;

@@ -31,19 +31,6 @@ static void log_clear_line(void)
         fputs("\r\033[K", stderr);
 }
 
-/* The code point of a bidirectional control at p (n bytes), or 0. */
-static long log_bidi_at(const unsigned char *p, size_t n)
-{
-    if (n >= 3 && p[0] == 0xE2 && p[1] == 0x80 &&
-        ((p[2] >= 0xAA && p[2] <= 0xAE) || p[2] == 0x8E || p[2] == 0x8F))
-        return 0x2000 + (p[2] - 0x80);
-    if (n >= 3 && p[0] == 0xE2 && p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9)
-        return 0x2040 + (p[2] - 0x80);
-    if (n >= 2 && p[0] == 0xD8 && p[1] == 0x9C)
-        return 0x061C;
-    return 0;
-}
-
 /*
  * Messages quote input (file names, keys), so what reaches the terminal is
  * made safe: control characters (escape sequences, a forged second line)
@@ -80,8 +67,8 @@ static void log_v(const char *kind, const char *fmt, va_list ap)
     sb_setlen(&safe, 0);
     for (i = 0; i < raw.len; i++) {
         const unsigned char *p = (const unsigned char *)raw.buf + i;
-        long bidi = p[0] >= 0xD8 ? log_bidi_at(p, raw.len - i) : 0;
-        if (bidi) {
+        long bidi = utf8_bidi_at(p, raw.len - i);
+        if (bidi > 0) {
             sb_addf(&safe, "[U+%04lX]", bidi);
             i += bidi == 0x061C ? 1 : 2;
         } else {

@@ -287,3 +287,29 @@ int str_has_suffix_ci(const char *s, const char *suffix)
     size_t a = strlen(s), b = strlen(suffix);
     return a >= b && strcasecmp(s + a - b, suffix) == 0;
 }
+
+long utf8_bidi_at(const unsigned char *p, size_t n)
+{
+    long cp;
+
+    if (p[0] == 0xD8) {
+        if (n < 2)
+            return -1;
+        return p[1] == 0x9C ? 0x061C : 0;
+    }
+    if (p[0] != 0xE2)
+        return 0;
+    if (n < 2)
+        return -1;
+    if (p[1] != 0x80 && p[1] != 0x81)
+        return 0;
+    if (n < 3)
+        return -1;
+    if ((p[2] & 0xC0) != 0x80)
+        return 0;
+    cp = 0x2000L | ((long)(p[1] & 0x3F) << 6) | (long)(p[2] & 0x3F);
+    if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
+        cp == 0x200E || cp == 0x200F)
+        return cp;
+    return 0;
+}

@@ -69,6 +69,12 @@ int str_has_suffix_ci(const char *s, const char *suffix);
  * U+FFFD. */
 void utf8_sanitize(struct strbuf *sb, const char *s, size_t n);
 
+/* The bidirectional control (U+202A-U+202E, U+2066-U+2069, U+200E,
+ * U+200F, U+061C: text shown in another order than it is stored) that
+ * starts at p, n bytes available: its code point, 0 if there is none, -1
+ * if p may start one that n is too short to show. */
+long utf8_bidi_at(const unsigned char *p, size_t n);
+
 /* A JSON string of s, invalid UTF-8 replaced by U+FFFD: never NULL for a
  * non-NULL s, so a file name or message in any encoding cannot make an
  * object fail to build. New reference. */
