@@ -19,12 +19,6 @@
  *       1 when a PolicyRule uses "*" in apiGroups, resources, verbs or
  *       nonResourceURLs, or "*\/sub" in resources; 0 when none; NULL when
  *       malformed.
- *   fourc_credential_keys(text)
- *       the keys of the file-style lines of text ("db.password=...",
- *       "api_token: ...") whose key names a credential and whose value is
- *       a literal (not empty, not a ${VAR} or {{ template }} placeholder),
- *       joined by ", " (the first few); NULL when there is none. Values are
- *       never returned.
  *
  * Inputs are small (one selector, one role's rules): jansson parses them.
  */
@@ -426,139 +420,6 @@ static void k8sauthz_wildcard_fn(sqlite3_context *ctx, int argc,
     json_decref(rules);
 }
 
-/* ---- credentials in file-style text ---- */
-
-#define K8SAUTHZ_MAX_KEYS 5 /* keys named in the result */
-#define K8SAUTHZ_MAX_KEY 128
-
-static int k8sauthz_blank(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r';
-}
-
-/*
- * Whether a settings key names a credential: its last segment (after the
- * last '.', '/' or ':') ends with a credential word, or is pass or pwd.
- * Stricter than redact.c's test for names, which would take every
- * "auth.url" and nginx "proxy_pass" line of a config file for a secret.
- */
-static int k8sauthz_cred_key(const char *key)
-{
-    static const char *const words[] = {
-        "password",  "passwd",     "passphrase",  "secret",      "token",
-        "apikey",    "api_key",    "privatekey",  "private_key", "access_key",
-        "accesskey", "secret_key", "credentials", "credential",  NULL};
-    char last[K8SAUTHZ_MAX_KEY];
-    const char *seg = key, *c;
-    size_t n = 0, w;
-
-    for (c = key; *c; c++)
-        if (*c == '.' || *c == '/' || *c == ':')
-            seg = c + 1;
-    for (c = seg; *c && n < sizeof(last) - 1; c++)
-        last[n++] = *c == '-'                  ? '_'
-                    : (*c >= 'A' && *c <= 'Z') ? (char)(*c - 'A' + 'a')
-                                               : *c;
-    last[n] = '\0';
-    if (strcmp(last, "pass") == 0 || strcmp(last, "pwd") == 0)
-        return 1;
-    for (w = 0; words[w]; w++) {
-        size_t l = strlen(words[w]);
-        if (n >= l && memcmp(last + n - l, words[w], l) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-/* The credential key of line [p, end) into key (NUL-terminated), or 0. */
-static int k8sauthz_line_key(const char *p, const char *end, char *key)
-{
-    const char *k, *ke, *sep = NULL, *v;
-    size_t n;
-
-    while (p < end && k8sauthz_blank(*p))
-        p++;
-    if (p == end || *p == '#' || *p == ';' || *p == '!' ||
-        (*p == '/' && p + 1 < end && p[1] == '/'))
-        return 0;
-    if (end - p > 7 && strncmp(p, "export ", 7) == 0)
-        p += 7;
-    for (k = p; k < end && !sep; k++)
-        if (*k == '=' || *k == ':')
-            sep = k;
-    if (!sep)
-        return 0;
-    for (k = p, ke = sep; ke > k && k8sauthz_blank(ke[-1]); ke--)
-        ;
-    if (ke > k && (*k == '"' || *k == '\'') && ke[-1] == *k && ke - k >= 2) {
-        k++; /* a quoted YAML or JSON key */
-        ke--;
-    }
-    n = (size_t)(ke - k);
-    if (n == 0 || n >= K8SAUTHZ_MAX_KEY)
-        return 0;
-    for (v = k; v < ke; v++) /* a settings key, not a line of prose */
-        if (!((*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z') ||
-              (*v >= '0' && *v <= '9') || *v == '_' || *v == '.' || *v == '-' ||
-              *v == '/'))
-            return 0;
-    for (v = sep + 1;
-         v < end && (k8sauthz_blank(*v) || *v == '"' || *v == '\''); v++)
-        ;
-    /* empty, only quotes, a YAML block that follows on other lines, or a
-     * placeholder filled in elsewhere */
-    if (v == end || *v == '|' || *v == '>' || *v == '<' ||
-        (end - v >= 2 && (memcmp(v, "${", 2) == 0 || memcmp(v, "{{", 2) == 0 ||
-                          memcmp(v, "%(", 2) == 0)) ||
-        (end - v >= 4 && memcmp(v, "ENC(", 4) == 0))
-        return 0;
-    memcpy(key, k, n);
-    key[n] = '\0';
-    return k8sauthz_cred_key(key);
-}
-
-/* Appends to out the credential keys of the lines of [t, end); how many
- * there were in *found (the first K8SAUTHZ_MAX_KEYS are named). */
-static void k8sauthz_lines(const char *t, const char *end, struct strbuf *out,
-                           int *found)
-{
-    char key[K8SAUTHZ_MAX_KEY];
-    const char *p, *nl;
-
-    for (p = t; p < end; p = nl + 1) {
-        nl = memchr(p, '\n', (size_t)(end - p));
-        if (!nl)
-            nl = end;
-        if (!k8sauthz_line_key(p, nl, key))
-            continue;
-        if (*found < K8SAUTHZ_MAX_KEYS) {
-            if (*found)
-                sb_adds(out, ", ");
-            sb_adds(out, key);
-        } else if (*found == K8SAUTHZ_MAX_KEYS) {
-            sb_adds(out, ", ...");
-        }
-        (*found)++;
-    }
-}
-
-static void k8sauthz_credkeys_fn(sqlite3_context *ctx, int argc,
-                                 sqlite3_value **argv)
-{
-    const char *t = (const char *)sqlite3_value_text(argv[0]);
-    struct strbuf out = STRBUF_INIT;
-    int found = 0;
-
-    (void)argc;
-    if (t)
-        k8sauthz_lines(t, t + sqlite3_value_bytes(argv[0]), &out, &found);
-    if (found)
-        sqlite3_result_text(ctx, sb_detach(&out), -1, free);
-    else
-        sqlite3_result_null(ctx);
-    sb_release(&out);
-}
-
 int k8sauthz_register(sqlite3 *db)
 {
     const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
@@ -592,8 +453,5 @@ int k8sauthz_register(sqlite3 *db)
     if (rc == SQLITE_OK)
         rc = sqlite3_create_function(db, "fourc_rbac_wildcard", 1, flags, NULL,
                                      k8sauthz_wildcard_fn, NULL, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_create_function(db, "fourc_credential_keys", 1, flags,
-                                     NULL, k8sauthz_credkeys_fn, NULL, NULL);
     return rc;
 }

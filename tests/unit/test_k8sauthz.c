@@ -247,34 +247,6 @@ static void test_rbac(void **state)
     run_cases(rbac_cases, sizeof(rbac_cases) / sizeof(rbac_cases[0]));
 }
 
-static const struct expr_case cred_cases[] = {
-    {"fourc_credential_keys('server.port=8080\ndb.password=hunter2\n')",
-     "db.password"},
-    {"fourc_credential_keys('export STRIPE_API_KEY=sk_live_x\n')",
-     "STRIPE_API_KEY"},
-    {"fourc_credential_keys('smtp:\n  password: \"x\"\n  token: y')",
-     "password, token"},
-    {"fourc_credential_keys('\"client_secret\": \"abc\"')", "client_secret"},
-    /* placeholders, empty values, comments, prose: none */
-    {"fourc_credential_keys('db.password=${DB_PASSWORD}\n"
-     "db.pass={{ .Values.x }}\napi_token=\npassword: |\n"
-     "# password=x\nsecret.name=db\ntoken.ttl=3600\n"
-     "location / { proxy_pass http://b; }\nauth.url=https://x\n"
-     "ENC_password=ENC(abc)\nkey_password=<set me>\n')",
-     "NULL"},
-    {"fourc_credential_keys(NULL)", "NULL"},
-    /* the first five, then ... */
-    {"fourc_credential_keys('a.pwd=1\nb.pwd=1\nc.pwd=1\nd.pwd=1\ne.pwd=1\n"
-     "f.pwd=1\ng.pwd=1')",
-     "a.pwd, b.pwd, c.pwd, d.pwd, e.pwd, ..."},
-};
-
-static void test_credential_keys(void **state)
-{
-    (void)state;
-    run_cases(cred_cases, sizeof(cred_cases) / sizeof(cred_cases[0]));
-}
-
 /* The argument memo must never serve the JSON of an earlier, different
  * text: the same selector against labels that alternate. */
 static void test_selector_memo(void **state)
@@ -332,7 +304,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_selector),
         cmocka_unit_test(test_rbac),
-        cmocka_unit_test(test_credential_keys),
         cmocka_unit_test(test_selector_memo),
         cmocka_unit_test(test_rbac_cache),
     };
