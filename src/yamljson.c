@@ -429,6 +429,18 @@ static int yj_merge(struct yj_state *st, struct yj_frame *f, json_t *src,
     return 0;
 }
 
+/* A key quoted in a message: at most max bytes of it (cut on a UTF-8
+ * boundary) into out, which holds max + 1. */
+static void yj_key_excerpt(char *out, size_t max, const char *key)
+{
+    size_t n = strlen(key);
+
+    if (n > max)
+        n = utf8_cut(key, max);
+    memcpy(out, key, n);
+    out[n] = '\0';
+}
+
 /* Adds a finished value (steals it) to the innermost frame or the root. */
 static int yj_add(struct yj_state *st, json_t *v, size_t size, size_t bytes,
                   const yaml_mark_t *m)
@@ -482,11 +494,7 @@ static int yj_add(struct yj_state *st, json_t *v, size_t size, size_t bytes,
             json_object_del(f->merged, f->key);
         } else {
             char key[160];
-            size_t n = strlen(f->key);
-            if (n > 150)
-                n = utf8_cut(f->key, 150);
-            memcpy(key, f->key, n);
-            key[n] = '\0';
+            yj_key_excerpt(key, 150, f->key);
             json_decref(v);
             return err_set(st->e, "%ld: duplicate key \"%s\"", f->key_line,
                            key);
@@ -599,11 +607,7 @@ static int yj_tag_error(struct yj_state *st, const yaml_event_t *ev)
 
     if (f && json_is_object(f->node) && f->key) {
         char key[72];
-        size_t n = strlen(f->key);
-        if (n > 64)
-            n = utf8_cut(f->key, 64);
-        memcpy(key, f->key, n);
-        key[n] = '\0';
+        yj_key_excerpt(key, 64, f->key);
         return yj_fail(st, &ev->start_mark,
                        "the value of \"%s\" (%zu bytes, not shown) is not a "
                        "valid !!%s",
