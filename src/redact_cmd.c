@@ -1,7 +1,7 @@
 /*
- * redact_cmd.c: credentials inside command lines and config text; see
- * redact.h. A command is read as words, the way a shell would split it
- * closely enough: quotes group, and ; && || | & ( ) and newlines end a
+ * redact_cmd.c: credentials inside command lines; see redact.h (config
+ * text is redact_text.c). A command is read as words, the way a shell would
+ * split it closely enough: quotes group, and ; && || | & ( ) and newlines end a
  * command. Each word is judged with what came before it in the same
  * command (the command's name, a flag that takes the next word), and only
  * the credential part of a word is replaced: "--password=" and the
@@ -13,6 +13,7 @@
  * that carry a trigger, not on every scalar: most values never get here.
  */
 #include "redact.h"
+#include "redact_int.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -139,7 +140,7 @@ static int redact_cmd_prog(const char *w, size_t n)
 }
 
 /* redact_name_is_secret on n bytes. */
-static int redact_cmd_name_secret(const char *s, size_t n)
+int redact_cmd_name_secret(const char *s, size_t n)
 {
     char name[128];
 
@@ -319,11 +320,6 @@ static int redact_cmd_may_hit(const char *s, size_t n)
     }
     return 0;
 }
-
-/* A span of w to replace: [off, off + len). */
-struct redact_span {
-    size_t off, len;
-};
 
 static int redact_cmd_tail(struct redact_span *sp, size_t n, size_t off)
 {
@@ -550,7 +546,7 @@ static void redact_cmd_reset(struct redact_cmd *c)
 }
 
 /* Appends the marker for w[0, n), quotes around it left out of the hash. */
-static void redact_cmd_marker(struct strbuf *out, const char *w, size_t n)
+void redact_cmd_marker(struct strbuf *out, const char *w, size_t n)
 {
     json_t *r;
 
@@ -571,7 +567,7 @@ static char *redact_shell_depth(const char *s, size_t n, int depth);
  * written there, so a credential-named setting holding one is not marked.
  * A default inside (${X:-value}) is a value and does not count.
  */
-static int redact_cmd_is_reference(const char *v, size_t n)
+int redact_cmd_is_reference(const char *v, size_t n)
 {
     size_t i, b = 0, e;
 
@@ -659,7 +655,7 @@ static int redact_cmd_emit(struct redact_cmd *c, struct strbuf *out,
 }
 
 /* Where needle (k bytes) starts in s (n bytes), or NULL. */
-static const char *redact_find(const char *s, size_t n, const char *needle)
+const char *redact_find(const char *s, size_t n, const char *needle)
 {
     size_t k = strlen(needle);
     const char *p = s, *end = s + n;
@@ -677,7 +673,7 @@ static const char *redact_find(const char *s, size_t n, const char *needle)
  * lines between are words no other test would catch (a heredoc, an echo
  * with \n). NULL when there is none.
  */
-static char *redact_key_blocks(const char *s, size_t n)
+char *redact_key_blocks(const char *s, size_t n)
 {
     struct strbuf out = STRBUF_INIT;
     const char *p = s, *end = s + n, *b;
@@ -826,135 +822,6 @@ size_t redact_argv(json_t *arr)
         sb_release(&out);
     }
     return hits;
-}
-
-/* ---- text: config files held in values ---- */
-
-/*
- * One line of a config file: KEY=VALUE, KEY: VALUE, KEY = VALUE,
- * "KEY": "VALUE", export KEY=VALUE: 1 when KEY names a credential, 2
- * when it does not, 3 when it does but the value is only a reference to
- * one kept elsewhere, with the value's span in the line; 0 for no pair.
- */
-static int redact_text_pair(const char *l, size_t n, struct redact_span *sp)
-{
-    size_t i = 0, ks, ke, vs, ve;
-
-    while (i < n && (l[i] == ' ' || l[i] == '\t' || l[i] == '-'))
-        i++;
-    if (n - i > 7 && memcmp(l + i, "export ", 7) == 0)
-        i += 7;
-    if (i < n && (l[i] == '"' || l[i] == '\''))
-        i++;
-    ks = i;
-    while (i < n && (isalnum((unsigned char)l[i]) || l[i] == '_' ||
-                     l[i] == '.' || l[i] == '-' || l[i] == '/'))
-        i++;
-    ke = i;
-    if (ke == ks)
-        return 0;
-    if (i < n && (l[i] == '"' || l[i] == '\''))
-        i++;
-    while (i < n && (l[i] == ' ' || l[i] == '\t'))
-        i++;
-    if (i >= n || (l[i] != '=' && l[i] != ':'))
-        return 0;
-    i++;
-    while (i < n && (l[i] == ' ' || l[i] == '\t'))
-        i++;
-    vs = i;
-    ve = n;
-    while (ve > vs && (l[ve - 1] == ' ' || l[ve - 1] == '\t' ||
-                       l[ve - 1] == ',' || l[ve - 1] == '\r'))
-        ve--;
-    if (ve > vs + 1 && (l[vs] == '"' || l[vs] == '\'') && l[ve - 1] == l[vs]) {
-        vs++;
-        ve--;
-    }
-    if (ve <= vs)
-        return 0;
-    sp->off = vs;
-    sp->len = ve - vs;
-    /* A dotted or slashed settings key names its setting last:
-     * db.password is a credential, token.ttl and auth.url are not. */
-    for (i = ke; i > ks && l[i - 1] != '.' && l[i - 1] != '/'; i--)
-        ;
-    if (i == ke)
-        i = ks;
-    if (!redact_cmd_name_secret(l + i, ke - i))
-        return 2;
-    /* "password:" opening a block, a reference to elsewhere */
-    if (l[vs] == '|' || l[vs] == '>' || l[vs] == '[')
-        return 0;
-    if (l[vs] == '{' && !(ve - vs >= 2 && l[vs + 1] == '{'))
-        return 0;
-    if (redact_cmd_is_reference(l + vs, ve - vs))
-        return 3;
-    return 1;
-}
-
-static char *redact_text_lines(const char *s, size_t n)
-{
-    struct strbuf out = STRBUF_INIT;
-    size_t i = 0, done = 0; /* s[0, done) is in out */
-    int any = 0;
-
-    while (i < n) {
-        const char *l = s + i, *nl = memchr(l, '\n', n - i);
-        size_t ln = nl ? (size_t)(nl - l) : n - i;
-        struct redact_span sp;
-        int pair = redact_text_pair(l, ln, &sp);
-        char *r = NULL;
-
-        if (pair == 1) {
-            sb_add(&out, s + done, i - done);
-            sb_add(&out, l, sp.off);
-            redact_cmd_marker(&out, l + sp.off, sp.len);
-            sb_add(&out, l + sp.off + sp.len, ln - sp.off - sp.len);
-            done = i + ln;
-            any = 1;
-        } else if (pair == 0 && (r = redact_shell(l, ln)) != NULL) {
-            sb_add(&out, s + done, i - done);
-            sb_adds(&out, r);
-            done = i + ln;
-            any = 1;
-        } else if (pair == 2 &&
-                   (r = redact_shell(l + sp.off, sp.len)) != NULL) {
-            /* run: mysql -pX, a command as a setting's value */
-            sb_add(&out, s + done, i - done);
-            sb_add(&out, l, sp.off);
-            sb_adds(&out, r);
-            sb_add(&out, l + sp.off + sp.len, ln - sp.off - sp.len);
-            done = i + ln;
-            any = 1;
-        }
-        /* pair 3 (a reference) and lines without a credential stay as
-         * they are, copied with the next change or at the end */
-        free(r);
-        i += ln + (nl ? 1 : 0);
-    }
-    if (!any) {
-        sb_release(&out);
-        return NULL;
-    }
-    sb_add(&out, s + done, n - done);
-    return sb_detach(&out);
-}
-
-char *redact_text(const char *s, size_t n)
-{
-    char *keys = NULL, *r;
-
-    if (redact_find(s, n, "PRIVATE KEY") &&
-        (keys = redact_key_blocks(s, n)) != NULL) {
-        r = redact_text_lines(keys, strlen(keys));
-        if (r) {
-            free(keys);
-            return r;
-        }
-        return keys;
-    }
-    return redact_text_lines(s, n);
 }
 
 void redact_json_error(char *text)

@@ -28,8 +28,8 @@ build() {
 build fuzz_yaml "$top/src/yamljson.c" "$top/src/yamlfast.c" "$top/src/yamlfast_scalar.c"
 build fuzz_dockerfile "$top/collectors/dockerfile_parse.c" \
     "$top/collectors/dockerfile_words.c" "$top/collectors/dockerfile_insn.c" \
-    "$top/src/redact.c" "$top/src/redact_cmd.c" "$top/collectors/userspec.c" "$top/collectors/dockerfile_script.c"
-build fuzz_redact "$top/src/redact.c" "$top/src/redact_cmd.c"
+    "$top/src/redact.c" "$top/src/redact_cmd.c" "$top/src/redact_text.c" "$top/collectors/userspec.c" "$top/collectors/dockerfile_script.c"
+build fuzz_redact "$top/src/redact.c" "$top/src/redact_cmd.c" "$top/src/redact_text.c"
 build fuzz_tar "$top/collectors/decomp.c" "$top/collectors/tar.c"
 build fuzz_imagefs "$top/collectors/imagefs.c" "$top/collectors/imagefs_out.c" \
     "$top/collectors/imagefs_read.c" "$top/collectors/imagefs_pkg.c" \
