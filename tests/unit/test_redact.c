@@ -831,14 +831,16 @@ static char *cmd_want(const struct cmd_case *c)
     return out;
 }
 
-static void test_shell(void **state)
+/* Runs fn over cases: each input becomes its want (cmd_want), or stays
+ * unchanged (NULL) when the case names no span. */
+static void run_cmd_cases(const struct cmd_case *cases, size_t n,
+                          char *(*fn)(const char *, size_t))
 {
     size_t i;
 
-    (void)state;
-    for (i = 0; i < sizeof(shell_cases) / sizeof(shell_cases[0]); i++) {
-        const struct cmd_case *c = &shell_cases[i];
-        char *got = redact_shell(c->in, strlen(c->in)), *want;
+    for (i = 0; i < n; i++) {
+        const struct cmd_case *c = &cases[i];
+        char *got = fn(c->in, strlen(c->in)), *want;
         if (!c->span) {
             if (got)
                 print_error("%s: changed to %s\n", c->in, got);
@@ -854,6 +856,13 @@ static void test_shell(void **state)
         free(want);
         free(got);
     }
+}
+
+static void test_shell(void **state)
+{
+    (void)state;
+    run_cmd_cases(shell_cases, sizeof(shell_cases) / sizeof(shell_cases[0]),
+                  redact_shell);
 }
 
 static const struct {
@@ -937,27 +946,9 @@ static const struct cmd_case text_cases[] = {
 
 static void test_text(void **state)
 {
-    size_t i;
-
     (void)state;
-    for (i = 0; i < sizeof(text_cases) / sizeof(text_cases[0]); i++) {
-        const struct cmd_case *c = &text_cases[i];
-        char *got = redact_text(c->in, strlen(c->in)), *want;
-        if (!c->span) {
-            if (got)
-                print_error("%s: changed to %s\n", c->in, got);
-            assert_null(got);
-            continue;
-        }
-        want = cmd_want(c);
-        if (!got || strcmp(got, want) != 0)
-            print_error("%s:\n  want %s\n  got  %s\n", c->in, want,
-                        got ? got : "(unchanged)");
-        assert_non_null(got);
-        assert_string_equal(got, want);
-        free(want);
-        free(got);
-    }
+    run_cmd_cases(text_cases, sizeof(text_cases) / sizeof(text_cases[0]),
+                  redact_text);
 }
 
 /* jansson's " near 'TEXT'" is cut; the problem stays. */
