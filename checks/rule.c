@@ -224,8 +224,8 @@ static void rule_check_frameworks(const struct rule *r, const json_t *fws,
 /* Validates and compiles one rule; NULL when it has problems. */
 static struct rule *rule_compile(json_t *doc, const char *pack,
                                  const char *origin, long line,
-                                 const struct rule_src *src, struct diag *d,
-                                 size_t *problems)
+                                 const struct rule_src *src, int lint,
+                                 struct diag *d, size_t *problems)
 {
     struct rule *r = xcalloc(1, sizeof(*r));
     char loc[512];
@@ -338,7 +338,8 @@ static struct rule *rule_compile(json_t *doc, const char *pack,
                     (*problems)++;
                 }
             }
-            rule_check_frameworks(r, v, src, origin, d, problems);
+            if (lint)
+                rule_check_frameworks(r, v, src, origin, d, problems);
         }
     }
     v = json_object_get(doc, "references");
@@ -351,7 +352,11 @@ static struct rule *rule_compile(json_t *doc, const char *pack,
     v = json_object_get(doc, "check");
     if (v)
         r->check = rule_check_compile(v, loc, d, problems);
-    else if (r->automated) {
+    if (lint) {
+        rule_check_prepare(r->when, loc, d, problems);
+        rule_check_prepare(r->check, loc, d, problems);
+    }
+    if (!v && r->automated) {
         diag_add(d, "%s: missing check (or automated: false)", loc);
         (*problems)++;
     }
@@ -470,7 +475,7 @@ int rule_view_create(sqlite3 *db, const struct rule_view *v)
 /* Validates one `- view:` entry and appends it to rs; 0 or 1 problem. */
 static size_t rule_view_compile(struct ruleset *rs, json_t *doc,
                                 const char *pack, const char *origin, long line,
-                                struct diag *d)
+                                int lint, struct diag *d)
 {
     static const char *const keys[] = {"view", "sql", "indexes", "description",
                                        NULL};
@@ -478,7 +483,7 @@ static size_t rule_view_compile(struct ruleset *rs, json_t *doc,
     const json_t *name = json_object_get(doc, "view");
     const json_t *sql = json_object_get(doc, "sql");
     const json_t *idx = json_object_get(doc, "indexes"), *it;
-    sqlite3 *db = rule_sql_db();
+    sqlite3 *db = lint ? rule_sql_db() : NULL;
     sqlite3_stmt *stmt = NULL;
     const char *tail = NULL, *k;
     char loc[512], *canon;
@@ -515,8 +520,10 @@ static size_t rule_view_compile(struct ruleset *rs, json_t *doc,
     }
     if (!json_is_string(sql)) {
         diag_add(d, "%s: sql needs a query string", loc);
-    } else if (db && sqlite3_prepare_v2(db, json_string_value(sql), -1, &stmt,
-                                        &tail) != SQLITE_OK) {
+    } else if (!db) {
+        /* a built-in pack: make check lints it */
+    } else if (sqlite3_prepare_v2(db, json_string_value(sql), -1, &stmt,
+                                  &tail) != SQLITE_OK) {
         diag_add(d, "%s: sql does not prepare: %s", loc, sqlite3_errmsg(db));
     } else if (!stmt || (tail && !rule_sql_empty(db, tail))) {
         diag_add(d, "%s: sql must be exactly one query", loc);
@@ -568,6 +575,7 @@ struct rule_load {
     const char *pack, *origin;
     const char *text;
     size_t len;
+    int lint; /* check control ids and prepare SQL (not built-in packs) */
     struct diag *d;
     size_t problems;
     int docs;
@@ -596,7 +604,7 @@ static int rule_load_doc(json_t *doc, long line, const json_t *item_lines,
             if (json_is_object(item) && json_object_get(item, "view"))
                 rl->problems += rule_view_compile(
                     rl->rs, item, rl->pack, rl->origin,
-                    l ? (long)json_integer_value(l) : line, rl->d);
+                    l ? (long)json_integer_value(l) : line, rl->lint, rl->d);
         }
         json_array_foreach(doc, i, item)
         {
@@ -608,7 +616,7 @@ static int rule_load_doc(json_t *doc, long line, const json_t *item_lines,
                                    l ? (long)json_integer_value(l) : line,
                                    next ? (long)json_integer_value(next) : 0};
             struct rule *r = rule_compile(item, rl->pack, rl->origin, src.first,
-                                          &src, rl->d, &rl->problems);
+                                          &src, rl->lint, rl->d, &rl->problems);
             if (!r)
                 continue;
             rl->rs->rules = xrealloc(rl->rs->rules,
@@ -620,11 +628,11 @@ static int rule_load_doc(json_t *doc, long line, const json_t *item_lines,
     return 0;
 }
 
-size_t ruleset_load_text(struct ruleset *rs, const char *pack,
-                         const char *origin, const char *text, size_t len,
-                         struct diag *d)
+static size_t rule_load_text(struct ruleset *rs, const char *pack,
+                             const char *origin, const char *text, size_t len,
+                             int lint, struct diag *d)
 {
-    struct rule_load rl = {rs, pack, origin, text, len, d, 0, 0};
+    struct rule_load rl = {rs, pack, origin, text, len, lint, d, 0, 0};
     struct err e;
 
     if (yj_parse(text, len, 1, rule_load_doc, &rl, &e)) {
@@ -632,6 +640,13 @@ size_t ruleset_load_text(struct ruleset *rs, const char *pack,
         rl.problems++;
     }
     return rl.problems;
+}
+
+size_t ruleset_load_text(struct ruleset *rs, const char *pack,
+                         const char *origin, const char *text, size_t len,
+                         struct diag *d)
+{
+    return rule_load_text(rs, pack, origin, text, len, 1, d);
 }
 
 static size_t rule_load_file(struct ruleset *rs, const char *pack,
@@ -728,7 +743,7 @@ size_t ruleset_load_path(struct ruleset *rs, const char *path, struct diag *d)
     return problems;
 }
 
-size_t ruleset_load_embedded(struct ruleset *rs, struct diag *d)
+size_t ruleset_load_embedded(struct ruleset *rs, int lint, struct diag *d)
 {
     size_t i, problems = 0;
 
@@ -737,7 +752,7 @@ size_t ruleset_load_embedded(struct ruleset *rs, struct diag *d)
         const char *slash = strchr(f->path, '/');
         char *pack = xstrndup(f->path, slash ? (size_t)(slash - f->path)
                                              : strlen(f->path));
-        problems += ruleset_load_text(rs, pack, f->path, f->data, f->len, d);
+        problems += rule_load_text(rs, pack, f->path, f->data, f->len, lint, d);
         free(pack);
     }
     return problems;

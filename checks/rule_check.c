@@ -304,8 +304,6 @@ static struct check *rule_check_sql(const json_t *sql, const char *loc,
                                     struct diag *d, size_t *problems)
 {
     struct check *c = xcalloc(1, sizeof(*c));
-    sqlite3 *db = rule_sql_db();
-    sqlite3_stmt *stmt = NULL;
 
     c->type = CK_SQL;
     if (!json_is_string(sql)) {
@@ -314,7 +312,23 @@ static struct check *rule_check_sql(const json_t *sql, const char *loc,
         return c;
     }
     c->sql = xstrdup(json_string_value(sql));
-    if (db && sqlite3_prepare_v2(db, c->sql, -1, &stmt, NULL) != SQLITE_OK) {
+    return c;
+}
+
+void rule_check_prepare(const struct check *c, const char *loc, struct diag *d,
+                        size_t *problems)
+{
+    sqlite3 *db = rule_sql_db();
+    sqlite3_stmt *stmt = NULL;
+    size_t i;
+
+    if (!c)
+        return;
+    for (i = 0; i < c->nkids; i++)
+        rule_check_prepare(c->kids[i], loc, d, problems);
+    if (c->type != CK_SQL || !c->sql || !db)
+        return;
+    if (sqlite3_prepare_v2(db, c->sql, -1, &stmt, NULL) != SQLITE_OK) {
         diag_add(d, "%s: sql does not prepare: %s", loc, sqlite3_errmsg(db));
         (*problems)++;
     } else if (stmt && sqlite3_column_count(stmt) != 3) {
@@ -328,7 +342,6 @@ static struct check *rule_check_sql(const json_t *sql, const char *loc,
         (*problems)++;
     }
     sqlite3_finalize(stmt);
-    return c;
 }
 
 struct check *rule_check_compile(const json_t *j, const char *loc,

@@ -24,4 +24,11 @@ struct check *rule_check_compile(const json_t *j, const char *loc,
                                  struct diag *d, size_t *problems);
 void rule_check_free(struct check *c);
 
+/* Prepares every SQL query of c against rule_sql_db(): one that does not
+ * prepare, does not return (uid, status, message) or writes is a problem.
+ * The expensive half of checking a pack, left out for the packs built
+ * into the binary (make check lints them). */
+void rule_check_prepare(const struct check *c, const char *loc, struct diag *d,
+                        size_t *problems);
+
 #endif

@@ -110,7 +110,7 @@ int cmd_load_rules(struct ruleset *rs, struct store *st, char **dirs,
     struct diag d = {0};
     size_t i, problems;
 
-    problems = ruleset_load_embedded(rs, &d);
+    problems = ruleset_load_embedded(rs, 0, &d);
     if (st)
         problems += rules_load_imported(rs, st, &d);
     for (i = 0; i < ndirs; i++)

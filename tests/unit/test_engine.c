@@ -1262,7 +1262,7 @@ static void test_input_error_every_pillar(void **state)
 
     (void)state;
     fx_open(&f);
-    assert_int_equal(ruleset_load_embedded(&f.rs, &d), 0);
+    assert_int_equal(ruleset_load_embedded(&f.rs, 1, &d), 0);
     diag_release(&d);
     for (i = 0; i < NELEMS(pillars); i++)
         assert_true(engine_has_input_rule(&f.rs, pillars[i]));
@@ -2058,7 +2058,7 @@ static void test_collector_kind_check(void **state)
 
 /* The shipped catalogues parse, hold the controls the packs cite under
  * the numbering of their version, and every shipped rule's ids are in
- * them (ruleset_load_embedded checks each). */
+ * them (ruleset_load_embedded with lint checks each). */
 static void test_catalogues_shipped(void **state)
 {
     const struct catalogue *k8s = catalogue_find("cis-kubernetes"), *all;
@@ -2106,7 +2106,7 @@ static void test_catalogues_shipped(void **state)
     assert_int_equal(catalogue_find("nsa-cisa-kubernetes")->n, 28);
     assert_int_equal(catalogue_find("nist-800-190")->n, 23);
     assert_null(catalogue_find("hadolint"));
-    assert_int_equal(ruleset_load_embedded(&rs, &d), 0);
+    assert_int_equal(ruleset_load_embedded(&rs, 1, &d), 0);
     assert_int_equal(d.n, 0);
     ruleset_release(&rs);
     diag_release(&d);
