@@ -103,6 +103,7 @@ struct engine *engine_new(struct store *st, int64_t scan_id,
     eng->rs = rs;
     eng->uids = json_object();
     eng->uid_kind = json_object();
+    engine_cviews_open(eng);
     return eng;
 }
 
@@ -112,6 +113,9 @@ void engine_free(struct engine *eng)
 
     if (!eng)
         return;
+    engine_cviews_close(eng);
+    sb_release(&eng->cview_failed);
+    sb_release(&eng->cview_val);
     for (i = 0; i < eng->nkinds; i++) {
         free(eng->kinds[i].kind);
         free(eng->kinds[i].rules);

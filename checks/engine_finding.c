@@ -405,6 +405,8 @@ int engine_resource(struct engine *eng, const char *target,
         eng->stats.resources++;
         eng->containers_state = 0;
         eng->pod = jpath_pod_spec(r->doc, r->kind, &eng->pod_path);
+        if (eng->ncviews)
+            engine_cviews_add(eng, sb_str(&uid), r);
         k = engine_rules_for(eng, r->kind);
         k->stored++;
         json_object_set_new_nocheck(eng->uid_kind, sb_str(&uid),

@@ -46,6 +46,13 @@ struct engine_expect {
     char *text;
 };
 
+/* A pack's view of columns (struct rule_view), filled as resources are
+ * judged: ins is its INSERT, NULL when the table could not be made. */
+struct engine_cview {
+    const struct rule_view *v;
+    sqlite3_stmt *ins;
+};
+
 struct engine {
     struct store *st;
     int64_t scan_id;
@@ -78,7 +85,20 @@ struct engine {
      * have (not or any check, expectation) pairs. */
     struct engine_expect *expects;
     size_t nexpects, expects_cap;
+    /* The views of columns, when some SQL rule may read them; those that
+     * could not be made, named in cview_failed ("a (why), b (why)"). */
+    struct engine_cview *cviews;
+    size_t ncviews;
+    struct strbuf cview_failed, cview_val;
 };
+
+/* Makes the tables of the ruleset's views of columns (engine_sql.c). */
+void engine_cviews_open(struct engine *eng);
+/* Adds the resource just stored as uid to the views of columns of its kind. */
+void engine_cviews_add(struct engine *eng, const char *uid,
+                       const struct resource *r);
+/* Finalises their statements (the tables stay until engine_finish). */
+void engine_cviews_close(struct engine *eng);
 
 /* Paths up to this long live in the verdict itself: verdicts are made and
  * dropped for every element a check looks at. */

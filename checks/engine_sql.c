@@ -357,6 +357,136 @@ static int engine_store_has(sqlite3 *db, const char *name)
     return has;
 }
 
+static void engine_cview_failed(struct engine *eng, const char *name,
+                                const char *why)
+{
+    if (eng->cview_failed.len)
+        sb_adds(&eng->cview_failed, ", ");
+    sb_addf(&eng->cview_failed, "%s (%s)", name, why);
+}
+
+void engine_cviews_open(struct engine *eng)
+{
+    sqlite3 *db = store_db(eng->st);
+    struct strbuf sql = STRBUF_INIT;
+    size_t i, j, any_sql = 0;
+
+    for (i = 0; i < eng->rs->n; i++) {
+        const struct rule *r = eng->rs->rules[i];
+        any_sql |= r->automated && r->check && r->check->type == CK_SQL;
+    }
+    for (i = 0; any_sql && i < eng->rs->nviews; i++) {
+        const struct rule_view *v = eng->rs->views[i];
+        struct engine_cview *cv;
+        int rc;
+        if (v->sql)
+            continue;
+        if (engine_store_has(db, v->name)) {
+            engine_cview_failed(eng, v->name,
+                                "the store has a table of "
+                                "that name");
+            continue;
+        }
+        sb_setlen(&sql, 0);
+        sb_addf(&sql, "DROP TABLE IF EXISTS temp.\"%s\"", v->name);
+        sqlite3_exec(db, sb_str(&sql), NULL, NULL, NULL);
+        eng->cviews =
+            xrealloc(eng->cviews, (eng->ncviews + 1) * sizeof(*eng->cviews));
+        cv = &eng->cviews[eng->ncviews++];
+        cv->v = v;
+        cv->ins = NULL;
+        rc = rule_view_create(db, v);
+        if (rc == SQLITE_OK) {
+            sb_setlen(&sql, 0);
+            sb_addf(&sql, "INSERT INTO temp.\"%s\" VALUES (?, ?, ?, ?",
+                    v->name);
+            for (j = 0; j < v->ncols; j++)
+                sb_adds(&sql, ", ?");
+            sb_adds(&sql, ")");
+            rc = sqlite3_prepare_v2(db, sb_str(&sql), -1, &cv->ins, NULL);
+        }
+        if (rc != SQLITE_OK)
+            engine_cview_failed(eng, v->name, store_reason(rc));
+    }
+    sb_release(&sql);
+}
+
+/* The JSON text of the value p names in r (NULL: absent, or a path that
+ * cannot be followed: a rule of the resource's own kind says why). */
+static const char *engine_cview_value(struct engine *eng, const struct jpath *p,
+                                      const struct resource *r, size_t *len)
+{
+    struct jp_scope sc = {r->doc, r->kind, r->doc,   "",           NULL,
+                          NULL,   1,       eng->pod, eng->pod_path};
+    struct jp_one one;
+    size_t start;
+
+    if (jpath_resolve_one(p, &sc, &one, NULL) != 0 || !one.v)
+        return NULL;
+    /* objects and arrays are already written out in the stored document */
+    if (jsonw_spans_find(&eng->spans, one.v, &start, len))
+        return eng->doc.buf + start;
+    sb_setlen(&eng->cview_val, 0);
+    jsonw_value(&eng->cview_val, one.v);
+    *len = eng->cview_val.len;
+    return sb_str(&eng->cview_val);
+}
+
+void engine_cviews_add(struct engine *eng, const char *uid,
+                       const struct resource *r)
+{
+    size_t i, j;
+
+    for (i = 0; i < eng->ncviews; i++) {
+        struct engine_cview *cv = &eng->cviews[i];
+        const struct rule_view *v = cv->v;
+        for (j = 0; j < v->nkinds; j++)
+            if (strcmp(v->kinds[j], r->kind) == 0)
+                break;
+        if (!cv->ins || j == v->nkinds)
+            continue;
+        sqlite3_bind_text(cv->ins, 1, uid, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(cv->ins, 2, r->kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(cv->ins, 3, r->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(cv->ins, 4, r->namespace, -1, SQLITE_STATIC);
+        for (j = 0; j < v->ncols; j++) {
+            size_t len = 0;
+            const char *t = engine_cview_value(eng, v->cols[j].path, r, &len);
+            if (t)
+                sqlite3_bind_text(cv->ins, (int)j + 5, t, (int)len,
+                                  SQLITE_TRANSIENT);
+            else
+                sqlite3_bind_null(cv->ins, (int)j + 5);
+        }
+        if (sqlite3_step(cv->ins) != SQLITE_DONE) {
+            /* the rules that read it error (it is gone), never judge on
+             * part of it */
+            struct strbuf drop = STRBUF_INIT;
+            engine_cview_failed(
+                eng, v->name, store_reason(sqlite3_errcode(store_db(eng->st))));
+            sqlite3_finalize(cv->ins);
+            cv->ins = NULL;
+            sb_addf(&drop, "DROP TABLE IF EXISTS temp.\"%s\"", v->name);
+            sqlite3_exec(store_db(eng->st), sb_str(&drop), NULL, NULL, NULL);
+            sb_release(&drop);
+            continue;
+        }
+        sqlite3_reset(cv->ins);
+        sqlite3_clear_bindings(cv->ins);
+    }
+}
+
+void engine_cviews_close(struct engine *eng)
+{
+    size_t i;
+
+    for (i = 0; i < eng->ncviews; i++)
+        sqlite3_finalize(eng->cviews[i].ins);
+    free(eng->cviews);
+    eng->cviews = NULL;
+    eng->ncviews = 0;
+}
+
 /*
  * Builds the pack's views, in order, as TEMP tables, under the rules'
  * authorizer and time limit. One that fails is left out (every rule that
@@ -370,6 +500,8 @@ static void engine_build_views(struct engine *eng, int timings,
     struct strbuf sql = STRBUF_INIT;
     size_t i;
 
+    if (eng->cview_failed.len)
+        sb_adds(failed, sb_str(&eng->cview_failed));
     for (i = 0; i < eng->rs->nviews; i++) {
         const struct rule_view *v = eng->rs->views[i];
         struct engine_auth au = {eng->rs, v->name};
@@ -377,6 +509,8 @@ static void engine_build_views(struct engine *eng, int timings,
         time_t deadline = time(NULL) + ENGINE_SQL_SECONDS;
         int rc;
 
+        if (!v->sql)
+            continue; /* filled as the resources were judged */
         clock_gettime(CLOCK_MONOTONIC, &t0);
         if (engine_store_has(db, v->name)) {
             /* a TEMP table of that name would hide the store's own from
@@ -449,6 +583,7 @@ int engine_finish(struct engine *eng, struct err *e)
         const struct rule *r = eng->rs->rules[i];
         any_sql |= r->automated && r->check && r->check->type == CK_SQL;
     }
+    engine_cviews_close(eng);
     if (any_sql)
         engine_build_views(eng, timings, &failed);
     for (i = 0; i < eng->rs->n && rc == 0; i++) {

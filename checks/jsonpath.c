@@ -66,8 +66,10 @@ struct jpath *jpath_parse(const char *text, struct err *e)
         static const struct {
             const char *name;
             enum jp_anchor a;
-        } anchors[] = {
-            {"$pod", JP_POD}, {"$containers", JP_CONTAINERS}, {"$sc", JP_SC}};
+        } anchors[] = {{"$pod", JP_POD},
+                       {"$podmeta", JP_PODMETA},
+                       {"$containers", JP_CONTAINERS},
+                       {"$sc", JP_SC}};
         size_t i, n = 1;
         while (isalnum((unsigned char)s[n]) || s[n] == '_')
             n++;
@@ -78,7 +80,7 @@ struct jpath *jpath_parse(const char *text, struct err *e)
         if (i == sizeof(anchors) / sizeof(anchors[0])) {
             err_set(e,
                     "path \"%s\": unknown anchor \"%.*s\" (known: $pod, "
-                    "$containers, $sc)",
+                    "$podmeta, $containers, $sc)",
                     text, (int)n, s);
             goto fail;
         }
@@ -446,10 +448,25 @@ static int jp_from(const struct jpath *p, json_t *start, const char *base,
     return w.bad ? -1 : 0;
 }
 
-json_t *jpath_pod_spec(json_t *doc, const char *kind, const char **path)
+/* Where a workload kind keeps the template of its pods. */
+enum jp_tmpl { JT_POD, JT_PODTEMPLATE, JT_CRONJOB, JT_SPEC_TEMPLATE };
+
+static const char *const jp_spec_paths[] = {
+    "spec", "template.spec", "spec.jobTemplate.spec.template.spec",
+    "spec.template.spec"};
+static const char *const jp_meta_paths[] = {
+    "metadata", "template.metadata", "spec.jobTemplate.spec.template.metadata",
+    "spec.template.metadata"};
+
+/*
+ * The object holding the pod template's spec and metadata (a Pod: the
+ * document itself), or NULL when kind has none; *form says where it was.
+ */
+static json_t *jp_pod_template(json_t *doc, const char *kind,
+                               enum jp_tmpl *form)
 {
-    /* Kinds whose pod spec is spec.template.spec, by their first letter
-     * after "k8s/" (this runs for every anchored path a rule resolves). */
+    /* Kinds whose template is spec.template, by their first letter after
+     * "k8s/" (this runs for every anchored path a rule resolves). */
     static const char *const templated[] = {
         "Deployment", "StatefulSet",           "DaemonSet",
         "ReplicaSet", "ReplicationController", "Job"};
@@ -461,17 +478,16 @@ json_t *jpath_pod_spec(json_t *doc, const char *kind, const char **path)
         return NULL;
     k = kind + 4;
     if (strcmp(k, "Pod") == 0) {
-        spec = json_object_get(doc, "spec");
-        *path = "spec";
-        return json_is_object(spec) ? spec : NULL;
+        *form = JT_POD;
+        return doc;
     }
     if (strcmp(k, "PodTemplate") == 0) {
-        *path = "template.spec";
-        return json_object_get(json_object_get(doc, "template"), "spec");
+        *form = JT_PODTEMPLATE;
+        return json_object_get(doc, "template");
     }
     spec = json_object_get(doc, "spec");
     if (strcmp(k, "CronJob") == 0) {
-        *path = "spec.jobTemplate.spec.template.spec";
+        *form = JT_CRONJOB;
         spec = json_object_get(json_object_get(spec, "jobTemplate"), "spec");
     } else {
         for (i = 0; i < sizeof(templated) / sizeof(templated[0]); i++)
@@ -479,10 +495,41 @@ json_t *jpath_pod_spec(json_t *doc, const char *kind, const char **path)
                 break;
         if (i == sizeof(templated) / sizeof(templated[0]))
             return NULL;
-        *path = "spec.template.spec";
+        *form = JT_SPEC_TEMPLATE;
     }
-    spec = json_object_get(json_object_get(spec, "template"), "spec");
-    return json_is_object(spec) ? spec : NULL;
+    return json_object_get(spec, "template");
+}
+
+/* Member name of the pod template of doc (a kind's form gives its path
+ * among paths), or NULL. */
+static json_t *jp_pod_member(json_t *doc, const char *kind, const char *name,
+                             const char *const *paths, const char **path,
+                             enum jp_tmpl *form)
+{
+    json_t *t = jp_pod_template(doc, kind, form);
+
+    if (!t)
+        return NULL;
+    *path = paths[*form];
+    return json_object_get(t, name);
+}
+
+json_t *jpath_pod_spec(json_t *doc, const char *kind, const char **path)
+{
+    enum jp_tmpl form = JT_POD;
+    json_t *spec = jp_pod_member(doc, kind, "spec", jp_spec_paths, path, &form);
+
+    /* a PodTemplate's spec is taken as it is: its checks say what it holds */
+    return json_is_object(spec) || form == JT_PODTEMPLATE ? spec : NULL;
+}
+
+json_t *jpath_pod_meta(json_t *doc, const char *kind, const char **path)
+{
+    enum jp_tmpl form = JT_POD;
+    json_t *meta =
+        jp_pod_member(doc, kind, "metadata", jp_meta_paths, path, &form);
+
+    return json_is_object(meta) ? meta : NULL;
 }
 
 /* jpath_pod_spec of the scope's document, asked once per resource by
@@ -715,6 +762,14 @@ int jpath_resolve_one(const struct jpath *p, const struct jp_scope *sc,
         out->v = jp_walk_one(p, pod, &bad, &badv);
         out->base = podpath;
         break;
+    case JP_PODMETA:
+        pod = jpath_pod_meta(sc->doc, sc->kind, &podpath);
+        if (!pod)
+            return err_set(e, "%s has no pod metadata for %s", sc->kind,
+                           p->text);
+        out->v = jp_walk_one(p, pod, &bad, &badv);
+        out->base = podpath;
+        break;
     case JP_SC:
         if (!sc->container)
             return err_set(e,
@@ -764,6 +819,12 @@ int jpath_resolve(const struct jpath *p, const struct jp_scope *sc,
         pod = jp_pod(sc, &podpath);
         if (!pod)
             return err_set(e, "%s has no pod spec for %s", sc->kind, p->text);
+        return jp_from(p, pod, podpath, ms, e);
+    case JP_PODMETA:
+        pod = jpath_pod_meta(sc->doc, sc->kind, &podpath);
+        if (!pod)
+            return err_set(e, "%s has no pod metadata for %s", sc->kind,
+                           p->text);
         return jp_from(p, pod, podpath, ms, e);
     case JP_CONTAINERS:
         return jp_containers(sc, p, ms, e);

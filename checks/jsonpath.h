@@ -1,7 +1,7 @@
 /*
  * jsonpath.h: the path subset rules use: a.b, a[0], a[*], a["dotted.key"],
- * optionally starting with an anchor ($pod, $containers, $sc) that makes
- * one rule serve every workload kind.
+ * optionally starting with an anchor ($pod, $podmeta, $containers, $sc)
+ * that makes one rule serve every workload kind.
  *
  * Resolution reports concrete paths ("spec.template.spec.containers[1]
  * .securityContext.privileged") so evidence names what was seen.
@@ -19,6 +19,7 @@
 enum jp_anchor {
     JP_NONE,       /* relative to the current node */
     JP_POD,        /* the pod spec of a workload */
+    JP_PODMETA,    /* the metadata of its pods (a Pod's own) */
     JP_CONTAINERS, /* every container of the pod spec */
     JP_SC          /* effective security context of the current container */
 };
@@ -131,6 +132,9 @@ const char *jpath_segments(const struct jpath *p, int prefixed, size_t *len);
 
 /* The pod spec of a workload document, or NULL; *path gets its location. */
 json_t *jpath_pod_spec(json_t *doc, const char *kind, const char **path);
+/* The metadata its pods get (the pod template's, a Pod's own), or NULL;
+ * *path gets its location. */
+json_t *jpath_pod_meta(json_t *doc, const char *kind, const char **path);
 
 /* "object", "array", "string", "number", "boolean" or "null": v's type
  * as messages name it ("absent" for NULL). Never the value: messages

@@ -381,6 +381,14 @@ static void rule_view_free(struct rule_view *v)
     free(v->pack);
     free(v->origin);
     free(v->sql);
+    for (i = 0; i < v->nkinds; i++)
+        free(v->kinds[i]);
+    free(v->kinds);
+    for (i = 0; i < v->ncols; i++) {
+        free(v->cols[i].name);
+        jpath_free(v->cols[i].path);
+    }
+    free(v->cols);
     for (i = 0; i < v->nindexes; i++)
         free(v->indexes[i]);
     free(v->indexes);
@@ -452,8 +460,19 @@ int rule_view_create(sqlite3 *db, const struct rule_view *v)
     size_t i;
     int rc;
 
-    sb_addf(&sql, "CREATE TEMP TABLE \"%s\" AS ", v->name);
-    sb_adds(&sql, v->sql);
+    if (v->sql) {
+        sb_addf(&sql, "CREATE TEMP TABLE \"%s\" AS ", v->name);
+        sb_adds(&sql, v->sql);
+    } else {
+        /* filled by the engine as the resources are judged */
+        sb_addf(&sql,
+                "CREATE TEMP TABLE \"%s\" (uid TEXT, kind TEXT, name TEXT, "
+                "namespace TEXT",
+                v->name);
+        for (i = 0; i < v->ncols; i++)
+            sb_addf(&sql, ", \"%s\" TEXT", v->cols[i].name);
+        sb_adds(&sql, ")");
+    }
     rc = sqlite3_prepare_v2(db, sb_str(&sql), -1, &stmt, &tail);
     if (rc == SQLITE_OK && (!stmt || (tail && !rule_sql_empty(db, tail))))
         rc = SQLITE_MISUSE; /* checked at load: one statement */
@@ -472,13 +491,80 @@ int rule_view_create(sqlite3 *db, const struct rule_view *v)
     return rc;
 }
 
+/* The kinds and columns of a view of columns, into v; problems to d. */
+static void rule_view_columns(struct rule_view *v, const json_t *doc,
+                              const char *loc, struct diag *d)
+{
+    static const char *const fixed[] = {"uid", "kind", "name", "namespace",
+                                        NULL};
+    const json_t *kinds = json_object_get(doc, "kinds");
+    const json_t *cols = json_object_get(doc, "columns"), *it;
+    const char *k;
+    char why[512];
+    size_t i;
+
+    if (!json_is_array(kinds) || json_array_size(kinds) == 0)
+        diag_add(d, "%s: kinds must be a non-empty list", loc);
+    json_array_foreach(kinds, i, it)
+    {
+        const char *kind = json_string_value(it);
+        if (!kind || !strchr(kind, '/')) {
+            diag_add(d, "%s: kinds[%zu] must look like k8s/Pod", loc, i);
+            continue;
+        }
+        if (collector_kind_check(kind, why, sizeof(why)) < 0)
+            diag_add(d, "%s: kinds[%zu]: %s", loc, i, why);
+        v->kinds = xrealloc(v->kinds, (v->nkinds + 1) * sizeof(*v->kinds));
+        v->kinds[v->nkinds++] = xstrdup(kind);
+    }
+    if (!json_is_object(cols) || json_object_size(cols) == 0) {
+        diag_add(d,
+                 "%s: columns must map column names to paths "
+                 "(sa: $pod.serviceAccountName)",
+                 loc);
+        return;
+    }
+    json_object_foreach((json_t *)cols, k, it)
+    {
+        struct err pe = {0};
+        struct jpath *p;
+        if (!rule_ident_ok(k, strlen(k)) || rule_in(k, fixed) >= 0) {
+            diag_add(d,
+                     "%s: column \"%s\": a lower-case SQL identifier, not "
+                     "uid, kind, name or namespace (every row has those)",
+                     loc, k);
+            continue;
+        }
+        if (!json_is_string(it)) {
+            diag_add(d, "%s: column %s: a path string", loc, k);
+            continue;
+        }
+        p = jpath_parse(json_string_value(it), &pe);
+        if (!p) {
+            diag_add(d, "%s: column %s: %s", loc, k, pe.msg);
+            continue;
+        }
+        if (p->has_wild || p->anchor == JP_CONTAINERS || p->anchor == JP_SC) {
+            diag_add(d,
+                     "%s: column %s: the path must name one value (no [*], "
+                     "$containers or $sc)",
+                     loc, k);
+            jpath_free(p);
+            continue;
+        }
+        v->cols = xrealloc(v->cols, (v->ncols + 1) * sizeof(*v->cols));
+        v->cols[v->ncols].name = xstrdup(k);
+        v->cols[v->ncols++].path = p;
+    }
+}
+
 /* Validates one `- view:` entry and appends it to rs; 0 or 1 problem. */
 static size_t rule_view_compile(struct ruleset *rs, json_t *doc,
                                 const char *pack, const char *origin, long line,
                                 int lint, struct diag *d)
 {
-    static const char *const keys[] = {"view", "sql", "indexes", "description",
-                                       NULL};
+    static const char *const keys[] = {
+        "view", "sql", "kinds", "columns", "indexes", "description", NULL};
     struct rule_view *v = xcalloc(1, sizeof(*v));
     const json_t *name = json_object_get(doc, "view");
     const json_t *sql = json_object_get(doc, "sql");
@@ -518,8 +604,13 @@ static size_t rule_view_compile(struct ruleset *rs, json_t *doc,
             diag_add(d, "%s: indexes[%zu] is not a column list (\"a, b\")", loc,
                      i);
     }
-    if (!json_is_string(sql)) {
-        diag_add(d, "%s: sql needs a query string", loc);
+    if (json_object_get(doc, "columns") || json_object_get(doc, "kinds")) {
+        if (sql)
+            diag_add(d, "%s: a view has either sql or columns, not both", loc);
+        else
+            rule_view_columns(v, doc, loc, d);
+    } else if (!json_is_string(sql)) {
+        diag_add(d, "%s: sql needs a query string (or kinds and columns)", loc);
     } else if (!db) {
         /* a built-in pack: make check lints it */
     } else if (sqlite3_prepare_v2(db, json_string_value(sql), -1, &stmt,
@@ -537,7 +628,7 @@ static size_t rule_view_compile(struct ruleset *rs, json_t *doc,
     }
     v->name = xstrdup(json_string_value(name));
     v->pack = xstrdup(pack);
-    v->sql = xstrdup(json_string_value(sql));
+    v->sql = json_is_string(sql) ? xstrdup(json_string_value(sql)) : NULL;
     {
         struct strbuf o = STRBUF_INIT;
         sb_addf(&o, "%s:%ld", origin, line);

@@ -75,13 +75,29 @@ struct rule {
 };
 
 /*
- * A pack's named view (`- view: NAME` with `sql:`, docs/rules.md): a query
- * over scan_resources (and views declared before it) that the engine runs
- * once per scan into a TEMP table NAME, before the SQL rules that read it,
- * with an index on each of indexes (column lists, "namespace, name").
+ * A pack's named view (`- view: NAME`, docs/rules.md), a TEMP table NAME
+ * the pack's SQL rules read, built once per scan before they run:
+ *  - from `sql:`, a query over scan_resources (and the views declared
+ *    before it), run when collection is done;
+ *  - from `columns:`, filled while the resources of its `kinds:` are
+ *    judged: a row per resource (uid, kind, name, namespace) with each
+ *    column the JSON text of the value its path names (NULL when absent
+ *    or unreachable), taken from the document the engine already holds
+ *    instead of reading it back from the store.
+ * With an index on each of indexes (column lists, "namespace, name").
  */
+struct rule_view_col {
+    char *name;
+    struct jpath *path;
+};
+
 struct rule_view {
-    char *name, *pack, *origin, *sql;
+    char *name, *pack, *origin;
+    char *sql; /* NULL: a view of columns */
+    char **kinds;
+    size_t nkinds;
+    struct rule_view_col *cols;
+    size_t ncols;
     char **indexes;
     size_t nindexes;
     char hash[SHA256_STR_LEN]; /* of the view as written, canonical JSON */
@@ -129,8 +145,9 @@ size_t ruleset_load_embedded(struct ruleset *rs, int lint, struct diag *d);
 /* Duplicate ids across everything loaded; a later pack may not redefine. */
 size_t ruleset_check_unique(const struct ruleset *rs, struct diag *d);
 
-/* Builds view v in db as a TEMP table with its indexes: 0 or an SQLite
- * result code (the caller sets any authorizer and time limit). */
+/* Builds view v in db as a TEMP table with its indexes (a view of
+ * columns: empty): 0 or an SQLite result code (the caller sets any
+ * authorizer and time limit). */
 int rule_view_create(sqlite3 *db, const struct rule_view *v);
 /* The view a ruleset declares under name, or NULL. */
 const struct rule_view *ruleset_view(const struct ruleset *rs,

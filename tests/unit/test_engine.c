@@ -1506,6 +1506,60 @@ static void test_sql_views(void **state)
     fx_release(&f);
 }
 
+/* A view of columns is filled as the resources are judged: one row per
+ * resource of its kinds, each column the JSON text of one value (NULL
+ * when absent or unreachable), $podmeta the pod template's metadata. */
+static void test_sql_view_columns(void **state)
+{
+    struct row r;
+    struct fx f;
+
+    (void)state;
+    fx_open(&f);
+    fx_rules(&f,
+             "- id: T-SQL\n  title: sql\n  pillar: cluster\n"
+             "  severity: medium\n  kinds: [k8s/Deployment, k8s/Pod]\n"
+             "  check:\n    sql: \"SELECT uid, CASE WHEN json_type(mount) = "
+             "'false' THEN 'pass' ELSE 'fail' END, coalesce(json_type(mount), "
+             "'unset') || ' ' || coalesce(json_extract(labels, '$.app'), "
+             "'none') || ' ' || coalesce(sa, 'nosa') FROM v_pods\"\n"
+             "- view: v_pods\n  kinds: [k8s/Deployment, k8s/Pod]\n"
+             "  columns:\n    mount: $pod.automountServiceAccountToken\n"
+             "    labels: $podmeta.labels\n    sa: $pod.serviceAccountName\n");
+    assert_int_equal(f.rs.nviews, 1);
+    assert_null(f.rs.views[0]->sql);
+    assert_int_equal(f.rs.views[0]->ncols, 3);
+    fx_begin(&f);
+    fx_add(&f, "k8s/Deployment", "apps/Deployment/default/off", "off",
+           "{spec: {template: {metadata: {labels: {app: web}}, spec: "
+           "{automountServiceAccountToken: false, serviceAccountName: "
+           "x}}}}");
+    fx_add(&f, "k8s/Pod", "core/Pod/default/on", "on",
+           "{metadata: {labels: {app: pod}}, spec: "
+           "{automountServiceAccountToken: true}}");
+    /* no template: every column NULL, the row still there */
+    fx_add(&f, "k8s/Deployment", "apps/Deployment/default/bare", "bare",
+           "{spec: {template: 3}}");
+    fx_add(&f, "k8s/ConfigMap", "core/ConfigMap/default/c", "c", "{}");
+    fx_finish(&f);
+    fx_one(&f, "T-SQL", "apps/Deployment/default/off", &r);
+    assert_string_equal(r.status, "pass");
+    assert_string_equal(r.message, "false web \"x\""); /* JSON text */
+    row_release(&r);
+    fx_one(&f, "T-SQL", "core/Pod/default/on", &r);
+    assert_string_equal(r.status, "fail");
+    assert_string_equal(r.message, "true pod nosa");
+    row_release(&r);
+    fx_one(&f, "T-SQL", "apps/Deployment/default/bare", &r);
+    assert_string_equal(r.status, "fail");
+    assert_string_equal(r.message, "unset none nosa");
+    row_release(&r);
+    assert_int_equal(fx_count(&f, "SELECT count(*) FROM temp.sqlite_master "
+                                  "WHERE name = 'v_pods'"),
+                     0);
+    fx_release(&f);
+}
+
 /* A view that fails in a scan leaves the rules that read it an error on
  * every resource, naming the view; a rule that does not read it runs. */
 static void test_sql_view_fails(void **state)
@@ -1902,6 +1956,19 @@ static const struct {
      {"view v: indexes[0] is not a column list"}},
     {"- view: v\n  indexes: [\"nope\"]\n  sql: \"SELECT 1 AS a\"\n",
      {"view v: sql does not run"}},
+    {"- view: v\n  kinds: [k8s/Pod]\n  columns: {a: "
+     "\"$containers[*].image\"}\n",
+     {"view v: column a: the path must name one value"}},
+    {"- view: v\n  kinds: [k8s/Pod]\n  columns: {uid: $pod.x}\n",
+     {"view v: column \"uid\": a lower-case SQL identifier"}},
+    {"- view: v\n  kinds: [k8s/Pdo]\n  columns: {a: $pod.x}\n",
+     {"view v: kinds[0]: no collector emits kind k8s/Pdo"}},
+    {"- view: v\n  kinds: [k8s/Pod]\n  columns: {a: \"$nope.x\"}\n",
+     {"view v: column a: path \"$nope.x\": unknown anchor"}},
+    {"- view: v\n  kinds: [k8s/Pod]\n  columns: {a: $pod.x}\n  sql: \"SELECT "
+     "1 AS a\"\n",
+     {"view v: a view has either sql or columns, not both"}},
+    {"- view: v\n  kinds: [k8s/Pod]\n", {"view v: columns must map"}},
     {"- view: v\n  sql: \"SELECT 1 AS a\"\n- view: v\n  sql: \"SELECT 2 AS "
      "b\"\n",
      {"t.yaml:4: view v: duplicate view (first declared at t.yaml:2)"}},
@@ -2256,6 +2323,7 @@ int main(void)
         cmocka_unit_test(test_sql_sees_current_scan),
         cmocka_unit_test(test_sql_views),
         cmocka_unit_test(test_sql_view_fails),
+        cmocka_unit_test(test_sql_view_columns),
         cmocka_unit_test(test_sql_view_store_name),
         cmocka_unit_test(test_path_self),
         cmocka_unit_test(test_sql_rule_manual),
