@@ -5,7 +5,7 @@
 #   benchmarks/bench_image.sh [MIB...]          (default sizes: 256 1024)
 #
 # Environment:
-#   FOURC   fourc binary                  (default: <repo>/src/fourc)
+#   FOURC   fourc binary                  (default: <repo>/fourc)
 #   RUNS    runs per size, best kept      (default: 3)
 #   PYTHON  Python 3 for the generator    (default: /usr/bin/python3, else python3)
 #   WORK    cache directory               (default: <repo>/benchmarks/.work)
@@ -21,7 +21,7 @@ die() { printf 'bench_image: %s\n' "$*" >&2; exit 2; }
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-FOURC=${FOURC:-$root/src/fourc}
+FOURC=${FOURC:-$root/fourc}
 RUNS=${RUNS:-3}
 WORK=${WORK:-$here/.work}
 if [ -z "${PYTHON:-}" ]; then

@@ -9,7 +9,7 @@
 # sizes give about 1,000, 10,000 and 100,000 findings.
 #
 # Environment:
-#   FOURC     fourc binary                 (default: <repo>/src/fourc)
+#   FOURC     fourc binary                 (default: <repo>/fourc)
 #   SEED      generator seed               (default: 1)
 #   RUNS      renders per format, best kept (default: 3)
 #   FORMATS   formats to render            (default: json html sarif junit csv markdown)
@@ -31,7 +31,7 @@ die() { printf 'bench_report: %s\n' "$*" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 
-FOURC=${FOURC:-$root/src/fourc}
+FOURC=${FOURC:-$root/fourc}
 SEED=${SEED:-1}
 RUNS=${RUNS:-3}
 FORMATS=${FORMATS:-json html sarif junit csv markdown}

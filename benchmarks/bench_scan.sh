@@ -4,8 +4,8 @@
 #   benchmarks/bench_scan.sh [--generate-only] [SIZE...]     (default sizes: 1000 10000 100000)
 #
 # Environment:
-#   FOURC   fourc binary                  (default: the first of <repo>/src/fourc,
-#           <repo>/_build/perf/src/fourc, <repo>/_build/release/src/fourc)
+#   FOURC   fourc binary                  (default: the first of <repo>/fourc,
+#           <repo>/_build/perf/fourc, <repo>/_build/release/fourc)
 #   SEED    generator seed                (default: 1)
 #   CPU     core to pin the scan to       (default: 0)
 #   RUNS    scans per size, best kept     (default: 1)
@@ -26,9 +26,9 @@ root=$(cd "$here/.." && pwd)
 # An in-tree build first, else the out-of-tree builds of ./dev/build
 # (_build/perf is configured with CFLAGS="-O2 -g" for profiling).
 if [ -z "${FOURC:-}" ]; then
-    FOURC=$root/src/fourc
-    for f in "$root/src/fourc" "$root/_build/perf/src/fourc" \
-             "$root/_build/release/src/fourc"; do
+    FOURC=$root/fourc
+    for f in "$root/fourc" "$root/_build/perf/fourc" \
+             "$root/_build/release/fourc"; do
         if [ -x "$f" ]; then FOURC=$f; break; fi
     done
 fi

@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "collector.h"
+#include "resource.h"
 #include "rule.h"
 #include "store.h"
 

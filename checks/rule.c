@@ -18,7 +18,6 @@
 
 #include "catalogue.h"
 #include "rule_int.h"
-#include "collector.h"
 #include "engine.h"
 #include "yamljson.h"
 #include "banned.h"
@@ -169,17 +168,18 @@ static long rule_line_of(const struct rule_src *src, const char *const *path)
     return *path ? src->first : found;
 }
 
-/* Every kind must be one some collector emits (collector_kind_check). */
-static void rule_check_kinds(const struct rule *r, const struct rule_src *src,
-                             const char *origin, struct diag *d,
-                             size_t *problems)
+/* Every kind must be one some collector emits (the ruleset's kind_check;
+ * none set, kinds are taken as written). */
+static void rule_check_kinds(const struct rule *r, kind_check_fn check,
+                             const struct rule_src *src, const char *origin,
+                             struct diag *d, size_t *problems)
 {
     char why[512];
     size_t i;
 
-    for (i = 0; i < r->nkinds; i++) {
+    for (i = 0; check && i < r->nkinds; i++) {
         const char *path[] = {"kinds", r->kinds[i], NULL};
-        int rc = collector_kind_check(r->kinds[i], why, sizeof(why));
+        int rc = check(r->kinds[i], why, sizeof(why));
         if (rc == 0)
             continue;
         diag_add(d, "%s:%ld: rule %s: %s%s", origin, rule_line_of(src, path),
@@ -225,7 +225,8 @@ static void rule_check_frameworks(const struct rule *r, const json_t *fws,
 static struct rule *rule_compile(json_t *doc, const char *pack,
                                  const char *origin, long line,
                                  const struct rule_src *src, int lint,
-                                 struct diag *d, size_t *problems)
+                                 kind_check_fn kind_check, struct diag *d,
+                                 size_t *problems)
 {
     struct rule *r = xcalloc(1, sizeof(*r));
     char loc[512];
@@ -312,7 +313,7 @@ static struct rule *rule_compile(json_t *doc, const char *pack,
             }
             r->kinds[r->nkinds++] = xstrdup(json_string_value(kv));
         }
-        rule_check_kinds(r, src, origin, d, problems);
+        rule_check_kinds(r, kind_check, src, origin, d, problems);
     }
     v = json_object_get(doc, "frameworks");
     if (v) {
@@ -493,7 +494,8 @@ int rule_view_create(sqlite3 *db, const struct rule_view *v)
 
 /* The kinds and columns of a view of columns, into v; problems to d. */
 static void rule_view_columns(struct rule_view *v, const json_t *doc,
-                              const char *loc, struct diag *d)
+                              kind_check_fn kind_check, const char *loc,
+                              struct diag *d)
 {
     static const char *const fixed[] = {"uid", "kind", "name", "namespace",
                                         NULL};
@@ -512,7 +514,7 @@ static void rule_view_columns(struct rule_view *v, const json_t *doc,
             diag_add(d, "%s: kinds[%zu] must look like k8s/Pod", loc, i);
             continue;
         }
-        if (collector_kind_check(kind, why, sizeof(why)) < 0)
+        if (kind_check && kind_check(kind, why, sizeof(why)) < 0)
             diag_add(d, "%s: kinds[%zu]: %s", loc, i, why);
         v->kinds = xrealloc(v->kinds, (v->nkinds + 1) * sizeof(*v->kinds));
         v->kinds[v->nkinds++] = xstrdup(kind);
@@ -608,7 +610,7 @@ static size_t rule_view_compile(struct ruleset *rs, json_t *doc,
         if (sql)
             diag_add(d, "%s: a view has either sql or columns, not both", loc);
         else
-            rule_view_columns(v, doc, loc, d);
+            rule_view_columns(v, doc, rs->kind_check, loc, d);
     } else if (!json_is_string(sql)) {
         diag_add(d, "%s: sql needs a query string (or kinds and columns)", loc);
     } else if (!db) {
@@ -707,7 +709,8 @@ static int rule_load_doc(json_t *doc, long line, const json_t *item_lines,
                                    l ? (long)json_integer_value(l) : line,
                                    next ? (long)json_integer_value(next) : 0};
             struct rule *r = rule_compile(item, rl->pack, rl->origin, src.first,
-                                          &src, rl->lint, rl->d, &rl->problems);
+                                          &src, rl->lint, rl->rs->kind_check,
+                                          rl->d, &rl->problems);
             if (!r)
                 continue;
             rl->rs->rules = xrealloc(rl->rs->rules,

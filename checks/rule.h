@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "jsonpath.h"
+#include "resource.h"
 #include "util.h"
 
 enum op {
@@ -108,6 +109,10 @@ struct ruleset {
     size_t n;
     struct rule_view **views; /* in the order they were declared */
     size_t nviews;
+    /* Set before loading to check every kind a rule or view names (the
+     * CLI passes the collectors' registry, collector_kind_check); NULL
+     * takes kinds as written. */
+    kind_check_fn kind_check;
 };
 
 struct diag {

@@ -3,8 +3,11 @@
  *
  * There are 4 things to do to add a collector:
  *
- *  1. Write collectors/<name>.c exporting exactly one
- *     `const struct collector collector_<name>`; everything else static.
+ *  1. Write collectors/<name>/ (its private parsers beside it), one file
+ *     exporting exactly one `const struct collector collector_<name>`;
+ *     everything else static. It includes core/ and the collectors'
+ *     shared headers here, never checks/, report/ or another family
+ *     (tests/e2e/layers.sh checks).
  *  2. Add it to the table in collectors/registry.c.
  *  3. Give `fourc scan` its option in src/cmd_scan.c (the option names the
  *     target type, which is the collector's name).
@@ -24,20 +27,12 @@
 
 #include "err.h"
 #include "imgopts.h"
+#include "resource.h"
 
 struct target {
     const char *type; /* collector name: "manifests" */
     const char *ref;  /* what the user named: a path, an image reference */
     const struct img_opts *image; /* how to reach images (image targets) */
-};
-
-struct resource {
-    const char *kind; /* "k8s/Deployment" */
-    const char *uid;  /* stable across scans: no line numbers */
-    const char *name;
-    const char *namespace; /* NULL for cluster-scoped objects */
-    const char *source;    /* "deploy/web.yaml:12" */
-    json_t *doc;           /* borrowed */
 };
 
 struct collect_ctx {

@@ -14,7 +14,7 @@
 # Exit 77 (automake's "skip") when a hard prerequisite is missing.
 
 : "${TOP_SRCDIR:?TOP_SRCDIR must name the fourc source directory}"
-: "${FOURC:=$TOP_SRCDIR/src/fourc}"
+: "${FOURC:=$TOP_SRCDIR/fourc}"
 PYTHON=${PYTHON:-/usr/bin/python3}
 E2E_DATA=$TOP_SRCDIR/tests/e2e/data
 EXAMPLES=$TOP_SRCDIR/examples/manifests

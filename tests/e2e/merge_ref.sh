@@ -6,7 +6,7 @@
 . "$TOP_SRCDIR/tests/e2e/lib.sh"
 e2e_init
 
-YJDUMP=$(dirname "$FOURC")/../tests/tools/yjdump
+YJDUMP=$(dirname "$FOURC")/tests/tools/yjdump
 if [ ! -x "$YJDUMP" ] || ! "$PYTHON" -c 'import yaml' 2>/dev/null; then
     not_ok "merge keys: tests/tools/yjdump and python3-yaml are needed (dev/deps installs python3-yaml)"
     e2e_finish

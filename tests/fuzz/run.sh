@@ -21,20 +21,21 @@ build() {
     name=$1
     shift
     clang -g -O1 -fsanitize=fuzzer,address,undefined \
-        -include "$cfg" -I"$top/src" -I"$top/collectors" -I"$top/checks" \
-        "$top/tests/fuzz/$name.c" "$@" "$top/src/util.c" "$top/src/err.c" \
+        -include "$cfg" -I"$top/core" -I"$top/collectors" -I"$top/collectors/dockerfile" \
+        -I"$top/collectors/image" -I"$top/checks" \
+        "$top/tests/fuzz/$name.c" "$@" "$top/core/util.c" "$top/core/err.c" \
         $flags -o "$out/$name"
 }
-build fuzz_yaml "$top/src/yamljson.c" "$top/src/yamlfast.c" "$top/src/yamlfast_scalar.c"
+build fuzz_yaml "$top/core/yamljson.c" "$top/core/yamlfast.c" "$top/core/yamlfast_scalar.c"
 build fuzz_dockerfile "$top/collectors/dockerfile_parse.c" \
     "$top/collectors/dockerfile_words.c" "$top/collectors/dockerfile_insn.c" \
-    "$top/src/redact.c" "$top/src/redact_cmd.c" "$top/src/redact_text.c" "$top/collectors/userspec.c" "$top/collectors/dockerfile_script.c"
-build fuzz_redact "$top/src/redact.c" "$top/src/redact_cmd.c" "$top/src/redact_text.c"
+    "$top/core/redact.c" "$top/core/redact_cmd.c" "$top/core/redact_text.c" "$top/collectors/userspec.c" "$top/collectors/dockerfile_script.c"
+build fuzz_redact "$top/core/redact.c" "$top/core/redact_cmd.c" "$top/core/redact_text.c"
 build fuzz_tar "$top/collectors/decomp.c" "$top/collectors/tar.c"
-build fuzz_imagefs "$top/collectors/imagefs.c" "$top/collectors/imagefs_out.c" \
-    "$top/collectors/imagefs_read.c" "$top/collectors/imagefs_pkg.c" \
+build fuzz_imagefs "$top/collectors/image/imagefs.c" "$top/collectors/image/imagefs_out.c" \
+    "$top/collectors/image/imagefs_read.c" "$top/collectors/image/imagefs_pkg.c" \
     "$top/collectors/tar.c"
-build fuzz_distrib "$top/collectors/distrib_ref.c"
+build fuzz_distrib "$top/collectors/image/distrib_ref.c"
 build fuzz_jsonpick "$top/checks/jsonpick.c" $(pkg-config --libs sqlite3)
 mkdir -p "$out/corpus-dockerfile" "$out/corpus-tar"
 find "$top/examples" "$top/checks/rules/cis-docker" "$top/tests/unit/data" \

@@ -92,6 +92,7 @@ static void fx_open(struct fx *f)
     struct err e;
 
     memset(f, 0, sizeof(*f));
+    f->rs.kind_check = collector_kind_check;
     if (store_open(&f->st, ":memory:", STORE_CREATE, &e))
         fail_msg("store_open: %s", e.msg);
 }
@@ -2032,7 +2033,7 @@ static void test_lint(void **state)
 
     (void)state;
     for (i = 0; i < NELEMS(lint_cases); i++) {
-        struct ruleset rs = {0};
+        struct ruleset rs = {.kind_check = collector_kind_check};
         struct diag d = {0};
 
         sb_setlen(&text, 0);
@@ -2074,7 +2075,7 @@ static void test_lint_kinds_and_frameworks_ok(void **state)
         "- id: X-2\n  title: t\n  pillar: cluster\n  severity: high\n"
         "  kinds: [k8s/Certificate, k8s/SealedSecret]\n"
         "  check: {path: a, op: exists}\n";
-    struct ruleset rs = {0};
+    struct ruleset rs = {.kind_check = collector_kind_check};
     struct diag d = {0};
 
     (void)state;
@@ -2131,7 +2132,7 @@ static void test_catalogues_shipped(void **state)
     const struct catalogue *k8s = catalogue_find("cis-kubernetes"), *all;
     const struct catalogue *docker = catalogue_find("cis-docker");
     const struct control *c;
-    struct ruleset rs = {0};
+    struct ruleset rs = {.kind_check = collector_kind_check};
     struct diag d = {0};
     size_t n;
 
@@ -2228,7 +2229,7 @@ static void test_lint_lines_and_recovery(void **state)
                        "  colour: red\n"
                        "- id: bad-2\n" LINT_BASE /* 14 */
                        "  check: {path: a, op: exists}\n";
-    struct ruleset rs = {0};
+    struct ruleset rs = {.kind_check = collector_kind_check};
     struct diag d = {0};
     size_t n;
 
@@ -2262,7 +2263,7 @@ static void test_lint_id_charset(void **state)
 
     (void)state;
     for (i = 0; i < NELEMS(ids); i++) {
-        struct ruleset rs = {0};
+        struct ruleset rs = {.kind_check = collector_kind_check};
         struct diag d = {0};
 
         sb_setlen(&text, 0);
@@ -2285,7 +2286,7 @@ static void test_lint_duplicate_ids(void **state)
         "- id: ONLY-A\n" LINT_BASE "  check: {path: a, op: exists}\n";
     const char *b =
         "# b\n- id: DUP-1\n" LINT_BASE "  check: {path: b, op: exists}\n";
-    struct ruleset rs = {0};
+    struct ruleset rs = {.kind_check = collector_kind_check};
     struct diag d = {0};
 
     (void)state;

@@ -110,6 +110,8 @@ int cmd_load_rules(struct ruleset *rs, struct store *st, char **dirs,
     struct diag d = {0};
     size_t i, problems;
 
+    if (!rs->kind_check)
+        rs->kind_check = collector_kind_check;
     problems = ruleset_load_embedded(rs, 0, &d);
     if (st)
         problems += rules_load_imported(rs, st, &d);
@@ -253,7 +255,7 @@ static void rules_lint_uncatalogued(const struct ruleset *rs)
 
 static int rules_lint(int n, char **paths)
 {
-    struct ruleset rs = {0};
+    struct ruleset rs = {.kind_check = collector_kind_check};
     struct diag d = {0};
     size_t problems = 0;
     int i;
@@ -366,7 +368,7 @@ static int rules_run_fixture(struct rule *r, const struct ruleset *pack,
                              struct err *e)
 {
     /* the rule alone, with the views of its pack */
-    struct ruleset one = {&r, 1, pack->views, pack->nviews};
+    struct ruleset one = {&r, 1, pack->views, pack->nviews, pack->kind_check};
     struct store *st = NULL;
     struct engine *eng = NULL;
     struct strbuf ref = STRBUF_INIT;
@@ -549,7 +551,7 @@ static int rules_test(int n, char **paths)
     if (n == 0)
         return cmd_usage("rules", "test needs a pack directory");
     for (k = 0; k < n; k++) {
-        struct ruleset rs = {0};
+        struct ruleset rs = {.kind_check = collector_kind_check};
         struct diag d = {0};
         if (ruleset_load_path(&rs, paths[k], &d) ||
             ruleset_check_unique(&rs, &d)) {
@@ -572,7 +574,7 @@ static int rules_test(int n, char **paths)
 
 static int rules_import(const char *db, const char *dir)
 {
-    struct ruleset rs = {0};
+    struct ruleset rs = {.kind_check = collector_kind_check};
     struct diag d = {0};
     struct store *st = NULL;
     struct err e;
@@ -625,7 +627,7 @@ static int rules_import(const char *db, const char *dir)
     }
     /* An imported pack may not redefine a rule already known. */
     {
-        struct ruleset all = {0};
+        struct ruleset all = {.kind_check = collector_kind_check};
         if (cmd_load_rules(&all, st, NULL, 0) == 0) {
             size_t i;
             for (i = 0; i < rs.n; i++) {
@@ -686,7 +688,7 @@ int cmd_rules(int argc, char **argv)
     const char *db = CMD_DEFAULT_DB, *pack = NULL, *sub, *format = "text";
     char **dirs = NULL;
     size_t ndirs = 0;
-    struct ruleset rs = {0};
+    struct ruleset rs = {.kind_check = collector_kind_check};
     struct store *st = NULL;
     struct err e;
     struct stat sb;

@@ -423,7 +423,7 @@ static void scan_timing(const char *what, const struct timespec *t0)
 
 static int scan_run(struct scan_opts *o, char *cmdline)
 {
-    struct ruleset rs = {0};
+    struct ruleset rs = {.kind_check = collector_kind_check};
     struct store *st = NULL;
     struct engine *eng = NULL;
     struct err e;
