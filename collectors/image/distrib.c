@@ -1,18 +1,19 @@
 /*
  * distrib.c: the registry HTTP API v2 client; see distrib.h.
  *
- * One libcurl easy handle per struct distrib, so the manifest, config and
- * layer requests of an image share connections and TLS sessions. Every
- * registry request goes through distrib_get, which owns the three things
- * a registry may ask of a client: authentication (a 401 is answered once
- * per request with credentials or a fresh token), patience (429 and 5xx
- * are retried twice) and, for hosts the user named insecure, plain http
- * when https does not come up.
+ * One HTTP client (core/http.h) per struct distrib, so the manifest,
+ * config and layer requests of an image share connections and TLS
+ * sessions; it does TLS, timeouts, the minimum rate, retries of 429 and
+ * 5xx (twice) and the size limit. Every registry request goes through
+ * distrib_get, which owns what is the registry's own: authentication (a
+ * 401 is answered once per request with credentials or a fresh token) and,
+ * for hosts the user named insecure, plain http when https does not come
+ * up.
  *
  * Secrets (the docker config's password, the Basic header, tokens) live
- * only in this struct and in the headers handed to libcurl, which drops a
- * custom Authorization header when a redirect leaves the host, port or
- * scheme (libcurl >= 7.58, the port and scheme since 7.83). Every error
+ * only in this struct and in the Authorization value handed to http_do,
+ * which libcurl drops when a redirect leaves the host, port or scheme
+ * (libcurl >= 7.58, the port and scheme since 7.83). Every error
  * leaving this file is scrubbed of them as a last line of defence against
  * a server that echoes what it was sent.
  *
@@ -27,17 +28,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
-#include <curl/curl.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "banned.h"
+#include "http.h"
 
 #define DISTRIB_MANIFEST_MAX (4u << 20)
 #define DISTRIB_TOKEN_MAX (1u << 20)
-#define DISTRIB_ERRBODY_MAX (64u << 10) /* kept of an error answer */
-#define DISTRIB_WWWAUTH_MAX (8u << 10)
 #define DISTRIB_RETRIES 2
 #define DISTRIB_DEFAULT_TIMEOUT 30L
 
@@ -50,12 +49,13 @@ static const char distrib_manifest_accept[] =
 /* ---- the client ------------------------------------------------------ */
 
 struct distrib {
-    CURL *curl;
+    struct http *http;
     char *host; /* as written: messages, credentials, insecure list */
     char *api_host;
     char *repository;
+    char *what; /* "registry HOST", how errors start */
+    char *hint; /* "--registry-timeout T", named after a timeout */
     int insecure;
-    long timeout;       /* seconds, for messages */
     const char *scheme; /* "https", or "http" after a fallback */
     int may_fall_back;  /* insecure and https not seen to work yet */
     char *config_path;  /* the docker config, NULL when there is none */
@@ -63,265 +63,23 @@ struct distrib {
     int creds_helper;   /* it names a credsStore or credHelper we skip */
     char *basic;        /* base64 "user:password", or NULL */
     char *password;     /* only to scrub errors */
-    char *auth;         /* the Authorization header in use, or NULL */
-    char errbuf[CURL_ERROR_SIZE];
+    char *auth;         /* the Authorization value in use, or NULL */
 };
-
-/* One HTTP answer (the last one, when redirects were followed). */
-struct distrib_resp {
-    long status;
-    char reason[64];
-    char *content_type;
-    struct strbuf www_auth; /* each WWW-Authenticate value, '\n' after */
-    long retry_after_ms;    /* -1: none given */
-    struct strbuf body;     /* a 2xx body (no sink), or an error body */
-    size_t body_max;        /* for a 2xx body */
-    int too_big;
-    struct sink *sink; /* 2xx bodies go here when set */
-    struct err *sink_err;
-    int sink_failed;
-    struct timespec start; /* of the exchange */
-    long timeout;          /* seconds of grace, T */
-    int too_slow;          /* the progress callback ended it */
-};
-
-static void distrib_resp_reset(struct distrib_resp *r)
-{
-    r->status = 0;
-    r->reason[0] = '\0';
-    free(r->content_type);
-    r->content_type = NULL;
-    sb_setlen(&r->www_auth, 0);
-    r->retry_after_ms = -1;
-    sb_setlen(&r->body, 0);
-    r->too_big = 0;
-}
-
-static void distrib_resp_release(struct distrib_resp *r)
-{
-    free(r->content_type);
-    sb_release(&r->www_auth);
-    sb_release(&r->body);
-}
-
-/* Overwrites every occurrence of secret in e with "***". */
-static void distrib_scrub_one(struct err *e, const char *secret)
-{
-    size_t n = secret ? strlen(secret) : 0;
-    char *p;
-
-    if (!e || n < 3)
-        return;
-    while ((p = strstr(e->msg, secret))) {
-        memmove(p + 3, p + n, strlen(p + n) + 1);
-        memcpy(p, "***", 3);
-    }
-}
 
 static int distrib_fail(struct distrib *d, struct err *e)
 {
-    distrib_scrub_one(e, d->password);
-    distrib_scrub_one(e, d->basic);
-    if (d->auth && strncmp(d->auth, "Authorization: Bearer ", 22) == 0)
-        distrib_scrub_one(e, d->auth + 22);
+    http_scrub(e, d->password);
+    http_scrub(e, d->basic);
+    if (d->auth && strncmp(d->auth, "Bearer ", 7) == 0)
+        http_scrub(e, d->auth + 7);
     return -1;
-}
-
-static char *distrib_trim(char *s, size_t *n)
-{
-    while (*n > 0 && (s[*n - 1] == '\r' || s[*n - 1] == '\n' ||
-                      s[*n - 1] == ' ' || s[*n - 1] == '\t'))
-        (*n)--;
-    while (*n > 0 && (*s == ' ' || *s == '\t')) {
-        s++;
-        (*n)--;
-    }
-    return s;
-}
-
-static size_t distrib_on_header(char *buf, size_t size, size_t nmemb, void *arg)
-{
-    struct distrib_resp *r = arg;
-    size_t len = size * nmemb, n = len, vn;
-    char *line = distrib_trim(buf, &n), *colon, *v;
-
-    if (n >= 5 && strncmp(line, "HTTP/", 5) == 0) {
-        /* A new answer (after a redirect): forget the last one. */
-        distrib_resp_reset(r);
-        r->status = distrib_status_line(line, n, r->reason, sizeof(r->reason));
-        return len;
-    }
-    colon = memchr(line, ':', n);
-    if (!colon)
-        return len;
-    vn = n - (size_t)(colon + 1 - line);
-    v = distrib_trim(colon + 1, &vn);
-    if (colon - line == 12 && strncasecmp(line, "content-type", 12) == 0) {
-        size_t k = 0;
-        while (k < vn && v[k] != ';' && v[k] != ' ')
-            k++;
-        free(r->content_type);
-        r->content_type = xstrndup(v, k);
-    } else if (colon - line == 16 &&
-               strncasecmp(line, "www-authenticate", 16) == 0) {
-        if (r->www_auth.len + vn < DISTRIB_WWWAUTH_MAX) {
-            sb_add(&r->www_auth, v, vn);
-            sb_add(&r->www_auth, "\n", 1);
-        }
-    } else if (colon - line == 11 &&
-               strncasecmp(line, "retry-after", 11) == 0) {
-        /* Seconds only; an HTTP date means our default pause. */
-        long ms = distrib_retry_after_ms(v, vn);
-        if (ms >= 0)
-            r->retry_after_ms = ms;
-    }
-    return len;
-}
-
-/* A 2xx body goes to the sink or the buffer; any other body is only the
- * registry's explanation, kept for the error and never passed on. */
-static size_t distrib_on_body(char *buf, size_t size, size_t nmemb, void *arg)
-{
-    struct distrib_resp *r = arg;
-    size_t len = size * nmemb;
-
-    if (r->status < 200 || r->status > 299) {
-        if (r->body.len + len <= DISTRIB_ERRBODY_MAX)
-            sb_add(&r->body, buf, len);
-        return len;
-    }
-    if (r->sink) {
-        if (r->sink->write(r->sink, buf, len, r->sink_err)) {
-            r->sink_failed = 1;
-            return 0;
-        }
-        return len;
-    }
-    if (r->body.len + len > r->body_max) {
-        r->too_big = 1;
-        return 0;
-    }
-    sb_add(&r->body, buf, len);
-    return len;
-}
-
-static double distrib_elapsed(const struct timespec *start)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - start->tv_sec) +
-           (double)(now.tv_nsec - start->tv_nsec) / 1e9;
-}
-
-/* The overall deadline: T seconds, plus one second per DISTRIB_MIN_RATE
- * bytes received. Headers count as nothing, so a trickled status line
- * ends after T seconds too. */
-static int distrib_on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
-                               curl_off_t ultotal, curl_off_t ulnow)
-{
-    struct distrib_resp *r = arg;
-
-    (void)dltotal;
-    (void)ultotal;
-    (void)ulnow;
-    if (distrib_elapsed(&r->start) >
-        (double)r->timeout + (double)dlnow / (double)DISTRIB_MIN_RATE) {
-        r->too_slow = 1;
-        return 1;
-    }
-    return 0;
 }
 
 /* "404 MANIFEST_UNKNOWN: manifest unknown" from the standard error body,
  * else "500 Internal Server Error". */
-static void distrib_status_text(const struct distrib_resp *r,
-                                struct strbuf *out)
+static void distrib_status_text(const struct http_resp *r, struct strbuf *out)
 {
     distrib_error_text(r->status, r->reason, r->body.buf, r->body.len, out);
-}
-
-static void distrib_sleep_ms(long ms)
-{
-    struct timespec ts;
-
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (ms % 1000) * 1000000L;
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
-/* After the attempt-th answer r (0 first): waits and says yes when a 429
- * or 5xx deserves another try. */
-static int distrib_retry(const struct distrib_resp *r, int attempt)
-{
-    if (!(r->status == 429 || (r->status >= 500 && r->status <= 599)) ||
-        attempt >= DISTRIB_RETRIES)
-        return 0;
-    distrib_sleep_ms(r->retry_after_ms >= 0 ? r->retry_after_ms
-                                            : 500L << attempt);
-    return 1;
-}
-
-/*
- * One exchange. 0: an answer is in r (any status). -1: e says why (a sink
- * error stays as the sink wrote it). 1: as -1, but the TCP connection was
- * made and TLS never came up, which an insecure host answers with http.
- */
-static int distrib_exchange(struct distrib *d, const char *url,
-                            struct curl_slist *hdrs, struct distrib_resp *r,
-                            const char *what, struct err *e)
-{
-    CURLcode cc;
-    curl_off_t tls = 0;
-    long nconn = 0;
-
-    distrib_resp_reset(r);
-    r->sink_failed = 0;
-    r->too_slow = 0;
-    r->timeout = d->timeout;
-    clock_gettime(CLOCK_MONOTONIC, &r->start);
-    d->errbuf[0] = '\0';
-    curl_easy_setopt(d->curl, CURLOPT_URL, url);
-    curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(d->curl, CURLOPT_HEADERDATA, r);
-    curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, r);
-    curl_easy_setopt(d->curl, CURLOPT_XFERINFODATA, r);
-    cc = curl_easy_perform(d->curl);
-    curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, NULL);
-    if (cc == CURLE_OK)
-        return 0;
-    if (r->sink_failed)
-        return -1;
-    if (r->too_big)
-        return err_set(e, "%s: the answer is larger than %u MiB", what,
-                       (unsigned)(r->body_max >> 20));
-    {
-        /* errbuf ends in a newline with some versions. */
-        size_t n = strlen(d->errbuf);
-        while (n > 0 && (d->errbuf[n - 1] == '\n' || d->errbuf[n - 1] == ' '))
-            d->errbuf[--n] = '\0';
-    }
-    if (cc == CURLE_OPERATION_TIMEDOUT || r->too_slow) {
-        curl_off_t got = 0;
-        curl_easy_getinfo(d->curl, CURLINFO_SIZE_DOWNLOAD_T, &got);
-        if (got == 0 && r->status == 0)
-            err_set(e, "%s: no answer within %ld s (--registry-timeout %ld)",
-                    what, d->timeout, d->timeout);
-        else
-            err_set(e,
-                    "%s: too slow: %lld bytes in %.0f s, under the minimum "
-                    "of %ld KiB/s (--registry-timeout %ld)",
-                    what, (long long)got, distrib_elapsed(&r->start),
-                    DISTRIB_MIN_RATE / 1024, d->timeout);
-    } else
-        err_set(e, "%s: %s", what,
-                d->errbuf[0] ? d->errbuf : curl_easy_strerror(cc));
-    /* libcurl reports no connect time for a failed transfer; a new
-     * connection and no TLS time mean the handshake is what failed. */
-    curl_easy_getinfo(d->curl, CURLINFO_NUM_CONNECTS, &nconn);
-    curl_easy_getinfo(d->curl, CURLINFO_APPCONNECT_TIME_T, &tls);
-    return strncmp(url, "https:", 6) == 0 && nconn > 0 && tls == 0 ? 1 : -1;
 }
 
 /* ---- credentials and authentication -------------------------------- */
@@ -347,7 +105,7 @@ static int distrib_load_creds(struct distrib *d, struct err *e)
 }
 
 /* "registry H: authentication failed for R (401 ...): why." */
-static int distrib_auth_error(struct distrib *d, const struct distrib_resp *r,
+static int distrib_auth_error(struct distrib *d, const struct http_resp *r,
                               const char *why, struct err *e)
 {
     struct strbuf sb = STRBUF_INIT;
@@ -384,7 +142,7 @@ static void distrib_set_auth(struct distrib *d, const char *kind,
         OPENSSL_cleanse(d->auth, strlen(d->auth));
         free(d->auth);
     }
-    sb_addf(&sb, "Authorization: %s %s", kind, cred);
+    sb_addf(&sb, "%s %s", kind, cred);
     d->auth = sb_detach(&sb);
 }
 
@@ -392,15 +150,16 @@ static void distrib_set_auth(struct distrib *d, const char *kind,
  * Basic when there are some; the token replaces d->auth. */
 static int distrib_fetch_token(struct distrib *d,
                                const struct distrib_challenge *c,
-                               const struct distrib_resp *first, struct err *e)
+                               const struct http_resp *first, struct err *e)
 {
     struct strbuf url = STRBUF_INIT, scope = STRBUF_INIT, what = STRBUF_INIT,
                   hdr = STRBUF_INIT;
-    struct distrib_resp r = {0};
-    struct curl_slist *hdrs = NULL, *h;
+    struct http_resp r = {0};
+    static const char *const accept[] = {"Accept: application/json", NULL};
+    struct http_req rq = {0};
     const char *bad = NULL;
     char *esc, *tok = NULL;
-    int rc = -1, attempt = 0, x;
+    int rc = -1;
 
     if (!c->realm || !*c->realm)
         return distrib_auth_error(d, first,
@@ -410,41 +169,28 @@ static int distrib_fetch_token(struct distrib *d,
         return distrib_auth_error(d, first,
                                   "the token realm is not an https URL", e);
     /* The realm without its query, for messages. */
-    sb_adds(&what, "registry ");
-    sb_adds(&what, d->host);
-    sb_adds(&what, ": token request to ");
+    sb_adds(&what, "token request to ");
     distrib_add_clean(&what, c->realm, strcspn(c->realm, "?#"));
     sb_adds(&url, c->realm);
     sb_adds(&url, strchr(c->realm, '?') ? "&" : "?");
     if (c->service) {
-        esc = curl_easy_escape(d->curl, c->service, 0);
-        sb_addf(&url, "service=%s&", esc ? esc : "");
-        curl_free(esc);
+        esc = http_escape(c->service);
+        sb_addf(&url, "service=%s&", esc);
+        free(esc);
     }
     sb_addf(&scope, "repository:%s:pull", d->repository);
-    esc = curl_easy_escape(d->curl, sb_str(&scope), 0);
-    sb_addf(&url, "scope=%s", esc ? esc : "");
-    curl_free(esc);
-    hdrs = curl_slist_append(NULL, "Accept: application/json");
-    if (hdrs && d->basic) {
-        sb_addf(&hdr, "Authorization: Basic %s", d->basic);
-        if (!(h = curl_slist_append(hdrs, sb_str(&hdr)))) {
-            curl_slist_free_all(hdrs);
-            hdrs = NULL;
-        }
-    }
-    if (!hdrs) {
-        err_set(e, "%s: out of memory", sb_str(&what));
+    esc = http_escape(sb_str(&scope));
+    sb_addf(&url, "scope=%s", esc);
+    free(esc);
+    if (d->basic)
+        sb_addf(&hdr, "Basic %s", d->basic);
+    rq.url = sb_str(&url);
+    rq.headers = accept;
+    rq.auth = d->basic ? sb_str(&hdr) : NULL;
+    rq.max_body = DISTRIB_TOKEN_MAX;
+    rq.what = sb_str(&what);
+    if (http_do(d->http, &rq, &r, e))
         goto out;
-    }
-    r.body_max = DISTRIB_TOKEN_MAX;
-    for (;;) {
-        x = distrib_exchange(d, sb_str(&url), hdrs, &r, sb_str(&what), e);
-        if (x)
-            goto out;
-        if (!distrib_retry(&r, attempt++))
-            break;
-    }
     if (r.status < 200 || r.status > 299) {
         struct strbuf why = STRBUF_INIT;
         sb_adds(&why, "the token server answered ");
@@ -474,8 +220,7 @@ out:
         OPENSSL_cleanse(tok, strlen(tok));
         free(tok);
     }
-    curl_slist_free_all(hdrs);
-    distrib_resp_release(&r);
+    http_resp_release(&r);
     sb_release(&url);
     sb_release(&scope);
     sb_release(&what);
@@ -484,17 +229,18 @@ out:
 }
 
 /* Answers a 401: sets d->auth from the challenge, or fails. */
-static int distrib_authenticate(struct distrib *d, const struct distrib_resp *r,
+static int distrib_authenticate(struct distrib *d, const struct http_resp *r,
                                 struct err *e)
 {
     struct distrib_challenge c = {DISTRIB_NONE, NULL, NULL, NULL};
-    const char *p = sb_str(&r->www_auth), *nl;
+    const char *p = sb_str(&r->headers), *nl;
     int rc = -1;
 
-    for (; *p; p = nl + 1) {
-        nl = strchr(p, '\n');
-        distrib_challenge_parse(p, (size_t)(nl - p), &c);
-    }
+    /* Each WWW-Authenticate value; http.c keeps one header a line. */
+    for (; *p && (nl = strchr(p, '\n')); p = nl + 1)
+        if ((size_t)(nl - p) > 17 &&
+            strncasecmp(p, "www-authenticate:", 17) == 0)
+            distrib_challenge_parse(p + 17, (size_t)(nl - p - 17), &c);
     if (distrib_load_creds(d, e))
         goto out;
     if (c.scheme == DISTRIB_NONE) {
@@ -537,39 +283,50 @@ static void distrib_tls_hint(struct err *e)
              "that speaks plain http --insecure-registry)");
 }
 
+/* Bytes of a blob to the caller's sink. */
+static int distrib_to_sink(void *arg, const void *buf, size_t len,
+                           struct err *e)
+{
+    struct sink *s = arg;
+
+    return s->write(s, buf, len, e);
+}
+
 /*
- * GET https://API_HOST/v2/REPO/<path> with the extra header (may be NULL):
- * authenticates on a 401, retries 429 and 5xx, and falls back to http for
- * an insecure host. 0 only for a 2xx answer, which is in r.
+ * GET https://API_HOST/v2/REPO/<path> with the extra header (may be NULL),
+ * the body to `to` when it is not NULL: authenticates on a 401, retries
+ * 429 and 5xx (in http_do), and falls back to http for an insecure host.
+ * 0 only for a 2xx answer, which is in r.
  */
 static int distrib_get(struct distrib *d, const char *path, const char *extra,
-                       struct distrib_resp *r, struct err *e)
+                       struct sink *to, struct http_resp *r, struct err *e)
 {
     struct strbuf url = STRBUF_INIT, what = STRBUF_INIT, sb = STRBUF_INIT;
-    struct curl_slist *hdrs = NULL, *h;
-    int attempt = 0, reauthed = 0, x, rc = -1;
+    const char *hdrs[2] = {extra, NULL};
+    struct http_req rq = {0};
+    int reauthed = 0, x, rc = -1;
 
-    sb_addf(&what, "registry %s: GET /v2/%s/%s", d->host, d->repository, path);
+    sb_addf(&what, "GET /v2/%s/%s", d->repository, path);
+    rq.what = sb_str(&what);
+    rq.headers = extra ? hdrs : NULL;
+    rq.max_body = DISTRIB_MANIFEST_MAX;
+    if (to) {
+        rq.on_body = distrib_to_sink;
+        rq.arg = to;
+    }
     for (;;) {
         sb_setlen(&url, 0);
         sb_addf(&url, "%s://%s/v2/%s/%s", d->scheme, d->api_host, d->repository,
                 path);
-        curl_slist_free_all(hdrs);
-        hdrs = NULL;
-        if (extra && !(hdrs = curl_slist_append(NULL, extra)))
-            goto oom;
-        if (d->auth) {
-            if (!(h = curl_slist_append(hdrs, d->auth)))
-                goto oom;
-            hdrs = h;
-        }
-        x = distrib_exchange(d, sb_str(&url), hdrs, r, sb_str(&what), e);
-        if (x == 1 && d->may_fall_back) {
+        rq.url = sb_str(&url);
+        rq.auth = d->auth;
+        x = http_do(d->http, &rq, r, e);
+        if (x == HTTP_ETLS && d->may_fall_back) {
             d->scheme = "http";
             d->may_fall_back = 0;
             continue;
         }
-        if (x == 1 && !d->insecure)
+        if (x == HTTP_ETLS && !d->insecure)
             distrib_tls_hint(e);
         if (x)
             goto out;
@@ -584,26 +341,19 @@ static int distrib_get(struct distrib *d, const char *path, const char *extra,
             distrib_auth_error(d, r, NULL, e);
             goto out;
         }
-        if (distrib_retry(r, attempt))
-            attempt++;
-        else
-            break;
+        break;
     }
     if (r->status >= 200 && r->status <= 299) {
         rc = 0;
         goto out;
     }
     distrib_status_text(r, &sb);
-    if (attempt)
-        err_set(e, "%s: %s (after %d attempts)", sb_str(&what), sb_str(&sb),
-                attempt + 1);
+    if (r->attempts > 1)
+        err_set(e, "%s: %s: %s (after %d attempts)", d->what, sb_str(&what),
+                sb_str(&sb), r->attempts);
     else
-        err_set(e, "%s: %s", sb_str(&what), sb_str(&sb));
-    goto out;
-oom:
-    err_set(e, "%s: out of memory", sb_str(&what));
+        err_set(e, "%s: %s: %s", d->what, sb_str(&what), sb_str(&sb));
 out:
-    curl_slist_free_all(hdrs);
     sb_release(&url);
     sb_release(&what);
     sb_release(&sb);
@@ -641,7 +391,8 @@ struct distrib *distrib_new(const struct distrib_ref *ref,
 {
     struct distrib *d;
     long timeout = o->timeout > 0 ? o->timeout : DISTRIB_DEFAULT_TIMEOUT;
-    CURLcode cc = CURLE_OK;
+    struct http_opts ho = {0};
+    struct strbuf sb = STRBUF_INIT;
     FILE *f;
 
     if (o->timeout < 0) {
@@ -661,54 +412,25 @@ struct distrib *distrib_new(const struct distrib_ref *ref,
     d->host = xstrdup(ref->host);
     d->api_host = xstrdup(ref->api_host ? ref->api_host : ref->host);
     d->repository = xstrdup(ref->repository);
+    sb_addf(&sb, "registry %s", d->host);
+    d->what = sb_detach(&sb);
+    sb_addf(&sb, "--registry-timeout %ld", timeout);
+    d->hint = sb_detach(&sb);
     d->insecure = distrib_in_list(ref->host, o);
-    d->timeout = timeout;
     d->scheme = "https";
     d->may_fall_back = d->insecure;
     d->config_path = distrib_config_path(o);
-    d->curl = curl_easy_init();
-    if (!d->curl) {
-        err_set(e, "registry %s: cannot start libcurl", d->host);
-        distrib_free(d);
-        return NULL;
-    }
-    /* The first refused option stops the rest and is the error. */
-#define DISTRIB_SET(opt, val)                                                  \
-    do {                                                                       \
-        if (cc == CURLE_OK)                                                    \
-            cc = curl_easy_setopt(d->curl, opt, val);                          \
-    } while (0)
-#if LIBCURL_VERSION_NUM >= 0x075500
-    DISTRIB_SET(CURLOPT_PROTOCOLS_STR, d->insecure ? "https,http" : "https");
-    DISTRIB_SET(CURLOPT_REDIR_PROTOCOLS_STR,
-                d->insecure ? "https,http" : "https");
-#else
-    DISTRIB_SET(CURLOPT_PROTOCOLS,
-                CURLPROTO_HTTPS | (d->insecure ? CURLPROTO_HTTP : 0L));
-    DISTRIB_SET(CURLOPT_REDIR_PROTOCOLS,
-                CURLPROTO_HTTPS | (d->insecure ? CURLPROTO_HTTP : 0L));
-#endif
-    DISTRIB_SET(CURLOPT_NOSIGNAL, 1L);
-    DISTRIB_SET(CURLOPT_ERRORBUFFER, d->errbuf);
-    DISTRIB_SET(CURLOPT_USERAGENT, "fourc/" PACKAGE_VERSION);
-    DISTRIB_SET(CURLOPT_FOLLOWLOCATION, 1L);
-    DISTRIB_SET(CURLOPT_MAXREDIRS, 5L);
-    DISTRIB_SET(CURLOPT_CONNECTTIMEOUT, timeout);
-    DISTRIB_SET(CURLOPT_LOW_SPEED_LIMIT, DISTRIB_MIN_RATE);
-    DISTRIB_SET(CURLOPT_LOW_SPEED_TIME, timeout);
-    DISTRIB_SET(CURLOPT_NOPROGRESS, 0L);
-    DISTRIB_SET(CURLOPT_XFERINFOFUNCTION, distrib_on_progress);
-    DISTRIB_SET(CURLOPT_SSL_VERIFYPEER, d->insecure ? 0L : 1L);
-    DISTRIB_SET(CURLOPT_SSL_VERIFYHOST, d->insecure ? 0L : 2L);
-    if (o->ca_file)
-        DISTRIB_SET(CURLOPT_CAINFO, o->ca_file);
-    DISTRIB_SET(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
-    DISTRIB_SET(CURLOPT_HEADERFUNCTION, distrib_on_header);
-    DISTRIB_SET(CURLOPT_WRITEFUNCTION, distrib_on_body);
-#undef DISTRIB_SET
-    if (cc != CURLE_OK) {
-        err_set(e, "registry %s: libcurl refused an option: %s", d->host,
-                curl_easy_strerror(cc));
+    ho.what = d->what;
+    ho.timeout_hint = d->hint;
+    ho.ca_file = o->ca_file;
+    ho.insecure = d->insecure;
+    ho.allow_http = d->insecure;
+    ho.connect_timeout = timeout;
+    ho.stall_timeout = timeout;
+    ho.deadline = timeout;
+    ho.min_rate = DISTRIB_MIN_RATE;
+    ho.retries = DISTRIB_RETRIES;
+    if (!(d->http = http_new(&ho, e))) {
         distrib_free(d);
         return NULL;
     }
@@ -719,8 +441,7 @@ void distrib_free(struct distrib *d)
 {
     if (!d)
         return;
-    if (d->curl)
-        curl_easy_cleanup(d->curl);
+    http_free(d->http);
     if (d->password)
         OPENSSL_cleanse(d->password, strlen(d->password));
     if (d->basic)
@@ -733,11 +454,12 @@ void distrib_free(struct distrib *d)
     free(d->host);
     free(d->api_host);
     free(d->repository);
+    free(d->what);
+    free(d->hint);
     free(d->config_path);
     free(d);
 }
 
-/* "sha256:<hex>" of the bytes (or sha512), compared with digest. */
 static int distrib_digest_matches(const char *digest, const char *buf,
                                   size_t len, char *got, size_t gotsz)
 {
@@ -762,9 +484,10 @@ static int distrib_digest_matches(const char *digest, const char *buf,
 int distrib_get_manifest(struct distrib *d, const char *reference,
                          struct strbuf *body, char **media_type, struct err *e)
 {
-    struct distrib_resp r = {0};
+    struct http_resp r = {0};
     struct strbuf path = STRBUF_INIT;
     char got[8 + 2 * EVP_MAX_MD_SIZE] = "";
+    const char *ct;
     int is_digest = strchr(reference, ':') != NULL, rc = -1;
 
     *media_type = NULL;
@@ -777,8 +500,7 @@ int distrib_get_manifest(struct distrib *d, const char *reference,
         return -1;
     }
     sb_addf(&path, "manifests/%s", reference);
-    r.body_max = DISTRIB_MANIFEST_MAX;
-    if (distrib_get(d, sb_str(&path), distrib_manifest_accept, &r, e))
+    if (distrib_get(d, sb_str(&path), distrib_manifest_accept, NULL, &r, e))
         goto out;
     if (is_digest && !distrib_digest_matches(reference, sb_str(&r.body),
                                              r.body.len, got, sizeof(got))) {
@@ -788,10 +510,12 @@ int distrib_get_manifest(struct distrib *d, const char *reference,
     }
     sb_setlen(body, 0);
     sb_add(body, sb_str(&r.body), r.body.len);
-    *media_type = xstrdup(r.content_type ? r.content_type : "");
+    /* The media type without parameters. */
+    ct = r.content_type ? r.content_type : "";
+    *media_type = xstrndup(ct, strcspn(ct, "; \t"));
     rc = 0;
 out:
-    distrib_resp_release(&r);
+    http_resp_release(&r);
     sb_release(&path);
     return rc ? distrib_fail(d, e) : 0;
 }
@@ -799,7 +523,7 @@ out:
 int distrib_get_blob(struct distrib *d, const char *digest, struct sink *to,
                      struct err *e)
 {
-    struct distrib_resp r = {0};
+    struct http_resp r = {0};
     struct strbuf path = STRBUF_INIT;
     int rc;
 
@@ -809,10 +533,8 @@ int distrib_get_blob(struct distrib *d, const char *digest, struct sink *to,
                        "sha512 digest",
                        d->host, d->repository, digest);
     sb_addf(&path, "blobs/%s", digest);
-    r.sink = to;
-    r.sink_err = e;
-    rc = distrib_get(d, sb_str(&path), NULL, &r, e);
-    distrib_resp_release(&r);
+    rc = distrib_get(d, sb_str(&path), NULL, to, &r, e);
+    http_resp_release(&r);
     sb_release(&path);
     return rc ? distrib_fail(d, e) : 0;
 }
