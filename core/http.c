@@ -15,6 +15,7 @@
 #include "http.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -594,9 +595,10 @@ static int http_attempt(struct http *c, const struct http_req *rq,
         else
             err_set(e,
                     "%s: too slow: %lld bytes in %.0f s, under the minimum "
-                    "of %ld KiB/s%s",
+                    "of %ld %s/s%s",
                     what, (long long)got, http_elapsed(&x.start),
-                    x.min_rate / 1024, sb_str(&hint));
+                    x.min_rate % 1024 ? x.min_rate : x.min_rate / 1024,
+                    x.min_rate % 1024 ? "bytes" : "KiB", sb_str(&hint));
         sb_release(&hint);
         return -1;
     }
@@ -627,7 +629,10 @@ int http_do(struct http *c, const struct http_req *rq, struct http_resp *rs,
     struct strbuf what = STRBUF_INIT;
     struct curl_slist *hdrs;
     struct timespec t0;
-    int oom, x, retries = c->o.retries < 0 ? 0 : c->o.retries;
+    int oom, x,
+        retries = c->o.retries < 0 ? 0
+                  : c->o.retries   ? c->o.retries
+                                   : HTTP_RETRIES;
     long total = http_opt(c->o.retry_total_ms, HTTP_RETRY_TOTAL_MS), pause;
 
     if (rq->no_retry)

@@ -6,11 +6,11 @@
  * A client (struct http) holds one libcurl handle, so the requests of a
  * collector share connections and TLS sessions, and the options below:
  *
- *  - TLS is verified against the system's CAs plus http_opts.ca_file and
- *    ca_dir. Verification is off only when the caller sets `insecure`;
- *    plain http is refused unless it sets `allow_http`. A client
- *    certificate and key come from files (cert_file, key_file) or from PEM
- *    bytes in memory (cert_pem, key_pem; a kubeconfig's
+ *  - TLS is verified against the system's CAs, or against http_opts.ca_file
+ *    and ca_dir instead when given (as kubectl and docker do). Verification is
+ * off only when the caller sets `insecure`; plain http is refused unless it
+ * sets `allow_http`. A client certificate and key come from files (cert_file,
+ * key_file) or from PEM bytes in memory (cert_pem, key_pem; a kubeconfig's
  *    client-certificate-data).
  *  - Proxies: libcurl's handling of http_proxy, https_proxy and no_proxy
  *    from the environment, unless `proxy` names one (a kubeconfig's
@@ -53,6 +53,7 @@
 #define HTTP_CONNECT_TIMEOUT 30L /* s */
 #define HTTP_DEADLINE 30L        /* s */
 #define HTTP_MIN_RATE 16384L     /* bytes a second */
+#define HTTP_RETRIES 2
 #define HTTP_RETRY_BASE_MS 500L
 #define HTTP_RETRY_AFTER_MAX_MS 10000L
 #define HTTP_RETRY_TOTAL_MS 60000L
@@ -63,7 +64,7 @@ struct http_opts {
     const char *what;         /* error prefix ("registry H"), or NULL */
     const char *timeout_hint; /* named after a timeout, or NULL */
     /* TLS */
-    const char *ca_file, *ca_dir; /* added to the system's CAs */
+    const char *ca_file, *ca_dir; /* instead of the system's CAs */
     const char *cert_file, *key_file;
     const char *cert_pem, *key_pem; /* PEM in memory (NUL-terminated) */
     int insecure;                   /* TLS verification off */

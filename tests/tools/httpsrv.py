@@ -1,0 +1,355 @@
+#!/usr/bin/env python3
+"""httpsrv.py: an HTTPS server for fourc's tests (Python 3 stdlib + openssl).
+
+The Kubernetes API, AWS, Redmine, Jira and GitHub cannot run on a test
+machine; their clients are tested against this server, which answers like
+them on demand and fails the way they fail.
+
+    python3 tests/tools/httpsrv.py --dir D [--spec S.json] [--root R]
+        [--token T] [--mtls] [--plain] [--proxy]
+
+--certs C  take the certificates from C (made there when missing)
+           instead of D, so that several servers share one CA
+--dir D    work directory (created). The server writes there:
+             ca.crt ca.key        the test CA (openssl CLI, 2048-bit RSA)
+             server.crt .key      for IP:127.0.0.1 and DNS:localhost
+             client.crt .key      a client certificate (CN=fourc-test)
+                                  signed by the same CA
+             other-ca.crt         a CA that signed nothing (the "unknown CA")
+             port                 the port, once listening (wait for it)
+             server.log           connections that failed (TLS refused,
+                                  client gone), one line each
+             requests.log         one line a request: METHOD PATH?QUERY
+                                  auth=<none|ok|bad> cert=<CN or ->
+           Certificates already there are reused.
+--spec S   a JSON file of routes, matched on the path without the query:
+             {"routes": {"/api/v1/pods": {...}, "/x/*": {...}}}
+           a trailing "*" matches any rest. A route's keys:
+             status        200 by default
+             headers       {"Name": "value"}
+             body          a string, or any JSON value (sent as JSON)
+             file          a file (relative to the spec) to send
+             generate      N: a body of N bytes ("x" repeated)
+             public        true: no token needed even with --token
+             list          paging over generated items: {"items": N,
+                           "style": "k8s"} reads ?limit=&continue= and
+                           answers {"kind":"List","apiVersion":"v1",
+                           "metadata":{"continue":"<opaque>"},"items":
+                           [{"metadata":{"name":"item-0"}}, ...]} ("continue"
+                           absent on the last page); "style": "nexttoken"
+                           reads ?MaxResults=&NextToken= (or the same keys in
+                           a JSON request body) and answers {"Items":[...],
+                           "NextToken":"<opaque>"}
+             fault         {"status": 401|403|429|500|..., "times": N,
+                           "retry_after": "1" or an HTTP-date, "body": ...}:
+                           the first N requests (all when "times" is absent)
+                           get this answer instead
+             slow          seconds before the status line (slow first byte)
+             trickle       bytes a second for the body
+             cut           bytes of the body sent before the connection is
+                           closed (Content-Length announces all of it)
+--root R   files under R answer GET /<path> when no route matches
+--token T  every request must carry "Authorization: Bearer T" (else 401
+           with WWW-Authenticate: Bearer); never logged
+--mtls     require a client certificate signed by the test CA
+--plain    plain http instead of https
+--proxy    also run an HTTP CONNECT proxy on 127.0.0.1; its port goes to
+           D/proxy.port and each tunnel to D/proxy.log as
+           "CONNECT host:port"
+
+Stop it with SIGTERM. Every answer is HTTP/1.1 with Content-Length.
+"""
+import argparse
+import json
+import os
+import select
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+ARGS = None
+SPEC = {}
+SPEC_DIR = "."
+COUNTS = {}
+LOCK = threading.Lock()
+
+
+def openssl(*a):
+    subprocess.run(["openssl"] + list(a), check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def make_certs(d):
+    p = lambda n: os.path.join(d, n)
+    if os.path.exists(p("client.crt")) and os.path.exists(p("other-ca.crt")):
+        return
+    for ca in ("ca", "other-ca"):
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                "-subj", "/CN=fourc test " + ca, "-keyout", p(ca + ".key"),
+                "-out", p(ca + ".crt"))
+    ext = p("ext.cnf")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n"
+                "extendedKeyUsage=serverAuth\n")
+    with open(p("client.cnf"), "w") as f:
+        f.write("extendedKeyUsage=clientAuth\n")
+    for who, cn, e in (("server", "127.0.0.1", ext),
+                       ("client", "fourc-test", p("client.cnf"))):
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + cn,
+                "-keyout", p(who + ".key"), "-out", p(who + ".csr"))
+        openssl("x509", "-req", "-in", p(who + ".csr"), "-CA", p("ca.crt"),
+                "-CAkey", p("ca.key"), "-CAcreateserial", "-days", "2",
+                "-extfile", e, "-out", p(who + ".crt"))
+
+
+def find_route(path):
+    routes = SPEC.get("routes", {})
+    if path in routes:
+        return path, routes[path]
+    for k, v in routes.items():
+        if k.endswith("*") and path.startswith(k[:-1]):
+            return k, v
+    return None, None
+
+
+def page(route, query, body):
+    spec = route["list"]
+    n = int(spec.get("items", 0))
+    style = spec.get("style", "k8s")
+    q = {k: v[0] for k, v in urllib.parse.parse_qs(query).items()}
+    if style == "nexttoken" and body:
+        try:
+            q.update({k: str(v) for k, v in json.loads(body).items()})
+        except (ValueError, AttributeError):
+            pass
+    lim_key, tok_key = (("limit", "continue") if style == "k8s"
+                        else ("MaxResults", "NextToken"))
+    limit = int(q.get(lim_key) or n or 1)
+    start = int(q.get(tok_key, "tok-0")[4:] or 0) if q.get(tok_key) else 0
+    end = min(n, start + limit)
+    items = [{"metadata": {"name": "item-%d" % i}} if style == "k8s"
+             else {"Name": "item-%d" % i} for i in range(start, end)]
+    nxt = "tok-%d" % end if end < n else None
+    if style == "k8s":
+        out = {"kind": "List", "apiVersion": "v1", "metadata": {},
+               "items": items}
+        if nxt:
+            out["metadata"]["continue"] = nxt
+    else:
+        out = {"Items": items}
+        if nxt:
+            out["NextToken"] = nxt
+    return json.dumps(out).encode()
+
+
+def as_bytes(v):
+    if v is None:
+        return b""
+    if isinstance(v, str):
+        return v.encode()
+    return json.dumps(v).encode()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *a):
+        pass
+
+    def cert_cn(self):
+        try:
+            c = self.connection.getpeercert()
+        except (AttributeError, ValueError):
+            return "-"
+        for rdn in (c or {}).get("subject", ()):
+            for k, v in rdn:
+                if k == "commonName":
+                    return v
+        return "-"
+
+    def send(self, status, body, headers=None, route=None):
+        route = route or {}
+        if route.get("slow"):
+            time.sleep(float(route["slow"]))
+        self.send_response(status)
+        hdrs = {"Content-Type": "application/json"}
+        hdrs.update(headers or {})
+        for k, v in hdrs.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        if "cut" in route:
+            self.wfile.write(body[:int(route["cut"])])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        rate = route.get("trickle")
+        if rate:
+            rate = max(1, int(rate))
+            for i in range(0, len(body), rate):
+                self.wfile.write(body[i:i + rate])
+                self.wfile.flush()
+                time.sleep(1)
+            return
+        self.wfile.write(body)
+
+    def handle_any(self):
+        url = urllib.parse.urlsplit(self.path)
+        n = int(self.headers.get("Content-Length") or 0)
+        reqbody = self.rfile.read(n) if n else b""
+        auth = self.headers.get("Authorization")
+        key, route = find_route(url.path)
+        if auth is None:
+            state = "none"
+        elif ARGS.token and auth == "Bearer " + ARGS.token:
+            state = "ok"
+        else:
+            state = "bad"
+        with LOCK:
+            with open(os.path.join(ARGS.dir, "requests.log"), "a") as f:
+                f.write("%s %s auth=%s cert=%s\n" % (
+                    self.command, self.path, state, self.cert_cn()))
+        if ARGS.token and state != "ok" and not (route or {}).get("public"):
+            return self.send(401, b'{"kind":"Status","code":401,'
+                             b'"message":"Unauthorized"}',
+                             {"WWW-Authenticate": 'Bearer realm="fourc-test"'})
+        if route is None:
+            path = os.path.normpath(url.path).lstrip("/")
+            if ARGS.root and path and not path.startswith(".."):
+                f = os.path.join(ARGS.root, path)
+                if os.path.isfile(f):
+                    with open(f, "rb") as fh:
+                        return self.send(200, fh.read())
+            return self.send(404, b'{"message":"not found"}')
+        fault = route.get("fault")
+        if fault:
+            with LOCK:
+                COUNTS[key] = COUNTS.get(key, 0) + 1
+                hit = COUNTS[key]
+            if "times" not in fault or hit <= int(fault["times"]):
+                h = {}
+                if "retry_after" in fault:
+                    h["Retry-After"] = str(fault["retry_after"])
+                return self.send(int(fault.get("status", 500)),
+                                 as_bytes(fault.get("body", {
+                                     "message": "planted failure"})), h)
+        if "list" in route:
+            body = page(route, url.query, reqbody)
+        elif "generate" in route:
+            body = b"x" * int(route["generate"])
+        elif "file" in route:
+            with open(os.path.join(SPEC_DIR, route["file"]), "rb") as fh:
+                body = fh.read()
+        else:
+            body = as_bytes(route.get("body", {}))
+        self.send(int(route.get("status", 200)), body,
+                  route.get("headers"), route)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = handle_any
+
+
+def pump(a, b):
+    try:
+        while True:
+            r, _, _ = select.select([a, b], [], [], 30)
+            if not r:
+                return
+            for s in r:
+                data = s.recv(65536)
+                if not data:
+                    return
+                (b if s is a else a).sendall(data)
+    except OSError:
+        return
+
+
+class Proxy(BaseHTTPRequestHandler):
+    def log_message(self, fmt, *a):
+        pass
+
+    def do_CONNECT(self):
+        with LOCK:
+            with open(os.path.join(ARGS.dir, "proxy.log"), "a") as f:
+                f.write("CONNECT %s\n" % self.path)
+        host, _, port = self.path.rpartition(":")
+        try:
+            up = socket.create_connection((host, int(port)), timeout=10)
+        except OSError:
+            self.send_error(502)
+            return
+        self.send_response(200, "Connection established")
+        self.end_headers()
+        pump(self.connection, up)
+        up.close()
+        self.close_connection = True
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A client that hangs up or refuses our certificate is what the
+        # tests do on purpose: one line in D/server.log, no traceback.
+        with LOCK:
+            with open(os.path.join(ARGS.dir, "server.log"), "a") as f:
+                f.write("%s: %r\n" % (client_address, sys.exc_info()[1]))
+
+
+def write_port(name, port):
+    tmp = os.path.join(ARGS.dir, name + ".tmp")
+    with open(tmp, "w") as f:
+        f.write("%d\n" % port)
+    os.rename(tmp, os.path.join(ARGS.dir, name))
+
+
+def main():
+    global ARGS, SPEC, SPEC_DIR
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--dir", required=True)
+    ap.add_argument("--certs")
+    ap.add_argument("--spec")
+    ap.add_argument("--root")
+    ap.add_argument("--token")
+    ap.add_argument("--mtls", action="store_true")
+    ap.add_argument("--plain", action="store_true")
+    ap.add_argument("--proxy", action="store_true")
+    ARGS = ap.parse_args()
+    os.makedirs(ARGS.dir, exist_ok=True)
+    if ARGS.spec:
+        with open(ARGS.spec) as f:
+            SPEC = json.load(f)
+        SPEC_DIR = os.path.dirname(os.path.abspath(ARGS.spec))
+    certs = ARGS.certs or ARGS.dir
+    os.makedirs(certs, exist_ok=True)
+    make_certs(certs)
+    srv = Server(("127.0.0.1", 0), Handler)
+    if not ARGS.plain:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(os.path.join(certs, "server.crt"),
+                            os.path.join(certs, "server.key"))
+        if ARGS.mtls:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            ctx.load_verify_locations(os.path.join(certs, "ca.crt"))
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True,
+                                     do_handshake_on_connect=False)
+    if ARGS.proxy:
+        px = Server(("127.0.0.1", 0), Proxy)
+        threading.Thread(target=px.serve_forever, daemon=True).start()
+        write_port("proxy.port", px.server_address[1])
+    write_port("port", srv.server_address[1])
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())
