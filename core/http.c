@@ -547,25 +547,24 @@ static int http_attempt(struct http *c, const struct http_req *rq,
     curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, &x);
     curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &x);
     curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, &x);
-    if (strcmp(m, "GET") == 0 && !rq->body) {
-        curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
-        curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, NULL);
-    } else {
-        if (rq->body || strcmp(m, "POST") == 0) {
-            curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-                             (curl_off_t)rq->body_len);
-            curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS,
-                             rq->body ? rq->body : "");
-        } else if (strcmp(m, "HEAD") == 0)
-            curl_easy_setopt(c->curl, CURLOPT_NOBODY, 1L);
-        curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST,
-                         strcmp(m, "POST") == 0 || strcmp(m, "HEAD") == 0 ? NULL
-                                                                          : m);
+    /* Every request starts from a GET, so nothing of the last one's
+     * method or body carries over. */
+    curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, NULL);
+    if (rq->body || strcmp(m, "POST") == 0) {
+        curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                         (curl_off_t)rq->body_len);
+        curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, rq->body ? rq->body : "");
     }
+    if (strcmp(m, "HEAD") == 0)
+        curl_easy_setopt(c->curl, CURLOPT_NOBODY, 1L);
+    else if (strcmp(m, "GET") != 0 && strcmp(m, "POST") != 0)
+        curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, m);
     cc = curl_easy_perform(c->curl);
     curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
-    curl_easy_setopt(c->curl, CURLOPT_NOBODY, 0L);
     curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, NULL);
+    curl_easy_setopt(c->curl, CURLOPT_NOBODY, 0L);
+    curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
     if (cc == CURLE_OK)
         return 0;
     if (x.cb_failed)
@@ -619,7 +618,6 @@ static int http_attempt(struct http *c, const struct http_req *rq,
     if (http_conn_error(cc) && !(rq->on_body && rs->status >= 200 &&
                                  rs->status <= 299 && rs->received > 0))
         return 2;
-    (void)m;
     return -1;
 }
 

@@ -645,6 +645,28 @@ static void test_paging(void **state)
     assert_int_equal(http_do(c, &rq, &rs, &e), 0);
     assert_string_equal(sb_str(&rs.body),
                         "{\"Items\": [{\"Name\": \"item-2\"}]}");
+    /* after a POST with a body, other methods are themselves */
+    rq.method = "DELETE";
+    rq.body = NULL;
+    rq.body_len = 0;
+    assert_int_equal(http_do(c, &rq, &rs, &e), 0);
+    rq.method = "HEAD";
+    assert_int_equal(http_do(c, &rq, &rs, &e), 0);
+    assert_int_equal(rs.status, 200);
+    assert_int_equal(rs.body.len, 0);
+    rq.method = "PUT";
+    rq.body = "{}";
+    rq.body_len = 2;
+    assert_int_equal(http_do(c, &rq, &rs, &e), 0);
+    rq.method = NULL;
+    rq.body = NULL;
+    rq.body_len = 0;
+    assert_int_equal(http_do(c, &rq, &rs, &e), 0);
+    assert_int_equal(count_lines("tok/requests.log", "POST /aws auth=ok"), 1);
+    assert_int_equal(count_lines("tok/requests.log", "DELETE /aws auth=ok"), 1);
+    assert_int_equal(count_lines("tok/requests.log", "HEAD /aws auth=ok"), 1);
+    assert_int_equal(count_lines("tok/requests.log", "PUT /aws auth=ok"), 1);
+    assert_int_equal(count_lines("tok/requests.log", "GET /aws auth=ok"), 1);
     free(u);
     http_free(c);
     http_resp_release(&rs);
