@@ -26,7 +26,9 @@
  * the registry said when it said it in the standard error body
  * ({"errors":[{"code","message"}]}): "registry 127.0.0.1:5000: GET
  * /v2/team/app/manifests/1.4: 404 MANIFEST_UNKNOWN: manifest unknown".
- * 429 and 5xx answers are retried twice (Retry-After honoured up to 10 s);
+ * 429 and 5xx answers, and connections refused or dropped before any byte
+ * of the body, are retried twice (Retry-After, seconds or an HTTP-date,
+ * honoured up to 10 s; TLS, timeouts and retries are core/http.h's);
  * img_opts.timeout (T, --registry-timeout) bounds every request: the
  * connection must come up within T seconds, the transfer may not fall
  * under DISTRIB_MIN_RATE (16 KiB/s) for T seconds at a time, and the whole
@@ -127,7 +129,10 @@ long distrib_status_line(const char *line, size_t n, char *reason,
                          size_t reasonsz);
 
 /* A Retry-After value (n bytes, trimmed): delay-seconds in milliseconds,
- * capped at 10 s; -1 for anything else (an HTTP date, empty, junk). */
+ * capped at 10 s; -1 for anything else (an HTTP date, empty, junk).
+ * The client no longer calls this nor distrib_status_line: core/http.c
+ * reads status lines and Retry-After (dates too) for every client; both
+ * stay for their tests and fuzz target until those move to http.h. */
 long distrib_retry_after_ms(const char *v, size_t n);
 
 /* Appends "404 MANIFEST_UNKNOWN: manifest unknown" for an answer whose
