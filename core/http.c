@@ -24,6 +24,7 @@
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "banned.h"
@@ -91,6 +92,46 @@ static void http_scrub_auth(struct err *e, const char *auth)
     http_scrub(e, auth);
     if ((sp = strchr(auth, ' ')))
         http_scrub(e, sp + 1);
+}
+
+/* A header whose value is a secret: its name says auth, token, key,
+ * secret, password, cookie or session (Authorization, X-Api-Key,
+ * PRIVATE-TOKEN, X-Amz-Security-Token, Cookie...). */
+static int http_secret_header(const char *h, size_t namelen)
+{
+    static const char *const words[] = {
+        "auth", "token", "key", "secret", "password", "cookie", "session"};
+    char name[64];
+    size_t i, n = namelen < sizeof(name) - 1 ? namelen : sizeof(name) - 1;
+
+    for (i = 0; i < n; i++)
+        name[i] = (char)(h[i] >= 'A' && h[i] <= 'Z' ? h[i] + 32 : h[i]);
+    name[n] = '\0';
+    for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (strstr(name, words[i]))
+            return 1;
+    return 0;
+}
+
+/* Scrubs from e everything secret the request carries. */
+static void http_scrub_req(struct err *e, const struct http_req *rq)
+{
+    const char *colon, *v;
+    size_t i;
+
+    if (!e)
+        return;
+    http_scrub_auth(e, rq->auth);
+    for (i = 0; rq->headers && rq->headers[i]; i++) {
+        colon = strchr(rq->headers[i], ':');
+        if (!colon || !http_secret_header(rq->headers[i],
+                                          (size_t)(colon - rq->headers[i])))
+            continue;
+        for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
+            ;
+        http_scrub(e, v);
+        http_scrub_auth(e, v);
+    }
 }
 
 /* Appends n bytes a server sent, control bytes as spaces and anything not
@@ -650,7 +691,7 @@ int http_do(struct http *c, const struct http_req *rq, struct http_resp *rs,
                                    (rs->status >= 500 && rs->status <= 599))))
             break;
         if (rs->attempts > retries) {
-            if (x == 2 && rs->attempts > 1) {
+            if (e && x == 2 && rs->attempts > 1) {
                 size_t n = strlen(e->msg);
                 snprintf(e->msg + n, sizeof(e->msg) - n, " (after %d attempts)",
                          rs->attempts);
@@ -670,9 +711,28 @@ int http_do(struct http *c, const struct http_req *rq, struct http_resp *rs,
 out:
     http_free_headers(hdrs);
     sb_release(&what);
-    if (x && e)
-        http_scrub_auth(e, rq->auth);
+    if (x)
+        http_scrub_req(e, rq);
     return x;
+}
+
+char *http_basic(const char *user, const char *password)
+{
+    struct strbuf in = STRBUF_INIT;
+    size_t n;
+    char *out;
+
+    sb_adds(&in, user);
+    sb_adds(&in, ":");
+    sb_adds(&in, password);
+    n = 6 + 4 * ((in.len + 2) / 3) + 1;
+    out = xmalloc(n);
+    memcpy(out, "Basic ", 6);
+    EVP_EncodeBlock((unsigned char *)out + 6, (const unsigned char *)in.buf,
+                    (int)in.len);
+    OPENSSL_cleanse(in.buf, in.cap);
+    sb_release(&in);
+    return out;
 }
 
 char *http_escape(const char *s)
@@ -709,6 +769,6 @@ int http_status_error(struct http *c, const struct http_req *rq,
         sb_addf(&sb, " (after %d attempts)", rs->attempts);
     err_set(e, "%s", sb_str(&sb));
     sb_release(&sb);
-    http_scrub_auth(e, rq->auth);
+    http_scrub_req(e, rq);
     return -1;
 }

@@ -6,8 +6,9 @@
  * A client (struct http) holds one libcurl handle, so the requests of a
  * collector share connections and TLS sessions, and the options below:
  *
- *  - TLS is verified against the system's CAs, or against http_opts.ca_file
- *    and ca_dir instead when given (as kubectl and docker do). Verification is
+ *  - TLS is verified against the system's CAs: ca_file replaces the
+ *    system's bundle (as kubectl's certificate-authority and docker's
+ *    registry CA do), ca_dir adds a hashed directory. Verification is
  * off only when the caller sets `insecure`; plain http is refused unless it
  * sets `allow_http`. A client certificate and key come from files (cert_file,
  * key_file) or from PEM bytes in memory (cert_pem, key_pem; a kubeconfig's
@@ -31,8 +32,11 @@
  *  - Size: a 2xx body kept in memory is limited to http_req.max_body; more
  *    is an error naming the request and the limit. Other answers' bodies
  *    are kept up to 64 KiB for the error text.
- *  - Secrets: the Authorization header (http_req.auth) and any header the
- *    caller marks secret are never logged and never put in an error;
+ *  - Secrets: the Authorization value (http_req.auth) and the values of
+ *    headers whose name says auth, token, key, secret, password, cookie
+ *    or session are never logged (nothing here logs) and are scrubbed
+ *    from every error as "***", even one a careless prefix or a server's
+ *    echo would have carried;
  *    errors name the method, the URL without its user-info and query, and
  *    the status. libcurl drops the Authorization header when a redirect
  *    leaves the host, port or scheme.
@@ -64,7 +68,7 @@ struct http_opts {
     const char *what;         /* error prefix ("registry H"), or NULL */
     const char *timeout_hint; /* named after a timeout, or NULL */
     /* TLS */
-    const char *ca_file, *ca_dir; /* instead of the system's CAs */
+    const char *ca_file, *ca_dir;
     const char *cert_file, *key_file;
     const char *cert_pem, *key_pem; /* PEM in memory (NUL-terminated) */
     int insecure;                   /* TLS verification off */
@@ -142,6 +146,10 @@ int http_status_error(struct http *c, const struct http_req *rq,
  * RFC 850 or asctime) as milliseconds from now (0 for a date past), capped
  * at cap_ms; -1 for anything else. */
 long http_retry_after_ms(const char *v, size_t n, long cap_ms);
+
+/* "Basic base64(user:password)", a value for http_req.auth; the caller
+ * cleanses and frees it. */
+char *http_basic(const char *user, const char *password);
 
 /* s percent-encoded for a URL query (all but A-Za-z0-9-._~); a new
  * string. */

@@ -51,6 +51,8 @@ them on demand and fails the way they fail.
 --root R   files under R answer GET /<path> when no route matches
 --token T  every request must carry "Authorization: Bearer T" (else 401
            with WWW-Authenticate: Bearer); never logged
+--basic U:P  also accept "Authorization: Basic base64(U:P)" in place of
+           the token (auth=ok in the log)
 --mtls     require a client certificate signed by the test CA
 --plain    plain http instead of https
 --proxy    also run an HTTP CONNECT proxy on 127.0.0.1; its port goes to
@@ -60,6 +62,7 @@ them on demand and fails the way they fail.
 Stop it with SIGTERM. Every answer is HTTP/1.1 with Content-Length.
 """
 import argparse
+import base64
 import json
 import os
 import select
@@ -211,13 +214,17 @@ class Handler(BaseHTTPRequestHandler):
             state = "none"
         elif ARGS.token and auth == "Bearer " + ARGS.token:
             state = "ok"
+        elif ARGS.basic and auth == "Basic " + base64.b64encode(
+                ARGS.basic.encode()).decode():
+            state = "ok"
         else:
             state = "bad"
         with LOCK:
             with open(os.path.join(ARGS.dir, "requests.log"), "a") as f:
                 f.write("%s %s auth=%s cert=%s\n" % (
                     self.command, self.path, state, self.cert_cn()))
-        if ARGS.token and state != "ok" and not (route or {}).get("public"):
+        public = (route or {}).get("public")
+        if (ARGS.token or ARGS.basic) and state != "ok" and not public:
             return self.send(401, b'{"kind":"Status","code":401,'
                              b'"message":"Unauthorized"}',
                              {"WWW-Authenticate": 'Bearer realm="fourc-test"'})
@@ -318,6 +325,7 @@ def main():
     ap.add_argument("--spec")
     ap.add_argument("--root")
     ap.add_argument("--token")
+    ap.add_argument("--basic")
     ap.add_argument("--mtls", action="store_true")
     ap.add_argument("--plain", action="store_true")
     ap.add_argument("--proxy", action="store_true")

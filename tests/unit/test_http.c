@@ -31,6 +31,8 @@
 #include "util.h"
 
 #define TOKEN "tok-5ecret-4f9a-never-shown"
+#define PASS "pa55-w0rd-4c2e"
+#define APIKEY "key-77d1-e0c3-never-shown"
 
 static char dir[64];
 static pid_t srv_pid[2];
@@ -114,7 +116,7 @@ static int read_port(const char *sub, const char *name)
 }
 
 static pid_t start(const char *sub, const char *a1, const char *a2,
-                   const char *a3)
+                   const char *a3, const char *a4, const char *a5)
 {
     char script[512], d[160], sp[160];
     const char *top = getenv("TOP_SRCDIR");
@@ -129,7 +131,7 @@ static pid_t start(const char *sub, const char *a1, const char *a2,
         int null = open("/dev/null", O_WRONLY);
         dup2(null, 1);
         execlp("python3", "python3", script, "--dir", d, "--spec", sp, a1, a2,
-               a3, (char *)NULL);
+               a3, a4, a5, (char *)NULL);
         _exit(127);
     }
     return pid;
@@ -150,11 +152,12 @@ static int setup(void **state)
     fputs(spec, f);
     fclose(f);
     /* One server makes the CA and the certificates; the other uses them. */
-    srv_pid[0] = start("tok", "--token", TOKEN, "--proxy");
+    srv_pid[0] =
+        start("tok", "--token", TOKEN, "--proxy", "--basic", "alice:" PASS);
     port_tok = read_port("tok", "port");
     port_proxy = read_port("tok", "proxy.port");
     snprintf(path, sizeof(path), "%s/tok", dir);
-    srv_pid[1] = start("mtls", "--mtls", "--certs", path);
+    srv_pid[1] = start("mtls", "--mtls", "--certs", path, NULL, NULL);
     port_mtls = read_port("mtls", "port");
     snprintf(ca, sizeof(ca), "%s/tok/ca.crt", dir);
     snprintf(other_ca, sizeof(other_ca), "%s/tok/other-ca.crt", dir);
@@ -343,11 +346,13 @@ static void test_token_never_shown(void **state)
     struct http *c;
     struct http_resp rs = {0};
     struct http_req rq = {0};
-    struct err e[5] = {{{0}}};
-    int rc[5];
+    static const char *const hdrs[] = {"Accept: */*", "X-Api-Key: " APIKEY,
+                                       NULL};
+    struct err e[6] = {{{0}}};
+    int rc[6], i;
     long st[5];
     int att[5];
-    char path[160], *logged;
+    char path[160], *logged, *basic;
 
     (void)state;
     o.what = "kubernetes " TOKEN; /* even a careless prefix is scrubbed */
@@ -375,6 +380,22 @@ static void test_token_never_shown(void **state)
     rq.auth = "Bearer " TOKEN;
     rc[3] = http_do(c, &rq, &rs, &e[3]);
     att[3] = rs.attempts;
+    /* Basic from user and password */
+    basic = http_basic("alice", PASS);
+    rc[4] = get(c, port_tok, "/ok?who=b", basic, &rs, &e[4]);
+    st[4] = rs.status;
+    free(basic);
+    http_free(c);
+    /* a secret in another header, and the password, scrubbed too */
+    o.what = "aws " APIKEY;
+    c = client(&o);
+    memset(&rq, 0, sizeof(rq));
+    rq.url = "https://127.0.0.1:1/";
+    rq.headers = hdrs;
+    rq.auth = basic = http_basic("alice", PASS);
+    rq.no_retry = 1;
+    rc[5] = http_do(c, &rq, &rs, &e[5]);
+    free(basic);
     capture_stderr(0);
     http_free(c);
 
@@ -394,9 +415,16 @@ static void test_token_never_shown(void **state)
     assert_int_not_equal(rc[3], 0);
     assert_non_null(strstr(e[3].msg, "GET https://127.0.0.1:1/x: "));
     assert_int_equal(att[3], 3); /* connection refused: retried */
-    for (rc[4] = 0; rc[4] < 4; rc[4]++)
-        if (strstr(e[rc[4]].msg, TOKEN))
-            fail_msg("the token is in error %d: %s", rc[4], e[rc[4]].msg);
+    assert_int_equal(rc[4], 0);
+    assert_int_equal(st[4], 200);
+    assert_int_equal(count_lines("tok/requests.log", "GET /ok?who=b auth=ok"),
+                     1);
+    assert_int_not_equal(rc[5], 0);
+    assert_non_null(strstr(e[5].msg, "aws ***: GET https://127.0.0.1:1/: "));
+    for (i = 0; i < 6; i++)
+        if (strstr(e[i].msg, TOKEN) || strstr(e[i].msg, APIKEY) ||
+            strstr(e[i].msg, PASS))
+            fail_msg("a secret is in error %d: %s", i, e[i].msg);
     snprintf(path, sizeof(path), "%s/stderr", dir);
     logged = slurp(path);
     assert_null(strstr(logged, TOKEN));
