@@ -288,7 +288,7 @@ static void scan_help_line(FILE *out, const char *label, const char *help,
     char names[256];
     const char *p;
 
-    if (strlen(label) <= 20)
+    if (strlen(label) < 20)
         fprintf(out, "  %-20s ", label);
     else
         fprintf(out, "  %s  ", label);
@@ -311,7 +311,8 @@ static void scan_help(FILE *out)
     size_t n = scan_optrefs(&refs, NULL), i;
     struct strbuf label = STRBUF_INIT;
 
-    fputs("Usage: fourc scan [targets] [options]\n\nTargets (repeatable):\n",
+    fputs("Usage: fourc scan [targets] [options]\n\nTargets (repeatable), "
+          "each with its own options below it:\n",
           out);
     for (i = 0; i < n; i++) {
         const struct scan_optref *r = &refs[i];
@@ -322,6 +323,8 @@ static void scan_help(FILE *out)
         if (!help)
             continue;
         sb_setlen(&label, 0);
+        if (r->opt && r->col)
+            sb_adds(&label, "  "); /* an option of the target above */
         if (r->own && r->own->label)
             sb_adds(&label, r->own->label);
         else if (r->opt && !r->opt->arg)
