@@ -143,4 +143,22 @@ expect_exit 2 "scan --registry-timeout 0: exit 2" "$FOURC" scan --image oci:x --
 expect_one_error_line "scan --registry-timeout 0: the collector's message" \
     "--registry-timeout 0: expected seconds from 1 to 3600"
 
+# --- rules test: the fixture's collector comes from the registry -------------------
+
+# a rule of both Dockerfile and image kinds: each fixture is read by the
+# collector whose fixture names match it
+run "$FOURC" rules test "$TOP_SRCDIR/checks/rules/cis-docker"
+check "rules test reads DOCKER-COPY-NOT-ADD's *.oci fixture as an image" \
+    grep -Eq '^ok   DOCKER-COPY-NOT-ADD +fail-image-add-local.oci ' "$OUT"
+check "rules test reads DOCKER-COPY-NOT-ADD's *.Dockerfile fixture as a Dockerfile" \
+    grep -Eq '^ok   DOCKER-COPY-NOT-ADD +fail-mixed.Dockerfile ' "$OUT"
+# a fixture no collector of the rule's kinds reads is a problem, named
+cp -r "$E2E_DATA/custom-pack" pack
+printf 'FROM scratch\n' >pack/fixtures/E2E-CM-OWNER/pass-extra.Dockerfile
+expect_exit 1 "rules test: a Dockerfile fixture for a ConfigMap rule is a problem" \
+    "$FOURC" rules test pack
+expect_stdout_match "^FAIL E2E-CM-OWNER +pass-extra.Dockerfile: no collector of the rule's kinds reads a file named pass-extra.Dockerfile \(manifests: \*.yaml \*.yml \*.json\)\$" \
+    "rules test names the fixture and the patterns the rule's collectors read"
+expect_stdout_match "^ok   E2E-CM-OWNER +pass.yaml " "the pack's manifest fixtures still run"
+
 e2e_finish
