@@ -8,17 +8,30 @@
 #include "reporter.h"
 #include "banned.h"
 
-static const char report_help[] =
-    "Usage: fourc report [--scan ID|latest] [--format F] [-o FILE] "
-    "[--db FILE]\n"
-    "\n"
-    "Renders a stored scan. Any past scan can be rendered again.\n"
-    "\n"
-    "  --scan ID|latest   which scan (default latest: the newest complete "
-    "one)\n"
-    "  --format F         json (default), html, sarif, junit, csv, markdown\n"
-    "  -o, --output FILE  write there instead of stdout\n"
-    "  --db FILE          database (default ./fourc.db)\n";
+/* The formats come from the reporters' registry. */
+static void report_help(FILE *out)
+{
+    const struct reporter *r;
+    char names[256];
+    size_t i;
+
+    fprintf(out,
+            "Usage: fourc report [--scan ID|latest] [--format F] [-o FILE] "
+            "[--db FILE]\n"
+            "\n"
+            "Renders a stored scan. Any past scan can be rendered again.\n"
+            "\n"
+            "  --scan ID|latest   which scan (default latest: the newest "
+            "complete one)\n"
+            "  --format F         %s (default json)\n"
+            "  -o, --output FILE  write there instead of stdout\n"
+            "  --db FILE          database (default ./fourc.db)\n"
+            "\n"
+            "Formats:\n",
+            reporter_names(names, sizeof(names)));
+    for (i = 0; (r = reporter_at(i)); i++)
+        fprintf(out, "  %-9s %-6s %s\n", r->name, r->ext, r->summary);
+}
 
 int cmd_report(int argc, char **argv)
 {
@@ -54,7 +67,7 @@ int cmd_report(int argc, char **argv)
             db = optarg;
             break;
         case 'h':
-            fputs(report_help, stdout);
+            report_help(stdout);
             return EXIT_CLEAN;
         case ':':
             return cmd_usage("report", "%s needs a value", argv[optind - 1]);
@@ -64,9 +77,11 @@ int cmd_report(int argc, char **argv)
     }
     if (optind < argc)
         return cmd_usage("report", "unexpected argument '%s'", argv[optind]);
-    if (!(r = reporter_find(format)))
+    if (!(r = reporter_find(format))) {
+        char names[256];
         return cmd_usage("report", "--format %s: unknown format (known: %s)",
-                         format, reporter_names());
+                         format, reporter_names(names, sizeof(names)));
+    }
     if (store_open(&st, db, STORE_READONLY, &e) ||
         store_resolve_scan(st, scan, &rc.scan_id, &e)) {
         log_error("%s", e.msg);

@@ -26,7 +26,8 @@ static const char rules_help[] =
     "  lint PATH...              check rule packs; every problem as "
     "file:line\n"
     "  test PATH...              run each rule of a pack on its fixtures\n"
-    "                            (fixtures/<ID>/pass*.yaml and fail*.yaml)\n"
+    "                            (fixtures/<ID>/pass* and fail*, read by the\n"
+    "                            collector of the rule's kinds)\n"
     "  import DIR                store a pack in the database for every "
     "later scan\n"
     "  coverage FRAMEWORK        every control of the framework's catalogue "
@@ -285,23 +286,6 @@ struct rules_fixture {
     const char *pillar;
 };
 
-/* The collector that reads a fixture: Dockerfiles by name, OCI image
- * layouts (directories named *.oci, made by tests/tools/mkoci.py from the
- * spec.json inside them), else Kubernetes manifests. */
-static const char *rules_fixture_type(const char *path)
-{
-    const char *base = strrchr(path, '/');
-
-    base = base ? base + 1 : path;
-    if (str_has_suffix(base, ".oci"))
-        return "image";
-    if (str_has_suffix(base, ".Dockerfile") ||
-        strncmp(base, "Dockerfile", 10) == 0 ||
-        strncmp(base, "Containerfile", 13) == 0)
-        return "dockerfile";
-    return "manifests";
-}
-
 static int rules_fx_emit(struct collect_ctx *ctx, const struct resource *r,
                          struct err *e)
 {
@@ -361,9 +345,11 @@ static int rules_is_input_rule(const struct rule *r)
 }
 
 /* Scans one fixture with one rule in a fresh in-memory database and
- * counts the rule's findings by status. */
+ * counts the rule's findings by status. col reads it; NULL: nothing is
+ * collected (a target of the rule's pillar alone, plus the input error
+ * of a *.input.json). */
 static int rules_run_fixture(struct rule *r, const struct ruleset *pack,
-                             const char *path, const char *type,
+                             const char *path, const struct collector *col,
                              size_t counts[6], char *first_msg, size_t cap,
                              struct err *e)
 {
@@ -372,8 +358,8 @@ static int rules_run_fixture(struct rule *r, const struct ruleset *pack,
     struct store *st = NULL;
     struct engine *eng = NULL;
     struct strbuf ref = STRBUF_INIT;
-    struct target t = {type ? type : rules_fixture_type(path), path, NULL};
-    const struct collector *col = collector_find(t.type);
+    struct target t = {col ? col->name : "fixture", path, NULL};
+    const char *pillar = col ? col->pillar : r->pillar;
     struct rules_fixture fx;
     struct collect_ctx ctx = {.target = &t,
                               .emit = rules_fx_emit,
@@ -386,8 +372,8 @@ static int rules_run_fixture(struct rule *r, const struct ruleset *pack,
 
     memset(counts, 0, 6 * sizeof(size_t));
     first_msg[0] = '\0';
-    if (strcmp(t.type, "image") == 0) {
-        sb_addf(&ref, "oci:%s", path);
+    if (col && col->fixture_prefix) {
+        sb_addf(&ref, "%s%s", col->fixture_prefix, path);
         t.ref = sb_str(&ref);
     }
     if (store_open(&st, ":memory:", STORE_CREATE, e) ||
@@ -397,11 +383,10 @@ static int rules_run_fixture(struct rule *r, const struct ruleset *pack,
     eng = engine_new(st, id, &one);
     fx.eng = eng;
     fx.target_uid = "target:fixture";
-    fx.pillar = col->pillar;
+    fx.pillar = pillar;
     {
-        json_t *tdoc =
-            json_pack("{s:s, s:s, s:o}", "pillar", col->pillar, "type", t.type,
-                      "ref", json_string_lossy(path));
+        json_t *tdoc = json_pack("{s:s, s:s, s:o}", "pillar", pillar, "type",
+                                 t.type, "ref", json_string_lossy(path));
         struct resource tr = {
             "fourc/Target", "target:fixture", path, NULL, path, tdoc};
         int bad = engine_resource(eng, "target:fixture", &tr, e);
@@ -409,7 +394,8 @@ static int rules_run_fixture(struct rule *r, const struct ruleset *pack,
         if (bad ||
             (str_has_suffix(path, ".input.json")
                  ? rules_fx_input_json(eng, path, e)
-                 : col->collect(&t, &ctx, e)) ||
+             : col ? col->collect(&t, &ctx, e)
+                   : 0) ||
             engine_finish(eng, e))
             goto out;
     }
@@ -448,6 +434,7 @@ static int rules_test_rule(struct rule *r, const struct ruleset *pack,
     DIR *d;
     struct dirent *de;
     int have_pass = 0, have_fail = 0;
+    const struct collector *col;
     size_t counts[6];
     char msg[512];
     struct err e;
@@ -459,17 +446,25 @@ static int rules_test_rule(struct rule *r, const struct ruleset *pack,
         int want_fail = strncmp(de->d_name, "fail", 4) == 0;
         const char *verdict = "ok";
 
-        if (!(want_pass || want_fail) ||
-            !(str_has_suffix(de->d_name, ".yaml") ||
-              str_has_suffix(de->d_name, ".yml") ||
-              str_has_suffix(de->d_name, ".json") ||
-              str_has_suffix(de->d_name, ".oci") ||
-              str_has_suffix(de->d_name, ".Dockerfile")))
+        /* every pass* and fail* is a fixture: one no collector reads is
+         * a problem, never silently left out */
+        if (!(want_pass || want_fail))
             continue;
         sb_setlen(&path, 0);
         sb_addf(&path, "%s/%s", sb_str(&dir), de->d_name);
+        /* the collector: one emitting the rule's kinds that reads files
+         * named so (collectors' fixture_names) */
+        col = NULL;
+        if (!str_has_suffix(de->d_name, ".input.json") &&
+            !(col = collector_for_fixture((const char *const *)r->kinds,
+                                          r->nkinds, sb_str(&path), msg,
+                                          sizeof(msg)))) {
+            printf("FAIL %-30s %s: %s\n", r->id, de->d_name, msg);
+            (*failures)++;
+            continue;
+        }
         log_set_quiet(1);
-        if (rules_run_fixture(r, pack, sb_str(&path), NULL, counts, msg,
+        if (rules_run_fixture(r, pack, sb_str(&path), col, counts, msg,
                               sizeof(msg), &e)) {
             log_set_quiet(0);
             printf("FAIL %-30s %s: %s\n", r->id, de->d_name, e.msg);
@@ -517,13 +512,10 @@ static int rules_test_rule(struct rule *r, const struct ruleset *pack,
     if (d)
         closedir(d);
     if (!r->automated) {
-        /* A manual rule needs no fixture: any target of its pillar must
-         * yield manual (/dev/null read as a Dockerfile for the container
-         * pillar, as manifests otherwise). */
-        if (rules_run_fixture(r, pack, "/dev/null",
-                              strcmp(r->pillar, "container") == 0 ? "dockerfile"
-                                                                  : "manifests",
-                              counts, msg, sizeof(msg), &e) ||
+        /* A manual rule needs no fixture: a target of its pillar alone
+         * must yield manual. */
+        if (rules_run_fixture(r, pack, "/dev/null", NULL, counts, msg,
+                              sizeof(msg), &e) ||
             counts[ST_MANUAL] == 0 || counts[ST_PASS] || counts[ST_FAIL]) {
             printf("FAIL %-30s a manual rule must give manual findings only "
                    "(kinds: [fourc/Target]?)\n",

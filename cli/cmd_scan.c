@@ -20,52 +20,6 @@
 #include "util.h"
 #include "banned.h"
 
-static const char scan_help[] =
-    "Usage: fourc scan [targets] [options]\n"
-    "\n"
-    "Targets (repeatable):\n"
-    "  --dockerfile PATH    Dockerfiles, or directories holding them "
-    "(recursive)\n"
-    "  --image REF          a container image (repeatable): oci:DIR[:TAG],\n"
-    "                       docker-archive:FILE[:REPO:TAG], or a registry\n"
-    "                       reference HOST[:PORT]/NAME[:TAG|@DIGEST]\n"
-    "  --platform OS/ARCH   the image of a multi-platform index to audit "
-    "(default linux/amd64)\n"
-    "  --insecure-registry HOST  allow plain http and unverified TLS for "
-    "HOST[:PORT]\n"
-    "                       (repeatable; TLS is verified everywhere else)\n"
-    "  --registry-ca FILE   CA certificates for registries (PEM)\n"
-    "  --registry-timeout S seconds a registry may take to connect or stall "
-    "(default 30);\n"
-    "                       a request must also keep up 16 KiB/s on average\n"
-    "                       after its first S seconds\n"
-    "  --max-layer-size SIZE  what one image layer may decompress to "
-    "(default 8G;\n"
-    "                       K, M, G, T are powers of 1024)\n"
-    "  --max-image-size SIZE  what all layers of an image may decompress to\n"
-    "                       (default 32G); past a limit the layer is an error\n"
-    "                       finding and the image's files are not judged\n"
-    "  --manifests PATH     Kubernetes YAML/JSON files or directories "
-    "(recursive)\n"
-    "\n"
-    "Options:\n"
-    "  --db FILE            database to store the scan in (default "
-    "./fourc.db)\n"
-    "  --rules DIR          also run the rule pack in DIR (repeatable)\n"
-    "  --format F -o FILE   write a report (repeatable; F: json, html, sarif,\n"
-    "                       junit, csv, markdown); without -o\n"
-    "                       the report goes to stdout and the summary to "
-    "stderr\n"
-    "  --fail-on SEVERITY   exit 1 when a finding at or above SEVERITY "
-    "(critical,\n"
-    "                       high, medium, low, info) fails or could not be\n"
-    "                       evaluated (error)\n"
-    "  -q, --quiet          no summary, no progress\n"
-    "  -h, --help           this help\n"
-    "\n"
-    "Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage or "
-    "runtime error.\n";
-
 struct scan_opts {
     struct target *targets;
     size_t ntargets;
@@ -76,9 +30,7 @@ struct scan_opts {
     const char *db;
     const char *fail_on;
     int quiet;
-    struct img_opts image;
-    char **insecure;
-    size_t ninsecure;
+    void **states; /* each collector's option state, by registry index */
     struct scan_skip {
         const char *reason; /* a collector's constant */
         size_t n;
@@ -156,12 +108,12 @@ static void scan_skipped(struct collect_ctx *ctx, const char *path,
 }
 
 static void scan_add_target(struct scan_opts *o, const char *type,
-                            const char *ref)
+                            const char *ref, const void *opts)
 {
     o->targets = xrealloc(o->targets, (o->ntargets + 1) * sizeof(*o->targets));
     o->targets[o->ntargets].type = type;
     o->targets[o->ntargets].ref = ref;
-    o->targets[o->ntargets++].image = &o->image;
+    o->targets[o->ntargets++].opts = opts;
 }
 
 static char *scan_command_line(int argc, char **argv)
@@ -177,156 +129,329 @@ static char *scan_command_line(int argc, char **argv)
     return sb_detach(&sb);
 }
 
-/* "512", "64K", "8G", "1TiB": bytes, at least 1, into *out. */
-static int scan_size(const char *s, uint64_t *out)
-{
-    static const char units[] = "KMGT";
-    const char *u;
-    char *end;
-    unsigned long long v;
-    int shift = 0;
+/* ---- options: scan's own table and the collectors' ---- */
 
-    if (!isdigit((unsigned char)*s))
-        return -1;
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if (errno || v == 0)
-        return -1;
-    if (*end && (u = strchr(units, toupper((unsigned char)*end)))) {
-        shift = 10 * (int)(u - units + 1);
-        end++;
-        if (strcmp(end, "iB") == 0 || strcmp(end, "B") == 0)
-            end += strlen(end);
-    } else if (strcmp(end, "B") == 0) {
-        end++;
-    }
-    if (*end || v > (UINT64_MAX >> shift))
-        return -1;
-    *out = (uint64_t)v << shift;
+/*
+ * scan's own options, in the form collectors declare theirs (struct
+ * collector_opt, state: struct scan_opts). A new scan option (one that
+ * is no collector's) is one row here with its set hook; short_name is its
+ * one-letter form, label what --help shows instead of "--name ARG"
+ * (NULL: that), and a NULL help keeps it out of --help (another row
+ * documents it). "{formats}" in a help text becomes the reporters' names.
+ */
+struct scan_opt {
+    struct collector_opt o;
+    char short_name;
+    const char *label;
+};
+
+static int scan_set_db(void *state, const char *v, struct err *e)
+{
+    (void)e;
+    ((struct scan_opts *)state)->db = v;
     return 0;
+}
+
+static int scan_set_rules(void *state, const char *v, struct err *e)
+{
+    struct scan_opts *o = state;
+
+    (void)e;
+    scan_push(&o->rule_dirs, &o->nrule_dirs, (char *)v);
+    return 0;
+}
+
+static int scan_set_format(void *state, const char *v, struct err *e)
+{
+    struct scan_opts *o = state;
+    char names[256];
+
+    if (!reporter_find(v))
+        return err_set(e, "--format %s: unknown format (known: %s)", v,
+                       reporter_names(names, sizeof(names)));
+    scan_push(&o->formats, &o->nformats, (char *)v);
+    return 0;
+}
+
+static int scan_set_output(void *state, const char *v, struct err *e)
+{
+    struct scan_opts *o = state;
+
+    if (o->noutputs >= o->nformats)
+        return err_set(e, "-o %s: give --format before each -o", v);
+    scan_push(&o->outputs, &o->noutputs, (char *)v);
+    return 0;
+}
+
+static int scan_set_fail_on(void *state, const char *v, struct err *e)
+{
+    if (severity_rank(v) < 0)
+        return err_set(e,
+                       "--fail-on %s: expected critical, high, medium, low or "
+                       "info",
+                       v);
+    ((struct scan_opts *)state)->fail_on = v;
+    return 0;
+}
+
+static int scan_set_quiet(void *state, const char *v, struct err *e)
+{
+    (void)v;
+    (void)e;
+    ((struct scan_opts *)state)->quiet = 1;
+    return 0;
+}
+
+static const struct scan_opt scan_options[] = {
+    {{"db", "FILE", "database to store the scan in (default ./fourc.db)", 0,
+      scan_set_db},
+     0,
+     NULL},
+    {{"rules", "DIR", "also run the rule pack in DIR (repeatable)", 1,
+      scan_set_rules},
+     0,
+     NULL},
+    {{"format", "F",
+      "write a report (repeatable; F: one of\n{formats});\nwithout -o the "
+      "report goes to stdout and the\nsummary to stderr",
+      1, scan_set_format},
+     0,
+     "--format F -o FILE"},
+    {{"output", "FILE", NULL, 1, scan_set_output}, 'o', NULL},
+    {{"fail-on", "SEVERITY",
+      "exit 1 when a finding at or above SEVERITY (critical,\nhigh, medium, "
+      "low, info) fails or could not be\nevaluated (error)",
+      0, scan_set_fail_on},
+     0,
+     NULL},
+    {{"quiet", NULL, "no summary, no progress", 1, scan_set_quiet},
+     'q',
+     "-q, --quiet"},
+    {{"help", NULL, "this help", 1, NULL}, 'h', "-h, --help"},
+};
+
+#define SCAN_NOPTIONS (sizeof(scan_options) / sizeof(scan_options[0]))
+
+/* One option the command line knows: scan's own (col NULL), a
+ * collector's target option (opt NULL) or one of a collector's own. */
+struct scan_optref {
+    const struct collector_opt *opt;
+    const struct collector *col;
+    const struct scan_opt *own;
+    void *state;
+    int given;
+};
+
+static void scan_optref_add(struct scan_optref **v, size_t *n,
+                            const struct collector_opt *opt,
+                            const struct collector *col,
+                            const struct scan_opt *own, void *state)
+{
+    *v = xrealloc(*v, (*n + 1) * sizeof(**v));
+    (*v)[*n].opt = opt;
+    (*v)[*n].col = col;
+    (*v)[*n].own = own;
+    (*v)[*n].state = state;
+    (*v)[(*n)++].given = 0;
+}
+
+/* Every option in --help order: each collector's target option followed
+ * by its own options, then scan's own. */
+static size_t scan_optrefs(struct scan_optref **out, void **states)
+{
+    struct scan_optref *v = NULL;
+    const struct collector *c;
+    const struct collector_opt *co;
+    size_t n = 0, i;
+
+    for (i = 0; (c = collector_at(i)); i++) {
+        scan_optref_add(&v, &n, NULL, c, NULL, states ? states[i] : NULL);
+        for (co = c->opts; co && co->name; co++)
+            scan_optref_add(&v, &n, co, c, NULL, states ? states[i] : NULL);
+    }
+    for (i = 0; i < SCAN_NOPTIONS; i++)
+        scan_optref_add(&v, &n, &scan_options[i].o, NULL, &scan_options[i],
+                        NULL);
+    *out = v;
+    return n;
+}
+
+static const char *scan_optname(const struct scan_optref *r)
+{
+    return r->opt ? r->opt->name : r->col->name;
+}
+
+/* "  --image REF          help\n                       more help". */
+static void scan_help_line(FILE *out, const char *label, const char *help,
+                           const char *suffix)
+{
+    char names[256];
+    const char *p;
+
+    if (strlen(label) < 20)
+        fprintf(out, "  %-20s ", label);
+    else
+        fprintf(out, "  %s  ", label);
+    for (p = help; *p; p++) {
+        if (*p == '\n') {
+            fputs("\n                       ", out);
+        } else if (strncmp(p, "{formats}", 9) == 0) {
+            fputs(reporter_names(names, sizeof(names)), out);
+            p += 8;
+        } else {
+            fputc(*p, out);
+        }
+    }
+    fprintf(out, "%s\n", suffix);
+}
+
+static void scan_help(FILE *out)
+{
+    struct scan_optref *refs;
+    size_t n = scan_optrefs(&refs, NULL), i;
+    struct strbuf label = STRBUF_INIT;
+
+    fputs("Usage: fourc scan [targets] [options]\n\nTargets (repeatable), "
+          "each with its own options below it:\n",
+          out);
+    for (i = 0; i < n; i++) {
+        const struct scan_optref *r = &refs[i];
+        const char *help = r->opt ? r->opt->help : r->col->help;
+
+        if (r->own && (i == 0 || !refs[i - 1].own))
+            fputs("\nOptions:\n", out);
+        if (!help)
+            continue;
+        sb_setlen(&label, 0);
+        if (r->opt && r->col)
+            sb_adds(&label, "  "); /* an option of the target above */
+        if (r->own && r->own->label)
+            sb_adds(&label, r->own->label);
+        else if (r->opt && !r->opt->arg)
+            sb_addf(&label, "--%s", scan_optname(r));
+        else
+            sb_addf(&label, "--%s %s", scan_optname(r),
+                    r->opt ? r->opt->arg : r->col->arg);
+        scan_help_line(out, sb_str(&label), help,
+                       !r->opt && r->col->target_once ? " (once)" : "");
+    }
+    fputs("\nExit status: 0 clean, 1 findings at or above --fail-on, 2 usage "
+          "or runtime error.\n",
+          out);
+    sb_release(&label);
+    free(refs);
+}
+
+/* "nothing to scan: give --manifests PATH, ... or --image REF" */
+static int scan_nothing(void)
+{
+    struct strbuf sb = STRBUF_INIT;
+    const struct collector *c;
+    size_t i, n = 0;
+    int rc;
+
+    while (collector_at(n))
+        n++;
+    for (i = 0; (c = collector_at(i)); i++)
+        sb_addf(&sb, "%s--%s %s",
+                i == 0       ? ""
+                : i + 1 == n ? " or "
+                             : ", ",
+                c->name, c->arg);
+    rc = cmd_usage("scan", "nothing to scan: give %s", sb_str(&sb));
+    sb_release(&sb);
+    return rc;
+}
+
+/* getopt_long over refs: 0, -1 after --help, or EXIT_TROUBLE. */
+static int scan_parse_refs(struct scan_opts *o, int argc, char **argv,
+                           struct scan_optref *refs, size_t n)
+{
+    struct option *longopts = xcalloc(n + 1, sizeof(*longopts));
+    struct strbuf shorts = STRBUF_INIT;
+    struct err e;
+    size_t i, j;
+    int c, rc = 0;
+
+    sb_adds(&shorts, ":");
+    for (i = 0; i < n; i++) {
+        const struct scan_optref *r = &refs[i];
+        for (j = 0; j < i; j++)
+            if (strcmp(scan_optname(&refs[j]), scan_optname(r)) == 0) {
+                /* two collectors (or one and scan) claim one name */
+                log_error("internal: option --%s is declared twice",
+                          scan_optname(r));
+                rc = EXIT_TROUBLE;
+                goto out;
+            }
+        longopts[i].name = scan_optname(r);
+        longopts[i].has_arg =
+            r->opt && !r->opt->arg ? no_argument : required_argument;
+        longopts[i].val = 256 + (int)i;
+        if (r->own && r->own->short_name)
+            sb_addf(&shorts, "%c%s", r->own->short_name,
+                    longopts[i].has_arg == no_argument ? "" : ":");
+    }
+    opterr = 0;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, sb_str(&shorts), longopts, NULL)) !=
+           -1) {
+        struct scan_optref *r = NULL;
+
+        if (c == ':') {
+            rc = cmd_usage("scan", "%s needs a value", argv[optind - 1]);
+            goto out;
+        }
+        if (c >= 256)
+            r = &refs[c - 256];
+        for (i = 0; !r && c != '?' && i < n; i++)
+            if (refs[i].own && refs[i].own->short_name == c)
+                r = &refs[i];
+        if (!r) {
+            rc = cmd_usage("scan", "unknown option %s", argv[optind - 1]);
+            goto out;
+        }
+        if (r->given++ &&
+            !(r->opt ? r->opt->repeatable : !r->col->target_once)) {
+            rc = cmd_usage("scan", "--%s given twice: it takes one %s",
+                           scan_optname(r), r->opt ? "value" : "target");
+            goto out;
+        }
+        if (!r->opt) {
+            scan_add_target(o, r->col->name, optarg, r->state);
+        } else if (!r->opt->set) {
+            scan_help(stdout);
+            rc = -1;
+            goto out;
+        } else if (r->opt->set(r->own ? (void *)o : r->state, optarg, &e)) {
+            rc = cmd_usage("scan", "%s", e.msg);
+            goto out;
+        }
+    }
+out:
+    free(longopts);
+    sb_release(&shorts);
+    return rc;
 }
 
 static int scan_parse(struct scan_opts *o, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"manifests", required_argument, NULL, 'm'},
-        {"dockerfile", required_argument, NULL, 'D'},
-        {"image", required_argument, NULL, 'i'},
-        {"platform", required_argument, NULL, 'P'},
-        {"insecure-registry", required_argument, NULL, 'I'},
-        {"registry-ca", required_argument, NULL, 'C'},
-        {"registry-timeout", required_argument, NULL, 'T'},
-        {"max-layer-size", required_argument, NULL, 'L'},
-        {"max-image-size", required_argument, NULL, 'M'},
-        {"db", required_argument, NULL, 'd'},
-        {"rules", required_argument, NULL, 'r'},
-        {"format", required_argument, NULL, 'f'},
-        {"output", required_argument, NULL, 'o'},
-        {"fail-on", required_argument, NULL, 'F'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    int c;
+    struct scan_optref *refs;
+    size_t n = scan_optrefs(&refs, o->states), i;
+    const struct collector *col;
+    struct err e;
+    int rc = scan_parse_refs(o, argc, argv, refs, n);
 
-    opterr = 0;
-    optind = 0;
-    while ((c = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'D':
-            scan_add_target(o, "dockerfile", optarg);
-            break;
-        case 'm':
-            scan_add_target(o, "manifests", optarg);
-            break;
-        case 'i':
-            scan_add_target(o, "image", optarg);
-            break;
-        case 'P': {
-            const char *sl = strchr(optarg, '/');
-            if (!sl || sl == optarg || !sl[1] || sl[1] == '/')
-                return cmd_usage("scan",
-                                 "--platform %s: expected OS/ARCH[/VARIANT] "
-                                 "(linux/amd64)",
-                                 optarg);
-            o->image.platform = optarg;
-            break;
-        }
-        case 'I':
-            scan_push(&o->insecure, &o->ninsecure, optarg);
-            break;
-        case 'C':
-            o->image.ca_file = optarg;
-            break;
-        case 'T': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (end == optarg || *end || v < 1 || v > 3600)
-                return cmd_usage("scan",
-                                 "--registry-timeout %s: expected seconds "
-                                 "from 1 to 3600",
-                                 optarg);
-            o->image.timeout = v;
-            break;
-        }
-        case 'L':
-        case 'M':
-            if (scan_size(optarg, c == 'L' ? &o->image.max_layer_size
-                                           : &o->image.max_image_size))
-                return cmd_usage(
-                    "scan",
-                    "%s %s: expected a size such as 512M or "
-                    "8G (K, M, G, T: powers of 1024)",
-                    c == 'L' ? "--max-layer-size" : "--max-image-size", optarg);
-            break;
-        case 'd':
-            o->db = optarg;
-            break;
-        case 'r':
-            scan_push(&o->rule_dirs, &o->nrule_dirs, optarg);
-            break;
-        case 'f':
-            if (!reporter_find(optarg))
-                return cmd_usage("scan",
-                                 "--format %s: unknown format "
-                                 "(known: %s)",
-                                 optarg, reporter_names());
-            scan_push(&o->formats, &o->nformats, optarg);
-            break;
-        case 'o':
-            if (o->noutputs >= o->nformats)
-                return cmd_usage("scan",
-                                 "-o %s: give --format before each "
-                                 "-o",
-                                 optarg);
-            scan_push(&o->outputs, &o->noutputs, optarg);
-            break;
-        case 'F':
-            if (severity_rank(optarg) < 0)
-                return cmd_usage("scan",
-                                 "--fail-on %s: expected critical, "
-                                 "high, medium, low or info",
-                                 optarg);
-            o->fail_on = optarg;
-            break;
-        case 'q':
-            o->quiet = 1;
-            break;
-        case 'h':
-            fputs(scan_help, stdout);
-            return -1;
-        case ':':
-            return cmd_usage("scan", "%s needs a value", argv[optind - 1]);
-        default:
-            return cmd_usage("scan", "unknown option %s", argv[optind - 1]);
-        }
-    }
+    free(refs);
+    if (rc)
+        return rc;
     if (optind < argc)
         return cmd_usage("scan", "unexpected argument '%s'", argv[optind]);
     if (o->ntargets == 0)
-        return cmd_usage("scan", "nothing to scan: give --manifests PATH, "
-                                 "--image REF or --dockerfile PATH");
-    o->image.insecure = (const char *const *)o->insecure;
-    o->image.ninsecure = o->ninsecure;
+        return scan_nothing();
+    for (i = 0; (col = collector_at(i)); i++)
+        if (col->opts_done && col->opts_done(o->states[i], &e))
+            return cmd_usage("scan", "%s", e.msg);
     if (o->nformats > o->noutputs + 1)
         return cmd_usage("scan", "only one --format may go to stdout; give "
                                  "-o FILE after the others");
@@ -550,10 +675,16 @@ int cmd_scan(int argc, char **argv)
     char *cmdline;
     int rc;
 
+    const struct collector *col;
+    size_t i, ncols = 0;
+
     memset(&o, 0, sizeof(o));
     o.db = CMD_DEFAULT_DB;
-    o.image.platform = "linux/amd64";
-    o.image.timeout = 30;
+    while (collector_at(ncols))
+        ncols++;
+    o.states = xcalloc(ncols ? ncols : 1, sizeof(*o.states));
+    for (i = 0; (col = collector_at(i)); i++)
+        o.states[i] = col->opts_new ? col->opts_new() : NULL;
     rc = scan_parse(&o, argc, argv);
     if (rc == 0) {
         log_set_quiet(o.quiet);
@@ -563,8 +694,11 @@ int cmd_scan(int argc, char **argv)
     } else {
         rc = rc < 0 ? EXIT_CLEAN : EXIT_TROUBLE;
     }
+    for (i = 0; (col = collector_at(i)); i++)
+        if (col->opts_free)
+            col->opts_free(o.states[i]);
+    free(o.states);
     free(o.targets);
-    free(o.insecure);
     free(o.rule_dirs);
     free(o.formats);
     free(o.outputs);

@@ -14,6 +14,7 @@
 
 #include "cmd.h"
 #include "log.h"
+#include "reporter.h"
 #include "banned.h"
 
 struct command {
@@ -31,8 +32,7 @@ static const struct command main_commands[] = {
                 "report the findings",
      .run = cmd_scan},
     {.name = "report",
-     .summary = "render a stored scan (json, html, sarif, junit, csv, "
-                "markdown)",
+     .summary = "render a stored scan", /* + the formats: main_usage */
      .run = cmd_report},
     {.name = "diff",
      .summary = "new, fixed and changed findings between two scans",
@@ -64,15 +64,20 @@ int cmd_usage(const char *cmd, const char *fmt, ...)
 
 static void main_usage(FILE *out)
 {
+    char names[256];
     size_t i;
 
     fputs("Usage: fourc <command> [options]\n\n"
           "Compliance auditor for the four Cs of cloud-native security:\n"
           "code, container, cluster and cloud.\n\nCommands:\n",
           out);
-    for (i = 0; i < MAIN_NCOMMANDS; i++)
-        fprintf(out, "  %-9s %s\n", main_commands[i].name,
+    for (i = 0; i < MAIN_NCOMMANDS; i++) {
+        fprintf(out, "  %-9s %s", main_commands[i].name,
                 main_commands[i].summary);
+        if (main_commands[i].run == cmd_report)
+            fprintf(out, " (%s)", reporter_names(names, sizeof(names)));
+        fputc('\n', out);
+    }
     fputs("\nRun 'fourc <command> --help' for a command's options.\n"
           "Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage "
           "or runtime error.\n",

@@ -1,18 +1,25 @@
 /*
  * collector.h: a collector turns one target into resources.
  *
- * There are 4 things to do to add a collector:
+ * There are 3 things to do to add a collector:
  *
  *  1. Write collectors/<name>/ (its private parsers beside it), one file
  *     exporting exactly one `const struct collector collector_<name>`;
  *     everything else static. It includes core/ and the collectors'
  *     shared headers here, never checks/, report/ or another family
- *     (tests/e2e/layers.sh checks).
- *  2. Add it to the table in collectors/registry.c.
- *  3. Give `fourc scan` its option in src/cmd_scan.c (the option names the
- *     target type, which is the collector's name).
- *  4. Add fixtures and tests: tests/unit/test_<name>.c and an end-to-end
- *     test against the real thing it reads.
+ *     (tests/e2e/layers.sh checks). The struct declares all the command
+ *     line knows of it: its target option (--<name> ARG, help line), its
+ *     own options (opts, with their parse callbacks into its private
+ *     option state), the kinds it emits, its pillar and how the fixtures
+ *     of `rules test` name its inputs. `fourc scan` options, --help, the
+ *     "nothing to scan" message and `rules test` are built from these.
+ *  2. Add it to the table in collectors/registry.c (one line, plus Makefile.am
+ *     for its sources).
+ *  3. Add fixtures and tests: tests/unit/test_<name>.c and an end-to-end
+ *     test against the real thing it reads; document its options in
+ *     docs/fourc.1 (tests/e2e/registry_docs.sh fails until you do). Its
+ *     pillar needs an input rule in checks/rules/fourc/input.yaml
+ *     (tests/unit/test_registry checks).
  *
  * Collectors gather; they never print, exit or decide pass/fail. Secret
  * values are redacted here, before anything is stored. Input that cannot
@@ -23,16 +30,34 @@
 #ifndef FOURC_COLLECTOR_H
 #define FOURC_COLLECTOR_H
 
+#include <stddef.h>
+
 #include <jansson.h>
 
 #include "err.h"
-#include "imgopts.h"
 #include "resource.h"
 
 struct target {
     const char *type; /* collector name: "manifests" */
     const char *ref;  /* what the user named: a path, an image reference */
-    const struct img_opts *image; /* how to reach images (image targets) */
+    /* The collector's option state (its opts_new), NULL if it has none or
+     * the caller gave none (then the collector uses its defaults). */
+    const void *opts;
+};
+
+/*
+ * One command line option: --<name> [ARG]. Collectors declare theirs in
+ * struct collector; `fourc scan` declares its own ones in the same form.
+ */
+struct collector_opt {
+    const char *name; /* "platform": given as --platform */
+    const char *arg;  /* what the value is called ("OS/ARCH"); NULL: a flag */
+    /* --help text; each '\n' starts a continuation line. */
+    const char *help;
+    int repeatable; /* 0: given twice is a usage error naming it */
+    /* Takes value (NULL for a flag) into state. -1 with e saying what was
+     * wrong, naming the option and the value: a usage error (exit 2). */
+    int (*set)(void *state, const char *value, struct err *e);
 };
 
 struct collect_ctx {
@@ -56,8 +81,25 @@ struct collect_ctx {
 };
 
 struct collector {
-    const char *name;
+    const char *name; /* also its target option: --<name> ARG */
     const char *summary;
+    const char *arg;  /* the target option's value: "PATH", "REF" */
+    const char *help; /* its --help text ('\n': a continuation line) */
+    int target_once;  /* 1: at most one target of it per scan */
+    /* Options of its own (--platform OS/ARCH), {NULL}-terminated; may be
+     * NULL. Their set hooks write into the state opts_new made, which
+     * every target of the collector then carries as target->opts. */
+    const struct collector_opt *opts;
+    void *(*opts_new)(void); /* the defaults; NULL: no state */
+    /* After the command line: checks what only the whole can (may be
+     * NULL); -1 with e set is a usage error. */
+    int (*opts_done)(void *state, struct err *e);
+    void (*opts_free)(void *state);
+    /* For `rules test`: fnmatch patterns of the fixture file names this
+     * collector reads ("*.Dockerfile"), and what to put before a
+     * fixture's path to make it a target reference ("oci:", or NULL). */
+    const char *const *fixture_names;
+    const char *fixture_prefix;
     const char *pillar;      /* the pillar its resources belong to */
     const char *kind_prefix; /* every kind it emits starts so: "k8s/" */
     /* NULL-terminated: every kind it emits ("code/Dockerfile"), or a
@@ -75,6 +117,19 @@ struct collector {
 };
 
 const struct collector *collector_find(const char *name);
+/* The i-th collector of the registry, NULL past the last one. */
+const struct collector *collector_at(size_t i);
+
+/*
+ * The collector that reads a `rules test` fixture at path for a rule of
+ * the given kinds: among the collectors emitting one of the kinds (any
+ * collector for the engine's own fourc/ kinds), the first whose
+ * fixture_names match the file name. NULL with why set (it names the
+ * patterns that would have matched) when none does.
+ */
+const struct collector *collector_for_fixture(const char *const *kinds,
+                                              size_t nkinds, const char *path,
+                                              char *why, size_t cap);
 
 /*
  * Whether a rule may name kind: 0 some collector (or the engine: fourc/

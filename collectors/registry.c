@@ -2,6 +2,7 @@
 #include "collector.h"
 
 #include <ctype.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,6 +31,80 @@ const struct collector *collector_find(const char *name)
     for (i = 0; i < REGISTRY_N; i++)
         if (strcmp(registry_collectors[i]->name, name) == 0)
             return registry_collectors[i];
+    return NULL;
+}
+
+static int registry_in(const char *kind, const char *const *list);
+static void registry_append(char *why, size_t cap, const char *a,
+                            const char *b);
+
+const struct collector *collector_at(size_t i)
+{
+    return i < REGISTRY_N ? registry_collectors[i] : NULL;
+}
+
+/* c emits kind (one of its kinds, or a member of one of its families). */
+static int registry_emits(const struct collector *c, const char *kind)
+{
+    const char *const *k;
+
+    for (k = c->kinds; k && *k; k++) {
+        size_t n = strlen(*k);
+        if (strcmp(*k, kind) == 0 ||
+            (n >= 2 && strcmp(*k + n - 2, "/*") == 0 &&
+             strncmp(kind, *k, n - 1) == 0 && kind[n - 1]))
+            return 1;
+    }
+    return 0;
+}
+
+/* c reads fixtures named like base. */
+static int registry_fixture_match(const struct collector *c, const char *base)
+{
+    const char *const *p;
+
+    for (p = c->fixture_names; p && *p; p++)
+        if (fnmatch(*p, base, 0) == 0)
+            return 1;
+    return 0;
+}
+
+const struct collector *collector_for_fixture(const char *const *kinds,
+                                              size_t nkinds, const char *path,
+                                              char *why, size_t cap)
+{
+    const char *base = strrchr(path, '/');
+    size_t i, j;
+    int engine_kind = 0;
+
+    base = base ? base + 1 : path;
+    for (j = 0; j < nkinds; j++)
+        engine_kind |= registry_in(kinds[j], registry_internal_kinds);
+    for (i = 0; i < REGISTRY_N; i++) {
+        const struct collector *c = registry_collectors[i];
+        int emits = engine_kind;
+        for (j = 0; j < nkinds && !emits; j++)
+            emits = registry_emits(c, kinds[j]);
+        if (emits && registry_fixture_match(c, base))
+            return c;
+    }
+    snprintf(why, cap,
+             "no collector of the rule's kinds reads a file named %s (", base);
+    for (i = 0, j = 0; i < REGISTRY_N; i++) {
+        const struct collector *c = registry_collectors[i];
+        const char *const *p;
+        int emits = engine_kind;
+        size_t k;
+        for (k = 0; k < nkinds && !emits; k++)
+            emits = registry_emits(c, kinds[k]);
+        if (!emits)
+            continue;
+        registry_append(why, cap, j++ ? "; " : "", c->name);
+        registry_append(why, cap, ":", "");
+        for (p = c->fixture_names; p && *p; p++)
+            registry_append(why, cap, " ", *p);
+    }
+    registry_append(why, cap, j ? ")" : "none emits them)", "");
     return NULL;
 }
 

@@ -167,6 +167,7 @@ static int csv_render(const struct report_ctx *rc, FILE *out, struct err *e)
 
 const struct reporter reporter_csv = {
     .name = "csv",
+    .ext = ".csv",
     .summary = "CSV (RFC 4180): one row per finding",
     .render = csv_render,
 };

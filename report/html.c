@@ -753,6 +753,7 @@ out:
 
 const struct reporter reporter_html = {
     .name = "html",
+    .ext = ".html",
     .summary = "one self-contained HTML page: compliance, controls, trend, "
                "findings",
     .render = html_render,

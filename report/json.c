@@ -67,6 +67,7 @@ static int json_render(const struct report_ctx *rc, FILE *out, struct err *e)
 
 const struct reporter reporter_json = {
     .name = "json",
+    .ext = ".json",
     .summary = "fourc.report/v1 JSON (docs/report.schema.json)",
     .render = json_render,
     .bidi_json = 1,

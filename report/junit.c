@@ -315,6 +315,7 @@ out:
 
 const struct reporter reporter_junit = {
     .name = "junit",
+    .ext = ".xml",
     .summary = "JUnit XML: a test suite per rule, a test case per finding",
     .render = junit_render,
 };

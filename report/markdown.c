@@ -383,6 +383,7 @@ out:
 
 const struct reporter reporter_markdown = {
     .name = "markdown",
+    .ext = ".md",
     .summary = "Markdown summary for a pull-request comment or ticket",
     .render = markdown_render,
 };

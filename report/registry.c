@@ -36,17 +36,26 @@ const struct reporter *reporter_find(const char *name)
     return NULL;
 }
 
-const char *reporter_names(void)
+const struct reporter *reporter_at(size_t i)
 {
-    static char names[256];
+    return i < REGISTRY_N ? registry_reporters[i] : NULL;
+}
+
+const char *reporter_names(char *buf, size_t cap)
+{
     size_t i, off = 0;
 
-    if (names[0])
-        return names;
-    for (i = 0; i < REGISTRY_N && off < sizeof(names); i++)
-        off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
-                                i ? ", " : "", registry_reporters[i]->name);
-    return names;
+    if (cap == 0)
+        return buf;
+    buf[0] = '\0';
+    for (i = 0; i < REGISTRY_N && off < cap; i++) {
+        int n = snprintf(buf + off, cap - off, "%s%s", i ? ", " : "",
+                         registry_reporters[i]->name);
+        if (n < 0)
+            break;
+        off += (size_t)n;
+    }
+    return buf;
 }
 
 /* ---- bidirectional controls ------------------------------------------- */

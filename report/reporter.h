@@ -5,9 +5,14 @@
  *
  *  1. Write report/<name>.c exporting exactly one
  *     `const struct reporter reporter_<name>`; everything else static.
- *  2. Add it to the table in report/registry.c.
+ *     Its struct declares its format name, file extension and summary:
+ *     every list of formats (--help of fourc, scan and report, the
+ *     "unknown format" errors) is built from the registry.
+ *  2. Add it to the table in report/registry.c (one line, plus
+ *     Makefile.am for its source).
  *  3. Add a golden-file test under tests/ and, where the format has a
- *     schema or a reference parser, validate real output with it.
+ *     schema or a reference parser, validate real output with it; name
+ *     it in docs/fourc.1 (tests/e2e/registry_docs.sh fails until then).
  *
  * Reporters read the database only (through the helpers below), so any
  * past scan can be rendered again. They never print to the terminal
@@ -30,8 +35,9 @@ struct report_ctx {
 };
 
 struct reporter {
-    const char *name;
-    const char *summary;
+    const char *name;    /* the --format name: "json" */
+    const char *ext;     /* the usual file extension: ".json" */
+    const char *summary; /* one line for --help */
     int (*render)(const struct report_ctx *rc, FILE *out, struct err *e);
     /* Bidirectional controls leave as \uXXXX escapes (the format is
      * JSON) rather than as the visible text [U+XXXX]; see report_write. */
@@ -39,8 +45,11 @@ struct reporter {
 };
 
 const struct reporter *reporter_find(const char *name);
-/* "json, ..." for messages. */
-const char *reporter_names(void);
+/* The i-th reporter of the registry, NULL past the last one. */
+const struct reporter *reporter_at(size_t i);
+/* "json, html, ...": every format name, into buf (cap bytes; cut short
+ * if it does not fit). Returns buf. */
+const char *reporter_names(char *buf, size_t cap);
 
 /*
  * Renders with r into path ("-" is stdout). A regular file (or a new path)

@@ -415,6 +415,7 @@ out:
 
 const struct reporter reporter_sarif = {
     .name = "sarif",
+    .ext = ".sarif",
     .summary = "SARIF 2.1.0 for code scanning (findings with a file location)",
     .render = sarif_render,
 };

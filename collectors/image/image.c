@@ -19,6 +19,8 @@
  */
 #include "collector.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -583,7 +585,7 @@ static int image_collect(const struct target *t, struct collect_ctx *ctx,
                          struct err *e)
 {
     struct img_opts defaults = {"linux/amd64", NULL, 0, NULL, NULL, 30, 0, 0};
-    const struct img_opts *o = t->image ? t->image : &defaults;
+    const struct img_opts *o = t->opts ? t->opts : &defaults;
     uint64_t image_used = 0;
     struct img *im = NULL;
     struct imagefs *fs = NULL;
@@ -698,9 +700,165 @@ static const char *const image_kinds[] = {
     "image/Config",  "image/Filesystem", "image/File", "image/Account",
     "image/Package", "image/OS",         NULL};
 
+/* ---- options: how to reach images -------------------------------------- */
+
+/* The option state: img_opts first, so target->opts is one. */
+struct image_opts {
+    struct img_opts o;
+    const char **insecure; /* owned array of --insecure-registry values */
+};
+
+static void *image_opts_new(void)
+{
+    struct image_opts *io = xcalloc(1, sizeof(*io));
+
+    io->o.platform = "linux/amd64";
+    io->o.timeout = 30;
+    return io;
+}
+
+static void image_opts_free(void *state)
+{
+    struct image_opts *io = state;
+
+    if (io)
+        free(io->insecure);
+    free(io);
+}
+
+static int image_set_platform(void *state, const char *v, struct err *e)
+{
+    const char *sl = strchr(v, '/');
+
+    if (!sl || sl == v || !sl[1] || sl[1] == '/')
+        return err_set(e,
+                       "--platform %s: expected OS/ARCH[/VARIANT] "
+                       "(linux/amd64)",
+                       v);
+    ((struct image_opts *)state)->o.platform = v;
+    return 0;
+}
+
+static int image_set_insecure(void *state, const char *v, struct err *e)
+{
+    struct image_opts *io = state;
+
+    (void)e;
+    io->insecure =
+        xrealloc(io->insecure, (io->o.ninsecure + 1) * sizeof(*io->insecure));
+    io->insecure[io->o.ninsecure++] = v;
+    io->o.insecure = io->insecure;
+    return 0;
+}
+
+static int image_set_ca(void *state, const char *v, struct err *e)
+{
+    (void)e;
+    ((struct image_opts *)state)->o.ca_file = v;
+    return 0;
+}
+
+static int image_set_timeout(void *state, const char *v, struct err *e)
+{
+    char *end;
+    long n = strtol(v, &end, 10);
+
+    if (end == v || *end || n < 1 || n > 3600)
+        return err_set(e,
+                       "--registry-timeout %s: expected seconds from 1 to "
+                       "3600",
+                       v);
+    ((struct image_opts *)state)->o.timeout = n;
+    return 0;
+}
+
+/* "512", "64K", "8G", "1TiB": bytes, at least 1, into *out. */
+static int image_size(const char *opt, const char *s, uint64_t *out,
+                      struct err *e)
+{
+    static const char units[] = "KMGT";
+    const char *u;
+    char *end;
+    unsigned long long v;
+    int shift = 0;
+
+    if (!isdigit((unsigned char)*s))
+        goto bad;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno || v == 0)
+        goto bad;
+    if (*end && (u = strchr(units, toupper((unsigned char)*end)))) {
+        shift = 10 * (int)(u - units + 1);
+        end++;
+        if (strcmp(end, "iB") == 0 || strcmp(end, "B") == 0)
+            end += strlen(end);
+    } else if (strcmp(end, "B") == 0) {
+        end++;
+    }
+    if (*end || v > (UINT64_MAX >> shift))
+        goto bad;
+    *out = (uint64_t)v << shift;
+    return 0;
+bad:
+    return err_set(e,
+                   "%s %s: expected a size such as 512M or 8G (K, M, G, T: "
+                   "powers of 1024)",
+                   opt, s);
+}
+
+static int image_set_max_layer(void *state, const char *v, struct err *e)
+{
+    return image_size("--max-layer-size", v,
+                      &((struct image_opts *)state)->o.max_layer_size, e);
+}
+
+static int image_set_max_image(void *state, const char *v, struct err *e)
+{
+    return image_size("--max-image-size", v,
+                      &((struct image_opts *)state)->o.max_image_size, e);
+}
+
+static const struct collector_opt image_options[] = {
+    {"platform", "OS/ARCH",
+     "the image of a multi-platform index to audit\n(default linux/amd64)", 0,
+     image_set_platform},
+    {"insecure-registry", "HOST",
+     "allow plain http and unverified TLS for HOST[:PORT]\n(repeatable; TLS "
+     "is verified everywhere else)",
+     1, image_set_insecure},
+    {"registry-ca", "FILE", "CA certificates for registries (PEM)", 0,
+     image_set_ca},
+    {"registry-timeout", "SECONDS",
+     "how long a registry may take to connect or\nstall (default 30); a "
+     "request must also keep up\n16 KiB/s on average after its first "
+     "SECONDS",
+     0, image_set_timeout},
+    {"max-layer-size", "SIZE",
+     "what one image layer may decompress to (default 8G;\nK, M, G, T are "
+     "powers of 1024)",
+     0, image_set_max_layer},
+    {"max-image-size", "SIZE",
+     "what all layers of an image may decompress to\n(default 32G); past a "
+     "limit the layer is an error\nfinding and the image's files are not "
+     "judged",
+     0, image_set_max_image},
+    {NULL, NULL, NULL, 0, NULL}};
+
 const struct collector collector_image = {
     .name = "image",
     .summary = "container images: OCI layouts, docker archives, registries",
+    .arg = "REF",
+    .help = "a container image (repeatable): oci:DIR[:TAG],\n"
+            "docker-archive:FILE[:REPO:TAG], or a registry\n"
+            "reference HOST[:PORT]/NAME[:TAG|@DIGEST]",
+    .opts = image_options,
+    .opts_new = image_opts_new,
+    .opts_free = image_opts_free,
+    /* fixtures: OCI layouts made by tests/tools/mkoci.py from the
+     * spec.json in directories named *.oci */
+    .fixture_names = (const char *const[]){"*.oci", NULL},
+    .fixture_prefix = "oci:",
     .pillar = "container",
     .kind_prefix = "image/",
     .kinds = image_kinds,

@@ -1,6 +1,9 @@
 /*
- * imgopts.h: what the user said about how to reach images (shared by the
- * image collector, its sources and the registry client).
+ * imgopts.h: what the user said about how to reach images: the image
+ * collector's own option state (--platform, --insecure-registry,
+ * --registry-*, --max-*-size, declared and set in image.c), shared by its
+ * sources and the registry client. Nothing outside collectors/image/
+ * knows it: struct target carries it as an opaque pointer.
  */
 #ifndef FOURC_IMGOPTS_H
 #define FOURC_IMGOPTS_H
