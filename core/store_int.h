@@ -13,6 +13,7 @@
 
 #include "err.h"
 #include "store.h"
+#include "store_sql.h"
 #include "textmap.h"
 #include "util.h"
 

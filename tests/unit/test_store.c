@@ -22,6 +22,7 @@
 
 #include "err.h"
 #include "store.h"
+#include "store_sql.h" /* inspects the database the store wrote */
 #include "util.h"
 
 #define APP_ID 0x34436663LL
