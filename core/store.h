@@ -34,6 +34,8 @@ int store_open(struct store **out, const char *path, enum store_mode mode,
                struct err *e);
 void store_free(struct store *st);
 const char *store_path(const struct store *st);
+/* The SQLite library's version, for `fourc --version`. */
+const char *store_sqlite_version(void);
 
 /* SQLite's error code as a sentence (never SQLite's own text). */
 const char *store_reason(int code);
