@@ -58,8 +58,7 @@ struct rules_imported {
     size_t problems;
 };
 
-static int rules_load_pack(const char *name, const char *files_json,
-                           void *arg)
+static int rules_load_pack(const char *name, const char *files_json, void *arg)
 {
     struct rules_imported *ri = arg;
     json_t *files = json_loads(files_json ? files_json : "", 0, NULL);

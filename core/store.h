@@ -126,13 +126,11 @@ int store_packs_foreach(struct store *st, store_pack_fn *fn, void *ctx,
                         struct err *e);
 /* Records (or replaces) the imported pack name. */
 int store_pack_put(struct store *st, const char *name, const char *origin,
-                   const char *files_json, const char *imported,
-                   struct err *e);
+                   const char *files_json, const char *imported, struct err *e);
 
 /* Each finding written for the rule version rule_ref (store_add_rule's
  * *ref), in any scan of this database: its status and message. */
-typedef int store_status_fn(const char *status, const char *message,
-                            void *ctx);
+typedef int store_status_fn(const char *status, const char *message, void *ctx);
 int store_rule_findings_foreach(struct store *st, int64_t rule_ref,
                                 store_status_fn *fn, void *ctx, struct err *e);
 

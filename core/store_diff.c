@@ -210,8 +210,7 @@ int store_diff_foreach(struct store *st, enum store_diff_cat cat,
     int step = SQLITE_DONE, rc = 0, i;
 
     memset(col, 0, sizeof(col));
-    if (sqlite3_prepare_v2(st->db, diff_item_sql, -1, &stmt, NULL) !=
-        SQLITE_OK)
+    if (sqlite3_prepare_v2(st->db, diff_item_sql, -1, &stmt, NULL) != SQLITE_OK)
         return diff_sql_err(st, e);
     sqlite3_bind_int(stmt, 1, (int)cat);
     sqlite3_bind_int64(stmt, 2, limit);

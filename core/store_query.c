@@ -127,8 +127,7 @@ int store_packs_foreach(struct store *st, store_pack_fn *fn, void *ctx,
 }
 
 int store_pack_put(struct store *st, const char *name, const char *origin,
-                   const char *files_json, const char *imported,
-                   struct err *e)
+                   const char *files_json, const char *imported, struct err *e)
 {
     static const char op[] = "store the pack";
     sqlite3_stmt *stmt;

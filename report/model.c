@@ -410,9 +410,8 @@ static const char *model_col(sqlite3_stmt *stmt, int col)
 }
 
 /* Prepares sql with the scan id bound to ?1 and max (if >= 0) to ?2. */
-static sqlite3_stmt *model_prepare(const struct report_ctx *rc,
-                                   const char *sql, int max, const char *op,
-                                   struct err *e)
+static sqlite3_stmt *model_prepare(const struct report_ctx *rc, const char *sql,
+                                   int max, const char *op, struct err *e)
 {
     sqlite3_stmt *stmt = NULL;
 
@@ -428,8 +427,8 @@ static sqlite3_stmt *model_prepare(const struct report_ctx *rc,
 }
 
 /* Finishes a walk: finalizes, and fails with op on an SQLite error. */
-static int model_done(const struct report_ctx *rc, sqlite3_stmt *stmt,
-                      int step, int rc2, const char *op, struct err *e)
+static int model_done(const struct report_ctx *rc, sqlite3_stmt *stmt, int step,
+                      int rc2, const char *op, struct err *e)
 {
     sqlite3_finalize(stmt);
     if (rc2 == 0 && step != SQLITE_DONE)
@@ -454,12 +453,10 @@ int report_foreach_count(const struct report_ctx *rc,
     if (!stmt)
         return -1;
     while (rc2 == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        struct report_count c = {model_col(stmt, 3),
-                                 model_col(stmt, 0),
-                                 model_col(stmt, 4),
-                                 model_col(stmt, 5),
-                                 model_col(stmt, 1),
-                                 sqlite3_column_int64(stmt, 2)};
+        struct report_count c = {
+            model_col(stmt, 3), model_col(stmt, 0),
+            model_col(stmt, 4), model_col(stmt, 5),
+            model_col(stmt, 1), sqlite3_column_int64(stmt, 2)};
         rc2 = fn(&c, ctx);
     }
     return model_done(rc, stmt, step, rc2, op, e);

@@ -200,8 +200,8 @@ struct sarif_rules_ctx {
 static int sarif_rule_row(const struct report_rule *r, void *arg)
 {
     struct sarif_rules_ctx *c = arg;
-    json_t *rule = sarif_rule(r->rule_id, r->severity, r->pillar, r->title,
-                              r->doc);
+    json_t *rule =
+        sarif_rule(r->rule_id, r->severity, r->pillar, r->title, r->doc);
 
     if (!rule)
         return 1;

@@ -28,8 +28,8 @@ static int summary_top_row(const struct report_top_rule *t, void *arg)
     struct summary_top_ctx *c = arg;
 
     if (c->rows++ == 0)
-        fprintf(c->out, "\nTOP FAILING RULES\n%-36s %-9s %6s %6s  %s\n",
-                "RULE", "SEVERITY", "FAIL", "ERROR", "TITLE");
+        fprintf(c->out, "\nTOP FAILING RULES\n%-36s %-9s %6s %6s  %s\n", "RULE",
+                "SEVERITY", "FAIL", "ERROR", "TITLE");
     fprintf(c->out, "%-36s %-9s %6lld %6lld  %s\n", t->rule_id, t->severity,
             (long long)t->fails, (long long)t->errors, t->title);
     return 0;
