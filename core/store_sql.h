@@ -8,10 +8,13 @@
  *   - checks/engine_sql.c: rule authors' SQL for cross-resource rules runs
  *     on this connection, over views of the stored scan; the engine
  *     creates TEMP tables and views there and registers SQL functions.
- *   - checks/rule.c: declares a pack's views and proves its SQL prepares,
- *     on the connection the rules will run on.
+ *     checks/rule.c (a pack's views, preparing its SQL) works on the
+ *     connection engine_sql.c hands it; checks/rule_check.c lints rule
+ *     SQL on an in-memory database of its own.
  *   - report/model.c: the report model, the one other reader of the
  *     schema (findings with their rules and resources, in report order).
+ * The unit tests of the store and the engine include it too, to look at
+ * what was written.
  */
 #ifndef FOURC_STORE_SQL_H
 #define FOURC_STORE_SQL_H
