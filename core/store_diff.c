@@ -13,10 +13,7 @@
 
 #include "banned.h"
 
-/* A rule's severity as a rank, over the rules table aliased r. */
-static const char diff_sev_sql[] =
-    "(CASE r.severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN "
-    "'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END)";
+static const char diff_sev_sql[] = STORE_SEV_RANK;
 
 static int diff_sql_err(struct store *st, struct err *e)
 {

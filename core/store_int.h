@@ -65,6 +65,13 @@ struct store {
     int tidy_wal;        /* read-only, and no -wal file was there at the open */
 };
 
+/* A rule's severity as a rank (critical 4 .. info 0) over the rules table
+ * aliased r: the ranks of checks' severity_rank(), which the store cannot
+ * include (core is below checks). */
+#define STORE_SEV_RANK                                                         \
+    "(CASE r.severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN "         \
+    "'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END)"
+
 /* ---- store.c ---- */
 
 /* Column 0 of the first row of sql in *out. */

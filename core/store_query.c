@@ -7,12 +7,6 @@
 
 #include "banned.h"
 
-/* A rule's severity as a rank (critical 4 .. info 0), over the rules
- * table aliased r; the same ranks as checks' severity_rank(). */
-#define STORE_SEV_RANK                                                         \
-    "(CASE r.severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN "         \
-    "'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END)"
-
 /* Prepares sql on the connection with every pending finding written. */
 static int store_query(struct store *st, sqlite3_stmt **stmt, const char *sql,
                        const char *op, struct err *e)
