@@ -9,6 +9,7 @@
 #include "engine_int.h"
 #include "jsonpick.h"
 #include "k8sauthz.h"
+#include "store_sql.h"
 
 #include <stdio.h>
 #include <stdlib.h>

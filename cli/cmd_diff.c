@@ -52,37 +52,30 @@
 #define DIFF_MD_ROWS 100
 
 enum diff_cat {
-    DIFF_NEW = 1,
-    DIFF_FIXED = 2,
-    DIFF_UNCHANGED = 3,
-    DIFF_CHANGED = 4,
-    DIFF_NCAT = 5
+    DIFF_NEW = STORE_DIFF_NEW,
+    DIFF_FIXED = STORE_DIFF_FIXED,
+    DIFF_UNCHANGED = STORE_DIFF_UNCHANGED,
+    DIFF_CHANGED = STORE_DIFF_CHANGED,
+    DIFF_NCAT = STORE_DIFF_NCAT
 };
 
-/* Columns of diff_item_sql, in order. */
+/* One compared item (store.h); a NULL column is an absent value. */
+#define diff_item store_diff_item
 enum diff_col {
-    DC_FROM,
-    DC_TO,
-    DC_RULE,
-    DC_TITLE,
-    DC_SEV,
-    DC_PILLAR,
-    DC_STATUS,
-    DC_MSG,
-    DC_KIND,
-    DC_UID,
-    DC_NAME,
-    DC_NS,
-    DC_SRC,
-    DC_FP,
-    DC_N
-};
-
-/* One row of a category, every text column valid UTF-8; null[] marks SQL
- * NULLs. */
-struct diff_item {
-    struct strbuf col[DC_N];
-    int null[DC_N];
+    DC_FROM = STORE_DC_FROM,
+    DC_TO = STORE_DC_TO,
+    DC_RULE = STORE_DC_RULE,
+    DC_TITLE = STORE_DC_TITLE,
+    DC_SEV = STORE_DC_SEV,
+    DC_PILLAR = STORE_DC_PILLAR,
+    DC_STATUS = STORE_DC_STATUS,
+    DC_MSG = STORE_DC_MSG,
+    DC_KIND = STORE_DC_KIND,
+    DC_UID = STORE_DC_UID,
+    DC_NAME = STORE_DC_NAME,
+    DC_NS = STORE_DC_NS,
+    DC_SRC = STORE_DC_SRC,
+    DC_FP = STORE_DC_FP
 };
 
 struct diff_ctx {
@@ -120,231 +113,59 @@ static const char diff_help[] =
     "Exit status: 0 clean, 1 new findings at or above --fail-on, 2 usage or\n"
     "runtime error.\n";
 
-static const char diff_sev_sql[] = SEVERITY_RANK_SQL;
-
-static int diff_sql_err(const struct diff_ctx *dc, struct err *e)
-{
-    return store_fail(dc->rc.st, "read the scans", e);
-}
-
-/* ---- building the comparison ---- */
-
-/* temp.<name>: one row per finding of scan id, keyed by fingerprint and
- * the finding's rank among equal fingerprints (a scan may hold the same
- * object twice: the k-th copy pairs with the k-th copy). */
-static int diff_load_scan(struct diff_ctx *dc, const char *name, int64_t id,
-                          struct err *e)
-{
-    struct strbuf sql = STRBUF_INIT;
-    int rc;
-
-    sb_addf(&sql,
-            "DROP TABLE IF EXISTS temp.%s;"
-            "CREATE TEMP TABLE %s (fp BLOB NOT NULL, n INTEGER NOT NULL, "
-            "  id INTEGER NOT NULL, status TEXT NOT NULL, "
-            "  PRIMARY KEY (fp, n)) WITHOUT ROWID;"
-            "INSERT INTO temp.%s SELECT fingerprint, row_number() OVER "
-            "  (PARTITION BY fingerprint ORDER BY id), id, status "
-            "  FROM main.findings WHERE scan_id = %lld;",
-            name, name, name, (long long)id);
-    rc = store_exec(dc->rc.st, sb_str(&sql), e);
-    sb_release(&sql);
-    return rc;
-}
-
-static int diff_classify(struct diff_ctx *dc, struct err *e)
-{
-    struct strbuf sql = STRBUF_INIT;
-    int rc;
-
-    sb_addf(&sql,
-            "DROP TABLE IF EXISTS temp.diff_rows;"
-            "CREATE TEMP TABLE diff_rows (id INTEGER PRIMARY KEY, "
-            "  cat INTEGER NOT NULL, sev INTEGER NOT NULL, "
-            "  show_id INTEGER NOT NULL, from_id INTEGER, to_id INTEGER, "
-            "  from_status TEXT, to_status TEXT);"
-            /* new, fixed, unchanged, in output order: severity, rule,
-             * resource. */
-            "INSERT INTO temp.diff_rows (cat, sev, show_id, from_id, to_id, "
-            "  from_status, to_status) "
-            "SELECT p.cat, %s, p.show_id, p.from_id, p.to_id, p.fs, p.ts "
-            "FROM (SELECT c.*, CASE c.cat WHEN 2 THEN c.from_id "
-            "        ELSE c.to_id END AS show_id "
-            "      FROM (SELECT u.*, CASE "
-            "        WHEN u.ts IN ('fail','error') AND (u.fs IS NULL OR "
-            "          u.fs NOT IN ('fail','error')) THEN 1 "
-            "        WHEN u.fs IN ('fail','error') AND (u.ts IS NULL OR "
-            "          u.ts = 'pass') THEN 2 "
-            "        WHEN u.fs IN ('fail','error') AND "
-            "          u.ts IN ('fail','error') THEN 3 "
-            "        ELSE 0 END AS cat "
-            "        FROM (SELECT a.id AS from_id, b.id AS to_id, "
-            "                a.status AS fs, b.status AS ts "
-            "              FROM temp.diff_a a LEFT JOIN temp.diff_b b "
-            "                ON b.fp = a.fp AND b.n = a.n "
-            "              UNION ALL "
-            "              SELECT NULL, b.id, NULL, b.status "
-            "              FROM temp.diff_b b WHERE NOT EXISTS (SELECT 1 "
-            "                FROM temp.diff_a a WHERE a.fp = b.fp AND "
-            "                a.n = b.n)) u) c "
-            "      WHERE c.cat != 0) p "
-            "JOIN main.findings f ON f.id = p.show_id "
-            "JOIN main.rules r ON r.id = f.rule_ref "
-            "JOIN main.resources res ON res.id = f.resource_ref "
-            "ORDER BY p.cat, 2 DESC, r.rule_id, res.kind, res.namespace, "
-            "  res.name, f.id;"
-            /* Status changes: any transition of a fingerprint in both. */
-            "INSERT INTO temp.diff_rows (cat, sev, show_id, from_id, to_id, "
-            "  from_status, to_status) "
-            "SELECT 4, %s, b.id, a.id, b.id, a.status, b.status "
-            "FROM temp.diff_a a JOIN temp.diff_b b ON b.fp = a.fp AND "
-            "  b.n = a.n "
-            "JOIN main.findings f ON f.id = b.id "
-            "JOIN main.rules r ON r.id = f.rule_ref "
-            "JOIN main.resources res ON res.id = f.resource_ref "
-            "WHERE a.status != b.status "
-            "ORDER BY 2 DESC, r.rule_id, res.kind, res.namespace, res.name, "
-            "  f.id;"
-            "CREATE INDEX temp.diff_rows_cat ON diff_rows (cat);",
-            diff_sev_sql, diff_sev_sql);
-    rc = store_exec(dc->rc.st, sb_str(&sql), e);
-    sb_release(&sql);
-    return rc;
-}
-
-static int diff_count(struct diff_ctx *dc, const char *sql, long long *out,
-                      struct err *e)
-{
-    sqlite3_stmt *stmt = NULL;
-    int rc;
-
-    if (sqlite3_prepare_v2(store_db(dc->rc.st), sql, -1, &stmt, NULL) !=
-        SQLITE_OK)
-        return diff_sql_err(dc, e);
-    rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW)
-        *out = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    return rc == SQLITE_ROW ? 0 : diff_sql_err(dc, e);
-}
-
-static int diff_counts(struct diff_ctx *dc, struct err *e)
-{
-    sqlite3_stmt *stmt = NULL;
-    int step;
-
-    if (sqlite3_prepare_v2(store_db(dc->rc.st),
-                           "SELECT cat, count(*) FROM temp.diff_rows "
-                           "GROUP BY cat",
-                           -1, &stmt, NULL) != SQLITE_OK)
-        return diff_sql_err(dc, e);
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        int cat = sqlite3_column_int(stmt, 0);
-        if (cat > 0 && cat < DIFF_NCAT)
-            dc->count[cat] = sqlite3_column_int64(stmt, 1);
-    }
-    sqlite3_finalize(stmt);
-    if (step != SQLITE_DONE)
-        return diff_sql_err(dc, e);
-    return diff_count(dc,
-                      "SELECT count(*) FROM temp.diff_rows WHERE cat = 2 "
-                      "AND to_id IS NULL",
-                      &dc->gone, e) ||
-           diff_count(dc,
-                      "SELECT count(*) FROM temp.diff_a a WHERE NOT EXISTS "
-                      "(SELECT 1 FROM temp.diff_b b WHERE b.fp = a.fp AND "
-                      "b.n = a.n)",
-                      &dc->only_from, e) ||
-           diff_count(dc,
-                      "SELECT count(*) FROM temp.diff_b b WHERE NOT EXISTS "
-                      "(SELECT 1 FROM temp.diff_a a WHERE a.fp = b.fp AND "
-                      "a.n = b.n)",
-                      &dc->only_to, e) ||
-           diff_count(dc, "SELECT count(*) FROM temp.diff_a", &dc->total_from,
-                      e) ||
-           diff_count(dc, "SELECT count(*) FROM temp.diff_b", &dc->total_to, e);
-}
+/* ---- the comparison (core/store_diff.c) ---- */
 
 static int diff_build(struct diff_ctx *dc, struct err *e)
 {
-    /* Temporary tables and sorts of a large pair are hundreds of MB: let
-     * them spill to disk, and keep the page cache at 128 MB (two scans of
-     * 1.39 M findings: 34 s, 276 MB peak; 27 s and 541 MB with the store's
-     * defaults). */
-    if (store_exec(dc->rc.st,
-                   "PRAGMA temp_store = FILE; PRAGMA cache_size = -131072",
-                   e) ||
-        diff_load_scan(dc, "diff_a", dc->from_id, e) ||
-        diff_load_scan(dc, "diff_b", dc->to_id, e) || diff_classify(dc, e) ||
-        diff_counts(dc, e))
-        return err_prefix(e, "comparing scan %lld with scan %lld",
-                          (long long)dc->from_id, (long long)dc->to_id);
+    struct store_diff_counts c;
+
+    if (store_diff_build(dc->rc.st, dc->from_id, dc->to_id, &c, e))
+        return -1;
+    memcpy(dc->count, c.count, sizeof(dc->count));
+    dc->gone = c.gone;
+    dc->only_from = c.only_from;
+    dc->only_to = c.only_to;
+    dc->total_from = c.total_from;
+    dc->total_to = c.total_to;
     return 0;
 }
 
 /* New findings at or above severity rank. */
 static int diff_gate(struct diff_ctx *dc, int rank, long long *n, struct err *e)
 {
-    char sql[128];
-
-    snprintf(sql, sizeof(sql),
-             "SELECT count(*) FROM temp.diff_rows WHERE cat = 1 AND "
-             "sev >= %d",
-             rank);
-    return diff_count(dc, sql, n, e);
+    return store_diff_count_new(dc->rc.st, rank, n, e);
 }
-
-/* ---- reading the comparison back ---- */
-
-static const char diff_item_sql[] =
-    "SELECT d.from_status, d.to_status, r.rule_id, r.title, r.severity, "
-    "r.pillar, f.status, t.message, res.kind, res.uid, res.name, "
-    "res.namespace, res.source, lower(hex(f.fingerprint)) "
-    "FROM temp.diff_rows d CROSS JOIN main.findings f ON f.id = d.show_id "
-    "JOIN main.texts t ON t.id = f.text_ref "
-    "JOIN main.rules r ON r.id = f.rule_ref "
-    "JOIN main.resources res ON res.id = f.resource_ref "
-    "WHERE d.cat = ? ORDER BY d.id LIMIT ?";
 
 typedef int diff_item_fn(const struct diff_ctx *dc, const struct diff_item *it,
                          void *arg, struct err *e);
+
+struct diff_walk {
+    const struct diff_ctx *dc;
+    diff_item_fn *fn;
+    void *arg;
+};
+
+static int diff_walk_item(const struct store_diff_item *it, void *ctx,
+                          struct err *e)
+{
+    struct diff_walk *w = ctx;
+
+    return w->fn(w->dc, it, w->arg, e);
+}
 
 /* Calls fn with the first limit (-1: all) items of cat, in order. */
 static int diff_foreach(const struct diff_ctx *dc, int cat, long long limit,
                         diff_item_fn *fn, void *arg, struct err *e)
 {
-    sqlite3_stmt *stmt = NULL;
-    struct diff_item it;
-    int step, rc = 0, i;
+    struct diff_walk w = {dc, fn, arg};
 
-    memset(&it, 0, sizeof(it));
-    if (sqlite3_prepare_v2(store_db(dc->rc.st), diff_item_sql, -1, &stmt,
-                           NULL) != SQLITE_OK)
-        return diff_sql_err(dc, e);
-    sqlite3_bind_int(stmt, 1, cat);
-    sqlite3_bind_int64(stmt, 2, limit);
-    while (rc == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        for (i = 0; i < DC_N; i++) {
-            const char *s = (const char *)sqlite3_column_text(stmt, i);
-            sb_setlen(&it.col[i], 0);
-            it.null[i] = s == NULL;
-            if (s)
-                utf8_sanitize(&it.col[i], s,
-                              (size_t)sqlite3_column_bytes(stmt, i));
-        }
-        rc = fn(dc, &it, arg, e);
-    }
-    if (rc == 0 && step != SQLITE_DONE)
-        rc = diff_sql_err(dc, e);
-    sqlite3_finalize(stmt);
-    for (i = 0; i < DC_N; i++)
-        sb_release(&it.col[i]);
-    return rc;
+    return store_diff_foreach(dc->rc.st, (enum store_diff_cat)cat, limit,
+                              diff_walk_item, &w, e);
 }
 
 static const char *diff_s(const struct diff_item *it, enum diff_col c)
 {
-    return sb_str(&it->col[c]);
+    return it->col[c] ? it->col[c] : "";
 }
 
 static int diff_write_err(FILE *out, struct err *e)
@@ -367,7 +188,7 @@ static void diff_text_resource(FILE *out, const struct diff_item *it)
 {
     diff_text_put(out, diff_s(it, DC_KIND));
     fputc('/', out);
-    if (!it->null[DC_NS] && *diff_s(it, DC_NS)) {
+    if (!!it->col[DC_NS] && *diff_s(it, DC_NS)) {
         diff_text_put(out, diff_s(it, DC_NS));
         fputc('/', out);
     }
@@ -397,9 +218,9 @@ static int diff_text_item(const struct diff_ctx *dc, const struct diff_item *it,
     }
     fputs("  ", out);
     if (to->cat == DIFF_FIXED)
-        fputs(it->null[DC_TO] ? "resource gone, was: " : "now passes, was: ",
+        fputs(!it->col[DC_TO] ? "resource gone, was: " : "now passes, was: ",
               out);
-    else if (!it->null[DC_FROM] && !it->null[DC_TO] &&
+    else if (!!it->col[DC_FROM] && !!it->col[DC_TO] &&
              strcmp(diff_s(it, DC_FROM), diff_s(it, DC_TO)) != 0)
         fprintf(out, "%s -> %s: ", diff_s(it, DC_FROM), diff_s(it, DC_TO));
     diff_text_put(out, diff_s(it, DC_MSG));
@@ -493,10 +314,10 @@ static int diff_render_text(const struct report_ctx *rc, FILE *out,
 static void diff_json_str(struct strbuf *sb, const struct diff_item *it,
                           enum diff_col c)
 {
-    if (it->null[c])
+    if (!it->col[c])
         sb_adds(sb, "null");
     else
-        jsonw_string(sb, diff_s(it, c), it->col[c].len);
+        jsonw_string(sb, diff_s(it, c), it->len[c]);
 }
 
 struct diff_json_out {
@@ -534,7 +355,7 @@ static int diff_json_item(const struct diff_ctx *dc, const struct diff_item *it,
     }
     if (jo->cat == DIFF_FIXED)
         sb_addf(sb, ",\"fixed_by\":\"%s\"",
-                it->null[DC_TO] ? "resource_gone" : "now_passes");
+                !it->col[DC_TO] ? "resource_gone" : "now_passes");
     sb_adds(sb, ",\"resource\":{");
     for (i = 0; i < sizeof(res) / sizeof(res[0]); i++) {
         sb_addf(sb, "%s\"%s\":", i ? "," : "", res[i].key);
@@ -670,7 +491,7 @@ static int diff_md_item(const struct diff_ctx *dc, const struct diff_item *it,
     fputs(" | ", out);
     diff_md_put(out, diff_s(it, DC_KIND));
     fputc(' ', out);
-    if (!it->null[DC_NS] && *diff_s(it, DC_NS)) {
+    if (!!it->col[DC_NS] && *diff_s(it, DC_NS)) {
         diff_md_put(out, diff_s(it, DC_NS));
         fputc('/', out);
     }
@@ -679,17 +500,17 @@ static int diff_md_item(const struct diff_ctx *dc, const struct diff_item *it,
     fputs(" | ", out);
     diff_md_put(out, diff_s(it, DC_SRC));
     fputs(" | ", out);
-    if (!it->null[DC_FROM] &&
-        (it->null[DC_TO] ||
+    if (!!it->col[DC_FROM] &&
+        (!it->col[DC_TO] ||
          strcmp(diff_s(it, DC_FROM), diff_s(it, DC_TO)) != 0)) {
         diff_md_put(out, diff_s(it, DC_FROM));
         fputs(" → ", out);
     }
-    if (it->null[DC_TO])
+    if (!it->col[DC_TO])
         fputs("resource gone", out);
     else
         diff_md_put(out, diff_s(it, DC_TO));
-    if (mo->cat == DIFF_FIXED && !it->null[DC_TO])
+    if (mo->cat == DIFF_FIXED && !!it->col[DC_TO])
         fputs(" (now passes)", out);
     fputs(" | ", out);
     diff_md_put(out, diff_s(it, DC_MSG));
@@ -765,22 +586,8 @@ static int diff_spec_ok(const char *s)
 /* The newest complete scan before to of the same targets. */
 static int diff_default_from(struct diff_ctx *dc, struct err *e)
 {
-    sqlite3_stmt *stmt = NULL;
-    int rc;
-
-    if (sqlite3_prepare_v2(store_db(dc->rc.st),
-                           "SELECT max(s.id) FROM scans s, scans me WHERE "
-                           "me.id = ? AND s.targets = me.targets AND "
-                           "s.status = 'complete' AND s.id < me.id",
-                           -1, &stmt, NULL) != SQLITE_OK)
-        return diff_sql_err(dc, e);
-    sqlite3_bind_int64(stmt, 1, dc->to_id);
-    rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW && sqlite3_column_type(stmt, 0) != SQLITE_NULL)
-        dc->from_id = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    if (rc != SQLITE_ROW)
-        return diff_sql_err(dc, e);
+    if (store_previous_scan(dc->rc.st, dc->to_id, &dc->from_id, e))
+        return -1;
     if (!dc->from_id)
         return err_set(e,
                        "no complete scan of the same targets before scan "

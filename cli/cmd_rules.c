@@ -52,57 +52,57 @@ static int rules_cmp_name(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+struct rules_imported {
+    struct ruleset *rs;
+    struct store *st;
+    struct diag *d;
+    size_t problems;
+};
+
+static int rules_load_pack(const char *name, const char *files_json, void *arg)
+{
+    struct rules_imported *ri = arg;
+    json_t *files = json_loads(files_json ? files_json : "", 0, NULL);
+    const char *file;
+    json_t *text;
+    struct strbuf origin = STRBUF_INIT;
+    const char **names = xcalloc(json_object_size(files) + 1, sizeof(*names));
+    size_t nn = 0, j;
+
+    /* in the order of their names, as from the pack's directory: a
+     * view is declared in a file that sorts before the rules' */
+    json_object_foreach(files, file, text)
+    {
+        names[nn++] = file;
+    }
+    if (nn > 1)
+        qsort(names, nn, sizeof(*names), rules_cmp_name);
+    for (j = 0; j < nn; j++) {
+        text = json_object_get(files, names[j]);
+        sb_setlen(&origin, 0);
+        sb_addf(&origin, "%s(imported %s)/%s", store_path(ri->st), name,
+                names[j]);
+        ri->problems += ruleset_load_text(ri->rs, name, sb_str(&origin),
+                                          json_string_value(text),
+                                          json_string_length(text), ri->d);
+    }
+    free(names);
+    sb_release(&origin);
+    json_decref(files);
+    return 0;
+}
+
 static size_t rules_load_imported(struct ruleset *rs, struct store *st,
                                   struct diag *d)
 {
-    sqlite3_stmt *stmt = NULL;
-    size_t problems = 0;
+    struct rules_imported ri = {rs, st, d, 0};
+    struct err fe;
 
-    if (sqlite3_prepare_v2(store_db(st),
-                           "SELECT name, files FROM packs ORDER BY name", -1,
-                           &stmt, NULL) != SQLITE_OK) {
-        {
-            struct err fe;
-            store_fail(st, "read its rule packs", &fe);
-            diag_add(d, "%s", fe.msg);
-        }
-        return 1;
+    if (store_packs_foreach(st, rules_load_pack, &ri, &fe)) {
+        diag_add(d, "%s", fe.msg);
+        return ri.problems + 1;
     }
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(stmt, 0);
-        json_t *files =
-            json_loads((const char *)sqlite3_column_text(stmt, 1), 0, NULL);
-        const char *file;
-        json_t *text;
-        struct strbuf origin = STRBUF_INIT;
-
-        const char **names =
-            xcalloc(json_object_size(files) + 1, sizeof(*names));
-        size_t nn = 0, j;
-
-        /* in the order of their names, as from the pack's directory: a
-         * view is declared in a file that sorts before the rules' */
-        json_object_foreach(files, file, text)
-        {
-            names[nn++] = file;
-        }
-        if (nn > 1)
-            qsort(names, nn, sizeof(*names), rules_cmp_name);
-        for (j = 0; j < nn; j++) {
-            text = json_object_get(files, names[j]);
-            sb_setlen(&origin, 0);
-            sb_addf(&origin, "%s(imported %s)/%s", store_path(st), name,
-                    names[j]);
-            problems += ruleset_load_text(rs, name, sb_str(&origin),
-                                          json_string_value(text),
-                                          json_string_length(text), d);
-        }
-        free(names);
-        sb_release(&origin);
-        json_decref(files);
-    }
-    sqlite3_finalize(stmt);
-    return problems;
+    return ri.problems;
 }
 
 int cmd_load_rules(struct ruleset *rs, struct store *st, char **dirs,
@@ -344,6 +344,27 @@ static int rules_is_input_rule(const struct rule *r)
     return r->nkinds == 1 && strcmp(r->kinds[0], "fourc/InputError") == 0;
 }
 
+/* A fixture run's findings of its rule: counts by status, and the first
+ * finding that did not pass. */
+struct rules_fx_count {
+    size_t *counts;
+    char *first_msg;
+    size_t cap;
+};
+
+static int rules_fx_status(const char *s, const char *msg, void *arg)
+{
+    struct rules_fx_count *fc = arg;
+    int k;
+
+    for (k = 0; k < 6; k++)
+        if (strcmp(s, status_names[k]) == 0)
+            fc->counts[k]++;
+    if (strcmp(s, "pass") != 0 && !fc->first_msg[0])
+        snprintf(fc->first_msg, fc->cap, "%s: %s", s, msg);
+    return 0;
+}
+
 /* Scans one fixture with one rule in a fresh in-memory database and
  * counts the rule's findings by status. col reads it; NULL: nothing is
  * collected (a target of the rule's pillar alone, plus the input error
@@ -366,7 +387,7 @@ static int rules_run_fixture(struct rule *r, const struct ruleset *pack,
                               .input_error = rules_fx_input,
                               .not_evaluated = rules_fx_not_evaluated,
                               .data = &fx};
-    sqlite3_stmt *stmt = NULL;
+    struct rules_fx_count fc = {counts, first_msg, cap};
     int64_t id;
     int rc = -1;
 
@@ -399,28 +420,10 @@ static int rules_run_fixture(struct rule *r, const struct ruleset *pack,
             engine_finish(eng, e))
             goto out;
     }
-    if (sqlite3_prepare_v2(store_db(st),
-                           "SELECT f.status, t.message FROM findings f "
-                           "JOIN texts t ON t.id = f.text_ref WHERE "
-                           "f.rule_ref = ?",
-                           -1, &stmt, NULL) != SQLITE_OK) {
-        store_fail(st, "read the findings of the rule", e);
+    if (store_rule_findings_foreach(st, r->ref, rules_fx_status, &fc, e))
         goto out;
-    }
-    sqlite3_bind_int64(stmt, 1, r->ref);
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-        const char *s = (const char *)sqlite3_column_text(stmt, 0);
-        int k;
-        for (k = 0; k < 6; k++)
-            if (strcmp(s, status_names[k]) == 0)
-                counts[k]++;
-        if (strcmp(s, "pass") != 0 && !first_msg[0])
-            snprintf(first_msg, cap, "%s: %s", s,
-                     (const char *)sqlite3_column_text(stmt, 1));
-    }
     rc = 0;
 out:
-    sqlite3_finalize(stmt);
     engine_free(eng);
     store_free(st);
     sb_release(&ref);
@@ -573,7 +576,6 @@ static int rules_import(const char *db, const char *dir)
     json_t *files = json_object();
     DIR *dh;
     struct dirent *de;
-    sqlite3_stmt *stmt = NULL;
     const char *slash;
     char *pack = NULL, *filesj = NULL, now[32];
     int status = EXIT_TROUBLE;
@@ -637,27 +639,13 @@ static int rules_import(const char *db, const char *dir)
     }
     filesj = json_dumps(files, JSON_COMPACT | JSON_SORT_KEYS);
     now_rfc3339(now);
-    if (sqlite3_prepare_v2(store_db(st),
-                           "INSERT OR REPLACE INTO packs (name, origin, files, "
-                           "imported) VALUES (?, ?, ?, ?)",
-                           -1, &stmt, NULL) != SQLITE_OK) {
-        store_fail(st, "store the pack", &e);
-        log_error("%s", e.msg);
-        goto out;
-    }
-    sqlite3_bind_text(stmt, 1, pack, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, dir, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 3, filesj, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 4, now, -1, SQLITE_STATIC);
-    if (sqlite3_step(stmt) != SQLITE_DONE) {
-        store_fail(st, "store the pack", &e);
+    if (store_pack_put(st, pack, dir, filesj, now, &e)) {
         log_error("%s", e.msg);
         goto out;
     }
     printf("imported pack %s: %zu rules into %s\n", pack, rs.n, db);
     status = EXIT_CLEAN;
 out:
-    sqlite3_finalize(stmt);
     store_free(st);
     ruleset_release(&rs);
     diag_release(&d);

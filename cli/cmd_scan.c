@@ -462,25 +462,7 @@ static int scan_parse(struct scan_opts *o, int argc, char **argv)
 static int scan_gate(struct store *st, int64_t scan_id, const char *fail_on,
                      long long *count, struct err *e)
 {
-    sqlite3_stmt *stmt = NULL;
-    int rank = severity_rank(fail_on), rc;
-
-    *count = 0;
-    if (sqlite3_prepare_v2(
-            store_db(st),
-            "SELECT coalesce(sum(f.n), 0) FROM scan_counts f JOIN rules r ON "
-            "r.id = f.rule_ref WHERE f.scan_id = ? "
-            "AND f.status IN ('fail','error') AND " SEVERITY_RANK_SQL " >= ?",
-            -1, &stmt, NULL) != SQLITE_OK)
-        return store_fail(st, "count the scan's findings", e);
-    sqlite3_bind_int64(stmt, 1, scan_id);
-    sqlite3_bind_int(stmt, 2, rank);
-    rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW)
-        *count = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    return rc == SQLITE_ROW ? 0
-                            : store_fail(st, "count the scan's findings", e);
+    return store_count_failing(st, scan_id, severity_rank(fail_on), count, e);
 }
 
 static int scan_targets(struct scan_opts *o, struct engine *eng, struct err *e)

@@ -9,7 +9,6 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
-#include <sqlite3.h>
 #include <yaml.h>
 
 #include "cmd.h"
@@ -101,7 +100,7 @@ static int main_version(int argc, char **argv)
     }
     printf("fourc %s\n", PACKAGE_VERSION);
     printf("  sqlite %s, jansson %s, libyaml %s, libcurl %s, %s\n",
-           sqlite3_libversion(), jansson_version_str(),
+           store_sqlite_version(), jansson_version_str(),
            yaml_get_version_string(), cv->version,
            OpenSSL_version(OPENSSL_VERSION));
     printf("  report schema fourc.report/v1, database schema %d\n",

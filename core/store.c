@@ -234,6 +234,11 @@ const char *store_path(const struct store *st)
     return st->path;
 }
 
+const char *store_sqlite_version(void)
+{
+    return sqlite3_libversion();
+}
+
 int store_exec(struct store *st, const char *sql, struct err *e)
 {
     char *msg = NULL;

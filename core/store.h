@@ -11,9 +11,8 @@
 #ifndef FOURC_STORE_H
 #define FOURC_STORE_H
 
+#include <stddef.h>
 #include <stdint.h>
-
-#include <sqlite3.h>
 
 #include "err.h"
 
@@ -34,15 +33,14 @@ enum store_mode {
 int store_open(struct store **out, const char *path, enum store_mode mode,
                struct err *e);
 void store_free(struct store *st);
-sqlite3 *store_db(struct store *st); /* borrowed; pending findings written */
 const char *store_path(const struct store *st);
+/* The SQLite library's version, for `fourc --version`. */
+const char *store_sqlite_version(void);
 
 /* SQLite's error code as a sentence (never SQLite's own text). */
 const char *store_reason(int code);
 /* Sets e to "DB: cannot OP: REASON" for the connection's last error; -1. */
 int store_fail(struct store *st, const char *op, struct err *e);
-
-int store_exec(struct store *st, const char *sql, struct err *e);
 
 /* Records a new scan as running (committed) and opens its transaction. */
 int store_scan_begin(struct store *st, const char *targets_json,
@@ -84,11 +82,11 @@ struct store_finding {
 };
 /*
  * Findings are copied and written in batches (a scan writes millions):
- * one may reach the database only at a later store_add_finding, at
- * store_db, store_exec or the commit. store_db hands out the handle with
- * every finding written, so nothing that reads the database misses one;
- * an error writing a batch fails the next store_add_finding or the
- * commit.
+ * one may reach the database only at a later store_add_finding, at a
+ * query below (or store_sql.h's store_db), or the commit. Every query
+ * writes the pending findings first, so nothing that reads the database
+ * misses one; an error writing a batch fails the next store_add_finding or
+ * the commit.
  */
 int store_add_finding(struct store *st, int64_t scan_id,
                       const struct store_finding *f, struct err *e);
@@ -99,6 +97,117 @@ int store_add_finding(struct store *st, int64_t scan_id,
  * is an error naming it.
  */
 int store_resolve_scan(struct store *st, const char *spec, int64_t *scan_id,
+                       struct err *e);
+
+/*
+ * ---- reading: core/store_query.c ----
+ *
+ * What the commands read, as functions: nothing outside core/store*.c and
+ * report/model.c (the report model) writes SQL against the schema, so a
+ * schema change (core/store.c's migrations) has one place to look. The
+ * texts handed to callbacks are borrowed, valid during the call only, and
+ * may be NULL where the column is. A callback returning non-zero stops
+ * the walk, which then returns that value. Errors name the database.
+ */
+
+/* Fail and error findings of scan_id whose rule's severity ranks at least
+ * min_rank (critical 4 .. info 0): the --fail-on gate. An unknown scan
+ * counts 0. */
+int store_count_failing(struct store *st, int64_t scan_id, int min_rank,
+                        long long *count, struct err *e);
+
+/* The newest complete scan before scan_id of the same targets, or 0. */
+int store_previous_scan(struct store *st, int64_t scan_id, int64_t *prev,
+                        struct err *e);
+
+/* Imported rule packs, by name: files_json is {"file.yaml": "text", ...}. */
+typedef int store_pack_fn(const char *name, const char *files_json, void *ctx);
+int store_packs_foreach(struct store *st, store_pack_fn *fn, void *ctx,
+                        struct err *e);
+/* Records (or replaces) the imported pack name. */
+int store_pack_put(struct store *st, const char *name, const char *origin,
+                   const char *files_json, const char *imported, struct err *e);
+
+/* Each finding written for the rule version rule_ref (store_add_rule's
+ * *ref), in any scan of this database: its status and message. */
+typedef int store_status_fn(const char *status, const char *message, void *ctx);
+int store_rule_findings_foreach(struct store *st, int64_t rule_ref,
+                                store_status_fn *fn, void *ctx, struct err *e);
+
+/* Each resource stored by scan_id, in the order it was written; doc_json
+ * is its compact JSON document (doc_len bytes). */
+typedef int store_resource_fn(const struct store_resource *r, void *ctx);
+int store_resources_foreach(struct store *st, int64_t scan_id,
+                            store_resource_fn *fn, void *ctx, struct err *e);
+
+/*
+ * ---- comparing two scans: core/store_diff.c ----
+ *
+ * Findings are paired by fingerprint (rule id + resource uid); the k-th
+ * finding of a fingerprint in one scan pairs with the k-th in the other.
+ * The pairing is done in temporary tables of this connection, so two
+ * scans of a million findings each are compared without holding either
+ * in memory. Categories (a pair is in at most one of the first three, and
+ * may also be a status change):
+ *   new        failing (fail or error) in to, absent or not failing in from
+ *   fixed      failing in from, passing or absent in to
+ *   unchanged  failing in both
+ *   changed    present in both with different statuses
+ */
+enum store_diff_cat {
+    STORE_DIFF_NEW = 1,
+    STORE_DIFF_FIXED = 2,
+    STORE_DIFF_UNCHANGED = 3,
+    STORE_DIFF_CHANGED = 4,
+    STORE_DIFF_NCAT = 5
+};
+
+struct store_diff_counts {
+    long long count[STORE_DIFF_NCAT]; /* by enum store_diff_cat */
+    long long gone;                   /* fixed because absent from to */
+    long long only_from, only_to, total_from, total_to;
+};
+
+/* Pairs the findings of from and to; the comparison stays in the
+ * connection (one at a time) for the calls below. */
+int store_diff_build(struct store *st, int64_t from, int64_t to,
+                     struct store_diff_counts *out, struct err *e);
+/* New findings whose rule's severity ranks at least min_rank. */
+int store_diff_count_new(struct store *st, int min_rank, long long *n,
+                         struct err *e);
+
+/* The columns of a compared item, in order. */
+enum store_diff_col {
+    STORE_DC_FROM, /* from status (NULL: absent) */
+    STORE_DC_TO,   /* to status (NULL: absent) */
+    STORE_DC_RULE,
+    STORE_DC_TITLE,
+    STORE_DC_SEV,
+    STORE_DC_PILLAR,
+    STORE_DC_STATUS, /* the status of the finding shown */
+    STORE_DC_MSG,
+    STORE_DC_KIND,
+    STORE_DC_UID,
+    STORE_DC_NAME,
+    STORE_DC_NS,
+    STORE_DC_SRC,
+    STORE_DC_FP, /* lower-case hex */
+    STORE_DC_N
+};
+
+/* One item: the finding of to, except in "fixed", where it is the failing
+ * finding of from. Texts are valid UTF-8 (other bytes became U+FFFD);
+ * col[c] is NULL for an SQL NULL. Items of a category come ordered by
+ * severity (worst first), rule id, resource. */
+struct store_diff_item {
+    const char *col[STORE_DC_N];
+    size_t len[STORE_DC_N];
+};
+typedef int store_diff_fn(const struct store_diff_item *it, void *ctx,
+                          struct err *e);
+/* Calls fn with the first limit (-1: all) items of cat, in order. */
+int store_diff_foreach(struct store *st, enum store_diff_cat cat,
+                       long long limit, store_diff_fn *fn, void *ctx,
                        struct err *e);
 
 #endif

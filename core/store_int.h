@@ -13,6 +13,7 @@
 
 #include "err.h"
 #include "store.h"
+#include "store_sql.h"
 #include "textmap.h"
 #include "util.h"
 
@@ -63,6 +64,13 @@ struct store {
     char batch_err[256]; /* why */
     int tidy_wal;        /* read-only, and no -wal file was there at the open */
 };
+
+/* A rule's severity as a rank (critical 4 .. info 0) over the rules table
+ * aliased r: the ranks of checks' severity_rank(), which the store cannot
+ * include (core is below checks). */
+#define STORE_SEV_RANK                                                         \
+    "(CASE r.severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN "         \
+    "'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END)"
 
 /* ---- store.c ---- */
 

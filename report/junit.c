@@ -99,45 +99,37 @@ static json_int_t junit_count(const json_t *c, const char *status)
     return json_integer_value(json_object_get(c, status));
 }
 
+struct junit_counts_ctx {
+    json_t *counts, *all;
+};
+
+static int junit_count_row(const struct report_count *rcn, void *arg)
+{
+    struct junit_counts_ctx *jc = arg;
+    json_t *c = json_object_get(jc->counts, rcn->hash);
+
+    if (!c) {
+        c = json_object();
+        json_object_set_new(jc->counts, rcn->hash, c);
+    }
+    json_object_set_new(c, rcn->status, json_integer(rcn->n));
+    json_object_set_new(
+        jc->all, rcn->status,
+        json_integer(junit_count(jc->all, rcn->status) + rcn->n));
+    return 0;
+}
+
 /* {hash: {status: n}} for the scan, and the totals into all. */
 static json_t *junit_counts(const struct report_ctx *rc, json_t *all,
                             struct err *e)
 {
-    sqlite3_stmt *stmt = NULL;
-    json_t *counts = json_object();
-    int step;
+    struct junit_counts_ctx c = {json_object(), all};
 
-    if (sqlite3_prepare_v2(store_db(rc->st),
-                           "SELECT r.hash, g.status, g.n FROM scan_counts g "
-                           "JOIN rules r ON r.id = g.rule_ref "
-                           "WHERE g.scan_id = ?",
-                           -1, &stmt, NULL) != SQLITE_OK) {
-        store_fail(rc->st, "read the scan's counts", e);
-        json_decref(counts);
+    if (report_foreach_count(rc, junit_count_row, &c, e)) {
+        json_decref(c.counts);
         return NULL;
     }
-    sqlite3_bind_int64(stmt, 1, rc->scan_id);
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        const char *hash = (const char *)sqlite3_column_text(stmt, 0);
-        const char *status = (const char *)sqlite3_column_text(stmt, 1);
-        json_int_t n = sqlite3_column_int64(stmt, 2);
-        json_t *c = json_object_get(counts, hash);
-
-        if (!c) {
-            c = json_object();
-            json_object_set_new(counts, hash, c);
-        }
-        json_object_set_new(c, status, json_integer(n));
-        json_object_set_new(all, status,
-                            json_integer(junit_count(all, status) + n));
-    }
-    sqlite3_finalize(stmt);
-    if (step != SQLITE_DONE) {
-        store_fail(rc->st, "read the scan's counts", e);
-        json_decref(counts);
-        return NULL;
-    }
-    return counts;
+    return c.counts;
 }
 
 /* tests, failures, errors, skipped attributes of counts c. */

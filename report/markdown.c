@@ -244,80 +244,75 @@ static void markdown_frameworks(struct strbuf *sb, const json_t *sum)
     free(names);
 }
 
-static int markdown_sql_err(const struct report_ctx *rc, struct err *e)
+static const char *markdown_col(const char *s)
 {
-    return store_fail(rc->st, "read the scan", e);
+    return s ? s : "";
 }
 
-static const char *markdown_col(sqlite3_stmt *stmt, int col)
-{
-    const char *s = (const char *)sqlite3_column_text(stmt, col);
+struct markdown_rows {
+    struct strbuf *sb;
+    json_int_t shown;
+};
 
-    return s ? s : "";
+static int markdown_row(const struct report_row *r, void *arg)
+{
+    struct markdown_rows *mr = arg;
+    struct strbuf *sb = mr->sb;
+    const char *ns = markdown_col(r->namespace);
+
+    sb_adds(sb, "| ");
+    markdown_esc(sb, markdown_col(r->severity), 0);
+    sb_adds(sb, " | ");
+    markdown_esc(sb, markdown_col(r->status), 0);
+    sb_adds(sb, " | ");
+    markdown_esc(sb, markdown_col(r->rule_id), 0);
+    sb_adds(sb, ": ");
+    markdown_esc(sb, markdown_col(r->title), MARKDOWN_CELL_MAX);
+    sb_adds(sb, " | ");
+    markdown_esc(sb, markdown_col(r->kind), 0);
+    sb_adds(sb, " ");
+    if (*ns) {
+        markdown_esc(sb, ns, MARKDOWN_CELL_MAX);
+        sb_adds(sb, "/");
+    }
+    markdown_esc(sb, markdown_col(r->name), MARKDOWN_CELL_MAX);
+    sb_adds(sb, " | ");
+    markdown_esc(sb, markdown_col(r->source), MARKDOWN_CELL_MAX);
+    sb_adds(sb, " | ");
+    markdown_esc(sb, markdown_col(r->message), MARKDOWN_CELL_MAX);
+    sb_adds(sb, " |\n");
+    mr->shown++;
+    return 0;
 }
 
 /* The worst failing and error findings, most severe first. */
 static int markdown_findings(const struct report_ctx *rc, struct strbuf *sb,
                              json_int_t total, struct err *e)
 {
-    sqlite3_stmt *stmt = NULL;
-    json_int_t shown = 0;
-    int step;
+    struct markdown_rows mr = {sb, 0};
 
     sb_adds(sb, "\n### Failing and error findings\n\n");
     if (total == 0) {
         sb_adds(sb, "No failing or error findings.\n");
         return 0;
     }
-    if (sqlite3_prepare_v2(
-            store_db(rc->st),
-            "SELECT v.severity, v.status, v.rule_id, r.title, v.kind, "
-            "v.namespace, v.name, v.source, v.message FROM findings_v v "
-            "JOIN rules r ON r.hash = v.rule_hash WHERE v.scan_id = ? AND "
-            "v.status IN ('fail', 'error') ORDER BY CASE v.severity WHEN "
-            "'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN "
-            "'low' THEN 3 ELSE 4 END, v.status DESC, v.rule_id, v.kind, "
-            "v.namespace, v.name, v.id LIMIT ?",
-            -1, &stmt, NULL) != SQLITE_OK)
-        return markdown_sql_err(rc, e);
-    sqlite3_bind_int64(stmt, 1, rc->scan_id);
-    sqlite3_bind_int(stmt, 2, MARKDOWN_TOP_N);
     sb_adds(sb, "| Severity | Status | Rule | Resource | Location | Message "
                 "|\n|---|---|---|---|---|---|\n");
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        const char *ns = markdown_col(stmt, 5);
-
-        sb_adds(sb, "| ");
-        markdown_esc(sb, markdown_col(stmt, 0), 0);
-        sb_adds(sb, " | ");
-        markdown_esc(sb, markdown_col(stmt, 1), 0);
-        sb_adds(sb, " | ");
-        markdown_esc(sb, markdown_col(stmt, 2), 0);
-        sb_adds(sb, ": ");
-        markdown_esc(sb, markdown_col(stmt, 3), MARKDOWN_CELL_MAX);
-        sb_adds(sb, " | ");
-        markdown_esc(sb, markdown_col(stmt, 4), 0);
-        sb_adds(sb, " ");
-        if (*ns) {
-            markdown_esc(sb, ns, MARKDOWN_CELL_MAX);
-            sb_adds(sb, "/");
-        }
-        markdown_esc(sb, markdown_col(stmt, 6), MARKDOWN_CELL_MAX);
-        sb_adds(sb, " | ");
-        markdown_esc(sb, markdown_col(stmt, 7), MARKDOWN_CELL_MAX);
-        sb_adds(sb, " | ");
-        markdown_esc(sb, markdown_col(stmt, 8), MARKDOWN_CELL_MAX);
-        sb_adds(sb, " |\n");
-        shown++;
-    }
-    sqlite3_finalize(stmt);
-    if (step != SQLITE_DONE)
-        return markdown_sql_err(rc, e);
-    if (total > shown)
+    if (report_foreach_worst(rc, MARKDOWN_TOP_N, markdown_row, &mr, e))
+        return -1;
+    if (total > mr.shown)
         sb_addf(sb,
                 "\n… and %lld more. The full list: `fourc report --scan %lld "
                 "--format html`.\n",
-                (long long)(total - shown), (long long)rc->scan_id);
+                (long long)(total - mr.shown), (long long)rc->scan_id);
+    return 0;
+}
+
+/* Counts the rule versions with manual findings. */
+static int markdown_manual_row(const struct report_count *c, void *arg)
+{
+    if (strcmp(c->status, "manual") == 0)
+        (*(json_int_t *)arg)++;
     return 0;
 }
 
@@ -325,18 +320,10 @@ static int markdown_findings(const struct report_ctx *rc, struct strbuf *sb,
 static int markdown_manual(const struct report_ctx *rc, struct strbuf *sb,
                            json_int_t manual, struct err *e)
 {
-    sqlite3_stmt *stmt = NULL;
     json_int_t rules = 0;
 
-    if (sqlite3_prepare_v2(store_db(rc->st),
-                           "SELECT count(DISTINCT rule_ref) FROM scan_counts "
-                           "WHERE scan_id = ? AND status = 'manual'",
-                           -1, &stmt, NULL) != SQLITE_OK)
-        return markdown_sql_err(rc, e);
-    sqlite3_bind_int64(stmt, 1, rc->scan_id);
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-        rules = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
+    if (report_foreach_count(rc, markdown_manual_row, &rules, e))
+        return -1;
     sb_addf(sb,
             "\n### Manual review\n\n%lld manual control%s (%lld finding%s) "
             "need%s a human decision.\n",

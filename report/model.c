@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "catalogue.h"
+#include "rule.h"
+#include "store_sql.h"
 #include "util.h"
 #include "banned.h"
 
@@ -398,4 +400,153 @@ fail:
     json_decref(ids);
     json_decref(out);
     return NULL;
+}
+
+/* ---- rows for reporters that tabulate ---- */
+
+static const char *model_col(sqlite3_stmt *stmt, int col)
+{
+    return (const char *)sqlite3_column_text(stmt, col);
+}
+
+/* Prepares sql with the scan id bound to ?1 and max (if >= 0) to ?2. */
+static sqlite3_stmt *model_prepare(const struct report_ctx *rc, const char *sql,
+                                   int max, const char *op, struct err *e)
+{
+    sqlite3_stmt *stmt = NULL;
+
+    if (sqlite3_prepare_v2(store_db(rc->st), sql, -1, &stmt, NULL) !=
+        SQLITE_OK) {
+        store_fail(rc->st, op, e);
+        return NULL;
+    }
+    sqlite3_bind_int64(stmt, 1, rc->scan_id);
+    if (max >= 0)
+        sqlite3_bind_int(stmt, 2, max);
+    return stmt;
+}
+
+/* Finishes a walk: finalizes, and fails with op on an SQLite error. */
+static int model_done(const struct report_ctx *rc, sqlite3_stmt *stmt, int step,
+                      int rc2, const char *op, struct err *e)
+{
+    sqlite3_finalize(stmt);
+    if (rc2 == 0 && step != SQLITE_DONE)
+        return store_fail(rc->st, op, e);
+    return rc2;
+}
+
+int report_foreach_count(const struct report_ctx *rc,
+                         int (*fn)(const struct report_count *c, void *ctx),
+                         void *ctx, struct err *e)
+{
+    static const char op[] = "read the scan's counts";
+    sqlite3_stmt *stmt =
+        model_prepare(rc,
+                      "SELECT r.hash, g.status, g.n, r.rule_id, r.severity, "
+                      "r.title FROM scan_counts g "
+                      "JOIN rules r ON r.id = g.rule_ref "
+                      "WHERE g.scan_id = ?",
+                      -1, op, e);
+    int step = SQLITE_DONE, rc2 = 0;
+
+    if (!stmt)
+        return -1;
+    while (rc2 == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct report_count c = {
+            model_col(stmt, 3), model_col(stmt, 0),
+            model_col(stmt, 4), model_col(stmt, 5),
+            model_col(stmt, 1), sqlite3_column_int64(stmt, 2)};
+        rc2 = fn(&c, ctx);
+    }
+    return model_done(rc, stmt, step, rc2, op, e);
+}
+
+int report_foreach_top_rule(const struct report_ctx *rc, int max,
+                            int (*fn)(const struct report_top_rule *t,
+                                      void *ctx),
+                            void *ctx, struct err *e)
+{
+    static const char op[] = "read the scan's summary";
+    sqlite3_stmt *stmt = model_prepare(
+        rc,
+        "SELECT r.rule_id, r.severity, g.fails, g.errors, r.title "
+        "FROM (SELECT rule_ref, sum(n * (status = 'fail')) AS fails, "
+        "sum(n * (status = 'error')) AS errors FROM scan_counts "
+        "WHERE scan_id = ?1 AND status IN ('fail', 'error') "
+        "GROUP BY rule_ref) g JOIN rules r ON r.id = g.rule_ref "
+        "ORDER BY " SEVERITY_RANK_SQL " DESC, "
+        "g.fails DESC, r.rule_id LIMIT ?2",
+        max, op, e);
+    int step = SQLITE_DONE, rc2 = 0;
+
+    if (!stmt)
+        return -1;
+    while (rc2 == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct report_top_rule t = {
+            model_col(stmt, 0), model_col(stmt, 1), model_col(stmt, 4),
+            sqlite3_column_int64(stmt, 2), sqlite3_column_int64(stmt, 3)};
+        rc2 = fn(&t, ctx);
+    }
+    return model_done(rc, stmt, step, rc2, op, e);
+}
+
+int report_foreach_worst(const struct report_ctx *rc, int max,
+                         int (*fn)(const struct report_row *r, void *ctx),
+                         void *ctx, struct err *e)
+{
+    static const char op[] = "read the scan";
+    sqlite3_stmt *stmt = model_prepare(
+        rc,
+        "SELECT v.severity, v.status, v.rule_id, r.title, v.kind, "
+        "v.namespace, v.name, v.source, v.message FROM findings_v v "
+        "JOIN rules r ON r.hash = v.rule_hash WHERE v.scan_id = ?1 AND "
+        "v.status IN ('fail', 'error') ORDER BY CASE v.severity WHEN "
+        "'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN "
+        "'low' THEN 3 ELSE 4 END, v.status DESC, v.rule_id, v.kind, "
+        "v.namespace, v.name, v.id LIMIT ?2",
+        max, op, e);
+    int step = SQLITE_DONE, rc2 = 0;
+
+    if (!stmt)
+        return -1;
+    while (rc2 == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct report_row r = {
+            model_col(stmt, 0), model_col(stmt, 1), model_col(stmt, 2),
+            model_col(stmt, 3), model_col(stmt, 4), model_col(stmt, 5),
+            model_col(stmt, 6), model_col(stmt, 7), model_col(stmt, 8)};
+        rc2 = fn(&r, ctx);
+    }
+    return model_done(rc, stmt, step, rc2, op, e);
+}
+
+int report_foreach_located_rule(const struct report_ctx *rc,
+                                int (*fn)(const struct report_rule *r,
+                                          void *ctx),
+                                void *ctx, struct err *e)
+{
+    static const char op[] = "read the scan's rules";
+    sqlite3_stmt *stmt = model_prepare(
+        rc,
+        "SELECT r.rule_id, r.hash, r.severity, r.pillar, r.title, r.doc "
+        "FROM rules r WHERE r.id IN (SELECT f.rule_ref FROM findings f "
+        "JOIN resources res ON res.id = f.resource_ref WHERE "
+        "f.scan_id = ? AND f.status IN ('fail', 'error', 'waived') AND "
+        "res.source GLOB '*:[0-9]*' AND res.kind NOT LIKE 'fourc/%') "
+        "ORDER BY r.rule_id, r.id",
+        -1, op, e);
+    int step = SQLITE_DONE, rc2 = 0;
+
+    if (!stmt)
+        return -1;
+    while (rc2 == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const char *doctext = model_col(stmt, 5);
+        json_t *doc = doctext ? json_loads(doctext, 0, NULL) : NULL;
+        struct report_rule r = {model_col(stmt, 0), model_col(stmt, 1),
+                                model_col(stmt, 2), model_col(stmt, 3),
+                                model_col(stmt, 4), doc};
+        rc2 = fn(&r, ctx);
+        json_decref(doc);
+    }
+    return model_done(rc, stmt, step, rc2, op, e);
 }

@@ -14,8 +14,9 @@
  *     schema or a reference parser, validate real output with it; name
  *     it in docs/fourc.1 (tests/e2e/registry_docs.sh fails until then).
  *
- * Reporters read the database only (through the helpers below), so any
- * past scan can be rendered again. They never print to the terminal
+ * Reporters read the database only, through the report model below
+ * (report/model.c, the one place in report/ that writes SQL), so any past
+ * scan can be rendered again. They never print to the terminal
  * themselves: they write to the FILE they are given.
  */
 #ifndef FOURC_REPORTER_H
@@ -83,5 +84,54 @@ int report_foreach_finding(const struct report_ctx *rc,
  * reference. The HTML report's trend and `fourc diff` use it.
  */
 json_t *report_trend(const struct report_ctx *rc, int max, struct err *e);
+
+/*
+ * Rows of the scan for reporters that tabulate. Texts are borrowed (valid
+ * during the call) and may be NULL; a callback returning non-zero stops
+ * the walk, which returns that value.
+ */
+
+/* One rule version's findings with one status (a row of the scan's
+ * counts); any order. */
+struct report_count {
+    const char *rule_id, *hash, *severity, *title, *status;
+    json_int_t n;
+};
+int report_foreach_count(const struct report_ctx *rc,
+                         int (*fn)(const struct report_count *c, void *ctx),
+                         void *ctx, struct err *e);
+
+/* The rules with the most fail and error findings, worst severity first,
+ * then most fails, then rule id; at most max. */
+struct report_top_rule {
+    const char *rule_id, *severity, *title;
+    json_int_t fails, errors;
+};
+int report_foreach_top_rule(const struct report_ctx *rc, int max,
+                            int (*fn)(const struct report_top_rule *t,
+                                      void *ctx),
+                            void *ctx, struct err *e);
+
+/* The fail and error findings, worst severity first, then error before
+ * fail, rule id, resource kind, namespace, name; at most max. */
+struct report_row {
+    const char *severity, *status, *rule_id, *title;
+    const char *kind, *namespace, *name, *source, *message;
+};
+int report_foreach_worst(const struct report_ctx *rc, int max,
+                         int (*fn)(const struct report_row *r, void *ctx),
+                         void *ctx, struct err *e);
+
+/* The rule versions with a fail, error or waived finding on a located
+ * resource (source "path:line", not a fourc/ kind), by rule id; doc is the
+ * rule's document (NULL if unreadable). */
+struct report_rule {
+    const char *rule_id, *hash, *severity, *pillar, *title;
+    const json_t *doc;
+};
+int report_foreach_located_rule(const struct report_ctx *rc,
+                                int (*fn)(const struct report_rule *r,
+                                          void *ctx),
+                                void *ctx, struct err *e);
 
 #endif

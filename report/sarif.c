@@ -193,54 +193,39 @@ static json_t *sarif_rule(const char *id, const char *severity,
     return rule;
 }
 
+struct sarif_rules_ctx {
+    json_t *rules, *index;
+};
+
+static int sarif_rule_row(const struct report_rule *r, void *arg)
+{
+    struct sarif_rules_ctx *c = arg;
+    json_t *rule =
+        sarif_rule(r->rule_id, r->severity, r->pillar, r->title, r->doc);
+
+    if (!rule)
+        return 1;
+    json_object_set_new(c->index, r->hash,
+                        json_integer((json_int_t)json_array_size(c->rules)));
+    json_array_append_new(c->rules, rule);
+    return 0;
+}
+
 /* The rules with at least one result, in id order; fills index. */
 static json_t *sarif_rules(const struct report_ctx *rc, json_t *index,
                            struct err *e)
 {
-    sqlite3_stmt *stmt = NULL;
-    json_t *rules = json_array();
-    int step;
+    struct sarif_rules_ctx c = {json_array(), index};
+    int rc2 = report_foreach_located_rule(rc, sarif_rule_row, &c, e);
 
-    if (sqlite3_prepare_v2(
-            store_db(rc->st),
-            "SELECT r.rule_id, r.hash, r.severity, r.pillar, r.title, r.doc "
-            "FROM rules r WHERE r.id IN (SELECT f.rule_ref FROM findings f "
-            "JOIN resources res ON res.id = f.resource_ref WHERE "
-            "f.scan_id = ? AND f.status IN ('fail', 'error', 'waived') AND "
-            "res.source GLOB '*:[0-9]*' AND res.kind NOT LIKE 'fourc/%') "
-            "ORDER BY r.rule_id, r.id",
-            -1, &stmt, NULL) != SQLITE_OK) {
-        store_fail(rc->st, "read the scan's rules", e);
-        json_decref(rules);
-        return NULL;
-    }
-    sqlite3_bind_int64(stmt, 1, rc->scan_id);
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        const char *doctext = (const char *)sqlite3_column_text(stmt, 5);
-        json_t *doc = doctext ? json_loads(doctext, 0, NULL) : NULL;
-        json_t *rule =
-            sarif_rule((const char *)sqlite3_column_text(stmt, 0),
-                       (const char *)sqlite3_column_text(stmt, 2),
-                       (const char *)sqlite3_column_text(stmt, 3),
-                       (const char *)sqlite3_column_text(stmt, 4), doc);
-
-        json_decref(doc);
-        if (!rule) {
-            step = SQLITE_ERROR;
-            break;
-        }
-        json_object_set_new(index, (const char *)sqlite3_column_text(stmt, 1),
-                            json_integer((json_int_t)json_array_size(rules)));
-        json_array_append_new(rules, rule);
-    }
-    if (step != SQLITE_DONE) {
+    if (rc2 == 1)
         err_set(e, "scan %lld: cannot read the rules of the SARIF report",
                 (long long)rc->scan_id);
-        json_decref(rules);
-        rules = NULL;
+    if (rc2) {
+        json_decref(c.rules);
+        return NULL;
     }
-    sqlite3_finalize(stmt);
-    return rules;
+    return c.rules;
 }
 
 /* ---- results -------------------------------------------------------- */

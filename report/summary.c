@@ -18,36 +18,28 @@ static json_int_t summary_n(const json_t *counts, const char *status)
     return json_integer_value(json_object_get(counts, status));
 }
 
+struct summary_top_ctx {
+    FILE *out;
+    int rows;
+};
+
+static int summary_top_row(const struct report_top_rule *t, void *arg)
+{
+    struct summary_top_ctx *c = arg;
+
+    if (c->rows++ == 0)
+        fprintf(c->out, "\nTOP FAILING RULES\n%-36s %-9s %6s %6s  %s\n", "RULE",
+                "SEVERITY", "FAIL", "ERROR", "TITLE");
+    fprintf(c->out, "%-36s %-9s %6lld %6lld  %s\n", t->rule_id, t->severity,
+            (long long)t->fails, (long long)t->errors, t->title);
+    return 0;
+}
+
 static int summary_top(const struct report_ctx *rc, FILE *out, struct err *e)
 {
-    sqlite3_stmt *stmt = NULL;
-    int rows = 0;
+    struct summary_top_ctx c = {out, 0};
 
-    if (sqlite3_prepare_v2(
-            store_db(rc->st),
-            "SELECT r.rule_id, r.severity, g.fails, g.errors, r.title "
-            "FROM (SELECT rule_ref, sum(n * (status = 'fail')) AS fails, "
-            "sum(n * (status = 'error')) AS errors FROM scan_counts "
-            "WHERE scan_id = ? AND status IN ('fail', 'error') "
-            "GROUP BY rule_ref) g JOIN rules r ON r.id = g.rule_ref "
-            "ORDER BY " SEVERITY_RANK_SQL " DESC, "
-            "g.fails DESC, r.rule_id LIMIT 10",
-            -1, &stmt, NULL) != SQLITE_OK)
-        return store_fail(rc->st, "read the scan's summary", e);
-    sqlite3_bind_int64(stmt, 1, rc->scan_id);
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-        if (rows++ == 0)
-            fprintf(out, "\nTOP FAILING RULES\n%-36s %-9s %6s %6s  %s\n",
-                    "RULE", "SEVERITY", "FAIL", "ERROR", "TITLE");
-        fprintf(out, "%-36s %-9s %6lld %6lld  %s\n",
-                (const char *)sqlite3_column_text(stmt, 0),
-                (const char *)sqlite3_column_text(stmt, 1),
-                (long long)sqlite3_column_int64(stmt, 2),
-                (long long)sqlite3_column_int64(stmt, 3),
-                (const char *)sqlite3_column_text(stmt, 4));
-    }
-    sqlite3_finalize(stmt);
-    return 0;
+    return report_foreach_top_rule(rc, 10, summary_top_row, &c, e);
 }
 
 int summary_print(const struct report_ctx *rc, FILE *out, int color,

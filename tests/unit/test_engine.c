@@ -28,6 +28,7 @@
 #include "jsonw.h"
 #include "rule.h"
 #include "store.h"
+#include "store_sql.h" /* inspects the database the store wrote */
 #include "util.h"
 #include "yamljson.h"
 
