@@ -478,5 +478,8 @@ int engine_target_failed(struct engine *eng, const char *target_uid,
         }
     }
     sb_release(&m);
+    if (rc == 0 && engine_ref(eng, target_uid))
+        rc = store_resource_failed(eng->st, engine_ref(eng, target_uid),
+                                   kind_prefix, msg, e);
     return rc;
 }

@@ -47,6 +47,9 @@ static const char scan_help[] =
     "                       finding and the image's files are not judged\n"
     "  --manifests PATH     Kubernetes YAML/JSON files or directories "
     "(recursive)\n"
+    "  --reevaluate ID      instead of targets: judge the resources stored by\n"
+    "                       scan ID (or 'latest') against today's rules, as a\n"
+    "                       new scan\n"
     "\n"
     "Options:\n"
     "  --db FILE            database to store the scan in (default "
@@ -75,6 +78,8 @@ struct scan_opts {
     size_t nformats, noutputs;
     const char *db;
     const char *fail_on;
+    const char *reevaluate; /* a scan id or "latest" */
+    const char *target_opt; /* the last target option given */
     int quiet;
     struct img_opts image;
     char **insecure;
@@ -225,12 +230,16 @@ static int scan_parse(struct scan_opts *o, int argc, char **argv)
         {"fail-on", required_argument, NULL, 'F'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
+        {"reevaluate", required_argument, NULL, 'E'},
         {NULL, 0, NULL, 0}};
-    int c;
+    int c, li = -1;
 
     opterr = 0;
     optind = 0;
-    while ((c = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:qh", longopts, &li)) != -1) {
+        if (li >= 0 && strchr("DmiPICTLM", c))
+            o->target_opt = longopts[li].name;
+        li = -1;
         switch (c) {
         case 'D':
             scan_add_target(o, "dockerfile", optarg);
@@ -311,6 +320,9 @@ static int scan_parse(struct scan_opts *o, int argc, char **argv)
         case 'q':
             o->quiet = 1;
             break;
+        case 'E':
+            o->reevaluate = optarg;
+            break;
         case 'h':
             fputs(scan_help, stdout);
             return -1;
@@ -322,7 +334,12 @@ static int scan_parse(struct scan_opts *o, int argc, char **argv)
     }
     if (optind < argc)
         return cmd_usage("scan", "unexpected argument '%s'", argv[optind]);
-    if (o->ntargets == 0)
+    if (o->reevaluate && o->target_opt)
+        return cmd_usage("scan",
+                         "--reevaluate judges a stored scan and takes no "
+                         "target options (--%s)",
+                         o->target_opt);
+    if (o->ntargets == 0 && !o->reevaluate)
         return cmd_usage("scan", "nothing to scan: give --manifests PATH, "
                                  "--image REF or --dockerfile PATH");
     o->image.insecure = (const char *const *)o->insecure;
@@ -427,7 +444,8 @@ static int scan_run(struct scan_opts *o, char *cmdline)
     struct store *st = NULL;
     struct engine *eng = NULL;
     struct err e;
-    int64_t scan_id = 0;
+    int64_t scan_id = 0, of = 0;
+    size_t ntargets = o->ntargets;
     char digest[SHA256_STR_LEN];
     json_t *targets = json_array();
     char *targets_json = NULL;
@@ -449,7 +467,9 @@ static int scan_run(struct scan_opts *o, char *cmdline)
             targets, json_pack("{s:s, s:o}", "type", o->targets[i].type, "ref",
                                json_string_lossy(o->targets[i].ref)));
     }
-    if (store_open(&st, o->db, STORE_CREATE, &e)) {
+    if (store_open(&st, o->db, o->reevaluate ? STORE_EXISTING : STORE_CREATE,
+                   &e) ||
+        (o->reevaluate && store_resolve_scan(st, o->reevaluate, &of, &e))) {
         log_error("%s", e.msg);
         goto out;
     }
@@ -467,12 +487,15 @@ static int scan_run(struct scan_opts *o, char *cmdline)
     }
     ruleset_digest(&rs, digest);
     targets_json = json_dumps(targets, JSON_COMPACT);
-    if (store_scan_begin(st, targets_json, cmdline, &scan_id, &e))
+    if (o->reevaluate
+            ? store_scan_begin_reeval(st, of, cmdline, &scan_id, &e)
+            : store_scan_begin(st, targets_json, cmdline, &scan_id, &e))
         goto fail;
     if (engine_store_rules(st, scan_id, &rs, &e))
         goto fail;
     eng = engine_new(st, scan_id, &rs);
-    if (scan_targets(o, eng, &e))
+    if (o->reevaluate ? cmd_reevaluate(eng, st, of, &ntargets, &e)
+                      : scan_targets(o, eng, &e))
         goto fail;
     scan_timing("collect+evaluate", &t0);
     if (engine_finish(eng, &e))
@@ -504,11 +527,14 @@ static int scan_run(struct scan_opts *o, char *cmdline)
         fprintf(human,
                 "%zu resources from %zu target%s in %.2f s, stored as "
                 "scan %lld in %s\n",
-                engine_stats(eng)->resources, o->ntargets,
-                o->ntargets == 1 ? "" : "s",
+                engine_stats(eng)->resources, ntargets,
+                ntargets == 1 ? "" : "s",
                 (double)(t1.tv_sec - t0.tv_sec) +
                     (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
                 (long long)scan_id, o->db);
+        if (of)
+            fprintf(human, "Re-evaluated the resources of scan %lld\n",
+                    (long long)of);
         for (i = 0; i < o->nskips; i++)
             fprintf(human, "Skipped %zu path%s: %s\n", o->skips[i].n,
                     o->skips[i].n == 1 ? "" : "s", o->skips[i].reason);

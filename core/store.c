@@ -170,6 +170,23 @@ static const char *const store_migrations[] = {
     "  FROM findings f JOIN rules r ON r.id = f.rule_ref "
     "  JOIN resources res ON res.id = f.resource_ref "
     "  JOIN texts t ON t.id = f.text_ref;",
+
+    /* 3: re-evaluation (fourc scan --reevaluate). A scan records the scan
+     * whose stored resources it judged again. A target resource records
+     * the parts of its collection that failed, as a JSON array of
+     * {"kinds": PREFIX, "why": TEXT}, which only its findings said before
+     * (the rules of those kinds got "not evaluated: WHY"), so that a later
+     * evaluation can say it again to today's rules. Older scans get what
+     * their findings tell: the reason, not the kinds (null: all of the
+     * target's collector's). */
+    "ALTER TABLE scans ADD COLUMN reevaluates INTEGER REFERENCES scans(id);"
+    "ALTER TABLE resources ADD COLUMN failed TEXT;"
+    "UPDATE resources SET failed = (SELECT nullif(json_group_array("
+    "  json_object('kinds', NULL, 'why', why)), '[]') FROM (SELECT DISTINCT "
+    "  substr(t.message, 16) AS why FROM findings f JOIN texts t "
+    "  ON t.id = f.text_ref WHERE f.resource_ref = resources.id "
+    "  AND f.status = 'error' AND t.message LIKE 'not evaluated: %')) "
+    "  WHERE kind = 'fourc/Target';",
 };
 
 #define STORE_NMIGRATIONS                                                      \
@@ -529,6 +546,7 @@ void store_free(struct store *st)
     sqlite3_finalize(st->ins_scan_rule);
     sqlite3_finalize(st->ins_text);
     sqlite3_finalize(st->get_text);
+    sqlite3_finalize(st->upd_failed);
     sqlite3_close(st->db);
     if (st->tidy_wal)
         store_tidy_wal(st->path);
@@ -569,8 +587,11 @@ void store_text(sqlite3_stmt *stmt, int col, const char *s)
         sqlite3_bind_null(stmt, col);
 }
 
-int store_scan_begin(struct store *st, const char *targets_json,
-                     const char *command, int64_t *scan_id, struct err *e)
+/* A new running scan; of: the scan it re-evaluates, whose targets it
+ * names (targets_json NULL), or 0. */
+static int store_scan_start(struct store *st, const char *targets_json,
+                            int64_t of, const char *command, int64_t *scan_id,
+                            struct err *e)
 {
     sqlite3_stmt *stmt = NULL;
     char now[32];
@@ -579,14 +600,19 @@ int store_scan_begin(struct store *st, const char *targets_json,
     now_rfc3339(now);
     if (sqlite3_prepare_v2(st->db,
                            "INSERT INTO scans (started, status, targets, "
-                           "tool_version, command) VALUES (?, 'running', ?, "
-                           "?, ?)",
+                           "tool_version, command, reevaluates) VALUES "
+                           "(?1, 'running', coalesce(?2, (SELECT targets "
+                           "FROM scans WHERE id = ?5)), ?3, ?4, ?5)",
                            -1, &stmt, NULL) != SQLITE_OK)
         return store_fail(st, "start a scan", e);
     store_text(stmt, 1, now);
     store_text(stmt, 2, targets_json);
     store_text(stmt, 3, PACKAGE_VERSION);
     store_text(stmt, 4, command);
+    if (of)
+        sqlite3_bind_int64(stmt, 5, of);
+    else
+        sqlite3_bind_null(stmt, 5);
     rc = sqlite3_step(stmt);
     sqlite3_finalize(stmt);
     if (rc != SQLITE_DONE)
@@ -595,6 +621,18 @@ int store_scan_begin(struct store *st, const char *targets_json,
     store_findings_reset(st);
     return store_exec(
         st, "PRAGMA cache_size = " STORE_CACHE_SCAN "; BEGIN IMMEDIATE", e);
+}
+
+int store_scan_begin(struct store *st, const char *targets_json,
+                     const char *command, int64_t *scan_id, struct err *e)
+{
+    return store_scan_start(st, targets_json, 0, command, scan_id, e);
+}
+
+int store_scan_begin_reeval(struct store *st, int64_t of, const char *command,
+                            int64_t *scan_id, struct err *e)
+{
+    return store_scan_start(st, NULL, of, command, scan_id, e);
 }
 
 int store_scan_commit(struct store *st, int64_t scan_id,
