@@ -320,9 +320,17 @@ static int scan_parse(struct scan_opts *o, int argc, char **argv)
         case 'q':
             o->quiet = 1;
             break;
-        case 'E':
+        case 'E': {
+            char *end;
+            if (strcmp(optarg, "latest") != 0 &&
+                (strtoll(optarg, &end, 10) <= 0 || *end))
+                return cmd_usage("scan",
+                                 "--reevaluate %s: expected a scan id or "
+                                 "'latest'",
+                                 optarg);
             o->reevaluate = optarg;
             break;
+        }
         case 'h':
             fputs(scan_help, stdout);
             return -1;
