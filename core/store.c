@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "banned.h"
@@ -345,7 +346,16 @@ static int store_migrate(struct store *st, int readonly, struct err *e)
     return 0;
 }
 
-static int store_configured;
+/* SQLite's process-wide settings, made once for every thread, before
+ * SQLite is initialised (sqlite3_config refuses them after). */
+static pthread_once_t store_configured = PTHREAD_ONCE_INIT;
+
+static void store_configure(void)
+{
+    /* fourc never asks SQLite how much memory it uses: the allocation
+     * statistics are a global mutex taken on every allocation. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
 
 /* "file:PATH?immutable=1", PATH percent-encoded where a URI needs it. */
 static char *store_immutable_uri(const char *path)
@@ -469,16 +479,10 @@ int store_open(struct store **out, const char *path, enum store_mode mode,
                        path);
     if (mode == STORE_CREATE)
         flags |= SQLITE_OPEN_CREATE;
-    /* fourc uses a connection from one thread only, and never asks SQLite
-     * how much memory it uses: the per-connection mutex and the allocation
-     * statistics (a global mutex taken on every allocation) are cost
-     * without use. sqlite3_config is refused once SQLite is initialised;
-     * then the defaults stay. */
+    /* A store (its connection) is used from one thread at a time: the
+     * per-connection mutex is cost without use. */
     flags |= SQLITE_OPEN_NOMUTEX;
-    if (!store_configured) {
-        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-        store_configured = 1;
-    }
+    pthread_once(&store_configured, store_configure);
     st = xcalloc(1, sizeof(*st));
     st->path = xstrdup(path);
     rc = readonly ? store_connect_readonly(st, flags, e)
