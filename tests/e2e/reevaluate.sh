@@ -110,6 +110,22 @@ expect_exit 1 "--reevaluate with --fail-on critical: the gate as in a scan" \
     "$FOURC" scan --db "$DB" --reevaluate 1 --fail-on critical -q
 expect_exit 0 "diff --from 1 --to 2: nothing new" "$FOURC" diff --db "$DB" --from 1 --to 2
 
+# --- a database from before re-evaluation (schema 2) ------------------------------
+# Its scans did not record their targets' failures: the migration takes
+# them from the findings, so re-evaluating an old scan keeps them errors.
+cp "$DB" v2.db
+"$PYTHON" -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.executescript("ALTER TABLE resources DROP COLUMN failed; ALTER TABLE scans DROP COLUMN reevaluates; PRAGMA user_version = 2;")
+db.commit()' v2.db
+expect_exit 0 "--reevaluate 1 on a schema-2 database (migrated)" "$FOURC" scan --db v2.db --reevaluate 1 -q
+new=$(sql v2.db "SELECT max(id) FROM scans")
+findings v2.db "$new" >fv2
+check "a scan stored before the migration, re-evaluated: the same findings, its failed target still error" cmp -s f1 fv2
+if ! cmp -s f1 fv2; then diff f1 fv2 | head -n 10 | sed 's/^/#   /'; fi
+check_eq "the migration recorded the failed target of scan 1 from its findings" 1 \
+    "$(sql v2.db "SELECT count(*) FROM resources WHERE scan_id = 1 AND failed LIKE '%\"kinds\":null%index.json%'")"
+
 # --- (c), (d) errors ---------------------------------------------------------------
 before=$(sql "$DB" "SELECT count(*) FROM scans")
 expect_exit 2 "--reevaluate 99 (no such scan)" "$FOURC" scan --db "$DB" --reevaluate 99
