@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 
 #include "yamljson.h"
 #include "banned.h"
@@ -151,19 +152,17 @@ int catalogue_parse(const char *origin, const char *text, size_t len,
     return 0;
 }
 
-/* Loaded on first use and kept for the life of the process. */
+/* Loaded on first use, once for every thread (pthread_once), and kept for
+ * the life of the process; never changed after. */
 static struct catalogue *catalogue_loaded;
 static size_t catalogue_nloaded;
 static struct diag catalogue_diag;
+static pthread_once_t catalogue_once = PTHREAD_ONCE_INIT;
 
-static void catalogue_load_all(void)
+static void catalogue_load_once(void)
 {
-    static int done;
     size_t i;
 
-    if (done)
-        return;
-    done = 1;
     catalogue_loaded =
         xcalloc(catalogue_files_embedded_count + 1, sizeof(struct catalogue));
     for (i = 0; i < catalogue_files_embedded_count; i++) {
@@ -173,6 +172,11 @@ static void catalogue_load_all(void)
                             &catalogue_diag) == 0)
             catalogue_nloaded++;
     }
+}
+
+static void catalogue_load_all(void)
+{
+    pthread_once(&catalogue_once, catalogue_load_once);
 }
 
 const struct catalogue *catalogue_all(size_t *n)

@@ -141,6 +141,8 @@ void engine_free(struct engine *eng)
     sb_release(&eng->msg);
     sb_release(&eng->fp);
     sb_release(&eng->act);
+    sb_release(&eng->item);
+    jp_scratch_release(&eng->jp);
     jsonw_spans_release(&eng->spans);
     free(eng);
 }
@@ -487,12 +489,12 @@ static enum status engine_assert(struct engine *eng, const struct check *c,
 }
 
 /* Appends "PATH[k]" as a match for element x. */
-static void engine_add_item(struct jp_matches *elems, json_t *x,
-                            const char *path, size_t k)
+static void engine_add_item(struct engine *eng, struct jp_matches *elems,
+                            json_t *x, const char *path, size_t k)
 {
     char buf[24], *q = buf + sizeof(buf);
     size_t len = strlen(path);
-    static struct strbuf sb;
+    struct strbuf *sb = &eng->item;
 
     *--q = ']';
     do {
@@ -500,10 +502,10 @@ static void engine_add_item(struct jp_matches *elems, json_t *x,
         k /= 10;
     } while (k);
     *--q = '[';
-    sb_setlen(&sb, 0);
-    sb_add(&sb, path, len);
-    sb_add(&sb, q, (size_t)(buf + sizeof(buf) - q));
-    jp_matches_add(elems, x, sb.buf, sb.len);
+    sb_setlen(sb, 0);
+    sb_add(sb, path, len);
+    sb_add(sb, q, (size_t)(buf + sizeof(buf) - q));
+    jp_matches_add(elems, x, sb->buf, sb->len);
 }
 
 /* Resolves the each-path into ms, or points *ms at the resource's
@@ -566,7 +568,7 @@ static enum status engine_each(struct engine *eng, const struct check *c,
         }
         json_array_foreach(ms->m[i].v, k, x)
         {
-            engine_add_item(elems, x, ms->m[i].path, k);
+            engine_add_item(eng, elems, x, ms->m[i].path, k);
         }
     }
     list = direct ? ms : elems;

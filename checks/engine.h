@@ -30,7 +30,14 @@ struct engine_stats {
 int engine_store_rules(struct store *st, int64_t scan_id, struct ruleset *rs,
                        struct err *e);
 
-/* rs and st are borrowed and must outlive the engine. */
+/*
+ * rs and st are borrowed and must outlive the engine. An engine keeps all
+ * its state (scratch buffers, caches) in itself: engines on their own
+ * stores may run in different threads at once. The rules' row ids
+ * (rule->ref, set by engine_store_rules) are the store's, so engines that
+ * share a ruleset share its store, and one thread at a time uses an
+ * engine and its store.
+ */
 struct engine *engine_new(struct store *st, int64_t scan_id,
                           const struct ruleset *rs);
 void engine_free(struct engine *eng);

@@ -322,8 +322,8 @@ static int engine_rule(struct engine *eng, const struct rule *r,
                        const struct resource *res,
                        const struct engine_subject *sj, struct err *e)
 {
-    struct jp_scope sc = {res->doc, res->kind, res->doc, "",           NULL,
-                          NULL,     1,         eng->pod, eng->pod_path};
+    struct jp_scope sc = {res->doc, res->kind,     res->doc, "", NULL, NULL, 1,
+                          eng->pod, eng->pod_path, &eng->jp};
     struct verdict v;
     struct strbuf *msg = &eng->msg, *ev = &eng->evidence;
     const char *act;
@@ -478,5 +478,8 @@ int engine_target_failed(struct engine *eng, const char *target_uid,
         }
     }
     sb_release(&m);
+    if (rc == 0 && engine_ref(eng, target_uid))
+        rc = store_resource_failed(eng->st, engine_ref(eng, target_uid),
+                                   kind_prefix, msg, e);
     return rc;
 }

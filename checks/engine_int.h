@@ -63,6 +63,10 @@ struct engine {
     json_t *uid_kind; /* uid -> index of its kind in kinds */
     struct engine_stats stats;
     struct strbuf doc, evidence, msg, fp, act; /* reused throughout */
+    /* Path resolution's buffers and engine_each's element path, reused:
+     * the engine's own, so that engines may run at the same time. */
+    struct jp_scratch jp;
+    struct strbuf item;
     /* Where the values of the resource being judged are in doc, its text:
      * the actual values of findings are cut from there. */
     struct jsonw_spans spans;

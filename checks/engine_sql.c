@@ -417,8 +417,8 @@ void engine_cviews_open(struct engine *eng)
 static const char *engine_cview_value(struct engine *eng, const struct jpath *p,
                                       const struct resource *r, size_t *len)
 {
-    struct jp_scope sc = {r->doc, r->kind, r->doc,   "",           NULL,
-                          NULL,   1,       eng->pod, eng->pod_path};
+    struct jp_scope sc = {r->doc, r->kind,  r->doc,        "",      NULL, NULL,
+                          1,      eng->pod, eng->pod_path, &eng->jp};
     struct jp_one one;
     size_t start;
 

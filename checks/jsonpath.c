@@ -431,19 +431,25 @@ static size_t jp_walk(struct jp_walker *w, size_t i, json_t *v)
     return added;
 }
 
-/* Resolves p's segments from start located at base. The path being built
- * lives in one buffer kept between calls (resolution never nests). */
-static int jp_from(const struct jpath *p, json_t *start, const char *base,
-                   struct jp_matches *ms, struct err *e)
+void jp_scratch_release(struct jp_scratch *x)
 {
-    static struct strbuf sb;
-    struct jp_walker w = {p, &sb, ms, e, 0};
+    sb_release(&x->walk);
+    sb_release(&x->base);
+}
 
-    sb_setlen(&sb, 0);
-    sb_adds(&sb, base);
+/* Resolves p's segments from start located at base. The path being built
+ * lives in x->walk (resolution never nests). */
+static int jp_from(const struct jpath *p, json_t *start, const char *base,
+                   struct jp_scratch *x, struct jp_matches *ms, struct err *e)
+{
+    struct strbuf *sb = &x->walk;
+    struct jp_walker w = {p, sb, ms, e, 0};
+
+    sb_setlen(sb, 0);
+    sb_adds(sb, base);
     if (jp_walk(&w, 0, start) == 0 && !w.bad && !p->has_wild) {
-        jpath_render(&sb, p);
-        jp_push(ms, NULL, &sb);
+        jpath_render(sb, p);
+        jp_push(ms, NULL, sb);
     }
     return w.bad ? -1 : 0;
 }
@@ -544,14 +550,15 @@ static json_t *jp_pod(const struct jp_scope *sc, const char **path)
 }
 
 static int jp_containers(const struct jp_scope *sc, const struct jpath *p,
-                         struct jp_matches *ms, struct err *e)
+                         struct jp_scratch *x, struct jp_matches *ms,
+                         struct err *e)
 {
     static const char *const lists[] = {"containers", "initContainers",
                                         "ephemeralContainers"};
     const char *podpath;
     json_t *pod = jp_pod(sc, &podpath);
     size_t i, k, before = ms->n, len, n;
-    static struct strbuf base; /* reused; resolution never nests */
+    struct strbuf *base = &x->base;
     json_t *c;
 
     if (!pod)
@@ -560,31 +567,31 @@ static int jp_containers(const struct jp_scope *sc, const struct jpath *p,
         json_t *arr = json_object_get(pod, lists[i]);
         if (!arr || json_is_null(arr))
             continue;
-        sb_setlen(&base, 0);
-        sb_adds(&base, podpath);
-        sb_add(&base, ".", 1);
-        sb_adds(&base, lists[i]);
+        sb_setlen(base, 0);
+        sb_adds(base, podpath);
+        sb_add(base, ".", 1);
+        sb_adds(base, lists[i]);
         /* A container list or a container of another type is malformed,
          * never a workload without containers to judge. */
         if (!json_is_array(arr))
-            return err_set(e, "%s: found %s, expected array", sb_str(&base),
+            return err_set(e, "%s: found %s, expected array", sb_str(base),
                            jpath_type_name(arr));
-        len = base.len;
+        len = base->len;
         json_array_foreach(arr, k, c)
         {
-            sb_setlen(&base, len);
-            jp_add_index(&base, k);
+            sb_setlen(base, len);
+            jp_add_index(base, k);
             if (!json_is_object(c))
-                return err_set(e, "%s: found %s, expected object",
-                               sb_str(&base), jpath_type_name(c));
+                return err_set(e, "%s: found %s, expected object", sb_str(base),
+                               jpath_type_name(c));
             n = ms->n;
-            if (jp_from(p, c, base.buf, ms, e))
+            if (jp_from(p, c, base->buf, x, ms, e))
                 return -1;
             if (ms->n == n) {
                 /* a container the wildcard path finds nothing in: absent
                  * for it, as for an element of "containers[*]" */
-                jpath_render(&base, p);
-                jp_push(ms, NULL, &base);
+                jpath_render(base, p);
+                jp_push(ms, NULL, base);
             }
         }
     }
@@ -622,11 +629,12 @@ static void jp_drop_from(struct jp_matches *ms, size_t from)
  * runAsUserName set must not hide the pod's windowsOptions.hostProcess.
  */
 static int jp_security_context(const struct jp_scope *sc, const struct jpath *p,
-                               struct jp_matches *ms, struct err *e)
+                               struct jp_scratch *x, struct jp_matches *ms,
+                               struct err *e)
 {
     const char *podpath;
     json_t *pod;
-    static struct strbuf base; /* reused; resolution never nests */
+    struct strbuf *base = &x->base;
     size_t before = ms->n, absent;
 
     if (!sc->container)
@@ -636,21 +644,21 @@ static int jp_security_context(const struct jp_scope *sc, const struct jpath *p,
                        p->text);
     if (p->nsegs == 0 || p->segs[0].type != JP_KEY)
         return err_set(e, "%s: $sc must be followed by a field name", p->text);
-    sb_setlen(&base, 0);
-    sb_adds(&base, sc->container_path);
-    sb_adds(&base, ".securityContext");
+    sb_setlen(base, 0);
+    sb_adds(base, sc->container_path);
+    sb_adds(base, ".securityContext");
     if (jp_from(p, json_object_get(sc->container, "securityContext"),
-                sb_str(&base), ms, e))
+                sb_str(base), x, ms, e))
         return -1;
     if (jp_any_set(ms, before))
         goto out;
     absent = ms->n;
     pod = jp_pod(sc, &podpath);
     if (pod) {
-        sb_setlen(&base, 0);
-        sb_adds(&base, podpath);
-        sb_adds(&base, ".securityContext");
-        if (jp_from(p, json_object_get(pod, "securityContext"), sb_str(&base),
+        sb_setlen(base, 0);
+        sb_adds(base, podpath);
+        sb_adds(base, ".securityContext");
+        if (jp_from(p, json_object_get(pod, "securityContext"), sb_str(base), x,
                     ms, e))
             return -1;
         if (jp_any_set(ms, absent)) {
@@ -806,30 +814,44 @@ int jpath_resolve_one(const struct jpath *p, const struct jp_scope *sc,
     return 0;
 }
 
-int jpath_resolve(const struct jpath *p, const struct jp_scope *sc,
-                  struct jp_matches *ms, struct err *e)
+static int jp_resolve(const struct jpath *p, const struct jp_scope *sc,
+                      struct jp_scratch *x, struct jp_matches *ms,
+                      struct err *e)
 {
     const char *podpath;
     json_t *pod;
 
     switch (p->anchor) {
     case JP_NONE:
-        return jp_from(p, sc->cur, sc->cur_path, ms, e);
+        return jp_from(p, sc->cur, sc->cur_path, x, ms, e);
     case JP_POD:
         pod = jp_pod(sc, &podpath);
         if (!pod)
             return err_set(e, "%s has no pod spec for %s", sc->kind, p->text);
-        return jp_from(p, pod, podpath, ms, e);
+        return jp_from(p, pod, podpath, x, ms, e);
     case JP_PODMETA:
         pod = jpath_pod_meta(sc->doc, sc->kind, &podpath);
         if (!pod)
             return err_set(e, "%s has no pod metadata for %s", sc->kind,
                            p->text);
-        return jp_from(p, pod, podpath, ms, e);
+        return jp_from(p, pod, podpath, x, ms, e);
     case JP_CONTAINERS:
-        return jp_containers(sc, p, ms, e);
+        return jp_containers(sc, p, x, ms, e);
     case JP_SC:
-        return jp_security_context(sc, p, ms, e);
+        return jp_security_context(sc, p, x, ms, e);
     }
     return 0;
+}
+
+int jpath_resolve(const struct jpath *p, const struct jp_scope *sc,
+                  struct jp_matches *ms, struct err *e)
+{
+    struct jp_scratch own = {STRBUF_INIT, STRBUF_INIT};
+    int rc;
+
+    if (sc->scratch)
+        return jp_resolve(p, sc, sc->scratch, ms, e);
+    rc = jp_resolve(p, sc, &own, ms, e);
+    jp_scratch_release(&own);
+    return rc;
 }

@@ -73,6 +73,17 @@ void jp_matches_add(struct jp_matches *ms, json_t *v, const char *path,
                     size_t len);
 
 /*
+ * The buffers resolution builds paths in, kept by their owner (an engine)
+ * between resolutions so that they are not allocated for every one:
+ * resolution keeps no state of its own, so engines may resolve paths at
+ * the same time, each with its own scratch.
+ */
+struct jp_scratch {
+    struct strbuf walk, base;
+};
+void jp_scratch_release(struct jp_scratch *x);
+
+/*
  * Where a path is resolved: the resource's document and kind, the current
  * node (an element of "each", or the document) and, inside
  * each: $containers, the container being judged.
@@ -90,6 +101,9 @@ struct jp_scope {
     int pod_known;
     json_t *pod;
     const char *pod_path;
+    /* Buffers to reuse (borrowed), or NULL: jpath_resolve makes its own
+     * and frees them. */
+    struct jp_scratch *scratch;
 };
 
 /*

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <sqlite3.h>
+#include <pthread.h>
 
 #include "engine.h"
 #include "banned.h"
@@ -20,21 +21,34 @@ static const char *const rule_ops[] = {
     "eq",  "ne",     "in",     "nin",     "gt",       "gte",     "lt",
     "lte", "exists", "absent", "matches", "contains", "bitmask", NULL};
 
-/* An empty scan_resources table, so SQL checks can be prepared at load. */
+/* An empty scan_resources table, so SQL checks can be prepared at load.
+ * Opened once for every thread (pthread_once); SQLite serialises the threads
+ * that prepare statements on it. */
+static sqlite3 *rule_check_db;
+static pthread_once_t rule_check_db_once = PTHREAD_ONCE_INIT;
+
+static void rule_check_db_open(void)
+{
+    sqlite3 *db = NULL;
+
+    if (sqlite3_open_v2(":memory:", &db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
+                        NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return;
+    }
+    sqlite3_exec(db,
+                 "CREATE TABLE scan_resources (uid TEXT, kind TEXT, "
+                 "name TEXT, namespace TEXT, source TEXT, doc TEXT)",
+                 NULL, NULL, NULL);
+    engine_sql_functions(db);
+    rule_check_db = db;
+}
+
 sqlite3 *rule_sql_db(void)
 {
-    static sqlite3 *db;
-
-    if (!db) {
-        if (sqlite3_open(":memory:", &db) != SQLITE_OK)
-            return NULL;
-        sqlite3_exec(db,
-                     "CREATE TABLE scan_resources (uid TEXT, kind TEXT, "
-                     "name TEXT, namespace TEXT, source TEXT, doc TEXT)",
-                     NULL, NULL, NULL);
-        engine_sql_functions(db);
-    }
-    return db;
+    pthread_once(&rule_check_db_once, rule_check_db_open);
+    return rule_check_db;
 }
 
 void rule_check_free(struct check *c)

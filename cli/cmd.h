@@ -36,6 +36,13 @@ int cmd_load_rules(struct ruleset *rs, struct store *st, char **dirs,
 int cmd_rules_coverage(const struct ruleset *rs, const char *framework,
                        const char *format);
 
+struct engine;
+/* Hands eng the stored resources of scan of (`fourc scan --reevaluate`),
+ * as a collector would, with the failures of its targets; *ntargets gets
+ * how many targets the scan had. */
+int cmd_reevaluate(struct engine *eng, struct store *st, int64_t of,
+                   size_t *ntargets, struct err *e);
+
 /* Prints "fourc: error: ..." and "Try 'fourc CMD --help'." Returns 2. */
 int cmd_usage(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -29,6 +29,8 @@ struct scan_opts {
     size_t nformats, noutputs;
     const char *db;
     const char *fail_on;
+    const char *reevaluate; /* a scan id or "latest" */
+    const char *target_opt; /* the last target option given */
     int quiet;
     void **states; /* each collector's option state, by registry index */
     struct scan_skip {
@@ -202,7 +204,23 @@ static int scan_set_quiet(void *state, const char *v, struct err *e)
     return 0;
 }
 
+static int scan_set_reevaluate(void *state, const char *v, struct err *e)
+{
+    char *end;
+
+    if (strcmp(v, "latest") != 0 && (strtoll(v, &end, 10) <= 0 || *end))
+        return err_set(e, "--reevaluate %s: expected a scan id or 'latest'", v);
+    ((struct scan_opts *)state)->reevaluate = v;
+    return 0;
+}
+
 static const struct scan_opt scan_options[] = {
+    {{"reevaluate", "ID",
+      "instead of targets: judge the resources stored by\nscan ID (or "
+      "'latest') against today's rules, as a\nnew scan",
+      0, scan_set_reevaluate},
+     0,
+     NULL},
     {{"db", "FILE", "database to store the scan in (default ./fourc.db)", 0,
       scan_set_db},
      0,
@@ -442,12 +460,21 @@ static int scan_parse(struct scan_opts *o, int argc, char **argv)
     struct err e;
     int rc = scan_parse_refs(o, argc, argv, refs, n);
 
+    /* --reevaluate judges what is stored: no collector option applies */
+    for (i = 0; rc == 0 && o->reevaluate && i < n; i++)
+        if (refs[i].given && refs[i].col)
+            o->target_opt = scan_optname(&refs[i]);
     free(refs);
     if (rc)
         return rc;
     if (optind < argc)
         return cmd_usage("scan", "unexpected argument '%s'", argv[optind]);
-    if (o->ntargets == 0)
+    if (o->target_opt)
+        return cmd_usage("scan",
+                         "--reevaluate judges a stored scan and takes no "
+                         "target options (--%s)",
+                         o->target_opt);
+    if (o->ntargets == 0 && !o->reevaluate)
         return scan_nothing();
     for (i = 0; (col = collector_at(i)); i++)
         if (col->opts_done && col->opts_done(o->states[i], &e))
@@ -534,7 +561,8 @@ static int scan_run(struct scan_opts *o, char *cmdline)
     struct store *st = NULL;
     struct engine *eng = NULL;
     struct err e;
-    int64_t scan_id = 0;
+    int64_t scan_id = 0, of = 0;
+    size_t ntargets = o->ntargets;
     char digest[SHA256_STR_LEN];
     json_t *targets = json_array();
     char *targets_json = NULL;
@@ -556,7 +584,9 @@ static int scan_run(struct scan_opts *o, char *cmdline)
             targets, json_pack("{s:s, s:o}", "type", o->targets[i].type, "ref",
                                json_string_lossy(o->targets[i].ref)));
     }
-    if (store_open(&st, o->db, STORE_CREATE, &e)) {
+    if (store_open(&st, o->db, o->reevaluate ? STORE_EXISTING : STORE_CREATE,
+                   &e) ||
+        (o->reevaluate && store_resolve_scan(st, o->reevaluate, &of, &e))) {
         log_error("%s", e.msg);
         goto out;
     }
@@ -574,12 +604,15 @@ static int scan_run(struct scan_opts *o, char *cmdline)
     }
     ruleset_digest(&rs, digest);
     targets_json = json_dumps(targets, JSON_COMPACT);
-    if (store_scan_begin(st, targets_json, cmdline, &scan_id, &e))
+    if (o->reevaluate
+            ? store_scan_begin_reeval(st, of, cmdline, &scan_id, &e)
+            : store_scan_begin(st, targets_json, cmdline, &scan_id, &e))
         goto fail;
     if (engine_store_rules(st, scan_id, &rs, &e))
         goto fail;
     eng = engine_new(st, scan_id, &rs);
-    if (scan_targets(o, eng, &e))
+    if (o->reevaluate ? cmd_reevaluate(eng, st, of, &ntargets, &e)
+                      : scan_targets(o, eng, &e))
         goto fail;
     scan_timing("collect+evaluate", &t0);
     if (engine_finish(eng, &e))
@@ -611,11 +644,14 @@ static int scan_run(struct scan_opts *o, char *cmdline)
         fprintf(human,
                 "%zu resources from %zu target%s in %.2f s, stored as "
                 "scan %lld in %s\n",
-                engine_stats(eng)->resources, o->ntargets,
-                o->ntargets == 1 ? "" : "s",
+                engine_stats(eng)->resources, ntargets,
+                ntargets == 1 ? "" : "s",
                 (double)(t1.tv_sec - t0.tv_sec) +
                     (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
                 (long long)scan_id, o->db);
+        if (of)
+            fprintf(human, "Re-evaluated the resources of scan %lld\n",
+                    (long long)of);
         for (i = 0; i < o->nskips; i++)
             fprintf(human, "Skipped %zu path%s: %s\n", o->skips[i].n,
                     o->skips[i].n == 1 ? "" : "s", o->skips[i].reason);

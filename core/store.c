@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "banned.h"
@@ -170,6 +171,23 @@ static const char *const store_migrations[] = {
     "  FROM findings f JOIN rules r ON r.id = f.rule_ref "
     "  JOIN resources res ON res.id = f.resource_ref "
     "  JOIN texts t ON t.id = f.text_ref;",
+
+    /* 3: re-evaluation (fourc scan --reevaluate). A scan records the scan
+     * whose stored resources it judged again. A target resource records
+     * the parts of its collection that failed, as a JSON array of
+     * {"kinds": PREFIX, "why": TEXT}, which only its findings said before
+     * (the rules of those kinds got "not evaluated: WHY"), so that a later
+     * evaluation can say it again to today's rules. Older scans get what
+     * their findings tell: the reason, not the kinds (null: all of the
+     * target's collector's). */
+    "ALTER TABLE scans ADD COLUMN reevaluates INTEGER REFERENCES scans(id);"
+    "ALTER TABLE resources ADD COLUMN failed TEXT;"
+    "UPDATE resources SET failed = (SELECT nullif(json_group_array("
+    "  json_object('kinds', NULL, 'why', why)), '[]') FROM (SELECT DISTINCT "
+    "  substr(t.message, 16) AS why FROM findings f JOIN texts t "
+    "  ON t.id = f.text_ref WHERE f.resource_ref = resources.id "
+    "  AND f.status = 'error' AND t.message LIKE 'not evaluated: %')) "
+    "  WHERE kind = 'fourc/Target';",
 };
 
 #define STORE_NMIGRATIONS                                                      \
@@ -333,7 +351,16 @@ static int store_migrate(struct store *st, int readonly, struct err *e)
     return 0;
 }
 
-static int store_configured;
+/* SQLite's process-wide settings, made once for every thread, before
+ * SQLite is initialised (sqlite3_config refuses them after). */
+static pthread_once_t store_configured = PTHREAD_ONCE_INIT;
+
+static void store_configure(void)
+{
+    /* fourc never asks SQLite how much memory it uses: the allocation
+     * statistics are a global mutex taken on every allocation. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
 
 /* "file:PATH?immutable=1", PATH percent-encoded where a URI needs it. */
 static char *store_immutable_uri(const char *path)
@@ -457,16 +484,10 @@ int store_open(struct store **out, const char *path, enum store_mode mode,
                        path);
     if (mode == STORE_CREATE)
         flags |= SQLITE_OPEN_CREATE;
-    /* fourc uses a connection from one thread only, and never asks SQLite
-     * how much memory it uses: the per-connection mutex and the allocation
-     * statistics (a global mutex taken on every allocation) are cost
-     * without use. sqlite3_config is refused once SQLite is initialised;
-     * then the defaults stay. */
+    /* A store (its connection) is used from one thread at a time: the
+     * per-connection mutex is cost without use. */
     flags |= SQLITE_OPEN_NOMUTEX;
-    if (!store_configured) {
-        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-        store_configured = 1;
-    }
+    pthread_once(&store_configured, store_configure);
     st = xcalloc(1, sizeof(*st));
     st->path = xstrdup(path);
     rc = readonly ? store_connect_readonly(st, flags, e)
@@ -534,6 +555,7 @@ void store_free(struct store *st)
     sqlite3_finalize(st->ins_scan_rule);
     sqlite3_finalize(st->ins_text);
     sqlite3_finalize(st->get_text);
+    sqlite3_finalize(st->upd_failed);
     sqlite3_close(st->db);
     if (st->tidy_wal)
         store_tidy_wal(st->path);
@@ -574,8 +596,11 @@ void store_text(sqlite3_stmt *stmt, int col, const char *s)
         sqlite3_bind_null(stmt, col);
 }
 
-int store_scan_begin(struct store *st, const char *targets_json,
-                     const char *command, int64_t *scan_id, struct err *e)
+/* A new running scan; of: the scan it re-evaluates, whose targets it
+ * names (targets_json NULL), or 0. */
+static int store_scan_start(struct store *st, const char *targets_json,
+                            int64_t of, const char *command, int64_t *scan_id,
+                            struct err *e)
 {
     sqlite3_stmt *stmt = NULL;
     char now[32];
@@ -584,14 +609,19 @@ int store_scan_begin(struct store *st, const char *targets_json,
     now_rfc3339(now);
     if (sqlite3_prepare_v2(st->db,
                            "INSERT INTO scans (started, status, targets, "
-                           "tool_version, command) VALUES (?, 'running', ?, "
-                           "?, ?)",
+                           "tool_version, command, reevaluates) VALUES "
+                           "(?1, 'running', coalesce(?2, (SELECT targets "
+                           "FROM scans WHERE id = ?5)), ?3, ?4, ?5)",
                            -1, &stmt, NULL) != SQLITE_OK)
         return store_fail(st, "start a scan", e);
     store_text(stmt, 1, now);
     store_text(stmt, 2, targets_json);
     store_text(stmt, 3, PACKAGE_VERSION);
     store_text(stmt, 4, command);
+    if (of)
+        sqlite3_bind_int64(stmt, 5, of);
+    else
+        sqlite3_bind_null(stmt, 5);
     rc = sqlite3_step(stmt);
     sqlite3_finalize(stmt);
     if (rc != SQLITE_DONE)
@@ -600,6 +630,18 @@ int store_scan_begin(struct store *st, const char *targets_json,
     store_findings_reset(st);
     return store_exec(
         st, "PRAGMA cache_size = " STORE_CACHE_SCAN "; BEGIN IMMEDIATE", e);
+}
+
+int store_scan_begin(struct store *st, const char *targets_json,
+                     const char *command, int64_t *scan_id, struct err *e)
+{
+    return store_scan_start(st, targets_json, 0, command, scan_id, e);
+}
+
+int store_scan_begin_reeval(struct store *st, int64_t of, const char *command,
+                            int64_t *scan_id, struct err *e)
+{
+    return store_scan_start(st, NULL, of, command, scan_id, e);
 }
 
 int store_scan_commit(struct store *st, int64_t scan_id,

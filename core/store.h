@@ -16,7 +16,7 @@
 
 #include "err.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store;
 
@@ -45,6 +45,10 @@ int store_fail(struct store *st, const char *op, struct err *e);
 /* Records a new scan as running (committed) and opens its transaction. */
 int store_scan_begin(struct store *st, const char *targets_json,
                      const char *command, int64_t *scan_id, struct err *e);
+/* Records a new scan that judges the stored resources of scan of again
+ * (fourc scan --reevaluate): it names of's targets and records of. */
+int store_scan_begin_reeval(struct store *st, int64_t of, const char *command,
+                            int64_t *scan_id, struct err *e);
 /* Marks the scan complete and commits everything written since begin. */
 int store_scan_commit(struct store *st, int64_t scan_id,
                       const char *rules_digest, struct err *e);
@@ -72,6 +76,26 @@ struct store_resource {
 int store_add_resource(struct store *st, int64_t scan_id,
                        const struct store_resource *r, int64_t *ref,
                        struct err *e);
+
+/* Records on the resource ref (a target's) that collecting the kinds
+ * starting with kinds failed, and why: what its rules were told ("not
+ * evaluated: WHY"), kept for judging the scan again. */
+int store_resource_failed(struct store *st, int64_t ref, const char *kinds,
+                          const char *why, struct err *e);
+
+/*
+ * Calls fn for every resource of scan_id in the order they were stored,
+ * one at a time (documents are read one by one, never all at once): r is
+ * borrowed until fn returns (its doc_json is NUL-terminated); failed is
+ * NULL, or for a target the JSON array of store_resource_failed's records
+ * ({"kinds": PREFIX or null, "why": TEXT}); i counts from 0 to n - 1.
+ * Stops at the first fn that returns non-zero, and returns that.
+ */
+typedef int (*store_resource_fn)(const struct store_resource *r,
+                                 const char *failed, size_t i, size_t n,
+                                 void *data, struct err *e);
+int store_resources_foreach(struct store *st, int64_t scan_id,
+                            store_resource_fn fn, void *data, struct err *e);
 
 struct store_finding {
     int64_t rule_ref, resource_ref;
@@ -133,12 +157,6 @@ int store_pack_put(struct store *st, const char *name, const char *origin,
 typedef int store_status_fn(const char *status, const char *message, void *ctx);
 int store_rule_findings_foreach(struct store *st, int64_t rule_ref,
                                 store_status_fn *fn, void *ctx, struct err *e);
-
-/* Each resource stored by scan_id, in the order it was written; doc_json
- * is its compact JSON document (doc_len bytes). */
-typedef int store_resource_fn(const struct store_resource *r, void *ctx);
-int store_resources_foreach(struct store *st, int64_t scan_id,
-                            store_resource_fn *fn, void *ctx, struct err *e);
 
 /*
  * ---- comparing two scans: core/store_diff.c ----

@@ -54,6 +54,7 @@ struct store {
     char *path;
     sqlite3_stmt *ins_resource, *ins_finding, *ins_rule, *ins_scan_rule;
     sqlite3_stmt *ins_text, *get_text;
+    sqlite3_stmt *upd_failed;   /* store_resource_failed */
     struct textmap *texts;      /* this scan's texts, by content */
     struct store_count *counts; /* findings by rule and status */
     size_t ncounts, counts_used;

@@ -9,7 +9,11 @@
 #include <time.h>
 
 #include <jansson.h>
+/* For SHA256_Init and co. (sha256_raw); must precede every OpenSSL
+ * header. */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include "banned.h"
 
@@ -137,21 +141,23 @@ void sb_release(struct strbuf *sb)
 
 void sha256_raw(const void *data, size_t len, unsigned char out[32])
 {
-    /* One context, reused: OpenSSL 3 looks the algorithm up again on
-     * every one-shot call, and a scan hashes every finding. */
-    static EVP_MD_CTX *ctx;
-    static EVP_MD *md;
+#ifndef OPENSSL_NO_DEPRECATED_3_0
+    /* OpenSSL's SHA256_* calls, deprecated in 3.0 but kept, need no
+     * context from the library: an EVP digest looks the algorithm up again
+     * on every one-shot call, and a context kept to avoid that would be
+     * state shared by every caller (collectors run at the same time). A
+     * scan hashes every resource. */
+    SHA256_CTX c;
+
+    if (!SHA256_Init(&c) || !SHA256_Update(&c, data, len) ||
+        !SHA256_Final(out, &c))
+        util_oom(len);
+#else
     unsigned int n = 32;
 
-    if (!ctx) {
-        ctx = EVP_MD_CTX_new();
-        md = EVP_MD_fetch(NULL, "SHA256", NULL);
-        if (!ctx || !md)
-            util_oom(sizeof(*out));
-    }
-    if (!EVP_DigestInit_ex2(ctx, md, NULL) ||
-        !EVP_DigestUpdate(ctx, data, len) || !EVP_DigestFinal_ex(ctx, out, &n))
+    if (!EVP_Digest(data, len, out, &n, EVP_sha256(), NULL))
         util_oom(len);
+#endif
 }
 
 void sha256_str(const void *data, size_t len, char out[SHA256_STR_LEN])

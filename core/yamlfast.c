@@ -17,6 +17,7 @@
 #include "yamljson.h"
 #include "yamlfast_int.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,10 +101,15 @@ static void yf_arena_off(void)
 }
 
 /* The line table of the previous document, reused: one allocation per
- * document was a measurable part of reading a large cluster dump. */
+ * document was a measurable part of reading a large cluster dump. Taken
+ * and given back atomically, so that parsers in several threads share it
+ * safely (one of them at a time reuses it, the others allocate). */
 #define YF_SPARE_LINES 65536
-static struct yf_line *yf_lines_spare;
-static size_t yf_lines_spare_cap;
+struct yf_spare {
+    struct yf_line *lines;
+    size_t cap;
+};
+static struct yf_spare *_Atomic yf_spare;
 
 /* The first byte below 0x20 or from 0x7F up in [p, end), or end. */
 static const char *yf_special_at(const char *p, const char *end)
@@ -574,14 +580,15 @@ int yj_parse_fast(const char *buf, size_t len, long first_line, yj_doc_fn fn,
 {
     struct yf y;
     struct yf_line *l = NULL;
+    struct yf_spare *sp = atomic_exchange(&yf_spare, NULL), *none = NULL;
     json_t *doc = NULL;
     int rc = YF_UNSUPPORTED;
 
     memset(&y, 0, sizeof(y));
-    y.lines = yf_lines_spare;
-    y.cap = yf_lines_spare_cap;
-    yf_lines_spare = NULL;
-    yf_lines_spare_cap = 0;
+    if (sp) {
+        y.lines = sp->lines;
+        y.cap = sp->cap;
+    }
     y.ends_nl = len > 0 && buf[len - 1] == '\n';
     y.first = first_line;
     if (yf_split(&y, buf, len))
@@ -624,12 +631,16 @@ out:
     json_decref(y.item_lines);
     sb_release(&y.scratch);
     /* Keep the line table for the next document unless it is unusually
-     * large. */
-    if (!yf_lines_spare && y.cap <= YF_SPARE_LINES) {
-        yf_lines_spare = y.lines;
-        yf_lines_spare_cap = y.cap;
-    } else {
-        free(y.lines);
+     * large (or another parser kept its own meanwhile). */
+    if (y.cap <= YF_SPARE_LINES) {
+        if (!sp)
+            sp = xmalloc(sizeof(*sp));
+        sp->lines = y.lines;
+        sp->cap = y.cap;
+        if (atomic_compare_exchange_strong(&yf_spare, &none, sp))
+            return rc;
     }
+    free(y.lines);
+    free(sp);
     return rc;
 }

@@ -123,8 +123,13 @@ static long long scan_count(sqlite3 *db, const char *table, int64_t scan)
     return q_int(db, sql);
 }
 
-static int count_resource(const struct store_resource *r, void *ctx)
+static int count_resource(const struct store_resource *r, const char *failed,
+                          size_t i, size_t n, void *ctx, struct err *e)
 {
+    (void)failed;
+    (void)i;
+    (void)n;
+    (void)e;
     (void)r;
     (*(long long *)ctx)++;
     return 0;

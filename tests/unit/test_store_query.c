@@ -128,8 +128,13 @@ static int on_status(const char *status, const char *message, void *ctx)
     return seen_next(s);
 }
 
-static int on_resource(const struct store_resource *r, void *ctx)
+static int on_resource(const struct store_resource *r, const char *failed,
+                       size_t i, size_t n, void *ctx, struct err *e)
 {
+    (void)failed;
+    (void)i;
+    (void)n;
+    (void)e;
     struct seen *s = ctx;
 
     sb_addf(&s->sb, "%s %s %s/%s %s %s ", r->uid, r->kind, Z(r->namespace),
