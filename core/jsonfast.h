@@ -1,0 +1,42 @@
+/*
+ * jsonfast.h: JSON text (one value, or a stream of values separated by
+ * white space, as kubectl reads a .json file) to jansson trees, with the
+ * same callback, limits and line numbers as the YAML path (yamljson.h).
+ *
+ * The trees equal what jansson's json_loadb(JSON_DECODE_ANY |
+ * JSON_REJECT_DUPLICATES) builds for the same text, with these
+ * differences, all on the side of refusing or of the YAML path:
+ * - duplicate keys are an error, as in the YAML path (kubectl rejects
+ *   them too; an auditor must not guess which value counted);
+ * - an integer outside int64 becomes a real, as the YAML path resolves it
+ *   (jansson refuses it); a real outside double's range is an error;
+ * - nesting deeper than YJ_MAX_DEPTH, more than YJ_MAX_NODES values in
+ *   one document and strings longer than YJ_MAX_SCALAR are errors
+ *   (jansson allows 2048 levels and any size);
+ * - invalid UTF-8, lone surrogates (\uD800) and \u0000 are errors, as in
+ *   jansson.
+ * Errors are "LINE:COL: what was expected" (file lines, 1-based columns in
+ * bytes) and never quote the input: values may be credentials.
+ */
+#ifndef FOURC_JSONFAST_H
+#define FOURC_JSONFAST_H
+
+#include <stddef.h>
+
+#include "yamljson.h"
+
+/*
+ * Parses every value in buf, calling fn once per top-level value (doc is
+ * a new reference fn owns; line is the line of its first byte; item_lines
+ * as in yj_doc_fn: for a root array or a root object's "items" array, the
+ * line of each element). first_line is the file line of buf's first byte.
+ * Returns 0, 1 when fn asked to stop, or -1 with e set; values before a
+ * syntax error have been reported. Text with no value at all is an error.
+ */
+int jf_parse(const char *buf, size_t len, long first_line, yj_doc_fn fn,
+             void *ctx, struct err *e);
+
+/* One value and nothing after it: a new reference, or NULL with e set. */
+json_t *jf_loadb(const char *buf, size_t len, struct err *e);
+
+#endif
