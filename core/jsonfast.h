@@ -14,7 +14,9 @@
  *   one document and strings longer than YJ_MAX_SCALAR are errors
  *   (jansson allows 2048 levels and any size);
  * - invalid UTF-8, lone surrogates (\uD800) and \u0000 are errors, as in
- *   jansson.
+ *   jansson;
+ * - a NUL byte anywhere is an error (jansson ends the text there; the YAML
+ *   path refuses it too).
  * Errors are "LINE:COL: what was expected" (file lines, 1-based columns in
  * bytes) and never quote the input: values may be credentials.
  */

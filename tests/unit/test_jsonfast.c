@@ -41,7 +41,8 @@ static int same_as_jansson(const char *s, size_t len)
         json_decref(got);
         return 0;
     }
-    if (ref && !got && strstr(e.msg, "nesting deeper")) {
+    if (ref && !got &&
+        (strstr(e.msg, "nesting deeper") || memchr(s, '\0', len))) {
         json_decref(ref);
         return 0;
     }
@@ -193,6 +194,13 @@ static void test_differences(void **state)
     assert_true(json_real_value(json_array_get(v, 0)) > 9.2e18);
     assert_true(json_is_real(json_array_get(v, 1)));
     json_decref(v);
+    /* a NUL byte: jansson stops there, this reader refuses it */
+    v = jf_loadb("92\0", 3, &e);
+    assert_null(v);
+    assert_string_equal(e.msg, "1:3: expected the end of the input after "
+                               "the value");
+    v = jf_loadb("\"a\0b\"", 5, &e);
+    assert_null(v);
     /* depth: YJ_MAX_DEPTH levels parse, one more does not */
     for (i = 0; i < YJ_MAX_DEPTH; i++) {
         deep[i] = '[';
@@ -381,7 +389,7 @@ static void test_stream_and_lines(void **state)
  * and duplicate bytes, and cut the text short. */
 static void test_mutations(void **state)
 {
-    static const char alphabet[] = "{}[]\",:\\u0aeE.-+ \n tfnrl1\xc3\xa9\xff";
+    static const char alphabet[] = "{}[]\",:\\u0aeE.-+ \n tfnrl1\xc3\xa9\xff\0";
     uint64_t x = 0x9E3779B97F4A7C15ull;
     int round, accepted = 0, refused = 0;
 
