@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Convert a directory of multi-document YAML manifests into JSON files
-holding one `kind: List` each (indented as `kubectl get -o json` prints).
+holding one `kind: List` each, one item per line (json.dumps' default
+separators; the 100k cluster becomes ~300 MB, as in issue 10's figures).
 
     benchmarks/yaml2jsonlist.py SRC_DIR DST_DIR
 
@@ -41,9 +42,10 @@ def main():
             os.makedirs(out_dir, exist_ok=True)
             out = os.path.join(out_dir, os.path.splitext(name)[0] + ".json")
             with open(out, "w", encoding="utf-8") as f:
-                json.dump({"apiVersion": "v1", "kind": "List", "items": docs},
-                          f, indent=4, ensure_ascii=False, default=plain)
-                f.write("\n")
+                f.write('{"apiVersion": "v1", "kind": "List", "items": [\n')
+                f.write(",\n".join(json.dumps(d, ensure_ascii=False, default=plain)
+                                    for d in docs))
+                f.write("\n]}\n")
             n += 1
     print(f"{n} files written under {dst}", file=sys.stderr)
 

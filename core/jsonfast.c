@@ -548,6 +548,77 @@ static json_t *jf_value(struct jf *j, const char **pp, int mode)
     }
 }
 
+/*
+ * A document of more than YJ_MAX_NODES values is refused before any of it
+ * is built (building 2M nodes to throw them away takes hundreds of MB).
+ * Only text of at least 2 * YJ_MAX_NODES bytes can hold one, so smaller
+ * text is not scanned. The scan counts the values of each top-level
+ * array or object from its punctuation: one per ':' in an object, one
+ * per ',' in an array and one for a non-empty array. *doc gets the start
+ * of the first document over the limit; NULL when none is.
+ */
+static const char *jf_over(const char *p, const char *end, const char **doc)
+{
+    char open[YJ_MAX_DEPTH];
+    unsigned d = 0;
+    size_t n = 0;
+    const char *start = p, *q;
+
+    if ((size_t)(end - p) < 2 * (size_t)YJ_MAX_NODES)
+        return NULL;
+    for (; p < end; p++) {
+        switch (*p) {
+        case '"':
+            for (p++; p < end && *p != '"'; p++)
+                if (*p == '\\')
+                    p++;
+            break;
+        case '[':
+        case '{':
+            if (d == 0) {
+                n = 1;
+                start = p;
+            }
+            if (d == YJ_MAX_DEPTH)
+                return NULL; /* the parser refuses the depth */
+            open[d++] = *p;
+            q = jf_ws(p + 1, end);
+            if (*p == '[' && q < end && *q != ']')
+                n++;
+            break;
+        case ']':
+        case '}':
+            if (d)
+                d--;
+            break;
+        case ':':
+            if (d && open[d - 1] == '{')
+                n++;
+            break;
+        case ',':
+            if (d && open[d - 1] == '[')
+                n++;
+            break;
+        default:
+            break;
+        }
+        if (n > YJ_MAX_NODES) {
+            *doc = start;
+            return p;
+        }
+    }
+    return NULL;
+}
+
+static void *jf_fail_nodes(struct jf *j, const char *at)
+{
+    char what[96];
+
+    snprintf(what, sizeof(what), "document has more than the limit of %u nodes",
+             YJ_MAX_NODES);
+    return jf_fail(j, at, what);
+}
+
 static void jf_init(struct jf *j, const char *buf, size_t len, long first_line,
                     struct err *e)
 {
@@ -565,10 +636,11 @@ int jf_parse(const char *buf, size_t len, long first_line, yj_doc_fn fn,
              void *ctx, struct err *e)
 {
     struct jf j;
-    const char *p;
+    const char *p, *over_doc = NULL, *over;
     int rc = 0;
 
     jf_init(&j, buf, len, first_line, e);
+    over = jf_over(buf, j.end, &over_doc);
     p = jf_ws(buf, j.end);
     if (p >= j.end) {
         jf_fail(&j, p, "expected a JSON value, found none");
@@ -579,6 +651,11 @@ int jf_parse(const char *buf, size_t len, long first_line, yj_doc_fn fn,
         json_t *doc;
         j.nodes = 0;
         j.item_lines = NULL;
+        if (p == over_doc) {
+            jf_fail_nodes(&j, over);
+            rc = -1;
+            break;
+        }
         doc = jf_value(&j, &p, JF_ROOT);
         if (!doc) {
             json_decref(j.item_lines);
@@ -598,11 +675,14 @@ int jf_parse(const char *buf, size_t len, long first_line, yj_doc_fn fn,
 json_t *jf_loadb(const char *buf, size_t len, struct err *e)
 {
     struct jf j;
-    const char *p;
+    const char *p, *over_doc = NULL, *over;
     json_t *v;
 
     jf_init(&j, buf, len, 1, e);
+    over = jf_over(buf, j.end, &over_doc);
     p = jf_ws(buf, j.end);
+    if (over && p == over_doc)
+        return jf_fail_nodes(&j, over);
     v = jf_value(&j, &p, JF_INNER);
     if (v) {
         p = jf_ws(p, j.end);
