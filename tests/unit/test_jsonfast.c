@@ -217,6 +217,15 @@ static void test_differences(void **state)
     assert_string_equal(e.msg, "1:201: nesting deeper than the limit of 200");
 }
 
+static int count_docs(json_t *doc, long line, const json_t *items, void *ctx)
+{
+    (void)line;
+    (void)items;
+    json_decref(doc);
+    (*(int *)ctx)++;
+    return 0;
+}
+
 static void test_node_limit(void **state)
 {
     struct strbuf sb = STRBUF_INIT;
@@ -239,6 +248,19 @@ static void test_node_limit(void **state)
     v = jf_loadb(sb.buf, sb.len, &e);
     assert_null(v);
     assert_non_null(strstr(e.msg, "more than the limit of 2000000 nodes"));
+    /* in a stream: the documents before it are reported, then the error
+     * on the line of the big one */
+    {
+        struct strbuf st = STRBUF_INIT;
+        int n = 0;
+        sb_add(&st, "{}\n[]\n", 6);
+        sb_add(&st, sb.buf, sb.len);
+        assert_int_equal(jf_parse(st.buf, st.len, 1, count_docs, &n, &e), -1);
+        assert_int_equal(n, 2);
+        assert_non_null(strstr(e.msg, "more than the limit of 2000000 nodes"));
+        assert_true(strncmp(e.msg, "3:", 2) == 0);
+        sb_release(&st);
+    }
     sb_release(&sb);
 }
 
