@@ -6,8 +6,10 @@
  * The trees equal what jansson's json_loadb(JSON_DECODE_ANY |
  * JSON_REJECT_DUPLICATES) builds for the same text, with these
  * differences, all on the side of refusing or of the YAML path:
- * - duplicate keys are an error, as in the YAML path (kubectl rejects
- *   them too; an auditor must not guess which value counted);
+ * - duplicate keys are an error, as in the YAML path and as in jansson
+ *   with JSON_REJECT_DUPLICATES (Go's encoding/json keeps the last value,
+ *   but the API server's strict field validation, kubectl's default,
+ *   refuses duplicate fields; an auditor must not guess which counted);
  * - an integer outside int64 becomes a real, as the YAML path resolves it
  *   (jansson refuses it); a real outside double's range is an error;
  * - nesting deeper than YJ_MAX_DEPTH, more than YJ_MAX_NODES values in

@@ -142,6 +142,10 @@ static void manifests_list(struct manifests_file *mf, json_t *list, long line,
             break;
         manifests_object(mf, item, l ? (long)json_integer_value(l) : line,
                          item_kind, manifests_str(list, "apiVersion"), i);
+        /* Judged: freed now, while its memory is in cache and the next
+         * item's allocations can reuse it, as a YAML document is. A list
+         * freed at once in the end piles its nodes up in the allocator. */
+        json_array_set_new(items, i, json_null());
     }
     free(item_kind);
 }
