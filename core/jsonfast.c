@@ -33,6 +33,10 @@ struct jf {
     struct strbuf scratch; /* a string with escapes, decoded */
     struct err *e;
     int failed;
+    jf_item_fn item_fn; /* see jf_parse_items */
+    void *ctx;
+    json_t *root; /* the document's root object while it is built */
+    int stopped;  /* item_fn asked to stop */
 };
 
 enum { JF_INNER, JF_ROOT, JF_ITEMS };
@@ -392,14 +396,27 @@ static json_t *jf_array(struct jf *j, const char **pp, int mode)
         *pp = p + 1;
         return arr;
     }
-    for (;;) {
-        json_t *v;
-        if (lines)
-            json_array_append_new(j->item_lines, json_integer(jf_line(j, p)));
-        v = jf_value(j, &p, JF_INNER);
+    for (size_t index = 0;; index++) {
+        long line = lines ? jf_line(j, p) : 0;
+        json_t *v = jf_value(j, &p, JF_INNER);
         if (!v)
             goto fail;
+        if (mode == JF_ITEMS && j->item_fn) {
+            int r = j->item_fn(j->root, v, line, index, j->ctx);
+            if (r < 0) {
+                json_decref(v);
+                j->stopped = j->failed = 1;
+                goto fail;
+            }
+            if (r > 0) {
+                json_decref(v); /* taken */
+                goto next;
+            }
+        }
+        if (lines)
+            json_array_append_new(j->item_lines, json_integer(line));
         json_array_append_new(arr, v);
+    next:
         p = jf_ws(p, end);
         if (p < end && *p == ',') {
             p = jf_ws(p + 1, end);
@@ -422,6 +439,8 @@ static json_t *jf_object(struct jf *j, const char **pp, int mode)
     const char *p = *pp + 1, *end = j->end;
     json_t *obj = json_object();
 
+    if (mode == JF_ROOT)
+        j->root = obj;
     p = jf_ws(p, end);
     if (p < end && *p == '}') {
         *pp = p + 1;
@@ -635,11 +654,19 @@ static void jf_init(struct jf *j, const char *buf, size_t len, long first_line,
 int jf_parse(const char *buf, size_t len, long first_line, yj_doc_fn fn,
              void *ctx, struct err *e)
 {
+    return jf_parse_items(buf, len, first_line, fn, NULL, ctx, e);
+}
+
+int jf_parse_items(const char *buf, size_t len, long first_line, yj_doc_fn fn,
+                   jf_item_fn item_fn, void *ctx, struct err *e)
+{
     struct jf j;
     const char *p, *over_doc = NULL, *over;
     int rc = 0;
 
     jf_init(&j, buf, len, first_line, e);
+    j.item_fn = item_fn;
+    j.ctx = ctx;
     over = jf_over(buf, j.end, &over_doc);
     p = jf_ws(buf, j.end);
     if (p >= j.end) {
@@ -657,9 +684,10 @@ int jf_parse(const char *buf, size_t len, long first_line, yj_doc_fn fn,
             break;
         }
         doc = jf_value(&j, &p, JF_ROOT);
+        j.root = NULL;
         if (!doc) {
             json_decref(j.item_lines);
-            rc = -1;
+            rc = j.stopped ? 1 : -1;
             break;
         }
         p = jf_ws(p, j.end);

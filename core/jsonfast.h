@@ -40,6 +40,20 @@
 int jf_parse(const char *buf, size_t len, long first_line, yj_doc_fn fn,
              void *ctx, struct err *e);
 
+/*
+ * jf_parse, and each element of a root object's "items" array goes to
+ * item_fn as soon as it is parsed (borrowed), with the root object as far
+ * as it is built (the members before "items"), the element's line and its
+ * index. item_fn returns 1 when it is done with the item (it is released
+ * then, and left out of the array and of item_lines), 0 to leave it in
+ * the array, -1 to stop (jf_parse_items then returns 1). A large List is judged
+ * item by item, as a YAML stream is, instead of being built whole first.
+ */
+typedef int (*jf_item_fn)(const json_t *root, json_t *item, long line,
+                          size_t index, void *ctx);
+int jf_parse_items(const char *buf, size_t len, long first_line, yj_doc_fn fn,
+                   jf_item_fn item_fn, void *ctx, struct err *e);
+
 /* One value and nothing after it: a new reference, or NULL with e set. */
 json_t *jf_loadb(const char *buf, size_t len, struct err *e);
 

@@ -257,6 +257,30 @@ static int manifests_doc(json_t *doc, long line, const json_t *item_lines,
     return mf->stop;
 }
 
+/*
+ * An item of a JSON List, judged as soon as it is parsed when the List's
+ * kind came before its items (as the API server writes Lists); otherwise
+ * (kubectl's -o json puts "kind" last) the item stays in the List, which
+ * manifests_doc expands when it is whole. Items judged here are not in
+ * the List any more, so manifests_list finds none of them again.
+ */
+static int manifests_json_item(const json_t *root, json_t *item, long line,
+                               size_t index, void *ctx)
+{
+    struct manifests_file *mf = ctx;
+    const char *kind = manifests_str((json_t *)root, "kind");
+    char *item_kind = NULL;
+
+    if (!kind || !str_has_suffix(kind, "List"))
+        return 0;
+    if (strcmp(kind, "List") != 0)
+        item_kind = xstrndup(kind, strlen(kind) - 4);
+    manifests_object(mf, item, line, item_kind,
+                     manifests_str((json_t *)root, "apiVersion"), index);
+    free(item_kind);
+    return mf->stop ? -1 : 1;
+}
+
 /* A parser's error, "LINE[:COL]: problem", as an input error. */
 static void manifests_parse_error(struct manifests_file *mf, const char *lang,
                                   const char *pe)
@@ -449,8 +473,8 @@ static void manifests_json(struct manifests_file *mf, FILE *f)
     }
     /* Every value of a stream (kubectl reads concatenated objects too),
      * with the lines of the items of a List, as the YAML path gives. */
-    if (jf_parse(text.buf ? text.buf : "", text.len, 1, manifests_doc, mf,
-                 &pe) < 0 &&
+    if (jf_parse_items(text.buf ? text.buf : "", text.len, 1, manifests_doc,
+                       manifests_json_item, mf, &pe) < 0 &&
         !mf->stop)
         manifests_parse_error(mf, "JSON", pe.msg);
 out:

@@ -407,6 +407,54 @@ static void test_stream_and_lines(void **state)
     seen_release(&s);
 }
 
+/* item_fn: takes items whose "take" is true, stops at "stop". */
+static int take_items(const json_t *root, json_t *item, long line, size_t index,
+                      void *ctx)
+{
+    struct seen *s = ctx;
+
+    /* the root so far: the members before "items" */
+    assert_true(json_is_string(json_object_get(root, "kind")));
+    assert_null(json_object_get(root, "after"));
+    if (json_is_true(json_object_get(item, "stop")))
+        return -1;
+    if (!json_is_true(json_object_get(item, "take")))
+        return 0;
+    assert_int_equal(line, (long)index + 2);
+    s->stop_after += 1; /* counts the items taken */
+    return 1;
+}
+
+static void test_items_one_by_one(void **state)
+{
+    const char *in = "{\"kind\": \"List\", \"items\": [\n"
+                     "{\"take\": true},\n"
+                     "{\"take\": false},\n"
+                     "{\"take\": true}], \"after\": 1}\n";
+    const char *stop = "{\"kind\": \"List\", \"items\": [\n"
+                       "{\"take\": true},\n"
+                       "{\"stop\": true}, {\"take\": true}]}\n{}";
+    struct seen s = {0};
+    struct err e;
+
+    (void)state;
+    assert_int_equal(
+        jf_parse_items(in, strlen(in), 1, collect, take_items, &s, &e), 0);
+    assert_int_equal(s.stop_after, 2);
+    assert_int_equal(s.ndocs, 1);
+    /* what was not taken stays, with its line */
+    assert_string_equal(s.json[0], "{\"after\":1,\"items\":[{\"take\":false}],"
+                                   "\"kind\":\"List\"}");
+    assert_string_equal(s.items[0], "[3]");
+    s.stop_after = 0;
+    seen_release(&s);
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(
+        jf_parse_items(stop, strlen(stop), 1, collect, take_items, &s, &e), 1);
+    assert_int_equal(s.ndocs, 0);
+    seen_release(&s);
+}
+
 /* Mutations of valid documents from a fixed seed: flip, insert, delete
  * and duplicate bytes, and cut the text short. */
 static void test_mutations(void **state)
@@ -472,6 +520,7 @@ int main(void)
         cmocka_unit_test(test_string_limit),
         cmocka_unit_test(test_error_positions),
         cmocka_unit_test(test_stream_and_lines),
+        cmocka_unit_test(test_items_one_by_one),
         cmocka_unit_test(test_mutations),
     };
 

@@ -474,6 +474,8 @@ static void test_json_files(void **state)
         {"k8s/Pod", "core/Pod/default/e1", "e1", "default", "e.json", 1},
         {"k8s/ConfigMap", "core/ConfigMap/default/e2", "e2", "default",
          "e.json", 3},
+        /* kubectl -o json: "kind" after "items", a typed list */
+        {"k8s/Secret", "core/Secret/default/f1", "f1", "default", "f.json", 2},
     };
     struct tree t;
     struct rec rec = {0};
@@ -498,11 +500,16 @@ static void test_json_files(void **state)
               "{\"name\": \"e1\"}}\n\n"
               "{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", "
               "\"metadata\": {\"name\": \"e2\"}}\n");
+    tree_file(&t, "f.json",
+              "{\"apiVersion\": \"v1\", \"items\": [\n"
+              " {\"metadata\": {\"name\": \"f1\"}, \"data\": {\"a\": "
+              "\"czNjcjN0\"}}], \"kind\": \"SecretList\"}\n");
     assert_int_equal(run_collect(t.root, &rec, &e), 0);
     assert_int_equal(rec.nres, NELEMS(want));
     for (i = 0; i < NELEMS(want); i++)
         expect_res(&t, &rec, i, &want[i]);
     assert_null(strstr(rec.res[2].doc, "czNjcjN0"));
+    assert_null(strstr(rec.res[5].doc, "czNjcjN0"));
     assert_int_equal(rec.nerr, 2);
     expect_err(&t, &rec, 0, "c.json", 2, "invalid JSON");
     expect_err(&t, &rec, 1, "d.json", 1, "invalid JSON"); /* duplicate key */
