@@ -6,7 +6,8 @@
  *   cc -O2 benchmarks/json_bare.c $(pkg-config --cflags --libs jansson) \
  *       -o /tmp/json_bare                      # jansson's json_loadb only
  *   cc -O2 -DWITH_JSONFAST -Icore benchmarks/json_bare.c \
- *       _build/perf/libfourc.a $(pkg-config --cflags --libs jansson libcrypto) \
+ *       _build/perf/libfourc.a \
+ *       $(pkg-config --cflags --libs jansson libcrypto) \
  *       -o /tmp/json_bare_fast                 # also fourc's jf_loadb
  *   taskset -c 0 /tmp/json_bare DIR [jansson|jsonfast]
  */
