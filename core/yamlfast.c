@@ -25,81 +25,6 @@
 #include "util.h"
 #include "banned.h"
 
-/*
- * Node arena. jansson allocates every value, object table, key and string
- * on its own, and a cluster dump is millions of them, each freed again
- * once its document is judged. While the fast path builds a tree, jansson
- * allocates from one block instead (bump allocation); frees of those
- * nodes only count down, and when none is left the block is reused from
- * its start, so the next document's tree lands in memory that is already
- * mapped and cached. A node that outlives its document (a caller keeps
- * the tree) simply keeps the block from being reused until it is freed;
- * what does not fit goes to malloc. Under AddressSanitizer the arena is
- * off, so that use-after-free of a node is still caught.
- */
-#define YF_ARENA_SIZE (4u << 20)
-
-#if defined(__SANITIZE_ADDRESS__)
-#define YF_ARENA 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define YF_ARENA 0
-#endif
-#endif
-#ifndef YF_ARENA
-#define YF_ARENA 1
-#endif
-
-static struct {
-    uintptr_t base, top, end;
-    size_t live; /* arena allocations not yet freed */
-    int on;      /* allocate from the arena now */
-} yf_arena;
-
-static void *yf_alloc(size_t n)
-{
-    /* The room left is a multiple of 16, so n rounded up fits too. */
-    if (yf_arena.on && n <= yf_arena.end - yf_arena.top) {
-        void *p = (void *)yf_arena.top;
-        yf_arena.top += (n + 15) & ~(size_t)15;
-        yf_arena.live++;
-        return p;
-    }
-    return malloc(n);
-}
-
-static void yf_free(void *p)
-{
-    uintptr_t a = (uintptr_t)p;
-
-    if (a >= yf_arena.base && a < yf_arena.end) {
-        if (--yf_arena.live == 0)
-            yf_arena.top = yf_arena.base;
-        return;
-    }
-    free(p);
-}
-
-/* Installs the allocator once; both functions also serve every value that
- * jansson allocated before, or outside the fast path, with malloc. */
-static void yf_arena_on(void)
-{
-    if (!YF_ARENA)
-        return;
-    if (!yf_arena.base) {
-        yf_arena.base = (uintptr_t)xmalloc(YF_ARENA_SIZE);
-        yf_arena.top = yf_arena.base;
-        yf_arena.end = yf_arena.base + YF_ARENA_SIZE;
-        json_set_alloc_funcs(yf_alloc, yf_free);
-    }
-    yf_arena.on = 1;
-}
-
-static void yf_arena_off(void)
-{
-    yf_arena.on = 0;
-}
-
 /* The line table of the previous document, reused: one allocation per
  * document was a measurable part of reading a large cluster dump. Taken
  * and given back atomically, so that parsers in several threads share it
@@ -616,9 +541,7 @@ int yj_parse_fast(const char *buf, size_t len, long first_line, yj_doc_fn fn,
         goto out;
     y.root_line = yf_no(&y, l);
     rc = 0;
-    yf_arena_on();
     doc = yf_node(&y, 0, &rc);
-    yf_arena_off();
     if (rc == 0 && yf_next(&y))
         rc = YF_UNSUPPORTED; /* something after the root node */
     if (rc || !doc || !json_is_object(doc)) {

@@ -22,6 +22,7 @@
 #include "redact.h"
 #include "util.h"
 #include "walk.h"
+#include "jsonfast.h"
 #include "yamljson.h"
 #include "banned.h"
 
@@ -141,6 +142,10 @@ static void manifests_list(struct manifests_file *mf, json_t *list, long line,
             break;
         manifests_object(mf, item, l ? (long)json_integer_value(l) : line,
                          item_kind, manifests_str(list, "apiVersion"), i);
+        /* Judged: freed now, while its memory is in cache and the next
+         * item's allocations can reuse it, as a YAML document is. A list
+         * freed at once in the end piles its nodes up in the allocator. */
+        json_array_set_new(items, i, json_null());
     }
     free(item_kind);
 }
@@ -252,6 +257,52 @@ static int manifests_doc(json_t *doc, long line, const json_t *item_lines,
     return mf->stop;
 }
 
+/*
+ * An item of a JSON List, judged as soon as it is parsed when the List's
+ * kind came before its items (as the API server writes Lists); otherwise
+ * (kubectl's -o json puts "kind" last) the item stays in the List, which
+ * manifests_doc expands when it is whole. Items judged here are not in
+ * the List any more, so manifests_list finds none of them again.
+ */
+static int manifests_json_item(const json_t *root, json_t *item, long line,
+                               size_t index, void *ctx)
+{
+    struct manifests_file *mf = ctx;
+    const char *kind = manifests_str((json_t *)root, "kind");
+    char *item_kind = NULL;
+
+    if (!kind || !str_has_suffix(kind, "List"))
+        return 0;
+    if (strcmp(kind, "List") != 0)
+        item_kind = xstrndup(kind, strlen(kind) - 4);
+    manifests_object(mf, item, line, item_kind,
+                     manifests_str((json_t *)root, "apiVersion"), index);
+    free(item_kind);
+    return mf->stop ? -1 : 1;
+}
+
+/* A parser's error, "LINE[:COL]: problem", as an input error. */
+static void manifests_parse_error(struct manifests_file *mf, const char *lang,
+                                  const char *pe)
+{
+    struct strbuf msg = STRBUF_INIT;
+    char *end;
+    long line = strtol(pe, &end, 10), col = 0;
+
+    if (*end == ':' && end[1] >= '0' && end[1] <= '9')
+        col = strtol(end + 1, &end, 10);
+    if (*end == ':')
+        end++;
+    while (*end == ' ')
+        end++;
+    sb_addf(&msg, "invalid %s", lang);
+    if (col)
+        sb_addf(&msg, " at column %ld", col);
+    sb_addf(&msg, ": %s", end);
+    manifests_input_error(mf, line, "%s", sb_str(&msg));
+    sb_release(&msg);
+}
+
 static void manifests_parse_chunk(struct manifests_file *mf,
                                   struct strbuf *chunk, long first_line)
 {
@@ -260,24 +311,8 @@ static void manifests_parse_chunk(struct manifests_file *mf,
     if (chunk->len == 0)
         return;
     if (yj_parse(chunk->buf, chunk->len, first_line, manifests_doc, mf, &pe) &&
-        !mf->stop) {
-        /* pe is "LINE[:COL]: problem" */
-        struct strbuf msg = STRBUF_INIT;
-        char *end;
-        long line = strtol(pe.msg, &end, 10), col = 0;
-        if (*end == ':' && end[1] >= '0' && end[1] <= '9')
-            col = strtol(end + 1, &end, 10);
-        if (*end == ':')
-            end++;
-        while (*end == ' ')
-            end++;
-        sb_adds(&msg, "invalid YAML");
-        if (col)
-            sb_addf(&msg, " at column %ld", col);
-        sb_addf(&msg, ": %s", end);
-        manifests_input_error(mf, line, "%s", sb_str(&msg));
-        sb_release(&msg);
-    }
+        !mf->stop)
+        manifests_parse_error(mf, "YAML", pe.msg);
     sb_setlen(chunk, 0);
 }
 
@@ -401,38 +436,10 @@ static void manifests_yaml(struct manifests_file *mf, FILE *f)
     free(r);
 }
 
-/*
- * An upper bound of the values in a JSON text: every value but the first
- * follows a '[', '{' or ','. Counted before jansson builds anything, so a
- * huge array of small values costs a pass over its bytes, not gigabytes
- * of nodes.
- */
-static size_t manifests_json_nodes(const char *s, size_t len)
-{
-    size_t n = 1, i;
-    int in_str = 0;
-
-    for (i = 0; i < len; i++) {
-        char c = s[i];
-        if (in_str) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_str = 0;
-        } else if (c == '"') {
-            in_str = 1;
-        } else if (c == '[' || c == '{' || c == ',') {
-            n++;
-        }
-    }
-    return n;
-}
-
 static void manifests_json(struct manifests_file *mf, FILE *f)
 {
     struct strbuf text = STRBUF_INIT;
-    json_error_t je;
-    json_t *doc;
+    struct err pe;
     char buf[65536];
     struct stat st;
     size_t n;
@@ -464,26 +471,12 @@ static void manifests_json(struct manifests_file *mf, FILE *f)
         manifests_input_error(mf, 0, "read error: %s", strerror(errno));
         goto out;
     }
-    if (manifests_json_nodes(text.buf ? text.buf : "", text.len) >
-        YJ_MAX_NODES) {
-        manifests_input_error(mf, 1,
-                              "JSON document has more than the limit of %u "
-                              "nodes; not read",
-                              YJ_MAX_NODES);
-        goto out;
-    }
-    doc = json_loadb(text.buf ? text.buf : "", text.len, JSON_REJECT_DUPLICATES,
-                     &je);
-    if (!doc) {
-        struct strbuf msg = STRBUF_INIT;
-        redact_json_error(je.text);
-        sb_addf(&msg, "invalid JSON at column %d: %s", je.column, je.text);
-        manifests_input_error(mf, je.line > 0 ? je.line : 1, "%s",
-                              sb_str(&msg));
-        sb_release(&msg);
-        goto out;
-    }
-    manifests_doc(doc, 1, NULL, mf);
+    /* Every value of a stream (kubectl reads concatenated objects too),
+     * with the lines of the items of a List, as the YAML path gives. */
+    if (jf_parse_items(text.buf ? text.buf : "", text.len, 1, manifests_doc,
+                       manifests_json_item, mf, &pe) < 0 &&
+        !mf->stop)
+        manifests_parse_error(mf, "JSON", pe.msg);
 out:
     sb_release(&text);
 }

@@ -23,7 +23,6 @@ checks/catalogue.c:catalogue_nloaded  made once under pthread_once, read-only af
 checks/catalogue.c:catalogue_diag     made once under pthread_once, read-only after
 checks/rule_check.c:rule_check_db_once  pthread_once flag
 checks/rule_check.c:rule_check_db  opened once under pthread_once; a FULLMUTEX connection
-core/yamlfast.c:yf_arena           the jansson allocator swap: being removed (issue 10, JSON part)
 core/yamlfast.c:yf_spare           a parser line table to reuse, taken and given back atomically
 core/yamlfast.c:yj_slow_only       a test switch, set before parsing
 '

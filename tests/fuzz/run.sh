@@ -37,6 +37,7 @@ build fuzz_imagefs "$top/collectors/image/imagefs.c" "$top/collectors/image/imag
     "$top/collectors/tar.c"
 build fuzz_distrib "$top/collectors/image/distrib_ref.c"
 build fuzz_jsonpick "$top/checks/jsonpick.c" $(pkg-config --libs sqlite3)
+build fuzz_json "$top/core/jsonfast.c"
 mkdir -p "$out/corpus-dockerfile" "$out/corpus-tar"
 find "$top/examples" "$top/checks/rules/cis-docker" "$top/tests/unit/data" \
     -name '*Dockerfile*' -type f -exec cp {} "$out/corpus-dockerfile/" \; 2>/dev/null || true
@@ -104,6 +105,13 @@ cjp=$out/corpus-jsonpick
 mkdir -p "$cjp"
 printf '{"spec":{"a":1,"b":"x\\"y","c":[{"d":null}]}}\000$.spec' >"$cjp/member"
 printf '{"a":{"b":true},"a":2}\000$' >"$cjp/duplicate"
+# fuzz_json: JSON documents (the manifests' JSON examples, and a few)
+cjs=$out/corpus-json
+mkdir -p "$cjs"
+find "$top/examples" "$top/tests" -name '*.json' -size -8k -type f \
+    -exec cp {} "$cjs/" \; 2>/dev/null || true
+printf '{"kind":"List","items":[{"a":"\\ud83d\\ude00\\u00e9","b":[1,-2.5e3,true,null]}]}' >"$cjs/list"
+printf '[9223372036854775807,-9223372036854775808,1e308,"caf\303\251"]' >"$cjs/edges"
 # fuzz_redact: command lines and config text
 cred=$out/corpus-redact
 mkdir -p "$cred"
@@ -113,7 +121,7 @@ printf 'htpasswd\000-nb\000u\000p\000--token\000t' >"$cred/argv"
 cd "$out"
 for t in fuzz_yaml:corpus fuzz_dockerfile:corpus-dockerfile fuzz_tar:corpus-tar \
     fuzz_imagefs:corpus-imagefs fuzz_distrib:corpus-distrib \
-    fuzz_jsonpick:corpus-jsonpick fuzz_redact:corpus-redact; do
+    fuzz_jsonpick:corpus-jsonpick fuzz_redact:corpus-redact fuzz_json:corpus-json; do
     ./"${t%%:*}" -max_total_time="$secs" -max_len=8192 \
         -artifact_prefix="$out/${t%%:*}-" "${t#*:}" || exit 1
 done

@@ -467,8 +467,15 @@ static void test_json_files(void **state)
 {
     static const struct want_res want[] = {
         {"k8s/Pod", "core/Pod/n/p", "p", "n", "a.json", 1},
-        {"k8s/Service", "core/Service/default/s", "s", "default", "b.json", 1},
-        {"k8s/Secret", "core/Secret/default/k", "k", "default", "b.json", 1},
+        /* the items of a List at their own lines, as in YAML */
+        {"k8s/Service", "core/Service/default/s", "s", "default", "b.json", 2},
+        {"k8s/Secret", "core/Secret/default/k", "k", "default", "b.json", 3},
+        /* a stream of objects, as kubectl reads it */
+        {"k8s/Pod", "core/Pod/default/e1", "e1", "default", "e.json", 1},
+        {"k8s/ConfigMap", "core/ConfigMap/default/e2", "e2", "default",
+         "e.json", 3},
+        /* kubectl -o json: "kind" after "items", a typed list */
+        {"k8s/Secret", "core/Secret/default/f1", "f1", "default", "f.json", 2},
     };
     struct tree t;
     struct rec rec = {0};
@@ -488,11 +495,21 @@ static void test_json_files(void **state)
               "{\"name\": \"k\"}, \"data\": {\"a\": \"czNjcjN0\"}}]}\n");
     tree_file(&t, "c.json", "{\"apiVersion\": \"v1\",\n \"kind\": }\n");
     tree_file(&t, "d.json", "{\"kind\": \"Pod\", \"kind\": \"Pod\"}\n");
+    tree_file(&t, "e.json",
+              "{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": "
+              "{\"name\": \"e1\"}}\n\n"
+              "{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", "
+              "\"metadata\": {\"name\": \"e2\"}}\n");
+    tree_file(&t, "f.json",
+              "{\"apiVersion\": \"v1\", \"items\": [\n"
+              " {\"metadata\": {\"name\": \"f1\"}, \"data\": {\"a\": "
+              "\"czNjcjN0\"}}], \"kind\": \"SecretList\"}\n");
     assert_int_equal(run_collect(t.root, &rec, &e), 0);
     assert_int_equal(rec.nres, NELEMS(want));
     for (i = 0; i < NELEMS(want); i++)
         expect_res(&t, &rec, i, &want[i]);
     assert_null(strstr(rec.res[2].doc, "czNjcjN0"));
+    assert_null(strstr(rec.res[5].doc, "czNjcjN0"));
     assert_int_equal(rec.nerr, 2);
     expect_err(&t, &rec, 0, "c.json", 2, "invalid JSON");
     expect_err(&t, &rec, 1, "d.json", 1, "invalid JSON"); /* duplicate key */
