@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jalloc.h"
 #include "util.h"
 #include "banned.h"
 
@@ -402,7 +403,12 @@ static json_t *jf_array(struct jf *j, const char **pp, int mode)
         if (!v)
             goto fail;
         if (mode == JF_ITEMS && j->item_fn) {
-            int r = j->item_fn(j->root, v, line, index, j->ctx);
+            int r;
+            /* what the caller does with the item (judge it, keep
+             * state across items) is not the tree's: off the arena */
+            jalloc_end();
+            r = j->item_fn(j->root, v, line, index, j->ctx);
+            jalloc_begin();
             if (r < 0) {
                 json_decref(v);
                 j->stopped = j->failed = 1;
@@ -683,7 +689,9 @@ int jf_parse_items(const char *buf, size_t len, long first_line, yj_doc_fn fn,
             rc = -1;
             break;
         }
+        jalloc_begin(); /* the tree's values from the arena (jalloc.h) */
         doc = jf_value(&j, &p, JF_ROOT);
+        jalloc_end();
         j.root = NULL;
         if (!doc) {
             json_decref(j.item_lines);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jalloc.h"
 #include "util.h"
 #include "banned.h"
 
@@ -541,7 +542,9 @@ int yj_parse_fast(const char *buf, size_t len, long first_line, yj_doc_fn fn,
         goto out;
     y.root_line = yf_no(&y, l);
     rc = 0;
+    jalloc_begin(); /* the tree's values from the arena (jalloc.h) */
     doc = yf_node(&y, 0, &rc);
+    jalloc_end();
     if (rc == 0 && yf_next(&y))
         rc = YF_UNSUPPORTED; /* something after the root node */
     if (rc || !doc || !json_is_object(doc)) {

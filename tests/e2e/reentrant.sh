@@ -25,6 +25,11 @@ checks/rule_check.c:rule_check_db_once  pthread_once flag
 checks/rule_check.c:rule_check_db  opened once under pthread_once; a FULLMUTEX connection
 core/yamlfast.c:yf_spare           a parser line table to reuse, taken and given back atomically
 core/yamlfast.c:yj_slow_only       a test switch, set before parsing
+core/jalloc.c:ja_arenas            the jansson arenas: each taken by one parse at a time (atomic owned), live counted atomically
+core/jalloc.c:ja_n                 atomic: arenas set up, published with release
+core/jalloc.c:ja_lock              a mutex: making a new arena
+core/jalloc.c:ja_once              pthread_once flag (the jansson hooks, installed once)
+core/jalloc.c:ja_mine              _Thread_local: the arena of the parse on this thread
 '
 
 # Prints "file:line:name" for every mutable static or global in the files.
