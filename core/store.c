@@ -188,6 +188,16 @@ static const char *const store_migrations[] = {
     "  ON t.id = f.text_ref WHERE f.resource_ref = resources.id "
     "  AND f.status = 'error' AND t.message LIKE 'not evaluated: %')) "
     "  WHERE kind = 'fourc/Target';",
+
+    /* 4: a scan's findings are one range of row ids (written in one
+     * transaction), recorded with the scan; the index on scan_id goes:
+     * its upkeep was 7% of a 100k-object scan (STORE_SCAN_FINDINGS). */
+    "ALTER TABLE scans ADD COLUMN first_finding INTEGER;"
+    "ALTER TABLE scans ADD COLUMN last_finding INTEGER;"
+    "UPDATE scans SET first_finding = (SELECT min(id) FROM findings f "
+    "  WHERE f.scan_id = scans.id), last_finding = (SELECT max(id) FROM "
+    "  findings f WHERE f.scan_id = scans.id);"
+    "DROP INDEX findings_scan;",
 };
 
 #define STORE_NMIGRATIONS                                                      \
@@ -628,8 +638,16 @@ static int store_scan_start(struct store *st, const char *targets_json,
         return store_fail(st, "start a scan", e);
     *scan_id = sqlite3_last_insert_rowid(st->db);
     store_findings_reset(st);
-    return store_exec(
-        st, "PRAGMA cache_size = " STORE_CACHE_SCAN "; BEGIN IMMEDIATE", e);
+    if (store_exec(
+            st, "PRAGMA cache_size = " STORE_CACHE_SCAN "; BEGIN IMMEDIATE", e))
+        return -1;
+    /* the findings this scan writes come after these (one transaction) */
+    if (store_int(st, "SELECT coalesce(max(id), 0) FROM findings",
+                  &st->findings_before, e)) {
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
 }
 
 int store_scan_begin(struct store *st, const char *targets_json,
@@ -658,12 +676,16 @@ int store_scan_commit(struct store *st, int64_t scan_id,
     now_rfc3339(now);
     if (sqlite3_prepare_v2(st->db,
                            "UPDATE scans SET status = 'complete', "
-                           "finished = ?, rules_digest = ? WHERE id = ?",
+                           "finished = ?, rules_digest = ?, first_finding = "
+                           "(SELECT min(id) FROM findings WHERE id > ?4), "
+                           "last_finding = (SELECT max(id) FROM findings "
+                           "WHERE id > ?4) WHERE id = ?3",
                            -1, &stmt, NULL) != SQLITE_OK)
         return store_fail(st, "finish the scan", e);
     store_text(stmt, 1, now);
     store_text(stmt, 2, rules_digest);
     sqlite3_bind_int64(stmt, 3, scan_id);
+    sqlite3_bind_int64(stmt, 4, (sqlite3_int64)st->findings_before);
     rc = sqlite3_step(stmt);
     sqlite3_finalize(stmt);
     if (rc != SQLITE_DONE)

@@ -29,15 +29,16 @@ static int diff_load_scan(struct store *st, const char *name, int64_t id,
     struct strbuf sql = STRBUF_INIT;
     int rc;
 
-    sb_addf(&sql,
-            "DROP TABLE IF EXISTS temp.%s;"
-            "CREATE TEMP TABLE %s (fp BLOB NOT NULL, n INTEGER NOT NULL, "
-            "  id INTEGER NOT NULL, status TEXT NOT NULL, "
-            "  PRIMARY KEY (fp, n)) WITHOUT ROWID;"
-            "INSERT INTO temp.%s SELECT fingerprint, row_number() OVER "
-            "  (PARTITION BY fingerprint ORDER BY id), id, status "
-            "  FROM main.findings WHERE scan_id = %lld;",
-            name, name, name, (long long)id);
+    sb_addf(
+        &sql,
+        "DROP TABLE IF EXISTS temp.%s;"
+        "CREATE TEMP TABLE %s (fp BLOB NOT NULL, n INTEGER NOT NULL, "
+        "  id INTEGER NOT NULL, status TEXT NOT NULL, "
+        "  PRIMARY KEY (fp, n)) WITHOUT ROWID;"
+        "INSERT INTO temp.%s SELECT fingerprint, row_number() OVER "
+        "  (PARTITION BY fingerprint ORDER BY id), id, status "
+        "  FROM main.findings f WHERE " STORE_SCAN_FINDINGS("f", "%lld") ";",
+        name, name, name, (long long)id, (long long)id, (long long)id);
     rc = store_exec(st, sb_str(&sql), e);
     sb_release(&sql);
     return rc;

@@ -64,6 +64,7 @@ struct store {
     int batch_failed;    /* writing a batch failed: the scan cannot commit */
     char batch_err[256]; /* why */
     int tidy_wal;        /* read-only, and no -wal file was there at the open */
+    long long findings_before; /* max(findings.id) when the scan began */
 };
 
 /* A rule's severity as a rank (critical 4 .. info 0) over the rules table

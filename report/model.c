@@ -256,11 +256,13 @@ static int model_order(const struct report_ctx *rc, struct err *e)
 
     if (sqlite3_exec(db, "DROP TABLE IF EXISTS temp.report_order", NULL, NULL,
                      NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db,
-                           "CREATE TEMP TABLE report_order AS SELECT id AS "
-                           "fid FROM main.findings WHERE scan_id = ? "
+        sqlite3_prepare_v2(
+            db,
+            "CREATE TEMP TABLE report_order AS SELECT f.id "
+            "AS fid FROM main.findings f WHERE " STORE_SCAN_FINDINGS(
+                "f", "?1") " "
                            "ORDER BY rule_ref, status, id",
-                           -1, &stmt, NULL) != SQLITE_OK)
+            -1, &stmt, NULL) != SQLITE_OK)
         return model_sql_err(rc, e);
     sqlite3_bind_int64(stmt, 1, rc->scan_id);
     step = sqlite3_step(stmt);
@@ -500,11 +502,14 @@ int report_foreach_worst(const struct report_ctx *rc, int max,
         rc,
         "SELECT v.severity, v.status, v.rule_id, r.title, v.kind, "
         "v.namespace, v.name, v.source, v.message FROM findings_v v "
-        "JOIN rules r ON r.hash = v.rule_hash WHERE v.scan_id = ?1 AND "
-        "v.status IN ('fail', 'error') ORDER BY CASE v.severity WHEN "
-        "'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN "
-        "'low' THEN 3 ELSE 4 END, v.status DESC, v.rule_id, v.kind, "
-        "v.namespace, v.name, v.id LIMIT ?2",
+        "JOIN rules r ON r.hash = v.rule_hash WHERE " STORE_SCAN_FINDINGS(
+            "v",
+            "?1") " AND "
+                  "v.status IN ('fail', 'error') ORDER BY CASE v.severity WHEN "
+                  "'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 "
+                  "WHEN "
+                  "'low' THEN 3 ELSE 4 END, v.status DESC, v.rule_id, v.kind, "
+                  "v.namespace, v.name, v.id LIMIT ?2",
         max, op, e);
     int step = SQLITE_DONE, rc2 = 0;
 
@@ -530,10 +535,13 @@ int report_foreach_located_rule(const struct report_ctx *rc,
         rc,
         "SELECT r.rule_id, r.hash, r.severity, r.pillar, r.title, r.doc "
         "FROM rules r WHERE r.id IN (SELECT f.rule_ref FROM findings f "
-        "JOIN resources res ON res.id = f.resource_ref WHERE "
-        "f.scan_id = ? AND f.status IN ('fail', 'error', 'waived') AND "
-        "res.source GLOB '*:[0-9]*' AND res.kind NOT LIKE 'fourc/%') "
-        "ORDER BY r.rule_id, r.id",
+        "JOIN resources res ON res.id = f.resource_ref "
+        "WHERE " STORE_SCAN_FINDINGS(
+            "f",
+            "?1") " AND f.status IN ('fail', 'error', "
+                  "'waived') AND "
+                  "res.source GLOB '*:[0-9]*' AND res.kind NOT LIKE 'fourc/%') "
+                  "ORDER BY r.rule_id, r.id",
         -1, op, e);
     int step = SQLITE_DONE, rc2 = 0;
 
