@@ -74,6 +74,12 @@ struct store {
     "(CASE r.severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN "         \
     "'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END)"
 
+/* Column col of the current row as text (NULL for NULL). */
+static inline const char *store_col(sqlite3_stmt *stmt, int col)
+{
+    return (const char *)sqlite3_column_text(stmt, col);
+}
+
 /* ---- store.c ---- */
 
 /* Column 0 of the first row of sql in *out. */

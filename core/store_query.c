@@ -36,11 +36,6 @@ static int store_walk(struct store *st, sqlite3_stmt *stmt,
     return rc;
 }
 
-static const char *store_col(sqlite3_stmt *stmt, int col)
-{
-    return (const char *)sqlite3_column_text(stmt, col);
-}
-
 /* Column 0 of the single row of stmt (after binding) as an integer; NULL
  * leaves *out alone. */
 static int store_one(struct store *st, sqlite3_stmt *stmt, long long *out,

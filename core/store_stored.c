@@ -25,11 +25,6 @@ int store_resource_failed(struct store *st, int64_t ref, const char *kinds,
     return store_step_done(st, st->upd_failed, e);
 }
 
-static const char *store_col(sqlite3_stmt *stmt, int col)
-{
-    return (const char *)sqlite3_column_text(stmt, col);
-}
-
 int store_resources_foreach(struct store *st, int64_t scan_id,
                             store_resource_fn fn, void *data, struct err *e)
 {
