@@ -565,6 +565,7 @@ void kube_free(struct kube_conn *k)
     if (!k)
         return;
     free(k->where);
+    free(k->what);
     free(k->context);
     free(k->server);
     free(k->ca_file);
@@ -916,8 +917,12 @@ struct http *kube_http_new(struct kube_conn *k, const struct http_opts *base,
     }
     if (kube_refresh(k, e) < 0)
         return NULL;
-    sb_addf(&what, "cluster %s", k->server);
-    o.what = sb_str(&what);
+    /* The client keeps o.what: k owns it. */
+    if (!k->what) {
+        sb_addf(&what, "cluster %s", k->server);
+        k->what = sb_detach(&what);
+    }
+    o.what = k->what;
     o.ca_file = k->ca_file;
     o.ca_pem = k->ca_pem;
     o.insecure = k->insecure;
@@ -928,7 +933,6 @@ struct http *kube_http_new(struct kube_conn *k, const struct http_opts *base,
     if (k->proxy)
         o.proxy = k->proxy;
     c = http_new(&o, e);
-    sb_release(&what);
     if (!c)
         scrub(k, e);
     return c;

@@ -59,6 +59,7 @@ struct kube_exec {
 
 struct kube_conn {
     char *where;   /* "context C in FILES" or "in-cluster", for errors */
+    char *what;    /* "cluster SERVER", the http client's error prefix */
     char *context; /* or NULL in-cluster */
     char *server;  /* https://host:port, no trailing slash */
     /* TLS and transport */
@@ -99,7 +100,10 @@ int kube_refresh(struct kube_conn *k, struct err *e);
 
 /* An HTTP client configured for k (runs the exec plugin first when it
  * hands out client certificates). base may override http_opts patience
- * settings (NULL: the defaults). */
+ * settings (NULL: the defaults). The client borrows k's strings: free it
+ * before k. A client certificate is fixed for the client's life: when an
+ * exec plugin's certificate expires, kube_refresh replaces it in k and the
+ * caller makes a new client (a token is refreshed at each kube_get). */
 struct http *kube_http_new(struct kube_conn *k, const struct http_opts *base,
                            struct err *e);
 

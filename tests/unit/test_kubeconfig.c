@@ -373,6 +373,20 @@ static void test_ca_mismatch(void **state)
     assert_non_null(strstr(e.msg, "certificate-authority"));
     assert_non_null(strstr(e.msg, "kc/gone.crt"));
     free(f);
+    /* tls-server-name: the URL's own host works; another name is an
+     * error (libcurl cannot verify it), never an unverified connection. */
+    f = kubeconfig("sni-same", port_tok,
+                   CA_REL "    tls-server-name: 127.0.0.1\n",
+                   "    token: " TOKEN "\n");
+    if (version_of(f, NULL, 0, &e) < 0)
+        fail_msg("%s", e.msg);
+    free(f);
+    f = kubeconfig("sni-other", port_tok,
+                   CA_REL "    tls-server-name: api.internal\n",
+                   "    token: " TOKEN "\n");
+    assert_int_equal(version_of(f, NULL, 0, &e), -1);
+    assert_non_null(strstr(e.msg, "tls-server-name api.internal"));
+    free(f);
     sb_release(&cl);
     free(pem);
     free(b);
