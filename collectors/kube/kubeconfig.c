@@ -319,6 +319,12 @@ static int load_cluster(struct kube_conn *k, const json_t *cl, const char *dir,
     if (jstr(cl, "tls-server-name") && *jstr(cl, "tls-server-name"))
         k->tls_server_name = xstrdup(jstr(cl, "tls-server-name"));
     k->insecure = json_is_true(json_object_get(cl, "insecure-skip-tls-verify"));
+    if (k->insecure && (k->ca_pem || k->ca_file))
+        /* As kubectl's validation: a CA and no verification contradict. */
+        return err_set(e,
+                       "%s: insecure-skip-tls-verify is true and a "
+                       "certificate authority is given; choose one",
+                       where);
     if (px && *px)
         k->proxy = xstrdup(px);
     /* What a plugin with provideClusterInfo is told (ExecCredential's

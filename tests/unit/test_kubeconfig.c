@@ -242,6 +242,17 @@ static int version_of(const char *file, const char *context, int timeout,
     return rc;
 }
 
+static char *plugin(const char *name, const char *body)
+{
+    char *p = pathf("kc/%s", name);
+    struct strbuf sb = STRBUF_INIT;
+
+    sb_addf(&sb, "#!/bin/sh\n%s", body);
+    put(p, sb_str(&sb), 0700);
+    sb_release(&sb);
+    return p;
+}
+
 #define CA_REL "    certificate-authority: ../tok/ca.crt\n"
 
 static void test_token(void **state)
@@ -387,20 +398,70 @@ static void test_ca_mismatch(void **state)
     assert_int_equal(version_of(f, NULL, 0, &e), -1);
     assert_non_null(strstr(e.msg, "tls-server-name api.internal"));
     free(f);
+    /* insecure-skip-tls-verify only when true. */
+    f = kubeconfig("insecure", port_tok, "    insecure-skip-tls-verify: true\n",
+                   "    token: " TOKEN "\n");
+    if (version_of(f, NULL, 0, &e) < 0)
+        fail_msg("%s", e.msg);
+    free(f);
+    f = kubeconfig("secure", port_tok, "    insecure-skip-tls-verify: false\n",
+                   "    token: " TOKEN "\n");
+    assert_int_equal(version_of(f, NULL, 0, &e), -1);
+    free(f);
+    f = kubeconfig("both", port_tok,
+                   CA_REL "    insecure-skip-tls-verify: true\n",
+                   "    token: " TOKEN "\n");
+    assert_int_equal(version_of(f, NULL, 0, &e), -1);
+    assert_non_null(strstr(e.msg, "choose one"));
+    free(f);
     sb_release(&cl);
     free(pem);
     free(b);
 }
 
-static char *plugin(const char *name, const char *body)
+static void test_exec_expired(void **state)
 {
-    char *p = pathf("kc/%s", name);
-    struct strbuf sb = STRBUF_INIT;
+    struct err e = {{0}};
+    char *p, *f, *runs;
 
-    sb_addf(&sb, "#!/bin/sh\n%s", body);
-    put(p, sb_str(&sb), 0700);
-    sb_release(&sb);
-    return p;
+    (void)state;
+    p = plugin("cred-short",
+               "echo run >> \"$(dirname \"$0\")/runs-short\"\n"
+               "cat <<EOF\n"
+               "{\"apiVersion\": \"client.authentication.k8s.io/v1\", "
+               "\"kind\": \"ExecCredential\", \"status\": {\"token\": "
+               "\"" TOKEN "\", \"expirationTimestamp\": "
+               "\"2001-01-01T00:00:00+01:00\"}}\nEOF\n");
+    free(p);
+    f = kubeconfig("short", port_tok, CA_REL,
+                   "    exec:\n"
+                   "      apiVersion: client.authentication.k8s.io/v1\n"
+                   "      command: ./cred-short\n");
+    {
+        struct kube_load_opts o = {f, NULL, NULL, 0};
+        struct kube_conn *k = kube_load(&o, &e);
+        struct http *c;
+        char *gv, *pf;
+        int i;
+
+        if (!k || !(c = kube_http_new(k, NULL, &e)))
+            fail_msg("%s", e.msg);
+        for (i = 0; i < 2; i++) {
+            if (kube_version(k, c, &gv, &pf, &e) < 0)
+                fail_msg("%s", e.msg);
+            free(gv);
+            free(pf);
+        }
+        http_free(c);
+        kube_free(k);
+    }
+    /* Expired at once: run again for every use (http_new, 2 requests). */
+    runs = pathf("kc/runs-short");
+    p = slurp(runs);
+    assert_string_equal(p, "run\nrun\nrun\n");
+    free(p);
+    free(runs);
+    free(f);
 }
 
 static void test_exec_v1_token(void **state)
@@ -693,6 +754,7 @@ int main(void)
         cmocka_unit_test(test_exec_v1_token),
         cmocka_unit_test(test_exec_v1beta1_cert),
         cmocka_unit_test(test_exec_failures),
+        cmocka_unit_test(test_exec_expired),
         cmocka_unit_test(test_merge_and_context),
         cmocka_unit_test(test_home_and_in_cluster),
     };
