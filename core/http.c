@@ -406,6 +406,12 @@ struct http *http_new(const struct http_opts *o, struct err *e)
         return NULL;
     }
 #endif
+#if LIBCURL_VERSION_NUM < 0x074d00
+    if (o->ca_pem) {
+        err_set(e, "%s: a CA certificate in memory needs libcurl 7.77", pfx);
+        return NULL;
+    }
+#endif
     c = xcalloc(1, sizeof(*c));
     c->o = *o;
     c->curl = curl_easy_init();
@@ -448,6 +454,19 @@ struct http *http_new(const struct http_opts *o, struct err *e)
         HTTP_SET(CURLOPT_CAINFO, o->ca_file);
     if (o->ca_dir)
         HTTP_SET(CURLOPT_CAPATH, o->ca_dir);
+#if LIBCURL_VERSION_NUM >= 0x074d00
+    if (o->ca_pem) {
+        /* A kubeconfig's certificate-authority-data: these CAs only, as
+         * kubectl trusts them (no system bundle, no ca_file). */
+        struct curl_blob b = {(void *)(uintptr_t)o->ca_pem, strlen(o->ca_pem),
+                              CURL_BLOB_COPY};
+        HTTP_SET(CURLOPT_CAINFO_BLOB, &b);
+        if (!o->ca_file)
+            HTTP_SET(CURLOPT_CAINFO, (const char *)NULL);
+        if (!o->ca_dir)
+            HTTP_SET(CURLOPT_CAPATH, (const char *)NULL);
+    }
+#endif
     if (o->cert_file)
         HTTP_SET(CURLOPT_SSLCERT, o->cert_file);
     if (o->key_file)

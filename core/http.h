@@ -69,6 +69,7 @@ struct http_opts {
     const char *timeout_hint; /* named after a timeout, or NULL */
     /* TLS */
     const char *ca_file, *ca_dir;
+    const char *ca_pem; /* CA PEM in memory, replaces the system's too */
     const char *cert_file, *key_file;
     const char *cert_pem, *key_pem; /* PEM in memory (NUL-terminated) */
     int insecure;                   /* TLS verification off */
