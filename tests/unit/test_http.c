@@ -28,14 +28,14 @@
 
 #include "err.h"
 #include "http.h"
+#include "testsrv.h"
 #include "util.h"
 
 #define TOKEN "tok-5ecret-4f9a-never-shown"
 #define PASS "pa55-w0rd-4c2e"
 #define APIKEY "key-77d1-e0c3-never-shown"
 
-static char dir[64];
-static pid_t srv_pid[2];
+static struct testsrv srv;
 static int port_tok, port_mtls, port_proxy;
 static char ca[128], other_ca[128], ccert[128], ckey[128];
 
@@ -64,29 +64,14 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    struct strbuf sb = STRBUF_INIT;
-    char buf[4096];
-    size_t n;
-
-    if (!f)
-        return xstrdup("");
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        sb_add(&sb, buf, n);
-    fclose(f);
-    return sb.buf ? sb_detach(&sb) : xstrdup("");
-}
-
 /* Lines of DIR/name containing needle. */
 static int count_lines(const char *name, const char *needle)
 {
     char path[160], *s, *p, *nl;
     int n = 0;
 
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    s = slurp(path);
+    snprintf(path, sizeof(path), "%s/%s", srv.dir, name);
+    s = testsrv_slurp(path);
     for (p = s; *p; p = nl + 1) {
         nl = strchr(p, '\n');
         if (!nl)
@@ -99,70 +84,27 @@ static int count_lines(const char *name, const char *needle)
     return n;
 }
 
-static int read_port(const char *sub, const char *name)
-{
-    char path[160], *s;
-    int port = 0, i;
-
-    snprintf(path, sizeof(path), "%s/%s/%s", dir, sub, name);
-    for (i = 0; i < 300 && port == 0; i++) {
-        s = slurp(path);
-        port = atoi(s);
-        free(s);
-        if (!port)
-            usleep(50000);
-    }
-    return port;
-}
-
-static pid_t start(const char *sub, const char *a1, const char *a2,
-                   const char *a3, const char *a4, const char *a5)
-{
-    char script[512], d[160], sp[160];
-    const char *top = getenv("TOP_SRCDIR");
-    pid_t pid;
-
-    snprintf(script, sizeof(script), "%s/tests/tools/httpsrv.py",
-             top ? top : ".");
-    snprintf(d, sizeof(d), "%s/%s", dir, sub);
-    snprintf(sp, sizeof(sp), "%s/spec.json", dir);
-    pid = fork();
-    if (pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        dup2(null, 1);
-        execlp("python3", "python3", script, "--dir", d, "--spec", sp, a1, a2,
-               a3, a4, a5, (char *)NULL);
-        _exit(127);
-    }
-    return pid;
-}
-
 static int setup(void **state)
 {
-    FILE *f;
     char path[160];
 
     (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/fourc-http-XXXXXX");
-    if (!mkdtemp(dir))
+    if (testsrv_init(&srv, "http", spec))
         return -1;
-    snprintf(path, sizeof(path), "%s/spec.json", dir);
-    if (!(f = fopen(path, "w")))
-        return -1;
-    fputs(spec, f);
-    fclose(f);
     /* One server makes the CA and the certificates; the other uses them. */
-    srv_pid[0] =
-        start("tok", "--token", TOKEN, "--proxy", "--basic", "alice:" PASS);
-    port_tok = read_port("tok", "port");
-    port_proxy = read_port("tok", "proxy.port");
-    snprintf(path, sizeof(path), "%s/tok", dir);
-    srv_pid[1] = start("mtls", "--mtls", "--certs", path, NULL, NULL);
-    port_mtls = read_port("mtls", "port");
-    snprintf(ca, sizeof(ca), "%s/tok/ca.crt", dir);
-    snprintf(other_ca, sizeof(other_ca), "%s/tok/other-ca.crt", dir);
-    snprintf(ccert, sizeof(ccert), "%s/tok/client.crt", dir);
-    snprintf(ckey, sizeof(ckey), "%s/tok/client.key", dir);
+    testsrv_start(&srv, "tok",
+                  (const char *const[]){"--token", TOKEN, "--proxy", "--basic",
+                                        "alice:" PASS, NULL});
+    port_tok = testsrv_port(&srv, "tok", "port");
+    port_proxy = testsrv_port(&srv, "tok", "proxy.port");
+    snprintf(path, sizeof(path), "%s/tok", srv.dir);
+    testsrv_start(&srv, "mtls",
+                  (const char *const[]){"--mtls", "--certs", path, NULL});
+    port_mtls = testsrv_port(&srv, "mtls", "port");
+    snprintf(ca, sizeof(ca), "%s/tok/ca.crt", srv.dir);
+    snprintf(other_ca, sizeof(other_ca), "%s/tok/other-ca.crt", srv.dir);
+    snprintf(ccert, sizeof(ccert), "%s/tok/client.crt", srv.dir);
+    snprintf(ckey, sizeof(ckey), "%s/tok/client.key", srv.dir);
     unsetenv("https_proxy");
     unsetenv("HTTPS_PROXY");
     unsetenv("http_proxy");
@@ -175,17 +117,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    char cmd[128];
-    int i;
-
     (void)state;
-    for (i = 0; i < 2; i++)
-        if (srv_pid[i] > 0) {
-            kill(srv_pid[i], SIGTERM);
-            waitpid(srv_pid[i], NULL, 0);
-        }
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return testsrv_stop(&srv);
 }
 
 static struct http *client(struct http_opts *o)
@@ -297,8 +230,8 @@ static void test_client_cert(void **state)
     assert_string_equal(sb_str(&rs.body), "hello");
     http_free(c);
 
-    pem = slurp(ccert);
-    key = slurp(ckey);
+    pem = testsrv_slurp(ccert);
+    key = testsrv_slurp(ckey);
     memset(&o, 0, sizeof(o));
     o.cert_pem = pem;
     o.key_pem = key;
@@ -328,7 +261,7 @@ static void capture_stderr(int on)
 
     fflush(stderr);
     if (on) {
-        snprintf(path, sizeof(path), "%s/stderr", dir);
+        snprintf(path, sizeof(path), "%s/stderr", srv.dir);
         saved = dup(2);
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         dup2(fd, 2);
@@ -425,8 +358,8 @@ static void test_token_never_shown(void **state)
         if (strstr(e[i].msg, TOKEN) || strstr(e[i].msg, APIKEY) ||
             strstr(e[i].msg, PASS))
             fail_msg("a secret is in error %d: %s", i, e[i].msg);
-    snprintf(path, sizeof(path), "%s/stderr", dir);
-    logged = slurp(path);
+    snprintf(path, sizeof(path), "%s/stderr", srv.dir);
+    logged = testsrv_slurp(path);
     assert_null(strstr(logged, TOKEN));
     free(logged);
     http_resp_release(&rs);

@@ -35,13 +35,13 @@
 #include "err.h"
 #include "http.h"
 #include "kubeconfig.h"
+#include "testsrv.h"
 #include "util.h"
 
 #define TOKEN "tok-5ecret-9b1e-never-shown"
 #define PASS "pa55-w0rd-k8s-77"
 
-static char dir[64];
-static pid_t srv_pid[2];
+static struct testsrv srv;
 static int port_tok, port_mtls;
 static char ca[128], other_ca[128], ccert[128], ckey[128];
 
@@ -50,21 +50,6 @@ static const char spec[] =
     " \"/version\": {\"body\": {\"major\": \"1\", \"minor\": \"31\", "
     "\"gitVersion\": \"v1.31.2\", \"platform\": \"linux/amd64\"}}\n"
     "}}\n";
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    struct strbuf sb = STRBUF_INIT;
-    char buf[4096];
-    size_t n;
-
-    if (!f)
-        return xstrdup("");
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        sb_add(&sb, buf, n);
-    fclose(f);
-    return sb.buf ? sb_detach(&sb) : xstrdup("");
-}
 
 static void put(const char *path, const char *text, int mode)
 {
@@ -86,7 +71,7 @@ static char *pathf(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
-    sb_addf(&sb, "%s/%s", dir, buf);
+    sb_addf(&sb, "%s/%s", srv.dir, buf);
     return sb_detach(&sb);
 }
 
@@ -101,7 +86,7 @@ static char *b64(const char *s)
 
 static void no_secret(const char *msg)
 {
-    char *key = slurp(ckey);
+    char *key = testsrv_slurp(ckey);
 
     assert_null(strstr(msg, TOKEN));
     assert_null(strstr(msg, PASS));
@@ -110,68 +95,26 @@ static void no_secret(const char *msg)
     free(key);
 }
 
-static int read_port(const char *sub)
-{
-    char path[160], *s;
-    int port = 0, i;
-
-    snprintf(path, sizeof(path), "%s/%s/port", dir, sub);
-    for (i = 0; i < 300 && port == 0; i++) {
-        s = slurp(path);
-        port = atoi(s);
-        free(s);
-        if (!port)
-            usleep(50000);
-    }
-    return port;
-}
-
-static pid_t start(const char *sub, const char *a1, const char *a2,
-                   const char *a3, const char *a4)
-{
-    char script[512], d[160], sp[160];
-    const char *top = getenv("TOP_SRCDIR");
-    pid_t pid;
-
-    snprintf(script, sizeof(script), "%s/tests/tools/httpsrv.py",
-             top ? top : ".");
-    snprintf(d, sizeof(d), "%s/%s", dir, sub);
-    snprintf(sp, sizeof(sp), "%s/spec.json", dir);
-    pid = fork();
-    if (pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        dup2(null, 1);
-        execlp("python3", "python3", script, "--dir", d, "--spec", sp, a1, a2,
-               a3, a4, (char *)NULL);
-        _exit(127);
-    }
-    return pid;
-}
-
 static int setup(void **state)
 {
     char path[160];
-    FILE *f;
 
     (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/fourc-kube-XXXXXX");
-    if (!mkdtemp(dir))
+    if (testsrv_init(&srv, "kube", spec))
         return -1;
-    snprintf(path, sizeof(path), "%s/spec.json", dir);
-    if (!(f = fopen(path, "w")))
-        return -1;
-    fputs(spec, f);
-    fclose(f);
-    srv_pid[0] = start("tok", "--token", TOKEN, "--basic", "alice:" PASS);
-    port_tok = read_port("tok");
-    snprintf(path, sizeof(path), "%s/tok", dir);
-    srv_pid[1] = start("mtls", "--mtls", "--certs", path, NULL);
-    port_mtls = read_port("mtls");
-    snprintf(ca, sizeof(ca), "%s/tok/ca.crt", dir);
-    snprintf(other_ca, sizeof(other_ca), "%s/tok/other-ca.crt", dir);
-    snprintf(ccert, sizeof(ccert), "%s/tok/client.crt", dir);
-    snprintf(ckey, sizeof(ckey), "%s/tok/client.key", dir);
-    snprintf(path, sizeof(path), "%s/kc", dir);
+    testsrv_start(&srv, "tok",
+                  (const char *const[]){"--token", TOKEN, "--basic",
+                                        "alice:" PASS, NULL});
+    port_tok = testsrv_port(&srv, "tok", "port");
+    snprintf(path, sizeof(path), "%s/tok", srv.dir);
+    testsrv_start(&srv, "mtls",
+                  (const char *const[]){"--mtls", "--certs", path, NULL});
+    port_mtls = testsrv_port(&srv, "mtls", "port");
+    snprintf(ca, sizeof(ca), "%s/tok/ca.crt", srv.dir);
+    snprintf(other_ca, sizeof(other_ca), "%s/tok/other-ca.crt", srv.dir);
+    snprintf(ccert, sizeof(ccert), "%s/tok/client.crt", srv.dir);
+    snprintf(ckey, sizeof(ckey), "%s/tok/client.key", srv.dir);
+    snprintf(path, sizeof(path), "%s/kc", srv.dir);
     mkdir(path, 0700);
     unsetenv("https_proxy");
     unsetenv("HTTPS_PROXY");
@@ -184,17 +127,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    char cmd[128];
-    int i;
-
     (void)state;
-    for (i = 0; i < 2; i++)
-        if (srv_pid[i] > 0) {
-            kill(srv_pid[i], SIGTERM);
-            waitpid(srv_pid[i], NULL, 0);
-        }
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return testsrv_stop(&srv);
 }
 
 /* A kubeconfig at kc/NAME with one context "ctx" (current), a cluster
@@ -314,8 +248,9 @@ static void test_client_cert(void **state)
 {
     struct err e = {{0}};
     struct strbuf u = STRBUF_INIT, cl = STRBUF_INIT;
-    char *f, *cpem = slurp(ccert), *kpem = slurp(ckey), *cb = b64(cpem),
-             *kb = b64(kpem), *capem = slurp(ca), *cab = b64(capem);
+    char *f, *cpem = testsrv_slurp(ccert), *kpem = testsrv_slurp(ckey),
+             *cb = b64(cpem), *kb = b64(kpem), *capem = testsrv_slurp(ca),
+             *cab = b64(capem);
 
     (void)state;
     f = kubeconfig("certfiles", port_mtls, CA_REL,
@@ -357,7 +292,7 @@ static void test_ca_mismatch(void **state)
 {
     struct err e = {{0}};
     struct strbuf cl = STRBUF_INIT;
-    char *f, *pem = slurp(other_ca), *b = b64(pem);
+    char *f, *pem = testsrv_slurp(other_ca), *b = b64(pem);
 
     (void)state;
     f = kubeconfig("otherca", port_tok,
@@ -457,7 +392,7 @@ static void test_exec_expired(void **state)
     }
     /* Expired at once: run again for every use (http_new, 2 requests). */
     runs = pathf("kc/runs-short");
-    p = slurp(runs);
+    p = testsrv_slurp(runs);
     assert_string_equal(p, "run\nrun\nrun\n");
     free(p);
     free(runs);
@@ -515,17 +450,17 @@ static void test_exec_v1_token(void **state)
     /* Run once (cached until 2999), with its args, env and the
      * ExecCredential in KUBERNETES_EXEC_INFO. */
     runs = pathf("kc/runs");
-    p = slurp(runs);
+    p = testsrv_slurp(runs);
     assert_string_equal(p, "run\n");
     free(p);
     free(runs);
     runs = pathf("kc/args");
-    p = slurp(runs);
+    p = testsrv_slurp(runs);
     assert_string_equal(p, "get-token|--cluster=x|test");
     free(p);
     free(runs);
     runs = pathf("kc/info");
-    info = slurp(runs);
+    info = testsrv_slurp(runs);
     assert_non_null(strstr(info, "\"kind\":\"ExecCredential\""));
     assert_non_null(strstr(info, "client.authentication.k8s.io/v1\""));
     assert_non_null(strstr(info, "\"interactive\":false"));
@@ -541,7 +476,8 @@ static void test_exec_v1beta1_cert(void **state)
 {
     struct err e = {{0}};
     json_t *cred = json_object(), *st = json_object();
-    char *cpem = slurp(ccert), *kpem = slurp(ckey), *js, *out, *p, *f;
+    char *cpem = testsrv_slurp(ccert), *kpem = testsrv_slurp(ckey), *js, *out,
+         *p, *f;
 
     (void)state;
     json_object_set_new(cred, "apiVersion",
@@ -652,7 +588,7 @@ static void test_merge_and_context(void **state)
             "users:\n- name: u1\n  user: {token: %s}\n",
             TOKEN);
     put(b, sb_str(&sb), 0600);
-    sb_addf(&env, "%s::%s/kc/absent:%s", a, dir, b);
+    sb_addf(&env, "%s::%s/kc/absent:%s", a, srv.dir, b);
     setenv("KUBECONFIG", sb_str(&env), 1);
     if (version_of(NULL, NULL, 0, &e) < 0)
         fail_msg("%s", e.msg);
@@ -698,7 +634,7 @@ static void test_home_and_in_cluster(void **state)
     put(p, TOKEN "\n", 0600);
     free(p);
     p = pathf("sa/ca.crt");
-    pem = slurp(ca);
+    pem = testsrv_slurp(ca);
     put(p, pem, 0600);
     free(pem);
     free(p);
@@ -723,7 +659,7 @@ static void test_home_and_in_cluster(void **state)
     mkdir(kd, 0700);
     cfg = kubeconfig("home-cfg", port_tok, CA_REL, "    token: " TOKEN "\n");
     p = pathf("home/.kube/config");
-    pem = slurp(cfg);
+    pem = testsrv_slurp(cfg);
     /* Relative to the file's own directory: home/.kube/../tok/ca.crt does
      * not exist, so give it an absolute CA. */
     put(p, pem, 0600);

@@ -434,11 +434,15 @@ static int cmp_str(const void *a, const void *b)
 
 static void sort_parts(struct seen *s)
 {
-    char *copy = strdup(sb_str(&s->sb)), *p, *parts[32];
+    char *copy = xstrdup(sb_str(&s->sb)), *p = copy, *end, *parts[32];
     size_t n = 0, i;
 
-    for (p = strtok(copy, ";"); p && n < 32; p = strtok(NULL, ";"))
+    /* "a;b;c;" cut at each ';' (parts are never empty) */
+    while (*p && n < 32 && (end = strchr(p, ';')) != NULL) {
+        *end = '\0';
         parts[n++] = p;
+        p = end + 1;
+    }
     qsort(parts, n, sizeof(*parts), cmp_str);
     sb_setlen(&s->sb, 0);
     for (i = 0; i < n; i++)
