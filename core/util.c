@@ -12,6 +12,7 @@
 /* For SHA256_Init and co. (sha256_raw); must precede every OpenSSL
  * header. */
 #define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
@@ -173,6 +174,34 @@ void sha256_str(const void *data, size_t len, char out[SHA256_STR_LEN])
         out[8 + 2 * i] = hex[md[i] & 15];
     }
     out[71] = '\0';
+}
+
+int base64_decode(const char *s, size_t n, struct strbuf *out)
+{
+    char *clean = xmalloc(n + 1);
+    unsigned char *raw;
+    size_t i, j = 0, pad = 0;
+    int got;
+
+    for (i = 0; i < n; i++)
+        if (s[i] != '\n' && s[i] != '\r' && s[i] != ' ')
+            clean[j++] = s[i];
+    if (j == 0 || j % 4) {
+        OPENSSL_cleanse(clean, n + 1);
+        free(clean);
+        return -1;
+    }
+    while (pad < 2 && clean[j - 1 - pad] == '=')
+        pad++;
+    raw = xmalloc(j / 4 * 3 + 1);
+    got = EVP_DecodeBlock(raw, (const unsigned char *)clean, (int)j);
+    if (got >= (int)pad)
+        sb_add(out, (const char *)raw, (size_t)got - pad);
+    OPENSSL_cleanse(clean, n + 1);
+    OPENSSL_cleanse(raw, j / 4 * 3 + 1);
+    free(clean);
+    free(raw);
+    return got >= (int)pad ? 0 : -1;
 }
 
 void now_rfc3339(char out[32])

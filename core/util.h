@@ -58,6 +58,11 @@ void sha256_str(const void *data, size_t len, char out[SHA256_STR_LEN]);
 
 /* Current UTC time as RFC 3339 ("2026-11-22T18:04:20Z"). */
 void now_rfc3339(char out[32]);
+/* Appends the bytes base64 text s (n bytes; line breaks and spaces
+ * between groups ignored) stands for to out: 0, or -1 when s is not base64
+ * (out unchanged). The intermediate copies are wiped: s may be a
+ * credential. */
+int base64_decode(const char *s, size_t n, struct strbuf *out);
 
 /* True when s is valid UTF-8 of length n. */
 int utf8_valid(const char *s, size_t n);

@@ -545,21 +545,9 @@ static json_t *distrib_auths_entry(json_t *auths, const char *host)
  * it is not that. */
 static int distrib_auth_decode(const json_t *auth, struct strbuf *up)
 {
-    const char *b64 = json_string_value(auth);
-    size_t n = json_string_length(auth), pad = 0;
-    unsigned char *raw = xmalloc(n / 4 * 3 + 1);
-    int got = n % 4 == 0
-                  ? EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)n)
-                  : -1;
-
-    if (got >= 0) {
-        while (pad < 2 && b64[n - 1 - pad] == '=')
-            pad++;
-        sb_add(up, (const char *)raw, (size_t)got - pad);
-    }
-    OPENSSL_cleanse(raw, n / 4 * 3 + 1);
-    free(raw);
-    if (got < 0 || !memchr(up->buf, ':', up->len) || strlen(up->buf) != up->len)
+    if (base64_decode(json_string_value(auth), json_string_length(auth), up) ||
+        !up->buf || !memchr(up->buf, ':', up->len) ||
+        strlen(up->buf) != up->len)
         return -1;
     return 0;
 }

@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "kubeconfig.h"
 #include "util.h"
@@ -158,32 +157,13 @@ static char *resolve(const char *dir, const char *p)
 /* base64 text to a NUL-terminated string; NULL when it is not base64. */
 static char *b64_decode(const char *s)
 {
-    size_t n = strlen(s), i, j = 0;
-    char *clean = xmalloc(n + 1), *out;
-    int len, pad = 0;
+    struct strbuf sb = STRBUF_INIT;
 
-    for (i = 0; i < n; i++)
-        if (s[i] != '\n' && s[i] != '\r' && s[i] != ' ')
-            clean[j++] = s[i];
-    clean[j] = '\0';
-    if (j == 0 || j % 4) {
-        free(clean);
+    if (base64_decode(s, strlen(s), &sb) != 0 || !sb.buf) {
+        sb_release(&sb);
         return NULL;
     }
-    if (clean[j - 1] == '=')
-        pad++;
-    if (j > 1 && clean[j - 2] == '=')
-        pad++;
-    out = xmalloc(j / 4 * 3 + 1);
-    len = EVP_DecodeBlock((unsigned char *)out, (unsigned char *)clean, (int)j);
-    OPENSSL_cleanse(clean, j);
-    free(clean);
-    if (len < 0 || len < pad) {
-        free(out);
-        return NULL;
-    }
-    out[len - pad] = '\0';
-    return out;
+    return sb_detach(&sb);
 }
 
 static int data_field(const json_t *o, const char *key, const char *where,
