@@ -79,22 +79,32 @@ static void *ja_alloc(size_t n)
     return p + JA_HEAD;
 }
 
+/* The arena p lies in, or NULL. */
+static struct ja_arena *ja_of(const void *ptr)
+{
+    size_t n = atomic_load_explicit(&ja_n, memory_order_acquire), i;
+    const char *p = ptr;
+
+    for (i = 0; p && i < n; i++)
+        if (p >= ja_arenas[i].base && p < ja_arenas[i].end)
+            return &ja_arenas[i];
+    return NULL;
+}
+
 static void ja_free(void *ptr)
 {
-    size_t n = atomic_load_explicit(&ja_n, memory_order_acquire), i, need;
+    struct ja_arena *a = ja_of(ptr);
     char *p = ptr;
+    size_t need;
 
-    for (i = 0; p && i < n; i++) {
-        struct ja_arena *a = &ja_arenas[i];
-        if (p >= a->base && p < a->end) {
-            JA_UNPOISON(p - JA_HEAD, JA_HEAD);
-            memcpy(&need, p - JA_HEAD, sizeof(need));
-            JA_POISON(p - JA_HEAD, need);
-            atomic_fetch_sub_explicit(&a->live, 1, memory_order_release);
-            return;
-        }
+    if (!a) {
+        free(ptr);
+        return;
     }
-    free(ptr);
+    JA_UNPOISON(p - JA_HEAD, JA_HEAD);
+    memcpy(&need, p - JA_HEAD, sizeof(need));
+    JA_POISON(p - JA_HEAD, need);
+    atomic_fetch_sub_explicit(&a->live, 1, memory_order_release);
 }
 
 static void ja_install(void)
@@ -155,22 +165,12 @@ void jalloc_end(void)
 
 int jalloc_owns(const void *ptr)
 {
-    size_t n = atomic_load_explicit(&ja_n, memory_order_acquire), i;
-    const char *p = ptr;
-
-    for (i = 0; i < n; i++)
-        if (p >= ja_arenas[i].base && p < ja_arenas[i].end)
-            return 1;
-    return 0;
+    return ja_of(ptr) != NULL;
 }
 
 size_t jalloc_live(const void *ptr)
 {
-    size_t n = atomic_load_explicit(&ja_n, memory_order_acquire), i;
-    const char *p = ptr;
+    struct ja_arena *a = ja_of(ptr);
 
-    for (i = 0; i < n; i++)
-        if (p >= ja_arenas[i].base && p < ja_arenas[i].end)
-            return atomic_load(&ja_arenas[i].live);
-    return 0;
+    return a ? atomic_load(&a->live) : 0;
 }
