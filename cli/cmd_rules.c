@@ -379,7 +379,7 @@ static int rules_run_fixture(struct rule *r, const struct ruleset *pack,
     struct store *st = NULL;
     struct engine *eng = NULL;
     struct strbuf ref = STRBUF_INIT;
-    struct target t = {col ? col->name : "fixture", path, NULL};
+    struct target t = {col ? col->name : "fixture", path, NULL, NULL};
     const char *pillar = col ? col->pillar : r->pillar;
     struct rules_fixture fx;
     struct collect_ctx ctx = {.target = &t,

@@ -22,7 +22,13 @@
 
 struct scan_opts {
     struct target *targets;
+    /* for each target, the uid of the one that handed it over
+     * (add_target), or NULL: the user named it */
+    const char **from;
     size_t ntargets;
+    char **owned; /* strings the handed-over targets point into */
+    size_t nowned;
+    const struct ruleset *rs;
     char **rule_dirs;
     size_t nrule_dirs;
     char **formats, **outputs;
@@ -46,6 +52,8 @@ struct scan_collect {
     const struct collector *col;
     int store_failed;
     struct scan_opts *o;
+    size_t index;  /* of the target in o->targets */
+    size_t nadded; /* targets it handed over, inserted after it */
 };
 
 static void scan_push(char ***v, size_t *n, char *s)
@@ -64,15 +72,56 @@ static int scan_emit(struct collect_ctx *ctx, const struct resource *r,
     return rc;
 }
 
+/* Whom a handed-over target concerns, from its context, after msg:
+ * "MSG (used by Deployment shop/web, Pod default/debug and 3 more; via
+ * kubeconfig https://...)". Just msg without a context. */
+#define SCAN_CONTEXT_NAMED 10
+static void scan_context_msg(struct strbuf *sb, const char *msg,
+                             const json_t *context)
+{
+    const json_t *ws = json_object_get(context, "workloads"), *w;
+    const char *via = json_string_value(json_object_get(context, "via"));
+    json_int_t more =
+        json_integer_value(json_object_get(context, "workloads_more"));
+    size_t i, n = json_array_size(ws);
+
+    sb_adds(sb, msg);
+    if (!n && !via)
+        return;
+    sb_adds(sb, " (");
+    json_array_foreach(ws, i, w)
+    {
+        const char *ns = json_string_value(json_object_get(w, "namespace"));
+        const char *kind = json_string_value(json_object_get(w, "kind"));
+        const char *name = json_string_value(json_object_get(w, "name"));
+        if (i == SCAN_CONTEXT_NAMED)
+            break;
+        sb_addf(sb, "%s%s %s%s%s", i == 0 ? "used by " : ", ",
+                kind ? kind : "?", ns ? ns : "", ns ? "/" : "",
+                name ? name : "?");
+    }
+    if (n > SCAN_CONTEXT_NAMED || more > 0)
+        sb_addf(sb, " and %lld more",
+                (long long)(n > SCAN_CONTEXT_NAMED ? n - SCAN_CONTEXT_NAMED
+                                                   : 0) +
+                    (long long)(more > 0 ? more : 0));
+    if (via)
+        sb_addf(sb, "%svia %s", n ? "; " : "", via);
+    sb_adds(sb, ")");
+}
+
 static int scan_input_error(struct collect_ctx *ctx, const char *source,
                             const char *msg, struct err *e)
 {
     struct scan_collect *sc = ctx->data;
+    struct strbuf sb = STRBUF_INIT;
     int rc;
 
-    log_warn("%s", msg);
+    scan_context_msg(&sb, msg, ctx->target->context);
+    log_warn("%s", sb_str(&sb));
     rc = engine_input_error(sc->eng, sc->target_uid, sc->col->pillar, source,
-                            msg, e);
+                            sb_str(&sb), e);
+    sb_release(&sb);
     if (rc)
         sc->store_failed = 1;
     return rc;
@@ -82,8 +131,13 @@ static int scan_not_evaluated(struct collect_ctx *ctx, const char *kind_prefix,
                               const char *msg, struct err *e)
 {
     struct scan_collect *sc = ctx->data;
-    int rc = engine_target_failed(sc->eng, sc->target_uid, kind_prefix, msg, e);
+    struct strbuf sb = STRBUF_INIT;
+    int rc;
 
+    scan_context_msg(&sb, msg, ctx->target->context);
+    rc = engine_target_failed(sc->eng, sc->target_uid, kind_prefix,
+                              sb_str(&sb), e);
+    sb_release(&sb);
     if (rc)
         sc->store_failed = 1;
     return rc;
@@ -109,13 +163,88 @@ static void scan_skipped(struct collect_ctx *ctx, const char *path,
     o->skips[i].n++;
 }
 
+/* Inserts a target at position pos (o->ntargets: appends). */
+static void scan_insert_target(struct scan_opts *o, size_t pos,
+                               const char *type, const char *ref,
+                               const void *opts, json_t *context,
+                               const char *from)
+{
+    o->targets = xrealloc(o->targets, (o->ntargets + 1) * sizeof(*o->targets));
+    o->from = xrealloc(o->from, (o->ntargets + 1) * sizeof(*o->from));
+    memmove(o->targets + pos + 1, o->targets + pos,
+            (o->ntargets - pos) * sizeof(*o->targets));
+    memmove(o->from + pos + 1, o->from + pos,
+            (o->ntargets - pos) * sizeof(*o->from));
+    o->targets[pos].type = type;
+    o->targets[pos].ref = ref;
+    o->targets[pos].opts = opts;
+    o->targets[pos].context = context;
+    o->from[pos] = from;
+    o->ntargets++;
+}
+
 static void scan_add_target(struct scan_opts *o, const char *type,
                             const char *ref, const void *opts)
 {
-    o->targets = xrealloc(o->targets, (o->ntargets + 1) * sizeof(*o->targets));
-    o->targets[o->ntargets].type = type;
-    o->targets[o->ntargets].ref = ref;
-    o->targets[o->ntargets++].opts = opts;
+    scan_insert_target(o, o->ntargets, type, ref, opts, NULL, NULL);
+}
+
+/* collect_ctx.add_target: after the targets this one already handed over,
+ * unless (type, ref) is a target already. */
+static int scan_handover(struct collect_ctx *ctx, const char *type,
+                         const char *ref, const json_t *context, struct err *e)
+{
+    struct scan_collect *sc = ctx->data;
+    struct scan_opts *o = sc->o;
+    const struct collector *col = collector_find(type);
+    char *r, *from;
+    size_t i;
+
+    if (!col)
+        return err_set(e, "internal: %s hands over %s to a collector %s that "
+                          "does not exist",
+                       sc->col->name, ref, type);
+    for (i = 0; i < o->ntargets; i++)
+        if (strcmp(o->targets[i].type, col->name) == 0 &&
+            strcmp(o->targets[i].ref, ref) == 0)
+            return 0;
+    if (!engine_has_input_rule(o->rs, col->pillar))
+        return err_set(e,
+                       "%s %s: no rule of kind fourc/InputError for the %s "
+                       "pillar of the %s collector, so it is not scanned",
+                       col->name, ref, col->pillar, col->name);
+    for (i = 0; collector_at(i) != col; i++)
+        ;
+    r = xstrdup(ref);
+    from = xstrdup(sc->target_uid);
+    scan_push(&o->owned, &o->nowned, r);
+    scan_push(&o->owned, &o->nowned, from);
+    scan_insert_target(o, sc->index + 1 + sc->nadded++, col->name, r,
+                       o->states[i], context ? json_deep_copy(context) : NULL,
+                       from);
+    return 0;
+}
+
+/* The scan's targets as stored with it: {"type", "ref"} as the user named
+ * them, and {"type", "ref", "from", "context"} for the ones handed over
+ * (the "same targets" of two scans are the ones the user named:
+ * store_previous_scan). */
+static json_t *scan_targets_json(const struct scan_opts *o)
+{
+    json_t *targets = json_array();
+    size_t i;
+
+    for (i = 0; i < o->ntargets; i++) {
+        const struct target *t = &o->targets[i];
+        json_t *j = json_pack("{s:s, s:o}", "type", t->type, "ref",
+                              json_string_lossy(t->ref));
+        if (o->from[i])
+            json_object_set_new(j, "from", json_string_lossy(o->from[i]));
+        if (t->context)
+            json_object_set(j, "context", (json_t *)t->context);
+        json_array_append_new(targets, j);
+    }
+    return targets;
 }
 
 static char *scan_command_line(int argc, char **argv)
@@ -492,27 +621,63 @@ static int scan_gate(struct store *st, int64_t scan_id, const char *fail_on,
     return store_count_failing(st, scan_id, severity_rank(fail_on), count, e);
 }
 
+/* The whole target failed (e says why): `error` findings for the rules
+ * of its collector's kinds. A handed-over target's message names it and
+ * whom it concerns, from its context. */
+static int scan_target_failed(struct scan_collect *sc, const struct target *t,
+                              struct err *e)
+{
+    struct strbuf msg = STRBUF_INIT, pre = STRBUF_INIT;
+    int rc;
+
+    if (strstr(e->msg, t->ref))
+        log_warn("%s", e->msg); /* it names the target */
+    else
+        log_warn("%s %s: %s", t->type, t->ref, e->msg);
+    if (t->context) {
+        if (!strstr(e->msg, t->ref))
+            sb_addf(&pre, "%s %s: ", t->type, t->ref);
+        sb_adds(&pre, e->msg);
+        scan_context_msg(&msg, sb_str(&pre), t->context);
+    } else {
+        sb_adds(&msg, e->msg);
+    }
+    rc = engine_target_failed(sc->eng, sc->target_uid, sc->col->kind_prefix,
+                              sb_str(&msg), e);
+    sb_release(&msg);
+    sb_release(&pre);
+    return rc;
+}
+
+/* Targets handed over while collecting are inserted after the one that
+ * handed them over, so o->targets grows (and moves) as this runs: the
+ * collector gets a copy of its target. */
 static int scan_targets(struct scan_opts *o, struct engine *eng, struct err *e)
 {
     size_t i;
 
     for (i = 0; i < o->ntargets; i++) {
-        const struct target *t = &o->targets[i];
+        const struct target copy = o->targets[i], *t = &copy;
         const struct collector *col = collector_find(t->type);
         struct strbuf uid = STRBUF_INIT;
-        struct scan_collect sc = {eng, NULL, col, 0, o};
+        struct scan_collect sc = {eng, NULL, col, 0, o, i, 0};
         struct collect_ctx ctx = {.target = t,
                                   .emit = scan_emit,
                                   .input_error = scan_input_error,
                                   .not_evaluated = scan_not_evaluated,
                                   .data = &sc,
-                                  .skipped = scan_skipped};
+                                  .skipped = scan_skipped,
+                                  .add_target = scan_handover};
         json_t *doc =
             json_pack("{s:s, s:o, s:s}", "type", t->type, "ref",
                       json_string_lossy(t->ref), "pillar", col->pillar);
         struct resource r;
         int rc;
 
+        if (o->from[i])
+            json_object_set_new(doc, "from", json_string_lossy(o->from[i]));
+        if (t->context)
+            json_object_set(doc, "context", (json_t *)t->context);
         sb_addf(&uid, "target:%s:%s", t->type, t->ref);
         sc.target_uid = sb_str(&uid);
         r.kind = "fourc/Target";
@@ -523,17 +688,11 @@ static int scan_targets(struct scan_opts *o, struct engine *eng, struct err *e)
         r.doc = doc;
         rc = engine_resource(eng, sb_str(&uid), &r, e);
         json_decref(doc);
-        if (rc == 0 && col->collect(t, &ctx, e) != 0) {
-            if (sc.store_failed) {
-                rc = -1;
-            } else {
-                if (strstr(e->msg, t->ref))
-                    log_warn("%s", e->msg); /* it names the target */
-                else
-                    log_warn("%s %s: %s", t->type, t->ref, e->msg);
-                rc = engine_target_failed(eng, sb_str(&uid), col->kind_prefix,
-                                          e->msg, e);
-            }
+        /* a handed-over target was not checked with the command line */
+        if (rc == 0 && o->from[i] && col->check && col->check(t, e)) {
+            rc = scan_target_failed(&sc, t, e);
+        } else if (rc == 0 && col->collect(t, &ctx, e) != 0) {
+            rc = sc.store_failed ? -1 : scan_target_failed(&sc, t, e);
         }
         sb_release(&uid);
         if (rc)
@@ -611,9 +770,21 @@ static int scan_run(struct scan_opts *o, char *cmdline)
     if (engine_store_rules(st, scan_id, &rs, &e))
         goto fail;
     eng = engine_new(st, scan_id, &rs);
+    o->rs = &rs;
     if (o->reevaluate ? cmd_reevaluate(eng, st, of, &ntargets, &e)
                       : scan_targets(o, eng, &e))
         goto fail;
+    if (!o->reevaluate && o->ntargets > ntargets) {
+        /* with the targets collectors handed over */
+        json_t *all = scan_targets_json(o);
+        char *js = json_dumps(all, JSON_COMPACT);
+        int bad = store_scan_set_targets(st, scan_id, js, &e);
+        json_decref(all);
+        free(js);
+        ntargets = o->ntargets;
+        if (bad)
+            goto fail;
+    }
     scan_timing("collect+evaluate", &t0);
     if (engine_finish(eng, &e))
         goto fail;
@@ -715,6 +886,12 @@ int cmd_scan(int argc, char **argv)
     for (i = 0; (col = collector_at(i)); i++)
         if (col->opts_free)
             col->opts_free(o.states[i]);
+    for (i = 0; i < o.ntargets; i++)
+        json_decref((json_t *)o.targets[i].context);
+    for (i = 0; i < o.nowned; i++)
+        free(o.owned[i]);
+    free(o.owned);
+    free(o.from);
     free(o.states);
     free(o.targets);
     free(o.rule_dirs);

@@ -43,6 +43,10 @@ struct target {
     /* The collector's option state (its opts_new), NULL if it has none or
      * the caller gave none (then the collector uses its defaults). */
     const void *opts;
+    /* For a target another collector handed over (collect_ctx.add_target):
+     * what it said about it, a JSON object (borrowed); NULL for a target
+     * the user named. */
+    const json_t *context;
 };
 
 /*
@@ -78,6 +82,24 @@ struct collect_ctx {
      * tree): the scan warns and counts it per reason. May be NULL. */
     void (*skipped)(struct collect_ctx *ctx, const char *path,
                     const char *reason);
+    /*
+     * Hands a further target to the collector named type (a cluster's
+     * images to "image", a repository's Dockerfiles to "dockerfile"): the
+     * scan runs it after this target as a target of its own (its
+     * fourc/Target resource and uid, its collector's option state), once
+     * per (type, ref) however often it is handed over; one the user named
+     * keeps running as named. context (borrowed, the scan keeps a copy;
+     * may be NULL) travels with it as target->context and is recorded in
+     * its fourc/Target document and the scan's targets ({"type", "ref",
+     * "from": this target's uid, "context"}). Keys the scan reads when the
+     * target fails, to say whom it concerns in the `error` findings:
+     * "workloads" ([{"kind", "namespace", "name"}]), "workloads_more" (how
+     * many more there are) and "via" ("kubeconfig https://..."). -1 with
+     * e set: no collector has that name. NULL where nothing can be handed
+     * over (`rules test`).
+     */
+    int (*add_target)(struct collect_ctx *ctx, const char *type,
+                      const char *ref, const json_t *context, struct err *e);
 };
 
 struct collector {

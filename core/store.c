@@ -662,6 +662,22 @@ int store_scan_begin_reeval(struct store *st, int64_t of, const char *command,
     return store_scan_start(st, NULL, of, command, scan_id, e);
 }
 
+int store_scan_set_targets(struct store *st, int64_t scan_id,
+                           const char *targets_json, struct err *e)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if (sqlite3_prepare_v2(st->db, "UPDATE scans SET targets = ? WHERE id = ?",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return store_fail(st, "record the scan's targets", e);
+    store_text(stmt, 1, targets_json);
+    sqlite3_bind_int64(stmt, 2, scan_id);
+    rc = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_DONE ? 0 : store_fail(st, "record the scan's targets", e);
+}
+
 int store_scan_commit(struct store *st, int64_t scan_id,
                       const char *rules_digest, struct err *e)
 {

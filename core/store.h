@@ -49,6 +49,10 @@ int store_scan_begin(struct store *st, const char *targets_json,
  * (fourc scan --reevaluate): it names of's targets and records of. */
 int store_scan_begin_reeval(struct store *st, int64_t of, const char *command,
                             int64_t *scan_id, struct err *e);
+/* Replaces the scan's targets (within its transaction): with the ones
+ * collectors handed over as they ran. */
+int store_scan_set_targets(struct store *st, int64_t scan_id,
+                           const char *targets_json, struct err *e);
 /* Marks the scan complete and commits everything written since begin. */
 int store_scan_commit(struct store *st, int64_t scan_id,
                       const char *rules_digest, struct err *e);

@@ -4,6 +4,7 @@
  */
 #include "store.h"
 #include "store_int.h"
+#include "store_sql.h"
 
 #include "banned.h"
 
@@ -80,7 +81,8 @@ int store_previous_scan(struct store *st, int64_t scan_id, int64_t *prev,
     *prev = 0;
     if (store_query(st, &stmt,
                     "SELECT max(s.id) FROM scans s, scans me WHERE "
-                    "me.id = ? AND s.targets = me.targets AND "
+                    "me.id = ? AND " STORE_NAMED_TARGETS("s.targets")
+                    " = " STORE_NAMED_TARGETS("me.targets") " AND "
                     "s.status = 'complete' AND s.id < me.id",
                     op, e))
         return -1;

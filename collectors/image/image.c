@@ -504,6 +504,33 @@ static int image_unread(struct collect_ctx *ctx, const char *ref,
     return rc;
 }
 
+/*
+ * Who runs the image, from the target's context when another collector
+ * handed it over (a cluster's pods, collectors/kube/kube_images.h):
+ * "workloads" [{"kind", "namespace", "name"}] (null for an image the user
+ * named), "workloads_more" (how many more than listed) and "references"
+ * (the image as the pods name it). Set on the documents there is one of
+ * per image (image/Config, image/Filesystem, image/OS); the per-file
+ * kinds (thousands an image) carry it through their target's
+ * fourc/Target document instead.
+ */
+static void image_workloads(json_t *doc, const json_t *context)
+{
+    const json_t *w = json_object_get(context, "workloads");
+    const json_t *more = json_object_get(context, "workloads_more");
+    const json_t *refs = json_object_get(context, "references");
+
+    json_object_set_new(doc, "workloads",
+                        json_is_array(w) ? json_deep_copy(w) : json_null());
+    json_object_set_new(doc, "workloads_more",
+                        json_integer(json_is_integer(more)
+                                         ? json_integer_value(more)
+                                         : 0));
+    json_object_set_new(doc, "references", json_is_array(refs)
+                                               ? json_deep_copy(refs)
+                                               : json_null());
+}
+
 static int image_emit(struct collect_ctx *ctx, const char *kind,
                       const char *name, const char *uid_part,
                       const char *source, json_t *doc, struct err *e)
@@ -629,6 +656,7 @@ static int image_collect(const struct target *t, struct collect_ctx *ctx,
         goto out;
     }
     cfg = image_config_doc(im);
+    image_workloads(cfg, t->context);
     json_object_set(cfg, "filesystem", whole ? sum : json_null());
     image_user_check(cfg, im->config, whole ? res : NULL);
     if (image_emit(ctx, "image/Config", t->ref, "config", sb_str(&src), cfg, e))
@@ -659,6 +687,7 @@ static int image_collect(const struct target *t, struct collect_ctx *ctx,
                   ctx->not_evaluated(ctx, "image/Filesystem", sb_str(&msg), e);
         } else {
             json_t *fsdoc = image_fs_doc(res, sum);
+            image_workloads(fsdoc, t->context);
             bad = image_emit(ctx, "image/Filesystem", t->ref, "filesystem",
                              sb_str(&src), fsdoc, e);
             json_decref(fsdoc);
@@ -675,6 +704,9 @@ static int image_collect(const struct target *t, struct collect_ctx *ctx,
         if (!kind || !name)
             continue;
         sb_addf(&part, "%s:%s", kind + 6, name);
+        if (strcmp(kind, "image/OS") == 0 &&
+            json_is_object(json_object_get(r, "doc")))
+            image_workloads(json_object_get(r, "doc"), t->context);
         bad = image_emit(ctx, kind, name, sb_str(&part), sb_str(&src),
                          json_object_get(r, "doc"), e);
         sb_release(&part);

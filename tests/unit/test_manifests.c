@@ -132,7 +132,7 @@ static void rec_release(struct rec *rec)
 
 static int run_collect(const char *ref, struct rec *rec, struct err *e)
 {
-    struct target t = {"manifests", ref, NULL};
+    struct target t = {"manifests", ref, NULL, NULL};
     struct collect_ctx ctx = {.target = &t,
                               .emit = rec_emit,
                               .input_error = rec_input_error,
@@ -879,7 +879,7 @@ static void test_redaction_typed_list(void **state)
 
 static void test_check_hook(void **state)
 {
-    struct target missing = {"manifests", "/nonexistent/fourc/deploy", NULL};
+    struct target missing = {"manifests", "/nonexistent/fourc/deploy", NULL, NULL};
     struct tree t;
     struct rec rec = {0};
     struct target ok;
@@ -992,7 +992,7 @@ static void test_special_files(void **state)
 
     /* Named directly: the check refuses it, and reading does not hang. */
     {
-        struct target ft = {"manifests", NULL, NULL};
+        struct target ft = {"manifests", NULL, NULL, NULL};
         char *fifo = tree_path(&t, "fifo.yaml");
         ft.ref = fifo;
         assert_int_equal(collector_manifests.check(&ft, &e), -1);
