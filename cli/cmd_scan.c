@@ -101,10 +101,10 @@ static void scan_context_msg(struct strbuf *sb, const char *msg,
                 name ? name : "?");
     }
     if (n > SCAN_CONTEXT_NAMED || more > 0)
-        sb_addf(sb, " and %lld more",
-                (long long)(n > SCAN_CONTEXT_NAMED ? n - SCAN_CONTEXT_NAMED
-                                                   : 0) +
-                    (long long)(more > 0 ? more : 0));
+        sb_addf(
+            sb, " and %lld more",
+            (long long)(n > SCAN_CONTEXT_NAMED ? n - SCAN_CONTEXT_NAMED : 0) +
+                (long long)(more > 0 ? more : 0));
     if (via)
         sb_addf(sb, "%svia %s", n ? "; " : "", via);
     sb_adds(sb, ")");
@@ -135,8 +135,8 @@ static int scan_not_evaluated(struct collect_ctx *ctx, const char *kind_prefix,
     int rc;
 
     scan_context_msg(&sb, msg, ctx->target->context);
-    rc = engine_target_failed(sc->eng, sc->target_uid, kind_prefix,
-                              sb_str(&sb), e);
+    rc = engine_target_failed(sc->eng, sc->target_uid, kind_prefix, sb_str(&sb),
+                              e);
     sb_release(&sb);
     if (rc)
         sc->store_failed = 1;
@@ -201,8 +201,9 @@ static int scan_handover(struct collect_ctx *ctx, const char *type,
     size_t i;
 
     if (!col)
-        return err_set(e, "internal: %s hands over %s to a collector %s that "
-                          "does not exist",
+        return err_set(e,
+                       "internal: %s hands over %s to a collector %s that "
+                       "does not exist",
                        sc->col->name, ref, type);
     for (i = 0; i < o->ntargets; i++)
         if (strcmp(o->targets[i].type, col->name) == 0 &&

@@ -675,7 +675,8 @@ int store_scan_set_targets(struct store *st, int64_t scan_id,
     sqlite3_bind_int64(stmt, 2, scan_id);
     rc = sqlite3_step(stmt);
     sqlite3_finalize(stmt);
-    return rc == SQLITE_DONE ? 0 : store_fail(st, "record the scan's targets", e);
+    return rc == SQLITE_DONE ? 0
+                             : store_fail(st, "record the scan's targets", e);
 }
 
 int store_scan_commit(struct store *st, int64_t scan_id,

@@ -81,9 +81,8 @@ int store_previous_scan(struct store *st, int64_t scan_id, int64_t *prev,
     *prev = 0;
     if (store_query(st, &stmt,
                     "SELECT max(s.id) FROM scans s, scans me WHERE "
-                    "me.id = ? AND " STORE_NAMED_TARGETS("s.targets")
-                    " = " STORE_NAMED_TARGETS("me.targets") " AND "
-                    "s.status = 'complete' AND s.id < me.id",
+                    "me.id = ? AND s.status = 'complete' AND s.id < me.id "
+                    "AND " STORE_SAME_TARGETS,
                     op, e))
         return -1;
     sqlite3_bind_int64(stmt, 1, scan_id);

@@ -37,14 +37,15 @@
       ".scan_id = " P
 
 /*
- * The targets the user named among a scan's targets column T (an SQL
- * expression), as one JSON text: what "the same targets" of two scans
- * compares. Targets a collector handed over (their entries carry "from":
- * a cluster's images) come and go with what the target holds.
+ * Scans s and me (those aliases) are of the same targets: the ones the
+ * user named. Targets a collector handed over (their entries carry
+ * "from": a cluster's images) come and go with what the target holds.
  */
 #define STORE_NAMED_TARGETS(T)                                                 \
-    "(SELECT json_group_array(json(value)) FROM json_each(" T                 \
+    "(SELECT json_group_array(json(value)) FROM json_each(" T                  \
     ") WHERE json_extract(value, '$.from') IS NULL)"
+#define STORE_SAME_TARGETS                                                     \
+    STORE_NAMED_TARGETS("s.targets") " = " STORE_NAMED_TARGETS("me.targets")
 
 /* Borrowed; every pending finding is written first. */
 sqlite3 *store_db(struct store *st);

@@ -354,9 +354,8 @@ json_t *report_trend(const struct report_ctx *rc, int max, struct err *e)
     if (sqlite3_prepare_v2(
             store_db(rc->st),
             "SELECT s.id, s.finished FROM scans s, scans me WHERE me.id = ? "
-            "AND " STORE_NAMED_TARGETS("s.targets") " = " STORE_NAMED_TARGETS(
-                "me.targets") " AND s.status = 'complete' AND "
-            "s.id <= me.id ORDER BY s.id DESC LIMIT ?",
+            "AND s.status = 'complete' AND s.id <= me.id "
+            "AND " STORE_SAME_TARGETS " ORDER BY s.id DESC LIMIT ?",
             -1, &stmt, NULL) != SQLITE_OK) {
         model_sql_err(rc, e);
         goto fail;

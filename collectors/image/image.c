@@ -522,13 +522,12 @@ static void image_workloads(json_t *doc, const json_t *context)
 
     json_object_set_new(doc, "workloads",
                         json_is_array(w) ? json_deep_copy(w) : json_null());
-    json_object_set_new(doc, "workloads_more",
-                        json_integer(json_is_integer(more)
-                                         ? json_integer_value(more)
-                                         : 0));
-    json_object_set_new(doc, "references", json_is_array(refs)
-                                               ? json_deep_copy(refs)
-                                               : json_null());
+    json_object_set_new(
+        doc, "workloads_more",
+        json_integer(json_is_integer(more) ? json_integer_value(more) : 0));
+    json_object_set_new(doc, "references",
+                        json_is_array(refs) ? json_deep_copy(refs)
+                                            : json_null());
 }
 
 static int image_emit(struct collect_ctx *ctx, const char *kind,

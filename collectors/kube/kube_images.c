@@ -15,6 +15,8 @@
 #define KI_SEP '\x1f'
 
 struct kube_images {
+    struct collect_ctx ctx; /* first: kube_images_ctx hands it out */
+    struct collect_ctx *outer;
     char *via;
     /* pull ref -> {"refs": {as written: true}, "owners": {owner: true}} */
     json_t *images;
@@ -85,9 +87,9 @@ static int kube_images_host_ok(const char *s, size_t n)
     for (i = 0; i < n; i++) {
         if (s[i] == ':' && colon == n)
             colon = i;
-        else if (i > colon ? !isdigit((unsigned char)s[i])
-                           : !isalnum((unsigned char)s[i]) &&
-                                 !strchr(".-", s[i]))
+        else if (i > colon
+                     ? !isdigit((unsigned char)s[i])
+                     : !isalnum((unsigned char)s[i]) && !strchr(".-", s[i]))
             return 0;
     }
     return colon > 0 && colon + 1 != n;
@@ -101,10 +103,10 @@ static int kube_images_path_ok(const char *s, size_t n)
     if (n == 0 || s[0] == '/' || s[n - 1] == '/')
         return 0;
     for (i = 0; i < n; i++)
-        if (s[i] == '/' ? s[i + 1] == '/'
-                        : !islower((unsigned char)s[i]) &&
-                              !isdigit((unsigned char)s[i]) &&
-                              !strchr("._-", s[i]))
+        if (s[i] == '/'
+                ? s[i + 1] == '/'
+                : !islower((unsigned char)s[i]) &&
+                      !isdigit((unsigned char)s[i]) && !strchr("._-", s[i]))
             return 0;
     return 1;
 }
@@ -207,8 +209,7 @@ static const char *kube_images_str(const json_t *o, const char *k)
     return json_string_value(json_object_get(o, k));
 }
 
-static char *kube_images_key(const char *kind, const char *ns,
-                             const char *name)
+static char *kube_images_key(const char *kind, const char *ns, const char *name)
 {
     struct strbuf sb = STRBUF_INIT;
 
@@ -364,6 +365,47 @@ out:
     free(self);
 }
 
+static int kube_images_emit(struct collect_ctx *ctx, const struct resource *r,
+                            struct err *e)
+{
+    struct kube_images *ki = (struct kube_images *)ctx;
+
+    if (strncmp(r->kind, "k8s/", 4) == 0)
+        kube_images_add(ki, r->kind + 4, r->doc);
+    return ki->outer->emit(ki->outer, r, e);
+}
+
+struct collect_ctx *kube_images_ctx(struct kube_images *ki,
+                                    struct collect_ctx *outer)
+{
+    ki->ctx = *outer;
+    ki->ctx.emit = kube_images_emit;
+    ki->outer = outer;
+    return &ki->ctx;
+}
+
+const char **kube_images_kinds(const char *const *want)
+{
+    static const char *const add[] = {
+        "k8s/Pod",        "k8s/ReplicaSet",
+        "k8s/Deployment", "k8s/StatefulSet",
+        "k8s/DaemonSet",  "k8s/Job",
+        "k8s/CronJob",    "k8s/ReplicationController"};
+    const char **v;
+    size_t n = 0, i;
+
+    if (!want)
+        return NULL;
+    while (want[n])
+        n++;
+    v = xcalloc(n + sizeof(add) / sizeof(add[0]) + 1, sizeof(*v));
+    for (i = 0; i < n; i++)
+        v[i] = want[i];
+    for (i = 0; i < sizeof(add) / sizeof(add[0]); i++)
+        v[n + i] = add[i];
+    return v;
+}
+
 /* ---- the end: each image once --------------------------------------- */
 
 /* The top owner of key through the listed ReplicaSets and Jobs. */
@@ -373,8 +415,8 @@ static const char *kube_images_top(const struct kube_images *ki,
     const char *up;
     int hops;
 
-    for (hops = 0; hops < 8 && (up = json_string_value(
-                                    json_object_get(ki->owners, key)));
+    for (hops = 0;
+         hops < 8 && (up = json_string_value(json_object_get(ki->owners, key)));
          hops++)
         key = up;
     return key;
@@ -393,8 +435,7 @@ static const char **kube_images_keys(const json_t *set, size_t *n)
     json_t *val;
 
     *n = 0;
-    json_object_foreach((json_t *)set, k, val)
-        v[(*n)++] = k;
+    json_object_foreach((json_t *)set, k, val) v[(*n)++] = k;
     qsort(v, *n, sizeof(*v), kube_images_cmp);
     return v;
 }
@@ -431,13 +472,13 @@ static json_t *kube_images_context(const struct kube_images *ki,
     for (i = 0; i < n && i < KUBE_IMAGES_NAMED; i++)
         json_array_append_new(rs, json_string_lossy(keys[i]));
     free(keys);
-    return json_pack("{s:s, s:o, s:I, s:o}", "via", ki->via, "workloads", ws,
-                     "workloads_more",
-                     (json_int_t)(json_object_size(owners) > KUBE_IMAGES_NAMED
-                                      ? json_object_size(owners) -
-                                            KUBE_IMAGES_NAMED
-                                      : 0),
-                     "references", rs);
+    return json_pack(
+        "{s:s, s:o, s:I, s:o}", "via", ki->via, "workloads", ws,
+        "workloads_more",
+        (json_int_t)(json_object_size(owners) > KUBE_IMAGES_NAMED
+                         ? json_object_size(owners) - KUBE_IMAGES_NAMED
+                         : 0),
+        "references", rs);
 }
 
 int kube_images_flush(struct kube_images *ki, struct collect_ctx *ctx,
@@ -472,8 +513,8 @@ int kube_images_flush(struct kube_images *ki, struct collect_ctx *ctx,
     json_decref(with_pods);
     refs = kube_images_keys(ki->images, &n);
     for (i = 0; i < n && rc == 0; i++) {
-        json_t *context = kube_images_context(
-            ki, json_object_get(ki->images, refs[i]));
+        json_t *context =
+            kube_images_context(ki, json_object_get(ki->images, refs[i]));
         rc = ctx->add_target(ctx, "image", refs[i], context, e);
         json_decref(context);
     }

@@ -52,6 +52,17 @@ void kube_images_free(struct kube_images *ki);
 void kube_images_add(struct kube_images *ki, const char *kind,
                      const json_t *obj);
 
+/* A collect_ctx like outer (borrowed; it must outlive ki) whose emit
+ * also feeds each k8s/<Kind> object to kube_images_add before outer
+ * stores it: list through it. */
+struct collect_ctx *kube_images_ctx(struct kube_images *ki,
+                                    struct collect_ctx *outer);
+
+/* want (rule kinds, NULL-terminated) with the kinds whose objects name
+ * images or owners added: a new array the caller frees (the strings are
+ * want's or static). NULL (the default kinds) stays NULL. */
+const char **kube_images_kinds(const char *const *want);
+
 /* Hands each distinct image to ctx->add_target("image", ...), sorted by
  * reference; the first failure stops it (e set). */
 int kube_images_flush(struct kube_images *ki, struct collect_ctx *ctx,

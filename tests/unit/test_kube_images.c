@@ -19,9 +19,12 @@
 
 #include "kube_images.h"
 
-#define D1 "sha256:1111111111111111111111111111111111111111111111111111111111111111"
-#define D2 "sha256:2222222222222222222222222222222222222222222222222222222222222222"
-#define D3 "sha256:3333333333333333333333333333333333333333333333333333333333333333"
+#define D1                                                                     \
+    "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+#define D2                                                                     \
+    "sha256:2222222222222222222222222222222222222222222222222222222222222222"
+#define D3                                                                     \
+    "sha256:3333333333333333333333333333333333333333333333333333333333333333"
 
 struct ref_case {
     const char *image, *image_id, *want;
@@ -87,16 +90,16 @@ struct handed {
     int calls;
 };
 
-static int fake_add(struct collect_ctx *ctx, const char *type,
-                    const char *ref, const json_t *context, struct err *e)
+static int fake_add(struct collect_ctx *ctx, const char *type, const char *ref,
+                    const json_t *context, struct err *e)
 {
     struct handed *h = ctx->data;
 
     if (++h->calls == h->fail_at)
         return err_set(e, "planted failure at %s", ref);
     json_array_append_new(h->targets,
-                          json_pack("{s:s, s:s, s:O}", "type", type, "ref",
-                                    ref, "context", context));
+                          json_pack("{s:s, s:s, s:O}", "type", type, "ref", ref,
+                                    "context", context));
     return 0;
 }
 
@@ -129,9 +132,10 @@ static const json_t *find(const json_t *targets, const char *ref)
     const json_t *t;
     size_t i;
 
-    json_array_foreach(targets, i, t)
-        if (strcmp(json_string_value(json_object_get(t, "ref")), ref) == 0)
-            return json_object_get(t, "context");
+    json_array_foreach(
+        targets, i,
+        t) if (strcmp(json_string_value(json_object_get(t, "ref")), ref) ==
+               0) return json_object_get(t, "context");
     fail_msg("no target %s", ref);
     return NULL;
 }
@@ -259,14 +263,13 @@ static void test_cluster(void **state)
     assert_int_equal(rc, 0);
     /* sorted by reference, each once */
     {
-        static const char *const want[] = {
-            REG "-migrate@" D3,
-            REG "-report:2",
-            REG ":1",
-            REG "@" D1,
-            "docker.io/envoyproxy/envoy:v1.30",
-            "docker.io/library/alpine:3.19",
-            "docker.io/library/busybox:latest"};
+        static const char *const want[] = {REG "-migrate@" D3,
+                                           REG "-report:2",
+                                           REG ":1",
+                                           REG "@" D1,
+                                           "docker.io/envoyproxy/envoy:v1.30",
+                                           "docker.io/library/alpine:3.19",
+                                           "docker.io/library/busybox:latest"};
         size_t i;
         if (json_array_size(t) != sizeof(want) / sizeof(want[0]))
             fail_msg("%zu targets: %s", json_array_size(t),
@@ -284,8 +287,8 @@ static void test_cluster(void **state)
     c = find(t, REG "@" D1);
     assert_string_equal(names(c), "Deployment shop/web, Pod default/debug, "
                                   "ReplicaSet shop/api-5f6");
-    assert_int_equal(
-        json_integer_value(json_object_get(c, "workloads_more")), 0);
+    assert_int_equal(json_integer_value(json_object_get(c, "workloads_more")),
+                     0);
     assert_string_equal(json_string_value(json_object_get(c, "via")),
                         "kubeconfig https://10.0.0.1");
     {
@@ -354,8 +357,8 @@ static void test_cap(void **state)
     c = find(t, "docker.io/library/app:latest");
     assert_int_equal(json_array_size(json_object_get(c, "workloads")),
                      KUBE_IMAGES_NAMED);
-    assert_int_equal(
-        json_integer_value(json_object_get(c, "workloads_more")), 5);
+    assert_int_equal(json_integer_value(json_object_get(c, "workloads_more")),
+                     5);
     assert_string_equal(
         json_string_value(json_object_get(
             json_array_get(json_object_get(c, "workloads"), 0), "name")),

@@ -879,7 +879,8 @@ static void test_redaction_typed_list(void **state)
 
 static void test_check_hook(void **state)
 {
-    struct target missing = {"manifests", "/nonexistent/fourc/deploy", NULL, NULL};
+    struct target missing = {"manifests", "/nonexistent/fourc/deploy", NULL,
+                             NULL};
     struct tree t;
     struct rec rec = {0};
     struct target ok;
