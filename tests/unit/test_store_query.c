@@ -226,6 +226,43 @@ static void test_previous_scan(void **state)
     store_free(st);
 }
 
+/* Targets a collector handed over (entries with "from": a cluster's
+ * images) are not what makes two scans of the same targets; the ones the
+ * user named are, in their order. */
+static void test_previous_scan_handed_over(void **state)
+{
+#define KC "{\"type\":\"kubeconfig\",\"ref\":\"kc\"}"
+#define IM(X) ",{\"type\":\"image\",\"ref\":\"" X "\",\"from\":\"k\"}"
+    struct store *st = NULL;
+    struct err e;
+    int64_t a, b, c, d, x, prev = -1;
+
+    (void)state;
+    assert_int_equal(store_open(&st, ":memory:", STORE_CREATE, &e), 0);
+    a = scan_of(st, "[" KC IM("r/a:1") "]", rows_a, 1);
+    b = scan_of(st, "[" KC IM("r/a:2") IM("r/b:1") "]", rows_a, 1);
+    c = scan_of(st, "[" KC ",{\"type\":\"image\",\"ref\":\"r/a:2\"}]", rows_a,
+                1);
+    /* begun with the named targets, the handed-over ones recorded later */
+    assert_int_equal(store_scan_begin(st, "[" KC "]", "scan", &d, &e), 0);
+    assert_int_equal(store_scan_set_targets(st, d, "[" KC IM("r/c:1") "]", &e),
+                     0);
+    assert_int_equal(store_scan_commit(st, d, "sha256:d", &e), 0);
+    x = scan_of(st, "[" KC "]", NULL, 0);
+    assert_int_equal(store_previous_scan(st, b, &prev, &e), 0);
+    assert_int_equal(prev, a);
+    /* an image the user named is a target of the scan like any other */
+    assert_int_equal(store_previous_scan(st, c, &prev, &e), 0);
+    assert_int_equal(prev, 0);
+    assert_int_equal(store_previous_scan(st, d, &prev, &e), 0);
+    assert_int_equal(prev, b);
+    assert_int_equal(store_previous_scan(st, x, &prev, &e), 0);
+    assert_int_equal(prev, d);
+    store_free(st);
+#undef KC
+#undef IM
+}
+
 static void test_packs(void **state)
 {
     struct store *st = NULL;
@@ -557,6 +594,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_count_failing),
         cmocka_unit_test(test_previous_scan),
+        cmocka_unit_test(test_previous_scan_handed_over),
         cmocka_unit_test(test_packs),
         cmocka_unit_test(test_rule_findings),
         cmocka_unit_test(test_resources),
