@@ -99,10 +99,12 @@ static int kube_record(struct collect_ctx *ctx, const struct kube_conn *k,
 
     if (!ctx->target_info)
         return 0;
-    info = json_pack("{s:s, s:s?, s:s, s:s}", "server", k->server, "context",
-                     k->context, "version", version, "platform", platform);
+    info = json_pack("{s:s, s:s, s:s}", "server", k->server, "version", version,
+                     "platform", platform);
     if (!info)
         return err_set(e, "out of memory recording the cluster's version");
+    if (k->context) /* none in-cluster */
+        json_object_set_new(info, "context", json_string(k->context));
     return ctx->target_info(ctx, "cluster", info, e);
 }
 
@@ -129,6 +131,7 @@ static int kube_collect(const struct target *t, struct collect_ctx *ctx,
     ho.stall_timeout = timeout;
     ho.deadline = timeout;
     ho.retries = 3;
+    ho.retry_timeouts = 1; /* lists are GETs: safe to send again */
     if (!(c = kube_http_new(k, &ho, e)) ||
         kube_version(k, c, &version, &platform, e) < 0)
         goto out;
@@ -161,7 +164,8 @@ static const struct collector_opt kube_options[] = {
      kube_set_context},
     {"kube-timeout", "SECONDS",
      "how long the API server may take to connect or\nstall (default 30); "
-     "429, 5xx and dropped connections\nare retried 3 times with backoff",
+     "429, 5xx, dropped connections\nand timeouts are retried 3 times with "
+     "backoff",
      0, kube_set_timeout},
     {NULL, NULL, NULL, 0, NULL}};
 
