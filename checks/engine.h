@@ -62,6 +62,10 @@ int engine_has_input_rule(const struct ruleset *rs, const char *pillar);
 int engine_target_failed(struct engine *eng, const char *target_uid,
                          const char *kind_prefix, const char *msg,
                          struct err *e);
+/* The same for exactly one kind the target could not give ("k8s/Secret"
+ * when listing Secrets was forbidden): the rules naming that kind. */
+int engine_kind_failed(struct engine *eng, const char *target_uid,
+                       const char *kind, const char *msg, struct err *e);
 /* Adds the functions SQL rules may call (fourc_json_pick) to db: the
  * scan's, and the one rules are checked against when loaded. */
 int engine_sql_functions(sqlite3 *db);

@@ -458,19 +458,21 @@ int engine_has_input_rule(const struct ruleset *rs, const char *pillar)
     return 0;
 }
 
-int engine_target_failed(struct engine *eng, const char *target_uid,
-                         const char *kind_prefix, const char *msg,
+/* kind_prefix is a prefix of the kinds (exact 0), or one kind (1). */
+static int engine_failed(struct engine *eng, const char *target_uid,
+                         const char *kinds, int exact, const char *msg,
                          struct err *e)
 {
     struct strbuf m = STRBUF_INIT;
-    size_t i, j;
+    size_t i, j, n = strlen(kinds);
     int rc = 0;
 
     sb_addf(&m, "not evaluated: %s", msg);
     for (i = 0; i < eng->rs->n && rc == 0; i++) {
         const struct rule *r = eng->rs->rules[i];
         for (j = 0; j < r->nkinds; j++) {
-            if (strncmp(r->kinds[j], kind_prefix, strlen(kind_prefix)) == 0) {
+            if (exact ? strcmp(r->kinds[j], kinds) == 0
+                      : strncmp(r->kinds[j], kinds, n) == 0) {
                 rc = engine_write(eng, r, target_uid, ST_ERROR, sb_str(&m),
                                   NULL, e);
                 break;
@@ -479,7 +481,20 @@ int engine_target_failed(struct engine *eng, const char *target_uid,
     }
     sb_release(&m);
     if (rc == 0 && engine_ref(eng, target_uid))
-        rc = store_resource_failed(eng->st, engine_ref(eng, target_uid),
-                                   kind_prefix, msg, e);
+        rc = store_resource_failed(eng->st, engine_ref(eng, target_uid), kinds,
+                                   exact, msg, e);
     return rc;
+}
+
+int engine_target_failed(struct engine *eng, const char *target_uid,
+                         const char *kind_prefix, const char *msg,
+                         struct err *e)
+{
+    return engine_failed(eng, target_uid, kind_prefix, 0, msg, e);
+}
+
+int engine_kind_failed(struct engine *eng, const char *target_uid,
+                       const char *kind, const char *msg, struct err *e)
+{
+    return engine_failed(eng, target_uid, kind, 1, msg, e);
 }

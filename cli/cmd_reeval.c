@@ -24,8 +24,8 @@ struct reeval {
 };
 
 /* The parts of the target r whose collection failed in the scan, said
- * again to today's rules (engine_target_failed, as the collector's
- * failure was). */
+ * again to today's rules (engine_target_failed or engine_kind_failed, as
+ * the collector's failure was). */
 static int reeval_failed(struct reeval *rv, const struct store_resource *r,
                          json_t *doc, const char *failed, struct err *e)
 {
@@ -59,7 +59,9 @@ static int reeval_failed(struct reeval *rv, const struct store_resource *r,
         }
         log_warn("%s: not evaluated in scan %lld: %s", r->name ? r->name : "",
                  (long long)rv->of, why);
-        rc = engine_target_failed(rv->eng, r->uid, kinds, why, e);
+        rc = json_is_true(json_object_get(p, "exact"))
+                 ? engine_kind_failed(rv->eng, r->uid, kinds, why, e)
+                 : engine_target_failed(rv->eng, r->uid, kinds, why, e);
         if (rc)
             break;
     }

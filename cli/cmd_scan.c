@@ -52,7 +52,9 @@ struct scan_collect {
     const struct collector *col;
     int store_failed;
     struct scan_opts *o;
-    size_t index;  /* of the target in o->targets */
+    struct store *st;
+    int64_t scan_id;
+    size_t index;  /* the target's, in o->targets and the scan's targets */
     size_t nadded; /* targets it handed over, inserted after it */
 };
 
@@ -141,6 +143,59 @@ static int scan_not_evaluated(struct collect_ctx *ctx, const char *kind_prefix,
     if (rc)
         sc->store_failed = 1;
     return rc;
+}
+
+static int scan_kind_not_evaluated(struct collect_ctx *ctx, const char *kind,
+                                   const char *msg, struct err *e)
+{
+    struct scan_collect *sc = ctx->data;
+    int rc = engine_kind_failed(sc->eng, sc->target_uid, kind, msg, e);
+
+    if (rc)
+        sc->store_failed = 1;
+    return rc;
+}
+
+static int scan_target_info(struct collect_ctx *ctx, const char *key,
+                            json_t *value, struct err *e)
+{
+    struct scan_collect *sc = ctx->data;
+    char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+    int rc = text ? store_scan_target_info(sc->st, sc->scan_id, sc->index, key,
+                                           text, e)
+                  : err_set(e, "out of memory recording %s", key);
+
+    json_decref(value);
+    free(text);
+    if (rc)
+        sc->store_failed = 1;
+    return rc;
+}
+
+/* Every kind the rules (and the views SQL rules read) name, once each,
+ * NULL-terminated: borrowed from rs. */
+static const char **scan_rule_kinds(const struct ruleset *rs)
+{
+    const char **v = NULL;
+    size_t n = 0, i, j, k;
+
+    for (i = 0; i < rs->n + rs->nviews; i++) {
+        char **kinds =
+            i < rs->n ? rs->rules[i]->kinds : rs->views[i - rs->n]->kinds;
+        size_t nk =
+            i < rs->n ? rs->rules[i]->nkinds : rs->views[i - rs->n]->nkinds;
+        for (j = 0; j < nk; j++) {
+            for (k = 0; k < n && strcmp(v[k], kinds[j]) != 0; k++)
+                ;
+            if (k < n)
+                continue;
+            v = xrealloc(v, (n + 2) * sizeof(*v));
+            v[n++] = kinds[j];
+        }
+    }
+    v = xrealloc(v, (n + 1) * sizeof(*v));
+    v[n] = NULL;
+    return v;
 }
 
 /* One warning per path, one count per reason for the summary. */
@@ -626,15 +681,17 @@ static int scan_gate(struct store *st, int64_t scan_id, const char *fail_on,
  * of its collector's kinds. A handed-over target's message names it and
  * whom it concerns, from its context. */
 static int scan_target_failed(struct scan_collect *sc, const struct target *t,
-                              struct err *e)
+                              int unreachable, struct err *e)
 {
     struct strbuf msg = STRBUF_INIT, pre = STRBUF_INIT;
+    /* unreachable: a runtime error, said once as one */
+    void (*say)(const char *, ...) = unreachable ? log_error : log_warn;
     int rc;
 
-    if (strstr(e->msg, t->ref))
-        log_warn("%s", e->msg); /* it names the target */
+    if (strstr(e->msg, t->ref) || !*t->ref)
+        say("%s", e->msg); /* it names the target */
     else
-        log_warn("%s %s: %s", t->type, t->ref, e->msg);
+        say("%s %s: %s", t->type, t->ref, e->msg);
     if (t->context) {
         if (!strstr(e->msg, t->ref))
             sb_addf(&pre, "%s %s: ", t->type, t->ref);
@@ -650,24 +707,33 @@ static int scan_target_failed(struct scan_collect *sc, const struct target *t,
     return rc;
 }
 
-/* Targets handed over while collecting are inserted after the one that
- * handed them over, so o->targets grows (and moves) as this runs: the
- * collector gets a copy of its target. */
-static int scan_targets(struct scan_opts *o, struct engine *eng, struct err *e)
+/* 0, -1 (e set), or 1 when a target could not be reached (the error is
+ * said and recorded; the scan is stored, and exits 2). Targets handed
+ * over while collecting are inserted after the one that handed them over,
+ * so o->targets grows (and moves) as this runs: the collector gets a copy
+ * of its target. */
+static int scan_targets(struct scan_opts *o, struct engine *eng,
+                        struct store *st, int64_t scan_id,
+                        const struct ruleset *rs, struct err *e)
 {
+    const char **kinds = scan_rule_kinds(rs);
     size_t i;
+    int unreachable = 0;
 
     for (i = 0; i < o->ntargets; i++) {
         const struct target copy = o->targets[i], *t = &copy;
         const struct collector *col = collector_find(t->type);
         struct strbuf uid = STRBUF_INIT;
-        struct scan_collect sc = {eng, NULL, col, 0, o, i, 0};
+        struct scan_collect sc = {eng, NULL, col, 0, o, st, scan_id, i, 0};
         struct collect_ctx ctx = {.target = t,
                                   .emit = scan_emit,
                                   .input_error = scan_input_error,
                                   .not_evaluated = scan_not_evaluated,
                                   .data = &sc,
                                   .skipped = scan_skipped,
+                                  .rule_kinds = kinds,
+                                  .kind_not_evaluated = scan_kind_not_evaluated,
+                                  .target_info = scan_target_info,
                                   .add_target = scan_handover};
         json_t *doc =
             json_pack("{s:s, s:o, s:s}", "type", t->type, "ref",
@@ -691,15 +757,24 @@ static int scan_targets(struct scan_opts *o, struct engine *eng, struct err *e)
         json_decref(doc);
         /* a handed-over target was not checked with the command line */
         if (rc == 0 && o->from[i] && col->check && col->check(t, e)) {
-            rc = scan_target_failed(&sc, t, e);
-        } else if (rc == 0 && col->collect(t, &ctx, e) != 0) {
-            rc = sc.store_failed ? -1 : scan_target_failed(&sc, t, e);
+            rc = scan_target_failed(&sc, t, 0, e);
+        } else if (rc == 0 && (rc = col->collect(t, &ctx, e)) != 0) {
+            if (sc.store_failed) {
+                rc = -1;
+            } else {
+                if (rc == COLLECT_UNREACHABLE)
+                    unreachable = 1;
+                rc = scan_target_failed(&sc, t, rc == COLLECT_UNREACHABLE, e);
+            }
         }
         sb_release(&uid);
-        if (rc)
+        if (rc) {
+            free(kinds);
             return -1;
+        }
     }
-    return 0;
+    free(kinds);
+    return unreachable;
 }
 
 /* FOURC_TIMINGS=1 prints where a scan's time went, for benchmarks. */
@@ -730,7 +805,7 @@ static int scan_run(struct scan_opts *o, char *cmdline)
     struct timespec t0, t1;
     size_t i;
     long long gated = 0;
-    int status = EXIT_TROUBLE;
+    int status = EXIT_TROUBLE, unreachable = 0;
     FILE *human;
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -772,9 +847,12 @@ static int scan_run(struct scan_opts *o, char *cmdline)
         goto fail;
     eng = engine_new(st, scan_id, &rs);
     o->rs = &rs;
-    if (o->reevaluate ? cmd_reevaluate(eng, st, of, &ntargets, &e)
-                      : scan_targets(o, eng, &e))
+    if (o->reevaluate) {
+        if (cmd_reevaluate(eng, st, of, &ntargets, &e))
+            goto fail;
+    } else if ((unreachable = scan_targets(o, eng, st, scan_id, &rs, &e)) < 0) {
         goto fail;
+    }
     if (!o->reevaluate && o->ntargets > ntargets) {
         /* with the targets collectors handed over */
         json_t *all = scan_targets_json(o);
@@ -797,7 +875,9 @@ static int scan_run(struct scan_opts *o, char *cmdline)
 
     rc.st = st;
     rc.scan_id = scan_id;
-    status = EXIT_CLEAN;
+    /* A target that could not be reached was said as an error: the scan
+     * and its reports keep its `error` findings, and the exit says it. */
+    status = unreachable ? EXIT_TROUBLE : EXIT_CLEAN;
     for (i = 0; i < o->nformats; i++) {
         const char *path = i < o->noutputs ? o->outputs[i] : "-";
         if (report_write(reporter_find(o->formats[i]), &rc, path, &e)) {

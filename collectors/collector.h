@@ -25,7 +25,8 @@
  * values are redacted here, before anything is stored. Input that cannot
  * be read or parsed goes to ctx->input_error (it becomes an `error`
  * finding naming file:line) and collection goes on; the collect hook
- * returns -1 only when the whole target failed or storing failed.
+ * returns -1 only when the whole target failed or storing failed
+ * (COLLECT_UNREACHABLE: it could not be reached at all).
  */
 #ifndef FOURC_COLLECTOR_H
 #define FOURC_COLLECTOR_H
@@ -82,6 +83,20 @@ struct collect_ctx {
      * tree): the scan warns and counts it per reason. May be NULL. */
     void (*skipped)(struct collect_ctx *ctx, const char *path,
                     const char *reason);
+    /* NULL-terminated: every kind the scan's rules name ("k8s/Pod", or a
+     * family "k8s/" "*"), for a collector that fetches only what is
+     * judged (the live cluster). NULL: not known, collect the default. */
+    const char *const *rule_kinds;
+    /* As not_evaluated, for exactly one kind ("k8s/Role" is not
+     * "k8s/RoleBinding"). May be NULL. */
+    int (*kind_not_evaluated)(struct collect_ctx *ctx, const char *kind,
+                              const char *msg, struct err *e);
+    /* Records what the collector learnt about the target itself (a
+     * cluster's server, context and version) as key of the scan's entry
+     * for the target (the JSON report's scan.targets[]); steals value.
+     * May be NULL. */
+    int (*target_info)(struct collect_ctx *ctx, const char *key, json_t *value,
+                       struct err *e);
     /*
      * Hands a further target to the collector named type (a cluster's
      * images to "image", a repository's Dockerfiles to "dockerfile"): the
@@ -101,6 +116,11 @@ struct collect_ctx {
     int (*add_target)(struct collect_ctx *ctx, const char *type,
                       const char *ref, const json_t *context, struct err *e);
 };
+
+/* What collect returns when the target could not be reached at all (a
+ * cluster refusing the connection or the credentials): its rules get
+ * `error` findings as for -1, and the scan ends with exit status 2. */
+#define COLLECT_UNREACHABLE (-2)
 
 struct collector {
     const char *name; /* also its target option: --<name> ARG */

@@ -11,11 +11,13 @@
 extern const struct collector collector_manifests;
 extern const struct collector collector_dockerfile;
 extern const struct collector collector_image;
+extern const struct collector collector_kubeconfig;
 
 static const struct collector *const registry_collectors[] = {
     &collector_manifests,
     &collector_dockerfile,
     &collector_image,
+    &collector_kubeconfig,
 };
 
 #define REGISTRY_N (sizeof(registry_collectors) / sizeof(*registry_collectors))
@@ -97,8 +99,8 @@ const struct collector *collector_for_fixture(const char *const *kinds,
         size_t k;
         for (k = 0; k < nkinds && !emits; k++)
             emits = registry_emits(c, kinds[k]);
-        if (!emits)
-            continue;
+        if (!emits || !c->fixture_names)
+            continue; /* reads no fixtures (a live cluster) */
         registry_append(why, cap, j++ ? "; " : "", c->name);
         registry_append(why, cap, ":", "");
         for (p = c->fixture_names; p && *p; p++)

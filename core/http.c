@@ -659,6 +659,12 @@ static int http_attempt(struct http *c, const struct http_req *rq,
                     x.min_rate % 1024 ? x.min_rate : x.min_rate / 1024,
                     x.min_rate % 1024 ? "bytes" : "KiB", sb_str(&hint));
         sb_release(&hint);
+        /* A GET or HEAD is safe to send again, where the caller wants it
+         * (nothing of the body reached it yet). */
+        if (c->o.retry_timeouts &&
+            (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0) &&
+            !(rq->on_body && rs->received > 0))
+            return 2;
         return -1;
     }
     if (cc == CURLE_PARTIAL_FILE)

@@ -24,7 +24,8 @@
  *    trickles is given up after about `deadline` seconds, and a big
  *    download on a good line is not).
  *  - Retries: connection errors (refused, reset, nothing received) before
- *    any body byte reached the caller, 429 and 5xx answers are tried again
+ *    any body byte reached the caller (and timeouts of GET and HEAD
+ *    requests when retry_timeouts is set), 429 and 5xx answers are tried again
  *    up to `retries` times, after an exponential backoff with jitter
  *    (retry_base_ms << attempt, plus up to half of that again) or the
  *    server's Retry-After (seconds or an HTTP-date, capped at
@@ -80,6 +81,9 @@ struct http_opts {
     long connect_timeout, stall_timeout, deadline; /* s */
     long min_rate;                                 /* bytes a second */
     int retries; /* retries of 429/5xx/connection errors; -1: none */
+    /* 1: a GET or HEAD that timed out (no answer, too slow) is retried
+     * too, within retry_total_ms (the Kubernetes API's lists) */
+    int retry_timeouts;
     long retry_base_ms, retry_after_max_ms, retry_total_ms;
 };
 

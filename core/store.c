@@ -198,6 +198,12 @@ static const char *const store_migrations[] = {
     "  WHERE f.scan_id = scans.id), last_finding = (SELECT max(id) FROM "
     "  findings f WHERE f.scan_id = scans.id);"
     "DROP INDEX findings_scan;",
+
+    /* 5: what collectors learnt about their targets (a live cluster's
+     * server, context and version), {"INDEX": {"KEY": VALUE}} for the
+     * targets array's entries; kept apart from targets, which says what
+     * was asked for and is how scans of the same targets are found. */
+    "ALTER TABLE scans ADD COLUMN target_info TEXT;",
 };
 
 #define STORE_NMIGRATIONS                                                      \
@@ -619,9 +625,11 @@ static int store_scan_start(struct store *st, const char *targets_json,
     now_rfc3339(now);
     if (sqlite3_prepare_v2(st->db,
                            "INSERT INTO scans (started, status, targets, "
-                           "tool_version, command, reevaluates) VALUES "
-                           "(?1, 'running', coalesce(?2, (SELECT targets "
-                           "FROM scans WHERE id = ?5)), ?3, ?4, ?5)",
+                           "tool_version, command, reevaluates, "
+                           "target_info) VALUES (?1, 'running', "
+                           "coalesce(?2, (SELECT targets FROM scans WHERE "
+                           "id = ?5)), ?3, ?4, ?5, (SELECT target_info "
+                           "FROM scans WHERE id = ?5))",
                            -1, &stmt, NULL) != SQLITE_OK)
         return store_fail(st, "start a scan", e);
     store_text(stmt, 1, now);
@@ -654,6 +662,35 @@ int store_scan_begin(struct store *st, const char *targets_json,
                      const char *command, int64_t *scan_id, struct err *e)
 {
     return store_scan_start(st, targets_json, 0, command, scan_id, e);
+}
+
+int store_scan_target_info(struct store *st, int64_t scan_id, size_t index,
+                           const char *key, const char *value_json,
+                           struct err *e)
+{
+    sqlite3_stmt *stmt = NULL;
+    char idx[32];
+    int rc;
+
+    snprintf(idx, sizeof(idx), "%zu", index);
+    if (sqlite3_prepare_v2(st->db,
+                           "UPDATE scans SET target_info = json_set("
+                           "json_set(coalesce(target_info, '{}'), "
+                           "'$.\"' || ?2 || '\"', coalesce(json_extract("
+                           "target_info, '$.\"' || ?2 || '\"'), json('{}'))), "
+                           "'$.\"' || ?2 || '\".\"' || ?3 || '\"', json(?4)) "
+                           "WHERE id = ?1",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return store_fail(st, "record a target's details", e);
+    sqlite3_bind_int64(stmt, 1, scan_id);
+    store_text(stmt, 2, idx);
+    store_text(stmt, 3, key);
+    store_text(stmt, 4, value_json);
+    rc = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE)
+        return store_fail(st, "record a target's details", e);
+    return 0;
 }
 
 int store_scan_begin_reeval(struct store *st, int64_t of, const char *command,

@@ -16,7 +16,7 @@
 
 #include "err.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 struct store;
 
@@ -45,6 +45,12 @@ int store_fail(struct store *st, const char *op, struct err *e);
 /* Records a new scan as running (committed) and opens its transaction. */
 int store_scan_begin(struct store *st, const char *targets_json,
                      const char *command, int64_t *scan_id, struct err *e);
+/* Records key (a collector's constant) = value_json (JSON text) about the
+ * index-th target of a running scan: the JSON report's
+ * scan.targets[index].KEY. A re-evaluation keeps its scan's. */
+int store_scan_target_info(struct store *st, int64_t scan_id, size_t index,
+                           const char *key, const char *value_json,
+                           struct err *e);
 /* Records a new scan that judges the stored resources of scan of again
  * (fourc scan --reevaluate): it names of's targets and records of. */
 int store_scan_begin_reeval(struct store *st, int64_t of, const char *command,
@@ -82,17 +88,19 @@ int store_add_resource(struct store *st, int64_t scan_id,
                        struct err *e);
 
 /* Records on the resource ref (a target's) that collecting the kinds
- * starting with kinds failed, and why: what its rules were told ("not
- * evaluated: WHY"), kept for judging the scan again. */
+ * starting with kinds (exact: the one kind kinds) failed, and why: what
+ * its rules were told ("not evaluated: WHY"), kept for judging the scan
+ * again. */
 int store_resource_failed(struct store *st, int64_t ref, const char *kinds,
-                          const char *why, struct err *e);
+                          int exact, const char *why, struct err *e);
 
 /*
  * Calls fn for every resource of scan_id in the order they were stored,
  * one at a time (documents are read one by one, never all at once): r is
  * borrowed until fn returns (its doc_json is NUL-terminated); failed is
  * NULL, or for a target the JSON array of store_resource_failed's records
- * ({"kinds": PREFIX or null, "why": TEXT}); i counts from 0 to n - 1.
+ * ({"kinds": PREFIX or null, "why": TEXT}, with "exact": true when
+ * kinds is one kind); i counts from 0 to n - 1.
  * Stops at the first fn that returns non-zero, and returns that.
  */
 typedef int (*store_resource_fn)(const struct store_resource *r,

@@ -11,17 +11,21 @@
 #include "banned.h"
 
 int store_resource_failed(struct store *st, int64_t ref, const char *kinds,
-                          const char *why, struct err *e)
+                          int exact, const char *why, struct err *e)
 {
+    /* "exact" only when set: the records of older scans lack it. */
     if (store_prepare(st, &st->upd_failed,
                       "UPDATE resources SET failed = json_insert("
-                      "coalesce(failed, '[]'), '$[#]', json_object('kinds', "
-                      "?, 'why', ?)) WHERE id = ?",
+                      "coalesce(failed, '[]'), '$[#]', CASE WHEN ?4 THEN "
+                      "json_object('kinds', ?1, 'why', ?2, 'exact', "
+                      "json('true')) ELSE json_object('kinds', ?1, 'why', "
+                      "?2) END) WHERE id = ?3",
                       e))
         return -1;
     store_text(st->upd_failed, 1, kinds);
     store_text(st->upd_failed, 2, why);
     sqlite3_bind_int64(st->upd_failed, 3, ref);
+    sqlite3_bind_int(st->upd_failed, 4, exact);
     return store_step_done(st, st->upd_failed, e);
 }
 

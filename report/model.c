@@ -36,6 +36,25 @@ static json_t *model_text(sqlite3_stmt *stmt, int col)
              : json_null();
 }
 
+/* What collectors learnt about the targets (store_scan_target_info),
+ * {"INDEX": {"KEY": VALUE}}, into the entries of targets. */
+static void model_target_info(json_t *targets, const char *info_json)
+{
+    json_t *info = json_loads(info_json, 0, NULL), *v;
+    const char *idx;
+
+    json_object_foreach(info, idx, v)
+    {
+        char *end;
+        long i = strtol(idx, &end, 10);
+        json_t *t = *end || i < 0 ? NULL : json_array_get(targets, (size_t)i);
+
+        if (json_is_object(t) && json_is_object(v))
+            json_object_update(t, v);
+    }
+    json_decref(info);
+}
+
 json_t *report_scan(const struct report_ctx *rc, struct err *e)
 {
     sqlite3_stmt *stmt = NULL;
@@ -44,7 +63,8 @@ json_t *report_scan(const struct report_ctx *rc, struct err *e)
 
     if (sqlite3_prepare_v2(store_db(rc->st),
                            "SELECT id, started, finished, status, targets, "
-                           "rules_digest, tool_version FROM scans WHERE id = ?",
+                           "rules_digest, tool_version, target_info FROM "
+                           "scans WHERE id = ?",
                            -1, &stmt, NULL) != SQLITE_OK) {
         model_sql_err(rc, e);
         return NULL;
@@ -58,6 +78,9 @@ json_t *report_scan(const struct report_ctx *rc, struct err *e)
     }
     t = (const char *)sqlite3_column_text(stmt, 4);
     targets = t ? json_loads(t, 0, NULL) : NULL;
+    t = (const char *)sqlite3_column_text(stmt, 7);
+    if (t && json_is_array(targets))
+        model_target_info(targets, t);
     scan = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
                      (json_int_t)sqlite3_column_int64(stmt, 0), "started",
                      model_text(stmt, 1), "finished", model_text(stmt, 2),

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "k8sobj.h"
 #include "log.h"
 #include "redact.h"
 #include "util.h"
@@ -40,48 +41,6 @@ struct manifests_file {
     int stop; /* storing failed: unwind */
     struct err *e;
 };
-
-/* Cluster-wide network policies (Cilium, Calico) are here too: they have no
- * namespace of their own, so they name none (K8S-NS-NETWORKPOLICY). */
-static const char *const manifests_cluster_scoped[] = {
-    "Namespace",
-    "Node",
-    "PersistentVolume",
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "StorageClass",
-    "CustomResourceDefinition",
-    "PriorityClass",
-    "ValidatingWebhookConfiguration",
-    "MutatingWebhookConfiguration",
-    "ValidatingAdmissionPolicy",
-    "ValidatingAdmissionPolicyBinding",
-    "APIService",
-    "CSIDriver",
-    "CSINode",
-    "IngressClass",
-    "RuntimeClass",
-    "VolumeAttachment",
-    "CertificateSigningRequest",
-    "PodSecurityPolicy",
-    "ComponentStatus",
-    "FlowSchema",
-    "PriorityLevelConfiguration",
-    "ClusterIssuer",
-    "CiliumClusterwideNetworkPolicy",
-    "GlobalNetworkPolicy",
-    "GlobalNetworkSet",
-    "HostEndpoint",
-    NULL};
-
-static int manifests_cluster_kind(const char *kind)
-{
-    const char *const *k;
-    for (k = manifests_cluster_scoped; *k; k++)
-        if (strcmp(*k, kind) == 0)
-            return 1;
-    return 0;
-}
 
 static int manifests_input_error(struct manifests_file *mf, long line,
                                  const char *fmt, ...)
@@ -155,7 +114,7 @@ static void manifests_object(struct manifests_file *mf, json_t *obj, long line,
                              size_t index)
 {
     struct strbuf kind = STRBUF_INIT, uid = STRBUF_INIT, src = STRBUF_INIT;
-    const char *k, *api, *name, *ns, *slash;
+    const char *k, *api, *name, *ns;
     json_t *meta;
     struct resource r;
     char idx[64];
@@ -200,28 +159,18 @@ static void manifests_object(struct manifests_file *mf, json_t *obj, long line,
     if (!name)
         name = manifests_str(meta, "generateName");
     ns = manifests_str(meta, "namespace");
-    if (manifests_cluster_kind(k))
+    if (k8sobj_cluster_kind(k))
         ns = NULL;
     else if (!ns || !*ns)
         ns = "default"; /* where kubectl apply would put it */
-    slash = strchr(api, '/');
     /* Plain appends: this runs for every object of a cluster dump. */
     sb_adds(&kind, "k8s/");
     sb_adds(&kind, k);
-    /* uid: group/Kind/namespace/name, no version (v1beta1 -> v1 keeps
-     * findings' fingerprints) and no line (moving code keeps them too). */
-    if (slash)
-        sb_add(&uid, api, (size_t)(slash - api));
-    else
-        sb_adds(&uid, "core");
-    sb_add(&uid, "/", 1);
-    sb_adds(&uid, k);
-    sb_add(&uid, "/", 1);
-    sb_adds(&uid, ns ? ns : "");
-    sb_add(&uid, "/", 1);
+    /* no line in the uid: moving code keeps the fingerprints */
     if (name && *name) {
-        sb_adds(&uid, name);
+        k8sobj_uid(&uid, api, k, ns, name);
     } else {
+        k8sobj_uid(&uid, api, k, ns, "");
         snprintf(idx, sizeof(idx), "#%zu", index);
         sb_addf(&uid, "%s:%ld%s", mf->path, line, list_kind ? idx : "");
     }
@@ -566,45 +515,6 @@ static int manifests_collect(const struct target *t, struct collect_ctx *ctx,
  * crd.projectcalico.org NetworkPolicy is k8s/NetworkPolicy too). */
 static const char *const manifests_kinds[] = {"k8s/*", NULL};
 
-/* The kinds of Kubernetes' built-in API groups and of the custom resources
- * rules name; a rule kind near one of these but not one is a typo. */
-static const char *const manifests_known_kinds[] = {
-    /* core/v1 */
-    "k8s/Binding", "k8s/ComponentStatus", "k8s/ConfigMap", "k8s/Endpoints",
-    "k8s/Event", "k8s/LimitRange", "k8s/Namespace", "k8s/Node",
-    "k8s/PersistentVolume", "k8s/PersistentVolumeClaim", "k8s/Pod",
-    "k8s/PodTemplate", "k8s/ReplicationController", "k8s/ResourceQuota",
-    "k8s/Secret", "k8s/Service", "k8s/ServiceAccount",
-    /* apps, batch, autoscaling, policy */
-    "k8s/ControllerRevision", "k8s/DaemonSet", "k8s/Deployment",
-    "k8s/ReplicaSet", "k8s/StatefulSet", "k8s/CronJob", "k8s/Job",
-    "k8s/HorizontalPodAutoscaler", "k8s/PodDisruptionBudget",
-    "k8s/PodSecurityPolicy", "k8s/Eviction",
-    /* networking, discovery */
-    "k8s/Ingress", "k8s/IngressClass", "k8s/NetworkPolicy", "k8s/IPAddress",
-    "k8s/ServiceCIDR", "k8s/EndpointSlice",
-    /* rbac, authentication, authorization, certificates */
-    "k8s/ClusterRole", "k8s/ClusterRoleBinding", "k8s/Role", "k8s/RoleBinding",
-    "k8s/TokenRequest", "k8s/TokenReview", "k8s/SelfSubjectReview",
-    "k8s/SubjectAccessReview", "k8s/SelfSubjectAccessReview",
-    "k8s/SelfSubjectRulesReview", "k8s/LocalSubjectAccessReview",
-    "k8s/CertificateSigningRequest", "k8s/ClusterTrustBundle",
-    /* admission, apiextensions, apiregistration */
-    "k8s/MutatingWebhookConfiguration", "k8s/ValidatingWebhookConfiguration",
-    "k8s/ValidatingAdmissionPolicy", "k8s/ValidatingAdmissionPolicyBinding",
-    "k8s/MutatingAdmissionPolicy", "k8s/MutatingAdmissionPolicyBinding",
-    "k8s/CustomResourceDefinition", "k8s/APIService",
-    /* storage, node, scheduling, coordination, flowcontrol, resource */
-    "k8s/StorageClass", "k8s/VolumeAttachment", "k8s/CSIDriver", "k8s/CSINode",
-    "k8s/CSIStorageCapacity", "k8s/VolumeAttributesClass", "k8s/RuntimeClass",
-    "k8s/PriorityClass", "k8s/Lease", "k8s/FlowSchema",
-    "k8s/PriorityLevelConfiguration", "k8s/ResourceClaim",
-    "k8s/ResourceClaimTemplate", "k8s/DeviceClass", "k8s/ResourceSlice",
-    /* custom resources rules name: Cilium, Calico, cert-manager */
-    "k8s/CiliumNetworkPolicy", "k8s/CiliumClusterwideNetworkPolicy",
-    "k8s/GlobalNetworkPolicy", "k8s/ClusterIssuer", "k8s/Issuer",
-    "k8s/Certificate", NULL};
-
 const struct collector collector_manifests = {
     .name = "manifests",
     .summary = "Kubernetes manifests: YAML and JSON files and directories",
@@ -614,7 +524,7 @@ const struct collector collector_manifests = {
     .pillar = "cluster",
     .kind_prefix = "k8s/",
     .kinds = manifests_kinds,
-    .known_kinds = manifests_known_kinds,
+    .known_kinds = k8sobj_known_kinds,
     .check = manifests_check,
     .collect = manifests_collect,
 };

@@ -116,7 +116,7 @@ expect_exit 0 "diff --from 1 --to 2: nothing new" "$FOURC" diff --db "$DB" --fro
 cp "$DB" v2.db
 "$PYTHON" -c 'import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-db.executescript("ALTER TABLE resources DROP COLUMN failed; ALTER TABLE scans DROP COLUMN reevaluates; ALTER TABLE scans DROP COLUMN first_finding; ALTER TABLE scans DROP COLUMN last_finding; CREATE INDEX findings_scan ON findings(scan_id); PRAGMA user_version = 2;")
+db.executescript("ALTER TABLE scans DROP COLUMN target_info; ALTER TABLE resources DROP COLUMN failed; ALTER TABLE scans DROP COLUMN reevaluates; ALTER TABLE scans DROP COLUMN first_finding; ALTER TABLE scans DROP COLUMN last_finding; CREATE INDEX findings_scan ON findings(scan_id); PRAGMA user_version = 2;")
 db.commit()' v2.db
 expect_exit 0 "--reevaluate 1 on a schema-2 database (migrated)" "$FOURC" scan --db v2.db --reevaluate 1 -q
 new=$(sql v2.db "SELECT max(id) FROM scans")

@@ -136,7 +136,7 @@ sys.exit(0 if sorted(map(key, a)) == sorted(map(key, b)) and a and
 cp "$R" r3db.db
 "$PYTHON" -c 'import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-db.executescript("ALTER TABLE scans DROP COLUMN first_finding; ALTER TABLE scans DROP COLUMN last_finding; CREATE INDEX findings_scan ON findings(scan_id); PRAGMA user_version = 3;")
+db.executescript("ALTER TABLE scans DROP COLUMN target_info; ALTER TABLE scans DROP COLUMN first_finding; ALTER TABLE scans DROP COLUMN last_finding; CREATE INDEX findings_scan ON findings(scan_id); PRAGMA user_version = 3;")
 db.commit()' r3db.db
 expect_exit 0 "a schema-3 database: report --scan 2 migrates it" "$FOURC" report --db r3db.db --scan 2 --format json -o m2.json
 "$FOURC" report --db "$R" --scan 2 --format json -o r2.json

@@ -48,6 +48,29 @@ them on demand and fails the way they fail.
              trickle       bytes a second for the body
              cut           bytes of the body sent before the connection is
                            closed (Content-Length announces all of it)
+           A route may name "page": N: it applies to page N of a
+           cluster list only (the other pages are the cluster's), and
+           "cluster": true: once its fault's "times" are spent, the
+           cluster answers.
+           "cluster" (a top-level key, beside "routes"): a Kubernetes API
+           server over a set of objects:
+             {"cluster": {"objects": "FILE.jsonl" (one object a line,
+                          relative to the spec) or [object, ...],
+                          "page_max": N (a page holds at most N objects
+                          whatever ?limit= asks),
+                          "secrets": "metadata" (default: the Accept
+                          as=PartialObjectMetadataList is honoured) or
+                          "ignore" (full Secrets are sent anyway),
+                          "expire": {"RESOURCE": N} (the first N requests
+                          carrying a continue token for RESOURCE get 410
+                          Gone, reason Expired),
+                          "version": {...} (/version's answer)}}
+           It answers /version, discovery (/api, /api/v1, /apis,
+           /apis/G/V: the built-in resources of a cluster plus the kinds
+           of the objects), and lists (/api/v1/RESOURCE,
+           /apis/G/V/RESOURCE) in pages with continue tokens, items
+           without kind and apiVersion as the API server sends them.
+           Requests per path go to D/requests.log as always.
 --root R   files under R answer GET /<path> when no route matches
 --token T  every request must carry "Authorization: Bearer T" (else 401
            with WWW-Authenticate: Bearer); never logged
@@ -150,6 +173,187 @@ def page(route, query, body):
     return json.dumps(out).encode()
 
 
+# ---- a Kubernetes API server over a set of objects (spec "cluster") ----
+
+# (group version, kind, plural, namespaced) a cluster serves even with no
+# object of them: discovery is what a real (kind) cluster would say.
+BUILTIN = [
+    ("v1", "Namespace", "namespaces", False),
+    ("v1", "Node", "nodes", False),
+    ("v1", "Pod", "pods", True),
+    ("v1", "Secret", "secrets", True),
+    ("v1", "ConfigMap", "configmaps", True),
+    ("v1", "Service", "services", True),
+    ("v1", "ServiceAccount", "serviceaccounts", True),
+    ("v1", "ReplicationController", "replicationcontrollers", True),
+    ("v1", "PersistentVolumeClaim", "persistentvolumeclaims", True),
+    ("v1", "LimitRange", "limitranges", True),
+    ("v1", "ResourceQuota", "resourcequotas", True),
+    ("v1", "Event", "events", True),
+    ("apps/v1", "Deployment", "deployments", True),
+    ("apps/v1", "ReplicaSet", "replicasets", True),
+    ("apps/v1", "StatefulSet", "statefulsets", True),
+    ("apps/v1", "DaemonSet", "daemonsets", True),
+    ("batch/v1", "Job", "jobs", True),
+    ("batch/v1", "CronJob", "cronjobs", True),
+    ("rbac.authorization.k8s.io/v1", "Role", "roles", True),
+    ("rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings", True),
+    ("rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles", False),
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding",
+     "clusterrolebindings", False),
+    ("networking.k8s.io/v1", "NetworkPolicy", "networkpolicies", True),
+    ("networking.k8s.io/v1", "Ingress", "ingresses", True),
+    ("policy/v1", "PodDisruptionBudget", "poddisruptionbudgets", True),
+    ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration",
+     "validatingwebhookconfigurations", False),
+    ("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration",
+     "mutatingwebhookconfigurations", False),
+    ("authorization.k8s.io/v1", "SelfSubjectAccessReview",
+     "selfsubjectaccessreviews", False),
+]
+CLUSTER_SCOPED = {"Namespace", "Node", "ClusterRole", "ClusterRoleBinding",
+                  "CiliumClusterwideNetworkPolicy", "GlobalNetworkPolicy",
+                  "PersistentVolume", "StorageClass", "PriorityClass"}
+CLUSTER = None
+
+
+class Cluster:
+    def __init__(self, spec):
+        self.spec = spec
+        self.res = {}    # (gv, plural) -> [kind, namespaced, [json text]]
+        self.groups = {}  # group -> [versions], first preferred
+        for gv, kind, plural, ns in BUILTIN:
+            self.add_res(gv, kind, plural, ns)
+        objs = spec.get("objects", [])
+        if isinstance(objs, str):
+            with open(os.path.join(SPEC_DIR, objs)) as f:
+                lines = [ln for ln in f if ln.strip()]
+        else:
+            lines = [json.dumps(o) for o in objs]
+        for ln in lines:
+            o = json.loads(ln)
+            gv, kind = o["apiVersion"], o["kind"]
+            plural = self.plural_of(gv, kind)
+            o.pop("kind")
+            o.pop("apiVersion")
+            self.res[(gv, plural)][2].append(json.dumps(o))
+
+    def add_res(self, gv, kind, plural, namespaced):
+        if (gv, plural) not in self.res:
+            self.res[(gv, plural)] = [kind, namespaced, []]
+            g = gv.split("/")[0] if "/" in gv else ""
+            vs = self.groups.setdefault(g, [])
+            if gv not in vs:
+                vs.append(gv)
+
+    def plural_of(self, gv, kind):
+        for (g, p), r in self.res.items():
+            if g == gv and r[0] == kind:
+                return p
+        plural = kind.lower() + ("es" if kind.endswith("s") else "s")
+        if plural.endswith("ys"):
+            plural = plural[:-2] + "ies"
+        self.add_res(gv, kind, plural, kind not in CLUSTER_SCOPED)
+        return plural
+
+    def resources(self, gv):
+        out = []
+        for (g, p), (kind, ns, _) in sorted(self.res.items()):
+            if g != gv:
+                continue
+            verbs = (["create"] if kind.endswith("Review")
+                     else ["get", "list", "watch", "create", "delete"])
+            out.append({"name": p, "singularName": kind.lower(),
+                        "namespaced": ns, "kind": kind, "verbs": verbs})
+            if kind == "Pod":
+                out.append({"name": "pods/status", "singularName": "",
+                            "namespaced": True, "kind": "Pod",
+                            "verbs": ["get", "list", "patch"]})
+        return {"kind": "APIResourceList", "apiVersion": "v1",
+                "groupVersion": gv, "resources": out}
+
+    def route(self, path):
+        """(gv, plural) for a list path, or a discovery answer, or None."""
+        parts = path.strip("/").split("/")
+        if path == "/version":
+            return self.spec.get("version", {
+                "major": "1", "minor": "31", "gitVersion": "v1.31.2",
+                "platform": "linux/amd64"})
+        if parts == ["api"]:
+            return {"kind": "APIVersions", "versions": ["v1"]}
+        if parts == ["apis"]:
+            groups = []
+            for g, vs in sorted(self.groups.items()):
+                if not g:
+                    continue
+                groups.append({"name": g, "versions": [
+                    {"groupVersion": v, "version": v.split("/")[1]}
+                    for v in vs], "preferredVersion": {
+                        "groupVersion": vs[0],
+                        "version": vs[0].split("/")[1]}})
+            return {"kind": "APIGroupList", "apiVersion": "v1",
+                    "groups": groups}
+        if parts[:1] == ["api"] and len(parts) == 2:
+            return self.resources(parts[1])
+        if parts[:1] == ["apis"] and len(parts) == 3:
+            return self.resources(parts[1] + "/" + parts[2])
+        if parts[:1] == ["api"] and len(parts) == 3:
+            return ("v1", parts[2])
+        if parts[:1] == ["apis"] and len(parts) == 4:
+            return (parts[1] + "/" + parts[2], parts[3])
+        return None
+
+    def page_of(self, query):
+        q = {k: v[0] for k, v in urllib.parse.parse_qs(query).items()}
+        limit = int(q.get("limit") or 0) or 10 ** 9
+        limit = min(limit, int(self.spec.get("page_max", limit)))
+        start = int(q["continue"].split("-")[-1]) if q.get("continue") else 0
+        return start, limit, q.get("continue")
+
+    def list(self, key, query, accept):
+        """(status, body) of a list request."""
+        if key not in self.res:
+            return 404, {"kind": "Status", "code": 404, "reason": "NotFound",
+                         "message": "the server could not find the "
+                                    "requested resource"}
+        kind, ns, items = self.res[key]
+        start, limit, cont = self.page_of(query)
+        if cont:
+            left = self.spec.get("expire", {})
+            with LOCK:
+                n = COUNTS.get(("expire", key[1]), 0)
+                if n < int(left.get(key[1], 0)):
+                    COUNTS[("expire", key[1])] = n + 1
+                    return 410, {
+                        "kind": "Status", "apiVersion": "v1", "code": 410,
+                        "status": "Failure", "reason": "Expired",
+                        "message": "The provided continue parameter is too "
+                                   "old to display a consistent list result."}
+        end = min(len(items), start + limit)
+        meta = {"resourceVersion": "12345"}
+        if end < len(items):
+            meta["continue"] = "c-%s-%d" % (key[1], end)
+        page = [json.loads(t) for t in items[start:end]]
+        if (kind == "Secret" and "as=PartialObjectMetadataList" in accept
+                and self.spec.get("secrets", "metadata") != "ignore"):
+            return 200, {"kind": "PartialObjectMetadataList",
+                         "apiVersion": "meta.k8s.io/v1", "metadata": meta,
+                         "items": [{"kind": "PartialObjectMetadata",
+                                    "apiVersion": "meta.k8s.io/v1",
+                                    "metadata": o.get("metadata", {})}
+                                   for o in page]}
+        return 200, {"kind": kind + "List", "apiVersion": key[0],
+                     "metadata": meta, "items": page}
+
+
+def cluster_page(query):
+    """The page number (from 1) a cluster list request asks for."""
+    if CLUSTER is None:
+        return 0
+    start, limit, _ = CLUSTER.page_of(query)
+    return start // limit + 1 if limit < 10 ** 9 else 1
+
+
 def as_bytes(v):
     if v is None:
         return b""
@@ -221,13 +425,26 @@ class Handler(BaseHTTPRequestHandler):
             state = "bad"
         with LOCK:
             with open(os.path.join(ARGS.dir, "requests.log"), "a") as f:
-                f.write("%s %s auth=%s cert=%s\n" % (
-                    self.command, self.path, state, self.cert_cn()))
+                f.write("%s %s auth=%s cert=%s%s\n" % (
+                    self.command, self.path, state, self.cert_cn(),
+                    " accept=metadata" if "as=PartialObjectMetadataList" in
+                    self.headers.get("Accept", "") else ""))
+        if route is not None and "page" in route and (
+                cluster_page(url.query) != int(route["page"])):
+            key, route = None, None
         public = (route or {}).get("public")
         if (ARGS.token or ARGS.basic) and state != "ok" and not public:
             return self.send(401, b'{"kind":"Status","code":401,'
                              b'"message":"Unauthorized"}',
                              {"WWW-Authenticate": 'Bearer realm="fourc-test"'})
+        if route is None and CLUSTER is not None:
+            ans = CLUSTER.route(url.path)
+            if isinstance(ans, tuple):
+                st, body = CLUSTER.list(ans, url.query,
+                                        self.headers.get("Accept", ""))
+                return self.send(st, as_bytes(body))
+            if ans is not None:
+                return self.send(200, as_bytes(ans))
         if route is None:
             path = os.path.normpath(url.path).lstrip("/")
             if ARGS.root and path and not path.startswith(".."):
@@ -248,6 +465,14 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(int(fault.get("status", 500)),
                                  as_bytes(fault.get("body", {
                                      "message": "planted failure"})), h)
+        if route.get("cluster") and CLUSTER is not None:
+            ans = CLUSTER.route(url.path)
+            if isinstance(ans, tuple):
+                st, body = CLUSTER.list(ans, url.query,
+                                        self.headers.get("Accept", ""))
+                return self.send(st, as_bytes(body), None, route)
+            if ans is not None:
+                return self.send(200, as_bytes(ans), None, route)
         if "list" in route:
             body = page(route, url.query, reqbody)
         elif "generate" in route:
@@ -335,6 +560,9 @@ def main():
         with open(ARGS.spec) as f:
             SPEC = json.load(f)
         SPEC_DIR = os.path.dirname(os.path.abspath(ARGS.spec))
+        if "cluster" in SPEC:
+            global CLUSTER
+            CLUSTER = Cluster(SPEC["cluster"])
     certs = ARGS.certs or ARGS.dir
     os.makedirs(certs, exist_ok=True)
     make_certs(certs)

@@ -38,8 +38,18 @@ static void test_collectors_declare(void **state)
         assert_non_null(c->kinds);
         assert_non_null(c->kinds[0]);
         assert_non_null(c->collect);
-        assert_non_null(c->fixture_names);
-        assert_non_null(c->fixture_names[0]);
+        /* A collector of something no file holds (a live cluster) reads
+         * no fixtures: its kinds are another's, whose fixtures test the
+         * rules. */
+        if (!c->fixture_names) {
+            for (j = 0; (d = collector_at(j)) && d != c; j++)
+                if (d->fixture_names && d->kinds &&
+                    strcmp(d->kinds[0], c->kinds[0]) == 0)
+                    break;
+            assert_true(d && d != c);
+        } else {
+            assert_non_null(c->fixture_names[0]);
+        }
         /* option state: made and freed by the same collector */
         assert_true((c->opts_new == NULL) == (c->opts_free == NULL));
         for (o = c->opts; o && o->name; o++) {
