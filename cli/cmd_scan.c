@@ -688,16 +688,14 @@ static int scan_target_failed(struct scan_collect *sc, const struct target *t,
     void (*say)(const char *, ...) = unreachable ? log_error : log_warn;
     int rc;
 
-    if (strstr(e->msg, t->ref) || !*t->ref)
-        say("%s", e->msg); /* it names the target */
-    else
-        say("%s %s: %s", t->type, t->ref, e->msg);
-    if (t->context) {
-        if (!strstr(e->msg, t->ref))
-            sb_addf(&pre, "%s %s: ", t->type, t->ref);
-        sb_adds(&pre, e->msg);
-        scan_context_msg(&msg, sb_str(&pre), t->context);
-    } else {
+    if (!strstr(e->msg, t->ref) && *t->ref)
+        sb_addf(&pre, "%s %s: ", t->type, t->ref);
+    sb_adds(&pre, e->msg);
+    scan_context_msg(&msg, sb_str(&pre), t->context);
+    say("%s", sb_str(&msg));
+    /* as before for the targets the user named: e's own words */
+    if (!t->context) {
+        sb_setlen(&msg, 0);
         sb_adds(&msg, e->msg);
     }
     rc = engine_target_failed(sc->eng, sc->target_uid, sc->col->kind_prefix,

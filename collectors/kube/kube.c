@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "k8sobj.h"
+#include "kube_images.h"
 #include "kube_list.h"
 #include "kubeconfig.h"
 #include "log.h"
@@ -33,6 +34,7 @@
 struct kube_opts {
     const char *context; /* --context, or NULL: current-context */
     long timeout;        /* --kube-timeout */
+    int images;          /* --images */
 };
 
 static void *kube_opts_new(void)
@@ -65,6 +67,14 @@ static int kube_set_timeout(void *state, const char *v, struct err *e)
         return err_set(e, "--kube-timeout %s: expected seconds from 1 to 3600",
                        v);
     ((struct kube_opts *)state)->timeout = n;
+    return 0;
+}
+
+static int kube_set_images(void *state, const char *v, struct err *e)
+{
+    (void)v;
+    (void)e;
+    ((struct kube_opts *)state)->images = 1;
     return 0;
 }
 
@@ -118,6 +128,8 @@ static int kube_collect(const struct target *t, struct collect_ctx *ctx,
     struct http_opts ho;
     struct kube_lister l;
     struct kube_res *res = NULL;
+    struct kube_images *ki = NULL; /* --images */
+    const char **want = NULL;
     char *version = NULL, *platform = NULL, hint[48];
     size_t n = 0, i;
     int rc = COLLECT_UNREACHABLE;
@@ -142,13 +154,27 @@ static int kube_collect(const struct target *t, struct collect_ctx *ctx,
     l.k = k;
     l.c = c;
     l.ctx = ctx;
-    if (kube_discover(&l, ctx->rule_kinds, &res, &n, e) < 0)
+    if (o && o->images && ctx->add_target) {
+        /* the pods and their owners are listed whatever the rules name,
+         * and every object passes by kube_images on its way out */
+        struct strbuf via = STRBUF_INIT;
+        sb_addf(&via, "cluster %s", k->server);
+        ki = kube_images_new(sb_str(&via));
+        sb_release(&via);
+        l.ctx = kube_images_ctx(ki, ctx);
+        want = kube_images_kinds(ctx->rule_kinds);
+    }
+    if (kube_discover(&l, want ? want : ctx->rule_kinds, &res, &n, e) < 0)
         goto out;
     for (i = 0; i < n; i++)
         if (kube_list(&l, &res[i], e) < 0)
             goto out;
+    if (ki && kube_images_flush(ki, ctx, e))
+        goto out;
     rc = 0;
 out:
+    kube_images_free(ki);
+    free(want);
     kube_res_free(res, n);
     free(version);
     free(platform);
@@ -167,6 +193,11 @@ static const struct collector_opt kube_options[] = {
      "429, 5xx, dropped connections\nand timeouts are retried 3 times with "
      "backoff",
      0, kube_set_timeout},
+    {"images", NULL,
+     "also audit every distinct image the pods run (by\nthe digest they run "
+     "where the node reports it),\nonce each, with the --image options and "
+     "the docker\nconfig's credentials",
+     0, kube_set_images},
     {NULL, NULL, NULL, 0, NULL}};
 
 /* Every object becomes k8s/<its kind>, whatever its API group. */

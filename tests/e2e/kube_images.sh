@@ -223,6 +223,10 @@ jq_ok "no error finding but the missing image's" ok.json \
 jq_ok "the scan's targets: the kubeconfig, then each image once, handed over with its context" ok.json \
     '[t["type"] for t in r["scan"]["targets"]] == ["kubeconfig", "image", "image", "image"] and sorted(t["ref"] for t in r["scan"]["targets"][1:]) == sorted(A[0:3]) and all(t["from"].startswith("target:kubeconfig:") and t["context"]["workloads"] for t in r["scan"]["targets"][1:])' \
     "$APP" "$GHOST" "$TOOL"
+check "the warning on stderr names the missing image and its DaemonSet" \
+    grep -q "image $GHOST: .*404 MANIFEST_UNKNOWN.*(used by DaemonSet shop/ghost; via cluster https://127.0.0.1:$KPORT)" ok.err
+jq_ok "the image's fourc/Target records whom it was handed over for" ok.json \
+    'any(f["resource"]["uid"] == "target:image:" + A[0] for f in F(kind="fourc/Target"))' "$GHOST"
 check "the registry's password is nowhere in the output or the database" \
     sh -c "! grep -q -- '$REG_SEC_PASS' ok.json ok.out ok.err ok.db"
 check "the cluster's token is nowhere in the output or the database" \
@@ -236,6 +240,22 @@ jq_ok "401 on the app: error findings naming the image and both workloads" nocre
     'any(A[0] in f["message"] and "authentication failed" in f["message"] and "Deployment shop/web" in f["message"] and "Pod default/debug" in f["message"] for f in F(status="error"))' \
     "$APP"
 configs_ok "nothing of an image that could not be pulled is judged" nocreds 'C == {}'
+
+# --- an image the user also named is audited once, as named ---------------------------
+
+scan named "$T/dc" --images --registry-ca "$REG_SEC_CA" --image "$APP"
+check_eq "--image naming a cluster's image too: exit 0" 0 "$RC"
+configs_ok "an image named with --image and run by the pods: one image/Config" named \
+    'len(C[sys.argv[3]]) == 1 and len(C) == 2' "$APP"
+jq_ok "the named image is not handed over again: 4 targets" named.json \
+    'sorted(t["type"] for t in r["scan"]["targets"]) == ["image", "image", "image", "kubeconfig"] and r["scan"]["targets"][0]["type"] == "kubeconfig" and r["scan"]["targets"][-1] == {"type": "image", "ref": A[0]}' \
+    "$APP"
+
+# --- a second scan: a diff of the same targets though the images differ -------------
+
+"$FOURC" scan --db ok.db -q --kubeconfig "$T/kubeconfig" >/dev/null 2>&1
+run "$FOURC" diff --db ok.db
+check_eq "fourc diff: a scan without --images diffs against the one with them" 0 "$RC"
 
 # --- without --images, no image is pulled ---------------------------------------------
 
