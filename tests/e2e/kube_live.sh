@@ -163,6 +163,14 @@ check "managedFields are dropped" \
 check "the token is in no file fourc wrote" \
     sh -c "! strings live.db live.json | grep -q '$TOKEN'"
 
+# FILE "": kubectl's chain, here KUBECONFIG.
+expect_exit 0 "--kubeconfig \"\" takes KUBECONFIG" \
+    env KUBECONFIG="$T/kc-ok" "$FOURC" scan --db chain.db --kubeconfig "" \
+    --format json -o chain.json
+jq_ok "the same cluster was listed through KUBECONFIG" chain.json \
+    'r["scan"]["targets"][0]["cluster"]["server"] == A[0] and len(F(rule="K8S-WL-PRIVILEGED", status="fail")) == 1' \
+    "$SERVER"
+
 # The same objects as manifests: the same uids, statuses, fingerprints.
 expect_exit 0 "scan --manifests of the same objects" \
     "$FOURC" scan --db man.db --manifests manifests --format json -o man.json
