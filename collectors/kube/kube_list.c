@@ -327,7 +327,8 @@ static int kube_item(const json_t *root, json_t *item, long line, size_t index,
     res.namespace = ns;
     res.source = sb_str(&p->src);
     res.doc = item;
-    if (p->l->ctx->emit(p->l->ctx, &res, p->e)) {
+    if ((p->l->observe && p->l->observe(p->l->observe_arg, &res, p->e)) ||
+        p->l->ctx->emit(p->l->ctx, &res, p->e)) {
         p->stop = 1;
         return -1;
     }

@@ -31,6 +31,11 @@ struct kube_lister {
     unsigned limit;  /* objects a page; 0: KUBE_PAGE_LIMIT */
     size_t requests; /* made so far (attempts counted) */
     size_t objects;  /* emitted so far */
+    /* Sees each object as it is emitted (redacted, r->doc borrowed), for
+     * what needs more than the resource (the images pods run); may be
+     * NULL. Non-zero stops the listing as a storing failure would. */
+    int (*observe)(void *arg, const struct resource *r, struct err *e);
+    void *observe_arg;
 };
 
 /*

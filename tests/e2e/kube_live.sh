@@ -163,6 +163,25 @@ check "managedFields are dropped" \
 check "the token is in no file fourc wrote" \
     sh -c "! strings live.db live.json | grep -q '$TOKEN'"
 
+# A server that honours the metadata-only Accept: the same Secret document.
+start meta '{"cluster": {"objects": "objects.jsonl"}}'
+expect_exit 0 "scan of a server that sends Secrets as PartialObjectMetadata" \
+    "$FOURC" scan --db meta.db --kubeconfig kc-meta -q
+check_eq "a PartialObjectMetadata Secret is stored as kind Secret, metadata only" \
+    '{"apiVersion": "v1", "kind": "Secret", "metadata": {"annotations": {"kubectl.kubernetes.io/last-applied-configuration": "[redacted: a copy of the object]"}, "name": "db", "namespace": "shop"}}' \
+    "$(sql meta.db "SELECT doc FROM resources WHERE kind = 'k8s/Secret'" |
+        "$PYTHON" -c 'import json,sys; print(json.dumps(json.load(sys.stdin), sort_keys=True))')"
+check "no Secret value in that database either" \
+    sh -c "! strings meta.db | grep -Eq '$PLANT|$PLANT2'"
+
+# FILE "": kubectl's chain, here KUBECONFIG.
+expect_exit 0 "--kubeconfig \"\" takes KUBECONFIG" \
+    env KUBECONFIG="$T/kc-ok" "$FOURC" scan --db chain.db --kubeconfig "" \
+    --format json -o chain.json
+jq_ok "the same cluster was listed through KUBECONFIG" chain.json \
+    'r["scan"]["targets"][0]["cluster"]["server"] == A[0] and len(F(rule="K8S-WL-PRIVILEGED", status="fail")) == 1' \
+    "$SERVER"
+
 # The same objects as manifests: the same uids, statuses, fingerprints.
 expect_exit 0 "scan --manifests of the same objects" \
     "$FOURC" scan --db man.db --manifests manifests --format json -o man.json

@@ -333,17 +333,21 @@ class Cluster:
         meta = {"resourceVersion": "12345"}
         if end < len(items):
             meta["continue"] = "c-%s-%d" % (key[1], end)
-        page = [json.loads(t) for t in items[start:end]]
         if (kind == "Secret" and "as=PartialObjectMetadataList" in accept
                 and self.spec.get("secrets", "metadata") != "ignore"):
+            page = [json.loads(t) for t in items[start:end]]
             return 200, {"kind": "PartialObjectMetadataList",
                          "apiVersion": "meta.k8s.io/v1", "metadata": meta,
                          "items": [{"kind": "PartialObjectMetadata",
                                     "apiVersion": "meta.k8s.io/v1",
                                     "metadata": o.get("metadata", {})}
                                    for o in page]}
-        return 200, {"kind": kind + "List", "apiVersion": key[0],
-                     "metadata": meta, "items": page}
+        # The items as stored, joined: a page of a large cluster costs no
+        # parsing here.
+        return 200, ('{"kind": %s, "apiVersion": %s, "metadata": %s, '
+                     '"items": [%s]}' % (
+                         json.dumps(kind + "List"), json.dumps(key[0]),
+                         json.dumps(meta), ",\n".join(items[start:end])))
 
 
 def cluster_page(query):
@@ -364,6 +368,16 @@ def as_bytes(v):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+
+    def setup(self):
+        super().setup()
+        # Headers and body go out in two writes: without this, delayed
+        # ACKs cost each answer of a kept-alive connection 40 ms.
+        try:
+            self.connection.setsockopt(socket.IPPROTO_TCP,
+                                       socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
 
     def log_message(self, fmt, *a):
         pass

@@ -486,6 +486,46 @@ static void test_scan_commit(void **state)
     store_free(st);
 }
 
+/* What a collector learnt about its target is kept beside the targets
+ * (which say what was asked for, and find scans of the same targets),
+ * merged per target and key, and carried to a re-evaluation. */
+static void test_scan_target_info(void **state)
+{
+    struct store *st = NULL;
+    struct err e;
+    int64_t id = 0, re = 0;
+    char sql[160];
+
+    (void)state;
+    assert_int_equal(store_open(&st, ":memory:", STORE_CREATE, &e), 0);
+    assert_int_equal(store_scan_begin(st,
+                                      "[{\"type\":\"manifests\"},"
+                                      "{\"type\":\"kubeconfig\"}]",
+                                      "scan", &id, &e),
+                     0);
+    assert_int_equal(store_scan_target_info(st, id, 1, "cluster",
+                                            "{\"version\":\"v1.31.2\"}", &e),
+                     0);
+    assert_int_equal(store_scan_target_info(st, id, 1, "extra", "[1,2]", &e),
+                     0);
+    assert_int_equal(store_scan_commit(st, id, "sha256:abc", &e), 0);
+    snprintf(sql, sizeof(sql),
+             "SELECT targets || '|' || target_info FROM scans WHERE id = %lld",
+             (long long)id);
+    expect_text(store_db(st), sql,
+                "[{\"type\":\"manifests\"},{\"type\":\"kubeconfig\"}]|"
+                "{\"1\":{\"cluster\":{\"version\":\"v1.31.2\"},"
+                "\"extra\":[1,2]}}");
+    assert_int_equal(store_scan_begin_reeval(st, id, "reeval", &re, &e), 0);
+    assert_int_equal(store_scan_commit(st, re, "sha256:abc", &e), 0);
+    snprintf(sql, sizeof(sql),
+             "SELECT a.target_info = b.target_info FROM scans a, scans b "
+             "WHERE a.id = %lld AND b.id = %lld",
+             (long long)id, (long long)re);
+    assert_int_equal(q_int(store_db(st), sql), 1);
+    store_free(st);
+}
+
 /* While a scan runs, another reader sees the committed "running" row and
  * none of its data. */
 static void test_scan_begin_visible_to_others(void **state)
@@ -940,6 +980,7 @@ int main(void)
         cmocka_unit_test(test_exec_error_names_path),
         cmocka_unit_test(test_resource_too_large),
         cmocka_unit_test(test_scan_commit),
+        cmocka_unit_test(test_scan_target_info),
         cmocka_unit_test(test_scan_begin_visible_to_others),
         cmocka_unit_test(test_scan_rollback),
         cmocka_unit_test(test_scan_killed),
