@@ -156,12 +156,13 @@ static int kube_collect(const struct target *t, struct collect_ctx *ctx,
     l.ctx = ctx;
     if (o && o->images && ctx->add_target) {
         /* the pods and their owners are listed whatever the rules name,
-         * and every object passes by kube_images on its way out */
+         * and kube_images sees every object on its way out */
         struct strbuf via = STRBUF_INIT;
         sb_addf(&via, "cluster %s", k->server);
         ki = kube_images_new(sb_str(&via));
         sb_release(&via);
-        l.ctx = kube_images_ctx(ki, ctx);
+        l.observe = kube_images_observe;
+        l.observe_arg = ki;
         want = kube_images_kinds(ctx->rule_kinds);
     }
     if (kube_discover(&l, want ? want : ctx->rule_kinds, &res, &n, e) < 0)

@@ -15,8 +15,6 @@
 #define KI_SEP '\x1f'
 
 struct kube_images {
-    struct collect_ctx ctx; /* first: kube_images_ctx hands it out */
-    struct collect_ctx *outer;
     char *via;
     /* pull ref -> {"refs": {as written: true}, "owners": {owner: true}} */
     json_t *images;
@@ -365,23 +363,12 @@ out:
     free(self);
 }
 
-static int kube_images_emit(struct collect_ctx *ctx, const struct resource *r,
-                            struct err *e)
+int kube_images_observe(void *arg, const struct resource *r, struct err *e)
 {
-    struct kube_images *ki = (struct kube_images *)ctx;
-
+    (void)e;
     if (strncmp(r->kind, "k8s/", 4) == 0)
-        kube_images_add(ki, r->kind + 4, r->doc);
-    return ki->outer->emit(ki->outer, r, e);
-}
-
-struct collect_ctx *kube_images_ctx(struct kube_images *ki,
-                                    struct collect_ctx *outer)
-{
-    ki->ctx = *outer;
-    ki->ctx.emit = kube_images_emit;
-    ki->outer = outer;
-    return &ki->ctx;
+        kube_images_add(arg, r->kind + 4, r->doc);
+    return 0;
 }
 
 const char **kube_images_kinds(const char *const *want)

@@ -52,11 +52,9 @@ void kube_images_free(struct kube_images *ki);
 void kube_images_add(struct kube_images *ki, const char *kind,
                      const json_t *obj);
 
-/* A collect_ctx like outer (borrowed; it must outlive ki) whose emit
- * also feeds each k8s/<Kind> object to kube_images_add before outer
- * stores it: list through it. */
-struct collect_ctx *kube_images_ctx(struct kube_images *ki,
-                                    struct collect_ctx *outer);
+/* kube_images_add of each k8s/<Kind> resource r (arg: ki), for the
+ * lister's observe hook (kube_list.h); never fails. */
+int kube_images_observe(void *arg, const struct resource *r, struct err *e);
 
 /* want (rule kinds, NULL-terminated) with the kinds whose objects name
  * images or owners added: a new array the caller frees (the strings are

@@ -63,18 +63,21 @@ same_words "docs/fourc.1 names exactly the registry's formats" "$FORMATS" \
 run "$FOURC" scan --help
 cp "$OUT" scan-help.txt
 # T --name ARG (a target), C --name ARG (a target's own option), O --name
+# (ARG "-": a flag, whose help starts right after its name)
 awk '/^Targets/ {s = 1; next} /^Options:/ {s = 2; next}
      s == 1 && /^  --/ {print "T", substr($1, 3), $2}
-     s == 1 && /^    --/ {print "C", substr($1, 3), $2}
+     s == 1 && /^    --/ {print "C", substr($1, 3), ($2 ~ /^[A-Z]/ ? $2 : "-")}
      s == 2 && /^  --/ {print "O", substr($1, 3), $2}' scan-help.txt >help-opts.txt
 check "scan --help lists target options" grep -q '^T manifests PATH$' help-opts.txt
 check "scan --help lists the image collector's own options under it" \
     grep -q '^C platform OS/ARCH$' help-opts.txt
 
 # name ARG REPEATABLE(0/1) for every --option in the SYNOPSIS of scan
+# (ARG "-": a flag, ".RB [ \-\-name ]" on one line)
 awk '/^\.B fourc scan/ {on = 1; next}
      on && /^\.br/ {exit}
      on && /^\.RB \[ \\-\\-/ {n = $3; gsub(/\\/, "", n); sub(/^--/, "", n)
+                              if ($4 ~ /^\]/) {print n, "-", ($4 ~ /\.\.\./); next}
                               name = n; arg = ""; next}
      on && name != "" {if (arg == "") arg = $2
                        if ($0 ~ /\]\.\.\./) {print name, arg, 1; name = ""}
@@ -119,11 +122,14 @@ value() {
 
 n=0
 while read -r name arg rep; do
-    v=$(value "$arg")
+    if [ "$arg" = - ]; then
+        set -- "--$name" # a flag
+    else
+        set -- "--$name" "$(value "$arg")"
+    fi
     n=$((n + 1))
     if [ "$rep" = 1 ]; then
-        run "$FOURC" scan --db "$T/rep$n.db" -q --manifests "$SHOP" \
-            "--$name" "$v" "--$name" "$v"
+        run "$FOURC" scan --db "$T/rep$n.db" -q --manifests "$SHOP" "$@" "$@"
         if grep -q 'given twice' "$ERR"; then
             not_ok "--$name (SYNOPSIS: repeatable) may be given twice"
             diag_last
@@ -132,7 +138,7 @@ while read -r name arg rep; do
         fi
     else
         expect_exit 2 "--$name given twice: exit 2" \
-            "$FOURC" scan --manifests "$SHOP" "--$name" "$v" "--$name" "$v"
+            "$FOURC" scan --manifests "$SHOP" "$@" "$@"
         expect_one_error_line "--$name given twice: one error naming it" \
             "--$name given twice"
     fi
