@@ -223,6 +223,8 @@ jq_ok "no error finding but the missing image's" ok.json \
 jq_ok "the scan's targets: the kubeconfig, then each image once, handed over with its context" ok.json \
     '[t["type"] for t in r["scan"]["targets"]] == ["kubeconfig", "image", "image", "image"] and sorted(t["ref"] for t in r["scan"]["targets"][1:]) == sorted(A[0:3]) and all(t["from"].startswith("target:kubeconfig:") and t["context"]["workloads"] for t in r["scan"]["targets"][1:])' \
     "$APP" "$GHOST" "$TOOL"
+jq_ok "the report validates against docs/report.schema.json" ok.json \
+    '__import__("jsonschema").Draft202012Validator(json.load(open(A[0]))).is_valid(r)' "$TOP_SRCDIR/docs/report.schema.json"
 check "the warning on stderr names the missing image and its DaemonSet" \
     grep -q "image $GHOST: .*404 MANIFEST_UNKNOWN.*(used by DaemonSet shop/ghost; via cluster https://127.0.0.1:$KPORT)" ok.err
 jq_ok "the image's fourc/Target records whom it was handed over for" ok.json \
@@ -231,6 +233,12 @@ check "the registry's password is nowhere in the output or the database" \
     sh -c "! grep -q -- '$REG_SEC_PASS' ok.json ok.out ok.err ok.db"
 check "the cluster's token is nowhere in the output or the database" \
     sh -c "! grep -q -- '$TOKEN' ok.json ok.out ok.err ok.db"
+
+run "$FOURC" scan --db ok.db -q --reevaluate 1 --format json -o reeval.json
+check_eq "re-evaluating the scan: exit 0" 0 "$RC"
+jq_ok "re-evaluated: the same targets, the missing image's errors still name its DaemonSet" reeval.json \
+    'len(r["scan"]["targets"]) == 4 and any(A[0] in f["message"] and "DaemonSet shop/ghost" in f["message"] for f in F(status="error")) and F(kind="image/Config")' \
+    "$GHOST"
 
 # --- without credentials: the 401 names the image and the workloads -------------------
 
