@@ -48,9 +48,10 @@ printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$R" \
 # --- the cluster ---------------------------------------------------------------
 
 TOKEN="kube-token-$$-e2e"
-"$PYTHON" - "$T/spec.json" "$R" "$D_APP" <<'EOF'
+OFF=127.0.0.1:$(registry_free_port) # nothing listens there
+"$PYTHON" - "$T/spec.json" "$R" "$D_APP" "$OFF" <<'EOF'
 import json, sys
-out, reg, dig = sys.argv[1:4]
+out, reg, dig, off = sys.argv[1:5]
 def res(name, kind, ns=True):
     return {"name": name, "singularName": "", "namespaced": ns, "kind": kind,
             "verbs": ["get", "list", "watch"]}
@@ -86,6 +87,9 @@ pods = [
     # not in the registry (ImagePullBackOff: no imageID)
     pod("ghost-x1", "shop", ("DaemonSet", "ghost"), [("g", reg + "/team/ghost:9")],
         [("g", reg + "/team/ghost:9", "")]),
+    # a registry that cannot be reached; a CronJob's Job's pod
+    pod("sync-1-q", "ops", ("Job", "sync-1"), [("s", off + "/team/off:1")],
+        [("s", off + "/team/off:1", "")]),
 ]
 routes = {
     "/version": {"body": {"major": "1", "minor": "31", "gitVersion": "v1.31.2",
@@ -117,8 +121,12 @@ routes = {
         {"metadata": meta("tool", "shop"), "spec": tmpl(reg + "/team/tool:2")}]),
     "/apis/apps/v1/daemonsets": lst("DaemonSet", [
         {"metadata": meta("ghost", "shop"), "spec": tmpl(reg + "/team/ghost:9")}]),
-    "/apis/batch/v1/jobs": lst("Job", []),
-    "/apis/batch/v1/cronjobs": lst("CronJob", []),
+    "/apis/batch/v1/jobs": lst("Job", [
+        {"metadata": meta("sync-1", "ops", ("CronJob", "sync")),
+         "spec": tmpl(off + "/team/off:1")}]),
+    "/apis/batch/v1/cronjobs": lst("CronJob", [
+        {"metadata": meta("sync", "ops"),
+         "spec": {"jobTemplate": {"spec": tmpl(off + "/team/off:1")}}}]),
 }
 json.dump({"routes": routes}, open(out, "w"), indent=1)
 EOF
@@ -195,6 +203,7 @@ sys.exit(0 if eval(sys.argv[2]) else 1)' "$_cname.db" "$_cexpr" "$@" \
 APP=$R/team/app@$D_APP
 TOOL=$R/team/tool:2
 GHOST=$R/team/ghost:9
+OFFREF=$OFF/team/off:1
 
 # --- with the docker config's credentials ----------------------------------------
 
@@ -218,11 +227,14 @@ jq_ok "the app's filesystem is judged (image/Filesystem findings, no error)" ok.
 jq_ok "the image missing from the registry: error findings naming it and its DaemonSet" ok.json \
     'F(status="error") and any(A[0] in f["message"] and "DaemonSet shop/ghost" in f["message"] and "MANIFEST_UNKNOWN" in f["message"] for f in F(status="error"))' \
     "$GHOST"
-jq_ok "no error finding but the missing image's" ok.json \
-    'all(A[0] in f["message"] for f in F(status="error"))' "$GHOST"
+jq_ok "the image on a registry that cannot be reached: error findings naming it and its CronJob" ok.json \
+    'any(A[0] in f["message"] and "CronJob ops/sync" in f["message"] for f in F(status="error"))' \
+    "$OFFREF"
+jq_ok "no error finding but the two images' that could not be pulled" ok.json \
+    'all(A[0] in f["message"] or A[1] in f["message"] for f in F(status="error"))' "$GHOST" "$OFFREF"
 jq_ok "the scan's targets: the kubeconfig, then each image once, handed over with its context" ok.json \
-    '[t["type"] for t in r["scan"]["targets"]] == ["kubeconfig", "image", "image", "image"] and sorted(t["ref"] for t in r["scan"]["targets"][1:]) == sorted(A[0:3]) and all(t["from"].startswith("target:kubeconfig:") and t["context"]["workloads"] for t in r["scan"]["targets"][1:])' \
-    "$APP" "$GHOST" "$TOOL"
+    '[t["type"] for t in r["scan"]["targets"]] == ["kubeconfig"] + ["image"] * 4 and sorted(t["ref"] for t in r["scan"]["targets"][1:]) == sorted(A[0:4]) and all(t["from"].startswith("target:kubeconfig:") and t["context"]["workloads"] for t in r["scan"]["targets"][1:])' \
+    "$APP" "$GHOST" "$TOOL" "$OFFREF"
 jq_ok "the report validates against docs/report.schema.json" ok.json \
     '__import__("jsonschema").Draft202012Validator(json.load(open(A[0]))).is_valid(r)' "$TOP_SRCDIR/docs/report.schema.json"
 check "the warning on stderr names the missing image and its DaemonSet" \
@@ -237,7 +249,7 @@ check "the cluster's token is nowhere in the output or the database" \
 run "$FOURC" scan --db ok.db -q --reevaluate 1 --format json -o reeval.json
 check_eq "re-evaluating the scan: exit 0" 0 "$RC"
 jq_ok "re-evaluated: the same targets, the missing image's errors still name its DaemonSet" reeval.json \
-    'len(r["scan"]["targets"]) == 4 and any(A[0] in f["message"] and "DaemonSet shop/ghost" in f["message"] for f in F(status="error")) and F(kind="image/Config")' \
+    'len(r["scan"]["targets"]) == 5 and any(A[0] in f["message"] and "DaemonSet shop/ghost" in f["message"] for f in F(status="error")) and F(kind="image/Config")' \
     "$GHOST"
 
 # --- without credentials: the 401 names the image and the workloads -------------------
@@ -255,8 +267,8 @@ scan named "$T/dc" --images --registry-ca "$REG_SEC_CA" --image "$APP"
 check_eq "--image naming a cluster's image too: exit 0" 0 "$RC"
 configs_ok "an image named with --image and run by the pods: one image/Config" named \
     'len(C[sys.argv[3]]) == 1 and len(C) == 2' "$APP"
-jq_ok "the named image is not handed over again: 4 targets" named.json \
-    'sorted(t["type"] for t in r["scan"]["targets"]) == ["image", "image", "image", "kubeconfig"] and r["scan"]["targets"][0]["type"] == "kubeconfig" and r["scan"]["targets"][-1] == {"type": "image", "ref": A[0]}' \
+jq_ok "the named image is not handed over again: 5 targets" named.json \
+    'sorted(t["type"] for t in r["scan"]["targets"]) == ["image"] * 4 + ["kubeconfig"] and r["scan"]["targets"][0]["type"] == "kubeconfig" and r["scan"]["targets"][-1] == {"type": "image", "ref": A[0]}' \
     "$APP"
 
 # --- a second scan: a diff of the same targets though the images differ -------------
