@@ -30,7 +30,8 @@
 
 #define KUBE_TIMEOUT 30 /* s: connect, stall, and an answer's deadline */
 
-/* The option state (target->opts). */
+/* The option state (target->opts); each row of kube_options below sets
+ * one field here. */
 struct kube_opts {
     const char *context; /* --context, or NULL: current-context */
     long timeout;        /* --kube-timeout */

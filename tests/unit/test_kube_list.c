@@ -81,7 +81,7 @@ static const char spec[] =
 
 /* What the collector handed the scan. */
 struct seen {
-    json_t *docs; /* [{"uid", "source", "doc"}] */
+    json_t *docs;   /* [{"uid", "source", "doc"}] */
     json_t *failed; /* [[kind, msg]] */
     json_t *inputs; /* [msg] */
 };
@@ -93,9 +93,8 @@ static int seen_emit(struct collect_ctx *ctx, const struct resource *r,
 
     (void)e;
     json_array_append_new(s->docs, json_pack("{s:s, s:s, s:s, s:O}", "uid",
-                                             r->uid, "kind", r->kind,
-                                             "source", r->source, "doc",
-                                             r->doc));
+                                             r->uid, "kind", r->kind, "source",
+                                             r->source, "doc", r->doc));
     return 0;
 }
 
@@ -104,8 +103,7 @@ static int seen_input(struct collect_ctx *ctx, const char *source,
 {
     (void)source;
     (void)e;
-    json_array_append_new(((struct seen *)ctx->data)->inputs,
-                          json_string(msg));
+    json_array_append_new(((struct seen *)ctx->data)->inputs, json_string(msg));
     return 0;
 }
 
@@ -189,10 +187,13 @@ static const struct kube_res *res_find(const struct kube_res *v, size_t n,
 
 static void test_discover(void **state)
 {
-    static const char *const want[] = {
-        "k8s/Deployment", "k8s/NetworkPolicy", "k8s/CiliumNetworkPolicy",
-        "k8s/Role",       "k8s/Pod",           "image/Config",
-        NULL};
+    static const char *const want[] = {"k8s/Deployment",
+                                       "k8s/NetworkPolicy",
+                                       "k8s/CiliumNetworkPolicy",
+                                       "k8s/Role",
+                                       "k8s/Pod",
+                                       "image/Config",
+                                       NULL};
     static const char *const all[] = {"k8s/*", NULL};
     struct fixture f;
     struct kube_res *v;
@@ -218,8 +219,8 @@ static void test_discover(void **state)
     assert_int_equal(kube_discover(&f.l, all, &v, &n, &e), 0);
     assert_non_null(res_find(v, n, "v1", "Event"));
     assert_false(res_find(v, n, "v1", "Namespace")->namespaced);
-    assert_null(res_find(v, n, "authorization.k8s.io/v1",
-                         "SelfSubjectAccessReview"));
+    assert_null(
+        res_find(v, n, "authorization.k8s.io/v1", "SelfSubjectAccessReview"));
     kube_res_free(v, n);
     close_cluster(&f);
 }
@@ -248,17 +249,16 @@ static void test_list_pages(void **state)
                         "k8s/Pod");
     snprintf(want, sizeof(want),
              "https://127.0.0.1:%d/api/v1/namespaces/a/pods/p0", port);
-    assert_string_equal(json_string_value(json_object_get(d, "source")),
-                        want);
+    assert_string_equal(json_string_value(json_object_get(d, "source")), want);
     d = json_object_get(d, "doc");
     assert_string_equal(json_string_value(json_object_get(d, "kind")), "Pod");
     assert_string_equal(json_string_value(json_object_get(d, "apiVersion")),
                         "v1");
     assert_null(
         json_object_get(json_object_get(d, "metadata"), "managedFields"));
-    assert_string_equal(json_string_value(json_object_get(
-                            json_array_get(f.s.docs, 4), "uid")),
-                        "core/Pod/b/p4");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(f.s.docs, 4), "uid")),
+        "core/Pod/b/p4");
     close_cluster(&f);
 }
 
