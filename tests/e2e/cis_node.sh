@@ -123,4 +123,52 @@ none = [c["id"] for c in rows if c["coverage"] == "none"]
 print(len(rows), "controls in 1-4; none:", none[:10])
 OK = len(rows) == 97 and not none'
 
+# --- rules test: a pass fixture must get a finding of its rule -------------
+# A rule whose select: picks no resource of its pass fixture proves nothing:
+# rules test says so instead of counting it as passed.
+mkdir -p sel/fixtures/T-SELECT-NONE sel/fixtures/T-SELECT-OK
+cat >sel/rules.yaml <<'EOF'
+- id: T-SELECT-NONE
+  title: t
+  pillar: cluster
+  severity: low
+  kinds: [k8s/ConfigMap]
+  select: {path: metadata.name, op: eq, value: nothing-has-this-name}
+  check: {path: data.a, op: eq, value: "1"}
+- id: T-SELECT-OK
+  title: t
+  pillar: cluster
+  severity: low
+  kinds: [k8s/ConfigMap]
+  select: {path: metadata.name, op: eq, value: picked}
+  check: {path: data.a, op: eq, value: "1"}
+EOF
+for id in T-SELECT-NONE T-SELECT-OK; do
+    cat >sel/fixtures/$id/pass.yaml <<'EOF'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: picked}
+data: {a: "1"}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: other}
+data: {a: "2"}
+EOF
+    cat >sel/fixtures/$id/fail.yaml <<'EOF'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: picked}
+data: {a: "2"}
+EOF
+done
+expect_exit 1 "rules test on a pack whose select picks nothing in a pass fixture" \
+    "$FOURC" rules test sel
+expect_stdout_match '^FAIL T-SELECT-NONE +pass.yaml: expected a pass, got no finding of the rule' \
+    "rules test names the pass fixture that got no finding of its rule"
+expect_stdout_match '^ok +T-SELECT-OK +pass.yaml +pass=1 fail=0 error=0' \
+    "a select that picks one ConfigMap of two: one finding, pass"
+expect_stdout_match '^ok +T-SELECT-OK +fail.yaml' \
+    "the same rule fails its fail fixture"
+
 e2e_finish
