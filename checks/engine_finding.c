@@ -194,7 +194,11 @@ static void engine_message(struct strbuf *sb, const struct verdict *v,
                            const char *actual, size_t alen)
 {
     if (v->status == ST_ERROR) {
-        sb_addf(sb, "not evaluated: %s", sb_str(&v->error));
+        /* the author's words for what could not be judged, then why */
+        if (v->custom)
+            sb_addf(sb, "not evaluated: %s (%s)", v->custom, sb_str(&v->error));
+        else
+            sb_addf(sb, "not evaluated: %s", sb_str(&v->error));
         return;
     }
     /* Plain appends, not sb_addf: every finding has a message. */

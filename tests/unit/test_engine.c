@@ -600,6 +600,11 @@ static const struct eval_case eval_cases[] = {
      "a", 1, "2", "eq 1"},
     {"  check: {path: a, op: eq, value: 1, message: 'a must be one'}\n",
      "k8s/ConfigMap", "{a: 1}", "pass", "a is 1", "a", 1, "1", "eq 1"},
+    /* ... and leads the text of an error it decides, keeping the why */
+    {"  check: {path: a, op: eq, value: 1, message: 'a must be one'}\n",
+     "k8s/ConfigMap", "{a: x}", "error",
+     "not evaluated: a must be one (a: found string, expected number", "-", 0,
+     NULL, NULL},
     /* each over $containers: containers, initContainers, ephemeral */
     {PRIV, "k8s/Deployment",
      "{spec: {template: {spec: {containers: [{name: app}], initContainers: "
