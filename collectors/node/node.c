@@ -245,10 +245,10 @@ static int node_collect(const struct target *t, struct collect_ctx *ctx,
         /* The caller fails host/ (kind_prefix); the components too. */
         struct err ne;
         json_decref(procs);
-        if (ctx->not_evaluated &&
-            ctx->not_evaluated(ctx, "k8s/ComponentConfig", e->msg, &ne)) {
+        if (ctx->input_error(ctx, t->ref, e->msg, &ne) ||
+            (ctx->not_evaluated &&
+             ctx->not_evaluated(ctx, "k8s/ComponentConfig", e->msg, &ne)))
             *e = ne;
-        }
         return -1;
     }
     ns.provider = node_plat(&ns)->provider;

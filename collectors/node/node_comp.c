@@ -403,9 +403,15 @@ static void node_comp_finish(json_t *doc, json_t *config_flags)
     json_t *eff, *from, *flags = json_object_get(doc, "flags"), *v;
     const char *k;
 
-    if (json_object_get(doc, "config_error")) {
-        json_object_set_new(doc, "effective", json_null());
-        json_object_set_new(doc, "effective_from", json_null());
+    if ((v = json_object_get(doc, "config_error"))) {
+        /* Not null: the engine reads a path through null as absent, and
+         * an absent setting can pass (ne, absent). A path through a string
+         * is a type error, so every rule reading a setting is `error`. */
+        struct strbuf sb = STRBUF_INIT;
+        sb_addf(&sb, "unresolved: %s", json_string_value(v));
+        json_object_set_new(doc, "effective", json_string(sb_str(&sb)));
+        json_object_set_new(doc, "effective_from", json_string(sb_str(&sb)));
+        sb_release(&sb);
     } else {
         nodeflags_resolve(flags, config_flags, &eff, &from);
         json_object_set_new(doc, "effective", eff);
