@@ -343,7 +343,7 @@ static int node_set_platform(void *state, const char *v, struct err *e)
 }
 
 static const struct collector_opt node_options[] = {
-    {"cluster-platform", "NAME",
+    {"cluster-platform", "PLATFORM",
      "the node's platform: generic, kubeadm, eks, gke or\naks (default "
      "generic); on eks, gke and aks the\ncontrol plane is the provider's",
      0, node_set_platform},
