@@ -230,7 +230,9 @@ static json_t *node_config(struct node_scan *ns, json_t *doc, const char *kind,
     }
     if (nodeflags_config_check(kind, cfg, &field, &e)) {
         long line = field ? nodeflags_line_of(text.buf, text.len, field) : 1;
-        snprintf(msg, sizeof(msg), "%s:%ld: %s (the component refuses it)",
+        snprintf(msg, sizeof(msg),
+                 "%s:%ld: %s (read strictly: a misspelt field leaves its "
+                 "setting at the default)",
                  path, line, e.msg);
         node_input_error(ns, path, line, e.msg);
         node_config_error(doc, msg);

@@ -252,6 +252,37 @@ esac
 jq_ok "symlinks out of the root resolve inside it (nothing outside is read)" b1.res \
     'r[A[0] + "/kube-scheduler"]["doc"]["present"] is False and r[A[1] + "/etc/kubernetes/scheduler.conf"]["doc"]["type"] == "symlink"' "$C" "$F"
 
+# Unreadable files (EACCES, as a user who cannot read them): an input
+# error naming the file; the host/File still says what lstat gave.
+if have_setpriv_nobody; then
+    mk_node "$T/acc"
+    chmod 755 "$T"
+    chmod -R a+rX "$T/acc"
+    chmod 000 "$T/acc/var/lib/kubelet/config.yaml"
+    chmod 700 "$T/acc/etc/kubernetes/pki"
+    mkdir "$T/nb" && chmod 777 "$T/nb"
+    run setpriv --reuid=65534 --regid=65534 --clear-groups \
+        "$FOURC" scan --db "$T/nb/a.db" --rules "$PACK" --node-root "$T/acc"
+    check "scan as nobody finishes (exit $RC)" test "$RC" -le 1
+    resources "$T/nb/a.db" a.res
+    jq_ok "unreadable kubelet config: host/File mode 0000 from lstat, kubelet unresolved" a.res \
+        'r[A[1] + "/var/lib/kubelet/config.yaml"]["doc"]["mode"] == "0000" and "Permission denied" in r[A[0] + "/kubelet"]["doc"]["config_error"] and r[A[0] + "/kubelet"]["doc"]["effective"].startswith("unresolved")' "$C" "$F"
+    jq_ok "a pki dir that cannot be listed: the dir is there, its files are not guessed" a.res \
+        'r[A[0] + "/etc/kubernetes/pki"]["doc"]["mode"] == "0700"' "$F"
+    msgs=$(sql "$T/nb/a.db" "SELECT message FROM {F} WHERE rule_id = 'FOURC-CLUSTER-INPUT'")
+    case $msgs in
+    *'var/lib/kubelet/config.yaml'*'Permission denied'*) ok "EACCES is an input error naming the file" ;;
+    *) not_ok "EACCES is an input error naming the file"; diag "$msgs" ;;
+    esac
+    case $msgs in
+    *'etc/kubernetes/pki'*'Permission denied'*) ok "an unlistable pki dir is an input error naming it" ;;
+    *) not_ok "an unlistable pki dir is an input error naming it"; diag "$msgs" ;;
+    esac
+    chmod 700 "$T"
+else
+    not_ok "EACCES: running as root and setpriv cannot drop to nobody (dev/deps installs util-linux)"
+fi
+
 # A truncated archive is an error finding, never a clean result.
 head -c 2000 n1.node.tar.gz >cut.node.tar.gz
 run "$FOURC" scan --db c1.db --node-root cut.node.tar.gz
