@@ -283,6 +283,35 @@ else
     not_ok "EACCES: running as root and setpriv cannot drop to nobody (dev/deps installs util-linux)"
 fi
 
+# A hostile archive is only data: links resolve inside it, a FIFO is not
+# read, names climbing out of the root stay in it.
+"$PYTHON" - hostile.node.tar <<'PY'
+import io, sys, tarfile
+t = tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT)
+def add(name, typ=tarfile.REGTYPE, data=b"", link="", mode=0o644):
+    i = tarfile.TarInfo(name)
+    i.type, i.mode, i.linkname, i.size = typ, mode, link, len(data)
+    i.uname = i.gname = "root"
+    t.addfile(i, io.BytesIO(data) if data else None)
+add("etc/hostname", data=b"evil\n")
+add("../../outside.conf", data=b"apiVersion: v1\n")
+add("etc/systemd/system/kubelet.service",
+    data=b"[Service]\nExecStart=/usr/bin/kubelet --config=/var/lib/kubelet/config.yaml\n")
+add("var/lib/kubelet/config.yaml", tarfile.SYMTYPE, link="../../../../../../etc/not-in-archive")
+add("etc/kubernetes/manifests/kube-apiserver.yaml", tarfile.FIFOTYPE)
+add("etc/kubernetes/admin.conf", tarfile.SYMTYPE, link="admin.conf")
+t.close()
+PY
+run "$FOURC" scan --db h.db --node-root hostile.node.tar
+check "scan of a hostile archive finishes (exit $RC)" test "$RC" -le 1
+resources h.db h.res
+jq_ok "a symlink out of the archive resolves inside it: the kubelet config is not there" h.res \
+    '"not there" in r["node/evil/component/kubelet"]["doc"]["config_error"]'
+jq_ok "a FIFO manifest in an archive is an error, its component unresolved" h.res \
+    '"not a regular file" in r["node/evil/component/kube-apiserver"]["doc"]["config_error"] and r["node/evil/file/etc/kubernetes/manifests/kube-apiserver.yaml"]["doc"]["type"] == "other"'
+jq_ok "a self-referencing symlink is listed as what lstat says" h.res \
+    'r["node/evil/file/etc/kubernetes/admin.conf"]["doc"]["type"] == "symlink"'
+
 # A truncated archive is an error finding, never a clean result.
 head -c 2000 n1.node.tar.gz >cut.node.tar.gz
 run "$FOURC" scan --db c1.db --node-root cut.node.tar.gz
