@@ -50,22 +50,27 @@ static void node_config_error(json_t *doc, const char *msg)
 
 /* ---- processes ---------------------------------------------------------- */
 
+/* The component argv runs: argv[0]'s name ("kube-apiserver"), or a
+ * hyperkube subcommand, which may also be the short name ("apiserver").
+ * A bare "proxy" or "scheduler" binary is not taken for one. */
 static const struct node_comp *node_comp_of(const json_t *argv)
 {
     const char *a0 = json_string_value(json_array_get(argv, 0)), *base;
-    size_t i, j;
+    size_t i, j, nbins = 1;
 
     if (!a0)
         return NULL;
     base = strrchr(a0, '/');
     base = base ? base + 1 : a0;
-    if (strcmp(base, "hyperkube") == 0 &&
-        (a0 = json_string_value(json_array_get(argv, 1)))) {
+    if (strcmp(base, "hyperkube") == 0) {
+        if (!(a0 = json_string_value(json_array_get(argv, 1))))
+            return NULL;
         base = strrchr(a0, '/');
         base = base ? base + 1 : a0;
+        nbins = 3;
     }
     for (i = 0; i < NODE_NCOMPS; i++)
-        for (j = 0; j < 3 && node_comps[i].bins[j]; j++)
+        for (j = 0; j < nbins && node_comps[i].bins[j]; j++)
             if (strcmp(base, node_comps[i].bins[j]) == 0)
                 return &node_comps[i];
     return NULL;

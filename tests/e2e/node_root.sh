@@ -191,7 +191,8 @@ mkdir -p "$T/n1/proc/731"
 printf '/usr/local/bin/kube-apiserver\0--anonymous-auth=false\0--profiling=false\0' >"$T/n1/proc/731/cmdline"
 mkdir -p "$T/n1/proc/900"
 printf 'hyperkube\0kubelet\0--read-only-port=10255\0--config=/var/lib/kubelet/config.yaml\0' >"$T/n1/proc/900/cmdline"
-mkdir -p "$T/n1/proc/self"
+mkdir -p "$T/n1/proc/self" "$T/n1/proc/950"
+printf '/usr/bin/proxy\0--metrics-bind-address=0.0.0.0:10249\0' >"$T/n1/proc/950/cmdline"
 run "$FOURC" scan --db p1.db --rules "$PACK" --node-root "$T/n1"
 resources p1.db p1.res
 jq_ok "a process in ROOT/proc overrides the static pod manifest" p1.res \
@@ -200,6 +201,8 @@ jq_ok "host/Process for the apiserver and for 'hyperkube kubelet'" p1.res \
     'r["node/cp1/process/kube-apiserver"]["doc"]["pid"] == 731 and r["node/cp1/process/kubelet"]["doc"]["args"][1] == "kubelet"'
 jq_ok "the kubelet process's command line wins over the systemd unit" p1.res \
     'r[A[0] + "/kubelet"]["doc"]["effective"]["read-only-port"] == "10255"' "$C"
+jq_ok "a binary merely named 'proxy' is not kube-proxy" p1.res \
+    'r[A[0] + "/kube-proxy"]["doc"]["present"] is False and "node/cp1/process/kube-proxy" not in r' "$C"
 check_eq "E2E rule: with the process, the apiserver passes" \
     "pass|$C/kube-apiserver" "$(findings p1.db E2E-NODE-APISERVER-ANON | grep kube-apiserver)"
 
