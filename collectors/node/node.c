@@ -224,6 +224,14 @@ static int node_check(const struct target *t, struct err *e)
                        "--node-root %s: is a %s; expected a directory or a "
                        "tar archive (.tar, .tar.gz) of a node's filesystem",
                        t->ref, walk_special(st.st_mode));
+    if (S_ISREG(st.st_mode) && !str_has_suffix(t->ref, ".tar") &&
+        !str_has_suffix(t->ref, ".tar.gz") && !str_has_suffix(t->ref, ".tgz") &&
+        !str_has_suffix(t->ref, ".tar.zst"))
+        return err_set(e,
+                       "--node-root %s: a file, but not named as a tar "
+                       "archive (.tar, .tar.gz, .tgz, .tar.zst); expected a "
+                       "directory or a tar archive of a node's filesystem",
+                       t->ref);
     return 0;
 }
 

@@ -216,6 +216,10 @@ expect_exit 2 "an unknown --cluster-platform is a usage error" \
 expect_stderr_match 'generic, kubeadm, eks, gke, aks' "the usage error lists the five platforms"
 expect_exit 2 "a --node-root that does not exist is a usage error" \
     "$FOURC" scan --db u.db --node-root "$T/nope"
+echo 'not a tar' >plain.txt
+expect_exit 2 "a --node-root that is a plain file is a usage error" \
+    "$FOURC" scan --db u.db --node-root plain.txt
+expect_stderr_match 'directory or a tar archive' "the usage error says what is expected"
 
 # Bad input: a manifest that is not YAML, a kubelet config with an unknown
 # field, a FIFO where a config is expected, a symlink out of the root.
@@ -223,6 +227,11 @@ mk_node "$T/bad"
 printf 'apiVersion: v1\nkind: Pod\nspec:\n  containers: [\n    {name: x\n' >"$T/bad/etc/kubernetes/manifests/kube-apiserver.yaml"
 printf 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nreadOnlyPort: 0\nanonymousAuth: false\n' >"$T/bad/var/lib/kubelet/config.yaml"
 rm -f "$T/bad/etc/kubernetes/manifests/etcd.yaml"
+rm -rf "$T/bad/proc"
+mkdir -p "$T/bad/etc/sysctl.d" "$T/bad/usr/lib/sysctl.d"
+printf 'vm.overcommit_memory = 0\nkernel.panic=5\n' >"$T/bad/usr/lib/sysctl.d/50-default.conf"
+printf '# kubelet\nvm/overcommit_memory=1\n' >"$T/bad/etc/sysctl.d/90-kubelet.conf"
+printf 'kernel.panic = 10\n' >"$T/bad/etc/sysctl.conf"
 mkfifo "$T/bad/etc/kubernetes/manifests/etcd.yaml"
 echo 'apiVersion: v1 # outside' >"$T/outside.conf"
 ln -s ../../../../outside.conf "$T/bad/etc/kubernetes/scheduler.conf"
@@ -237,6 +246,8 @@ check_eq "E2E rule on the broken apiserver is error, never pass" \
     "error|$C/kube-apiserver" "$(findings b1.db E2E-NODE-APISERVER-ANON | grep kube-apiserver)"
 jq_ok "kubelet config with an unknown field: effective unresolved (a string: rules reading it are errors), config_error names the field" b1.res \
     '(d := r[A[0] + "/kubelet"]["doc"]) is not None and d["effective"].startswith("unresolved: ") and "anonymousAuth" in d["config_error"] and "config.yaml:4" in d["config_error"]' "$C"
+jq_ok "without ROOT/proc/sys, sysctls come from sysctl.d and sysctl.conf, later files winning" b1.res \
+    'r[A[0] + "/kubelet"]["doc"]["sysctls"] == {"vm.overcommit_memory": "1", "kernel.panic": "10"}' "$C"
 check_eq "E2E rule on the kubelet with a bad config is error" \
     "error|$C/kubelet" "$(findings b1.db E2E-NODE-KUBELET-ROPORT | grep '|node/cp1/component/kubelet$')"
 msgs=$(sql b1.db "SELECT message FROM {F} WHERE rule_id = 'FOURC-CLUSTER-INPUT'")
