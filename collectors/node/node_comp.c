@@ -196,7 +196,8 @@ out:
 /* Reads component's config file (kind) at path into doc's config and
  * returns its settings under flag names; NULL when there is none or it
  * cannot be used (then config_error and an input error say why). named:
- * a flag names it, so its absence is an error too. */
+ * a flag names it, so its absence is an error too (2: config_error only,
+ * for a process whose file may live in its container). */
 static json_t *node_config(struct node_scan *ns, json_t *doc, const char *kind,
                            const char *path, int named)
 {
@@ -210,6 +211,17 @@ static json_t *node_config(struct node_scan *ns, json_t *doc, const char *kind,
     if (rc > 0 && !named)
         goto done;
     json_object_set_new(doc, "config_file", json_string_lossy(path));
+    if (rc > 0 && named == 2) {
+        /* kube-proxy as a DaemonSet (kubeadm) reads its config from a
+         * ConfigMap inside its container: not a fault of the node, but
+         * its settings cannot be known from here. */
+        snprintf(msg, sizeof(msg),
+                 "%s: not on the node's filesystem (inside the container of "
+                 "a DaemonSet?); its settings cannot be resolved from here",
+                 path);
+        node_config_error(doc, msg);
+        goto done;
+    }
     if (rc) {
         snprintf(msg, sizeof(msg), "%s: %s", path,
                  rc > 0 ? "the config file the command line names is not "
@@ -557,7 +569,7 @@ void node_proxy(struct node_scan *ns, const json_t *procs)
     }
     config = node_flag(doc, "config");
     if (config)
-        cf = node_config(ns, doc, "KubeProxyConfiguration", config, 1);
+        cf = node_config(ns, doc, "KubeProxyConfiguration", config, 2);
     node_comp_finish(doc, cf);
     p = node_eff(doc, "kubeconfig");
     node_file_add(ns, p ? p : node_plat(ns)->proxy_kubeconfig,

@@ -228,6 +228,8 @@ printf 'apiVersion: v1\nkind: Pod\nspec:\n  containers: [\n    {name: x\n' >"$T/
 printf 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nreadOnlyPort: 0\nanonymousAuth: false\n' >"$T/bad/var/lib/kubelet/config.yaml"
 rm -f "$T/bad/etc/kubernetes/manifests/etcd.yaml"
 rm -rf "$T/bad/proc"
+mkdir -p "$T/bad/proc/960"
+printf 'kube-proxy\0--config=/var/lib/kube-proxy/config.conf\0--hostname-override=cp1\0' >"$T/bad/proc/960/cmdline"
 mkdir -p "$T/bad/etc/sysctl.d" "$T/bad/usr/lib/sysctl.d"
 printf 'vm.overcommit_memory = 0\nkernel.panic=5\n' >"$T/bad/usr/lib/sysctl.d/50-default.conf"
 printf '# kubelet\nvm/overcommit_memory=1\n' >"$T/bad/etc/sysctl.d/90-kubelet.conf"
@@ -246,6 +248,8 @@ check_eq "E2E rule on the broken apiserver is error, never pass" \
     "error|$C/kube-apiserver" "$(findings b1.db E2E-NODE-APISERVER-ANON | grep kube-apiserver)"
 jq_ok "kubelet config with an unknown field: effective unresolved (a string: rules reading it are errors), config_error names the field" b1.res \
     '(d := r[A[0] + "/kubelet"]["doc"]) is not None and d["effective"].startswith("unresolved: ") and "anonymousAuth" in d["config_error"] and "config.yaml:4" in d["config_error"]' "$C"
+jq_ok "kube-proxy whose --config is not on the node: unresolved, saying why" b1.res \
+    '(d := r[A[0] + "/kube-proxy"]["doc"]) and "inside the container" in d["config_error"] and d["effective"].startswith("unresolved") and d["flags"]["hostname-override"] == "cp1"' "$C"
 jq_ok "without ROOT/proc/sys, sysctls come from sysctl.d and sysctl.conf, later files winning" b1.res \
     'r[A[0] + "/kubelet"]["doc"]["sysctls"] == {"vm.overcommit_memory": "1", "kernel.panic": "10"}' "$C"
 check_eq "E2E rule on the kubelet with a bad config is error" \
@@ -258,6 +262,10 @@ esac
 case $msgs in
 *'config.yaml:4'*anonymousAuth*) ok "an input error names the kubelet config:line and the field" ;;
 *) not_ok "an input error names the kubelet config:line and the field"; diag "$msgs" ;;
+esac
+case $msgs in
+*kube-proxy/config.conf*) not_ok "kube-proxy's in-container config is no input error"; diag "$msgs" ;;
+*) ok "kube-proxy's in-container config is no input error" ;;
 esac
 case $msgs in
 *etcd.yaml*'not a regular file'*) ok "a FIFO as etcd's manifest is an input error, not read" ;;
