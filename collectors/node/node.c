@@ -224,6 +224,14 @@ static int node_check(const struct target *t, struct err *e)
                        "--node-root %s: is a %s; expected a directory or a "
                        "tar archive (.tar, .tar.gz) of a node's filesystem",
                        t->ref, walk_special(st.st_mode));
+    if (S_ISREG(st.st_mode) && !str_has_suffix(t->ref, ".tar") &&
+        !str_has_suffix(t->ref, ".tar.gz") && !str_has_suffix(t->ref, ".tgz") &&
+        !str_has_suffix(t->ref, ".tar.zst"))
+        return err_set(e,
+                       "--node-root %s: a file, but not named as a tar "
+                       "archive (.tar, .tar.gz, .tgz, .tar.zst); expected a "
+                       "directory or a tar archive of a node's filesystem",
+                       t->ref);
     return 0;
 }
 
@@ -245,10 +253,10 @@ static int node_collect(const struct target *t, struct collect_ctx *ctx,
         /* The caller fails host/ (kind_prefix); the components too. */
         struct err ne;
         json_decref(procs);
-        if (ctx->not_evaluated &&
-            ctx->not_evaluated(ctx, "k8s/ComponentConfig", e->msg, &ne)) {
+        if (ctx->input_error(ctx, t->ref, e->msg, &ne) ||
+            (ctx->not_evaluated &&
+             ctx->not_evaluated(ctx, "k8s/ComponentConfig", e->msg, &ne)))
             *e = ne;
-        }
         return -1;
     }
     ns.provider = node_plat(&ns)->provider;
@@ -343,7 +351,7 @@ static int node_set_platform(void *state, const char *v, struct err *e)
 }
 
 static const struct collector_opt node_options[] = {
-    {"cluster-platform", "NAME",
+    {"cluster-platform", "PLATFORM",
      "the node's platform: generic, kubeadm, eks, gke or\naks (default "
      "generic); on eks, gke and aks the\ncontrol plane is the provider's",
      0, node_set_platform},

@@ -50,22 +50,27 @@ static void node_config_error(json_t *doc, const char *msg)
 
 /* ---- processes ---------------------------------------------------------- */
 
+/* The component argv runs: argv[0]'s name ("kube-apiserver"), or a
+ * hyperkube subcommand, which may also be the short name ("apiserver").
+ * A bare "proxy" or "scheduler" binary is not taken for one. */
 static const struct node_comp *node_comp_of(const json_t *argv)
 {
     const char *a0 = json_string_value(json_array_get(argv, 0)), *base;
-    size_t i, j;
+    size_t i, j, nbins = 1;
 
     if (!a0)
         return NULL;
     base = strrchr(a0, '/');
     base = base ? base + 1 : a0;
-    if (strcmp(base, "hyperkube") == 0 &&
-        (a0 = json_string_value(json_array_get(argv, 1)))) {
+    if (strcmp(base, "hyperkube") == 0) {
+        if (!(a0 = json_string_value(json_array_get(argv, 1))))
+            return NULL;
         base = strrchr(a0, '/');
         base = base ? base + 1 : a0;
+        nbins = 3;
     }
     for (i = 0; i < NODE_NCOMPS; i++)
-        for (j = 0; j < 3 && node_comps[i].bins[j]; j++)
+        for (j = 0; j < nbins && node_comps[i].bins[j]; j++)
             if (strcmp(base, node_comps[i].bins[j]) == 0)
                 return &node_comps[i];
     return NULL;
@@ -191,7 +196,8 @@ out:
 /* Reads component's config file (kind) at path into doc's config and
  * returns its settings under flag names; NULL when there is none or it
  * cannot be used (then config_error and an input error say why). named:
- * a flag names it, so its absence is an error too. */
+ * a flag names it, so its absence is an error too (2: config_error only,
+ * for a process whose file may live in its container). */
 static json_t *node_config(struct node_scan *ns, json_t *doc, const char *kind,
                            const char *path, int named)
 {
@@ -205,6 +211,17 @@ static json_t *node_config(struct node_scan *ns, json_t *doc, const char *kind,
     if (rc > 0 && !named)
         goto done;
     json_object_set_new(doc, "config_file", json_string_lossy(path));
+    if (rc > 0 && named == 2) {
+        /* kube-proxy as a DaemonSet (kubeadm) reads its config from a
+         * ConfigMap inside its container: not a fault of the node, but
+         * its settings cannot be known from here. */
+        snprintf(msg, sizeof(msg),
+                 "%s: not on the node's filesystem (inside the container of "
+                 "a DaemonSet?); its settings cannot be resolved from here",
+                 path);
+        node_config_error(doc, msg);
+        goto done;
+    }
     if (rc) {
         snprintf(msg, sizeof(msg), "%s: %s", path,
                  rc > 0 ? "the config file the command line names is not "
@@ -230,7 +247,9 @@ static json_t *node_config(struct node_scan *ns, json_t *doc, const char *kind,
     }
     if (nodeflags_config_check(kind, cfg, &field, &e)) {
         long line = field ? nodeflags_line_of(text.buf, text.len, field) : 1;
-        snprintf(msg, sizeof(msg), "%s:%ld: %s (the component refuses it)",
+        snprintf(msg, sizeof(msg),
+                 "%s:%ld: %s (read strictly: a misspelt field leaves its "
+                 "setting at the default)",
                  path, line, e.msg);
         node_input_error(ns, path, line, e.msg);
         node_config_error(doc, msg);
@@ -403,9 +422,15 @@ static void node_comp_finish(json_t *doc, json_t *config_flags)
     json_t *eff, *from, *flags = json_object_get(doc, "flags"), *v;
     const char *k;
 
-    if (json_object_get(doc, "config_error")) {
-        json_object_set_new(doc, "effective", json_null());
-        json_object_set_new(doc, "effective_from", json_null());
+    if ((v = json_object_get(doc, "config_error"))) {
+        /* Not null: the engine reads a path through null as absent, and
+         * an absent setting can pass (ne, absent). A path through a string
+         * is a type error, so every rule reading a setting is `error`. */
+        struct strbuf sb = STRBUF_INIT;
+        sb_addf(&sb, "unresolved: %s", json_string_value(v));
+        json_object_set_new(doc, "effective", json_string(sb_str(&sb)));
+        json_object_set_new(doc, "effective_from", json_string(sb_str(&sb)));
+        sb_release(&sb);
     } else {
         nodeflags_resolve(flags, config_flags, &eff, &from);
         json_object_set_new(doc, "effective", eff);
@@ -544,7 +569,7 @@ void node_proxy(struct node_scan *ns, const json_t *procs)
     }
     config = node_flag(doc, "config");
     if (config)
-        cf = node_config(ns, doc, "KubeProxyConfiguration", config, 1);
+        cf = node_config(ns, doc, "KubeProxyConfiguration", config, 2);
     node_comp_finish(doc, cf);
     p = node_eff(doc, "kubeconfig");
     node_file_add(ns, p ? p : node_plat(ns)->proxy_kubeconfig,

@@ -2204,6 +2204,7 @@ static void test_collector_kind_check(void **state)
         {"k8s/*", -1, "(known: k8s/*"},
         {"code/Dockerfiles", -1, "did you mean code/Dockerfile?"},
         {"image/config", -1, "did you mean image/Config?"},
+        {"host/File", 0, NULL},
         {"aws/S3Bucket", -1, "no collector emits kind aws/S3Bucket (known:"},
     };
     char why[512];
