@@ -791,7 +791,7 @@ enum status engine_eval(struct engine *eng, const struct check *c,
         return engine_error(out, "a SQL check cannot be nested");
     }
     out->status = s;
-    if (s == ST_FAIL && c->message && !out->custom)
+    if ((s == ST_FAIL || s == ST_ERROR) && c->message && !out->custom)
         out->custom = c->message;
     return s;
 }

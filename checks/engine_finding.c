@@ -194,7 +194,11 @@ static void engine_message(struct strbuf *sb, const struct verdict *v,
                            const char *actual, size_t alen)
 {
     if (v->status == ST_ERROR) {
-        sb_addf(sb, "not evaluated: %s", sb_str(&v->error));
+        /* the author's words for what could not be judged, then why */
+        if (v->custom)
+            sb_addf(sb, "not evaluated: %s (%s)", v->custom, sb_str(&v->error));
+        else
+            sb_addf(sb, "not evaluated: %s", sb_str(&v->error));
         return;
     }
     /* Plain appends, not sb_addf: every finding has a message. */
@@ -278,6 +282,37 @@ static void engine_skip_message(struct engine *eng, const struct verdict *v)
 }
 
 /*
+ * A rule's select: whether res is its subject at all. Returns 0 when it
+ * is (evaluate on); 1 when it is not, with no finding, or when select
+ * could not be evaluated, with an error finding (*rc set): a resource the
+ * rule cannot tell is its own is never silently left out.
+ */
+static int engine_rule_select(struct engine *eng, const struct rule *r,
+                              const struct resource *res,
+                              const struct engine_subject *sj, int *rc,
+                              struct err *e)
+{
+    struct jp_scope sc = {res->doc, res->kind,     res->doc, "", NULL, NULL, 1,
+                          eng->pod, eng->pod_path, &eng->jp};
+    struct strbuf *msg = &eng->msg;
+    struct verdict v;
+    const char *act;
+    size_t alen;
+    enum status s;
+
+    verdict_init(&v);
+    s = engine_eval(eng, r->select, &sc, &v);
+    if (s != ST_PASS && s != ST_FAIL) {
+        act = engine_actual_json(eng, &v, &alen);
+        engine_message(msg, &v, act, alen);
+        *rc = engine_write_ref(eng, r, sj, ST_ERROR, sb_str(msg), msg->len,
+                               NULL, 0, e);
+    }
+    verdict_release(&v);
+    return s != ST_PASS;
+}
+
+/*
  * Findings that need no evaluation: input errors, the controls a target
  * does not carry, manual rules. Returns 1 when r was handled so (*rc set),
  * 0 to evaluate it.
@@ -308,6 +343,8 @@ static int engine_rule_special(struct engine *eng, const struct rule *r,
     /* A target carries the controls of its own pillar only: a Dockerfile
      * scan lists no Kubernetes manual controls. */
     if (sj->kind == ENGINE_TARGET && pillar && strcmp(pillar, r->pillar) != 0)
+        return 1;
+    if (r->select && engine_rule_select(eng, r, res, sj, rc, e))
         return 1;
     if (!r->automated) {
         sb_addf(msg, "manual review required: %s", r->title);

@@ -27,9 +27,10 @@ static const char *const rule_pillars[] = {"code", "container", "cluster",
 static const char *const rule_severities[] = {"info", "low",      "medium",
                                               "high", "critical", NULL};
 static const char *const rule_keys[] = {
-    "id",          "title",      "pillar",     "kinds",       "severity",
-    "level",       "automated",  "frameworks", "description", "rationale",
-    "remediation", "references", "when",       "check",       NULL};
+    "id",          "title",     "pillar",      "kinds",
+    "severity",    "level",     "automated",   "frameworks",
+    "description", "rationale", "remediation", "references",
+    "when",        "check",     "select",      NULL};
 
 int rule_in(const char *s, const char *const *list)
 {
@@ -89,6 +90,7 @@ static void rule_free(struct rule *r)
     for (i = 0; i < r->nkinds; i++)
         free(r->kinds[i]);
     free(r->kinds);
+    rule_check_free(r->select);
     rule_check_free(r->when);
     rule_check_free(r->check);
     json_decref(r->doc);
@@ -221,6 +223,44 @@ static void rule_check_frameworks(const struct rule *r, const json_t *fws,
     }
 }
 
+/* 1 when c or a check inside it is SQL. */
+static int rule_has_sql(const struct check *c)
+{
+    size_t i;
+
+    if (!c)
+        return 0;
+    if (c->type == CK_SQL)
+        return 1;
+    for (i = 0; i < c->nkids; i++)
+        if (rule_has_sql(c->kids[i]))
+            return 1;
+    return 0;
+}
+
+/*
+ * select: is judged on each resource alone, before anything else, so it
+ * can hold no SQL; and a SQL rule picks the rows it returns itself (every
+ * resource of its kinds must get one), so it takes no select.
+ */
+static void rule_check_select(const struct rule *r, const char *loc,
+                              struct diag *d, size_t *problems)
+{
+    if (!r->select)
+        return;
+    if (rule_has_sql(r->select)) {
+        diag_add(d, "%s: select cannot hold sql (it judges one resource)", loc);
+        (*problems)++;
+    }
+    if (r->check && r->check->type == CK_SQL) {
+        diag_add(d,
+                 "%s: a sql check takes no select (the query picks its "
+                 "rows)",
+                 loc);
+        (*problems)++;
+    }
+}
+
 /* Validates and compiles one rule; NULL when it has problems. */
 static struct rule *rule_compile(json_t *doc, const char *pack,
                                  const char *origin, long line,
@@ -348,11 +388,14 @@ static struct rule *rule_compile(json_t *doc, const char *pack,
         diag_add(d, "%s: references must be a list", loc);
         (*problems)++;
     }
+    if ((v = json_object_get(doc, "select")))
+        r->select = rule_check_compile(v, loc, d, problems);
     if ((v = json_object_get(doc, "when")))
         r->when = rule_check_compile(v, loc, d, problems);
     v = json_object_get(doc, "check");
     if (v)
         r->check = rule_check_compile(v, loc, d, problems);
+    rule_check_select(r, loc, d, problems);
     if (lint) {
         rule_check_prepare(r->when, loc, d, problems);
         rule_check_prepare(r->check, loc, d, problems);

@@ -69,7 +69,10 @@ struct rule {
     int level, automated;
     char **kinds;
     size_t nkinds;
-    struct check *when, *check;
+    /* select: which resources of kinds are the rule's subject at all (no
+     * finding when it does not hold; an error finding when it errors);
+     * when: false is skip; then check. */
+    struct check *select, *when, *check;
     json_t *doc;               /* the rule as written (new reference) */
     char hash[SHA256_STR_LEN]; /* of doc, canonical JSON */
     int64_t ref;               /* its row in the store, once recorded */

@@ -491,7 +491,14 @@ static int rules_test_rule(struct rule *r, const struct ruleset *pack,
                 verdict = "expected errors only";
         } else if (want_pass) {
             have_pass = 1;
-            if (counts[ST_PASS] == 0)
+            if (!counts[ST_PASS] && !counts[ST_FAIL] && !counts[ST_ERROR] &&
+                !counts[ST_SKIP])
+                /* a pass fixture proves nothing if the rule never looked
+                 * at it (kinds, or a select: that picks nothing) */
+                verdict = "expected a pass, got no finding of the rule "
+                          "(do its kinds and select: pick a resource of "
+                          "the fixture?)";
+            else if (counts[ST_PASS] == 0)
                 verdict = "expected a pass, got none";
             else if (counts[ST_FAIL] || counts[ST_ERROR])
                 verdict = "expected only passes";

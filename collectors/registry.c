@@ -12,12 +12,14 @@ extern const struct collector collector_manifests;
 extern const struct collector collector_dockerfile;
 extern const struct collector collector_image;
 extern const struct collector collector_kubeconfig;
+extern const struct collector collector_node_root;
 
 static const struct collector *const registry_collectors[] = {
     &collector_manifests,
     &collector_dockerfile,
     &collector_image,
     &collector_kubeconfig,
+    &collector_node_root,
 };
 
 #define REGISTRY_N (sizeof(registry_collectors) / sizeof(*registry_collectors))

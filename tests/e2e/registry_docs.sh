@@ -116,6 +116,7 @@ value() {
     DIR) echo "$T" ;;
     SEVERITY) echo high ;;
     F) echo json ;;
+    PLATFORM) echo kubeadm ;;
     *) echo "value-for-$1" ;;
     esac
 }

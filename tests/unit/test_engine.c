@@ -567,6 +567,11 @@ struct eval_case {
     "  when: {path: spec.type, op: eq, value: NodePort}\n"                     \
     "  check: {path: spec.externalTrafficPolicy, op: eq, value: Local}\n"
 
+#define SELECT_APISERVER                                                       \
+    "  select: {path: component, op: eq, value: kube-apiserver}\n"             \
+    "  when: {path: present, op: eq, value: true}\n"                           \
+    "  check: {path: flags.profiling, op: eq, value: \"false\"}\n"
+
 static const struct eval_case eval_cases[] = {
     /* all / any / not */
     {ALL_AB, "k8s/ConfigMap", "{a: 1, b: 2}", "pass", NULL, "a", 1, "1",
@@ -595,6 +600,11 @@ static const struct eval_case eval_cases[] = {
      "a", 1, "2", "eq 1"},
     {"  check: {path: a, op: eq, value: 1, message: 'a must be one'}\n",
      "k8s/ConfigMap", "{a: 1}", "pass", "a is 1", "a", 1, "1", "eq 1"},
+    /* ... and leads the text of an error it decides, keeping the why */
+    {"  check: {path: a, op: eq, value: 1, message: 'a must be one'}\n",
+     "k8s/ConfigMap", "{a: x}", "error",
+     "not evaluated: a must be one (a: found string, expected number", "-", 0,
+     NULL, NULL},
     /* each over $containers: containers, initContainers, ephemeral */
     {PRIV, "k8s/Deployment",
      "{spec: {template: {spec: {containers: [{name: app}], initContainers: "
@@ -774,6 +784,25 @@ static const struct eval_case eval_cases[] = {
     {"  when: {path: $pod.hostNetwork, op: eq, value: true}\n"
      "  check: {path: a, op: exists}\n",
      "k8s/Service", "{a: 1}", "error", "not evaluated: ", "-", 0, NULL, NULL},
+    /* select: picks the subject, before when; an error in it is an
+     * error finding (not selected: no finding, test_select) */
+    {SELECT_APISERVER, "k8s/ConfigMap",
+     "{component: kube-apiserver, present: true, flags: {profiling: "
+     "'false'}}",
+     "pass", NULL, "flags.profiling", 1, "\"false\"", "eq \"false\""},
+    {SELECT_APISERVER, "k8s/ConfigMap",
+     "{component: kube-apiserver, present: true, flags: {}}", "fail",
+     "flags.profiling is absent", "flags.profiling", 0, "null", NULL},
+    {SELECT_APISERVER, "k8s/ConfigMap",
+     "{component: kube-apiserver, present: false}", "skip",
+     "not applicable: present is false", "-", 0, NULL, NULL},
+    {SELECT_APISERVER, "k8s/ConfigMap", "{component: 7, present: true}",
+     "error", "not evaluated: component: found number, expected string", "-", 0,
+     NULL, NULL},
+    {"  select: {path: component, op: eq, value: kubelet}\n"
+     "  automated: false\n",
+     "k8s/ConfigMap", "{component: kubelet}", "manual",
+     "manual review required", "-", 0, NULL, NULL},
     /* automated: false is manual, whatever the document */
     {"  automated: false\n", "k8s/Pod", "{spec: {}}", "manual",
      "manual review required: Case title", "-", 0, NULL, NULL},
@@ -841,6 +870,56 @@ static void test_evaluation(void **state)
         expect_evidence(i, c, r.evidence);
         row_release(&r);
     }
+}
+
+/*
+ * select: a resource it does not hold for is not the rule's subject and
+ * gets no finding at all, whatever when and check would say; the others
+ * are judged as usual; one it cannot tell is an error finding.
+ */
+static void test_select(void **state)
+{
+    struct fx f;
+    struct row r;
+
+    (void)state;
+    fx_open(&f);
+    fx_rules(&f,
+             RULE_HEAD "  kinds: [k8s/ConfigMap]\n" SELECT_APISERVER
+                       "- id: T-MANUAL\n  title: m\n  pillar: cluster\n"
+                       "  severity: low\n  kinds: [k8s/ConfigMap]\n"
+                       "  automated: false\n"
+                       "  select: {path: component, op: eq, value: etcd}\n");
+    fx_begin(&f);
+    fx_add(&f, "k8s/ConfigMap", "uid-api", "kube-apiserver",
+           "{component: kube-apiserver, present: true, flags: {profiling: "
+           "'true'}}");
+    fx_add(&f, "k8s/ConfigMap", "uid-kubelet", "kubelet",
+           "{component: kubelet, present: false, flags: {}}");
+    fx_add(&f, "k8s/ConfigMap", "uid-etcd", "etcd",
+           "{component: etcd, present: true}");
+    fx_add(&f, "k8s/ConfigMap", "uid-bad", "bad", "{component: [1]}");
+    fx_finish(&f);
+    fx_one(&f, "T-CASE", "uid-api", &r);
+    assert_string_equal(r.status, "fail");
+    row_release(&r);
+    /* neither skip (when) nor fail (check): no finding at all */
+    assert_int_equal(fx_findings(&f, f.scan, "T-CASE", "uid-kubelet", NULL), 0);
+    assert_int_equal(fx_findings(&f, f.scan, "T-CASE", "uid-etcd", NULL), 0);
+    /* manual rules pick their subject the same way */
+    assert_int_equal(fx_findings(&f, f.scan, "T-MANUAL", "uid-api", NULL), 0);
+    fx_one(&f, "T-MANUAL", "uid-etcd", &r);
+    assert_string_equal(r.status, "manual");
+    row_release(&r);
+    fx_one(&f, "T-CASE", "uid-bad", &r);
+    assert_string_equal(r.status, "error");
+    expect_contains("message", r.message, "not evaluated: component: found");
+    row_release(&r);
+    fx_one(&f, "T-MANUAL", "uid-bad", &r);
+    assert_string_equal(r.status, "error");
+    row_release(&r);
+    assert_int_equal(fx_count(&f, "SELECT count(*) FROM findings"), 4);
+    fx_release(&f);
 }
 
 /* ---- evidence of big values ---- */
@@ -2014,6 +2093,21 @@ static const struct {
      {"t.yaml:7: rule X-1: frameworks.nsa-cisa-kubernetes: \"pod-securty\"",
       "t.yaml:7: rule X-1: frameworks.nist-800-190: \"5.1.1\" is not a "
       "control of NIST SP 800-190"}},
+    /* select: a check like when, never sql */
+    {"- id: X-1\n" LINT_BASE "  select: {path: a, op: equals, value: 1}\n"
+     "  check: {path: a, op: exists}\n",
+     {"t.yaml:2: rule X-1: unknown operator \"equals\""}},
+    {"- id: X-1\n" LINT_BASE "  select: [a]\n  check: {path: a, op: exists}\n",
+     {"t.yaml:2: rule X-1: a check must be a mapping"}},
+    {"- id: X-1\n" LINT_BASE "  select: {path: 'a[', op: exists}\n"
+     "  check: {path: a, op: exists}\n",
+     {"t.yaml:2: rule X-1: bad path"}},
+    {"- id: X-1\n" LINT_BASE "  select: {sql: \"SELECT uid, 'pass', '' FROM "
+     "scan_resources\"}\n  check: {path: a, op: exists}\n",
+     {"t.yaml:2: rule X-1: select cannot hold sql"}},
+    {"- id: X-1\n" LINT_BASE "  select: {path: a, op: exists}\n  check: {sql: "
+     "\"SELECT uid, 'pass', '' FROM scan_resources\"}\n",
+     {"t.yaml:2: rule X-1: a sql check takes no select"}},
     {"- just a string\n", {"t.yaml:2: a rule must be a mapping"}},
     {"id: X-1\n", {"t.yaml:2: a rule file is a list of rules"}},
 };
@@ -2110,7 +2204,8 @@ static void test_collector_kind_check(void **state)
         {"k8s/*", -1, "(known: k8s/*"},
         {"code/Dockerfiles", -1, "did you mean code/Dockerfile?"},
         {"image/config", -1, "did you mean image/Config?"},
-        {"host/File", -1, "no collector emits kind host/File (known:"},
+        {"host/File", 0, NULL},
+        {"aws/S3Bucket", -1, "no collector emits kind aws/S3Bucket (known:"},
     };
     char why[512];
     size_t i;
@@ -2312,6 +2407,7 @@ int main(void)
         cmocka_unit_test(test_operators),
         cmocka_unit_test(test_operator_types),
         cmocka_unit_test(test_evaluation),
+        cmocka_unit_test(test_select),
         cmocka_unit_test(test_big_actual_summarised),
         cmocka_unit_test(test_actual_from_document),
         cmocka_unit_test(test_jsonw_string),
