@@ -38,7 +38,7 @@ build fuzz_imagefs "$top/collectors/image/imagefs.c" "$top/collectors/image/imag
 build fuzz_distrib "$top/collectors/image/distrib_ref.c"
 build fuzz_jsonpick "$top/checks/jsonpick.c" $(pkg-config --libs sqlite3)
 build fuzz_json "$top/core/jsonfast.c"
-build fuzz_node "$top/collectors/node/node_flags.c"
+build fuzz_node "$top/collectors/node/node_flags.c" "$top/collectors/node/node_flags_config.c"
 mkdir -p "$out/corpus-dockerfile" "$out/corpus-tar"
 find "$top/examples" "$top/checks/rules/cis-docker" "$top/tests/unit/data" \
     -name '*Dockerfile*' -type f -exec cp {} "$out/corpus-dockerfile/" \; 2>/dev/null || true
