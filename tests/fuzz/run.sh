@@ -22,7 +22,7 @@ build() {
     shift
     clang -g -O1 -fsanitize=fuzzer,address,undefined \
         -include "$cfg" -I"$top/core" -I"$top/collectors" -I"$top/collectors/dockerfile" \
-        -I"$top/collectors/image" -I"$top/checks" \
+        -I"$top/collectors/image" -I"$top/collectors/node" -I"$top/checks" \
         "$top/tests/fuzz/$name.c" "$@" "$top/core/util.c" "$top/core/err.c" \
         $flags -o "$out/$name"
 }
@@ -38,6 +38,7 @@ build fuzz_imagefs "$top/collectors/image/imagefs.c" "$top/collectors/image/imag
 build fuzz_distrib "$top/collectors/image/distrib_ref.c"
 build fuzz_jsonpick "$top/checks/jsonpick.c" $(pkg-config --libs sqlite3)
 build fuzz_json "$top/core/jsonfast.c"
+build fuzz_node "$top/collectors/node/node_flags.c" "$top/collectors/node/node_flags_config.c"
 mkdir -p "$out/corpus-dockerfile" "$out/corpus-tar"
 find "$top/examples" "$top/checks/rules/cis-docker" "$top/tests/unit/data" \
     -name '*Dockerfile*' -type f -exec cp {} "$out/corpus-dockerfile/" \; 2>/dev/null || true
@@ -118,10 +119,19 @@ mkdir -p "$cred"
 printf "sh -c \"mysql -uroot -pX && curl -u a:b https://u:p@h/\"; export TOKEN=x" >"$cred/shell"
 printf 'db.password=x\n"token": "y",\n-----BEGIN RSA PRIVATE KEY-----\nMII\n-----END RSA PRIVATE KEY-----\n' >"$cred/text"
 printf 'htpasswd\000-nb\000u\000p\000--token\000t' >"$cred/argv"
+# fuzz_node: a selector byte (0 systemd unit, 1 EnvironmentFile, 2 argv,
+# 3 config JSON), then the input.
+cnode=$out/corpus-node
+mkdir -p "$cnode"
+printf '\000[Service]\nEnvironment="A=--x=1 --y" B=2\nExecStart=\nExecStart=-/usr/bin/kubelet $A "${B}z" \\\n  --c=d $$H\n' >"$cnode/unit"
+printf '\001KUBELET_KUBEADM_ARGS="--a=b --c"\n# x\nexport K=\x27v w\x27\n' >"$cnode/envfile"
+printf '\002kube-apiserver\000--etcd-servers\000https://e\000--profiling\000--a=b' >"$cnode/argv"
+printf '\003{"kind":"KubeletConfiguration","readOnlyPort":0,"authentication":{"anonymous":{"enabled":false}},"featureGates":{"A":true},"tlsCipherSuites":["x","y"]}' >"$cnode/config"
 cd "$out"
 for t in fuzz_yaml:corpus fuzz_dockerfile:corpus-dockerfile fuzz_tar:corpus-tar \
     fuzz_imagefs:corpus-imagefs fuzz_distrib:corpus-distrib \
-    fuzz_jsonpick:corpus-jsonpick fuzz_redact:corpus-redact fuzz_json:corpus-json; do
+    fuzz_jsonpick:corpus-jsonpick fuzz_redact:corpus-redact fuzz_json:corpus-json \
+    fuzz_node:corpus-node; do
     ./"${t%%:*}" -max_total_time="$secs" -max_len=8192 \
         -artifact_prefix="$out/${t%%:*}-" "${t#*:}" || exit 1
 done

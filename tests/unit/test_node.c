@@ -361,12 +361,84 @@ static void test_fs_and_owners(void **state)
     }
 }
 
+/* The tar backend: hard links carry their target's content, directories
+ * the archive names only through members exist, later entries win, and a
+ * truncated archive is an error naming it. */
+static void test_tar_backend(void **state)
+{
+    char dir[] = "/tmp/fourc-nodetar-XXXXXX", cmd[1024], p[512];
+    struct nodefs *fs;
+    struct nodefs_stat st;
+    struct strbuf sb = STRBUF_INIT;
+    struct err e;
+    char **names;
+    size_t n;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(
+        cmd, sizeof(cmd),
+        "cd '%s' && mkdir -p t/etc/kubernetes/pki && echo key >"
+        " t/etc/kubernetes/pki/a.key && ln t/etc/kubernetes/pki/a.key"
+        " t/etc/kubernetes/pki/b.key && chmod 600 t/etc/kubernetes/pki/a.key"
+        " && tar -cf full.tar -C t . && tar -cf files.tar -C t"
+        " etc/kubernetes/pki/a.key && gzip -c full.tar >full.tar.gz &&"
+        " head -c 1500 full.tar >cut.tar",
+        dir);
+    assert_int_equal(system(cmd), 0);
+
+    snprintf(p, sizeof(p), "%s/full.tar.gz", dir);
+    assert_int_equal(nodefs_open(p, &fs, &e), 0);
+    assert_true(nodefs_is_tar(fs));
+    assert_int_equal(nodefs_read(fs, "/etc/kubernetes/pki/b.key", 64, &sb, &e),
+                     0);
+    assert_string_equal(sb_str(&sb), "key\n");
+    assert_int_equal(nodefs_lstat(fs, "/etc/kubernetes/pki/b.key", &st, &e), 0);
+    assert_int_equal(st.mode, 0600);
+    assert_int_equal(nodefs_list(fs, "/etc/kubernetes/pki", &names, &n, &e), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(names[0], "a.key");
+    nodefs_names_free(names, n);
+    assert_int_equal(nodefs_list(fs, "/", &names, &n, &e), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(names[0], "etc");
+    nodefs_names_free(names, n);
+    nodefs_where(fs, "/etc/x", &sb);
+    assert_non_null(strstr(sb_str(&sb), "full.tar.gz:/etc/x"));
+    nodefs_free(fs);
+
+    /* Only the file's entry: its directories exist all the same. */
+    snprintf(p, sizeof(p), "%s/files.tar", dir);
+    assert_int_equal(nodefs_open(p, &fs, &e), 0);
+    assert_int_equal(nodefs_lstat(fs, "/etc/kubernetes", &st, &e), 0);
+    assert_int_equal(st.type, NODEFS_DIR);
+    assert_int_equal(nodefs_lstat(fs, "/etc/kube", &st, &e), 1);
+    assert_int_equal(nodefs_list(fs, "/etc", &names, &n, &e), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(names[0], "kubernetes");
+    nodefs_names_free(names, n);
+    nodefs_free(fs);
+
+    snprintf(p, sizeof(p), "%s/cut.tar", dir);
+    assert_int_equal(nodefs_open(p, &fs, &e), -1);
+    assert_null(fs);
+    assert_non_null(strstr(e.msg, "cut.tar"));
+    assert_non_null(strstr(e.msg, "truncated"));
+
+    sb_release(&sb);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_argv),          cmocka_unit_test(test_systemd),
-        cmocka_unit_test(test_config_check),  cmocka_unit_test(test_resolve),
+        cmocka_unit_test(test_argv),
+        cmocka_unit_test(test_systemd),
+        cmocka_unit_test(test_config_check),
+        cmocka_unit_test(test_resolve),
         cmocka_unit_test(test_fs_and_owners),
+        cmocka_unit_test(test_tar_backend),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
