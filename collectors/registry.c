@@ -15,11 +15,8 @@ extern const struct collector collector_kubeconfig;
 extern const struct collector collector_node_root;
 
 static const struct collector *const registry_collectors[] = {
-    &collector_manifests,
-    &collector_dockerfile,
-    &collector_image,
-    &collector_kubeconfig,
-    &collector_node_root,
+    &collector_manifests,  &collector_dockerfile, &collector_image,
+    &collector_kubeconfig, &collector_node_root,
 };
 
 #define REGISTRY_N (sizeof(registry_collectors) / sizeof(*registry_collectors))
