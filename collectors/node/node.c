@@ -235,6 +235,15 @@ static int node_check(const struct target *t, struct err *e)
     return 0;
 }
 
+/* The effective setting key of component comp, NULL when it is unset or
+ * could not be resolved. */
+static const char *node_effective(struct node_scan *ns, const char *comp,
+                                  const char *key)
+{
+    return json_string_value(json_object_get(
+        json_object_get(json_object_get(ns->comps, comp), "effective"), key));
+}
+
 static int node_collect(const struct target *t, struct collect_ctx *ctx,
                         struct err *e)
 {
@@ -274,24 +283,16 @@ static int node_collect(const struct target *t, struct collect_ctx *ctx,
     node_proxy(&ns, procs);
 
     /* The files the benchmark names, beyond the ones read above. */
-    p = json_string_value(json_object_get(
-        json_object_get(json_object_get(ns.comps, "etcd"), "effective"),
-        "data-dir"));
+    p = node_effective(&ns, "etcd", "data-dir");
     node_file_add(&ns, p ? p : "/var/lib/etcd", "etcd-data-dir", "etcd");
     node_file_add(&ns, "/etc/kubernetes/admin.conf", "admin-kubeconfig",
                   "kube-apiserver");
     node_file_add(&ns, "/etc/kubernetes/super-admin.conf", "admin-kubeconfig",
                   "kube-apiserver");
-    p = json_string_value(json_object_get(
-        json_object_get(json_object_get(ns.comps, "kube-scheduler"),
-                        "effective"),
-        "kubeconfig"));
+    p = node_effective(&ns, "kube-scheduler", "kubeconfig");
     node_file_add(&ns, p ? p : "/etc/kubernetes/scheduler.conf",
                   "scheduler-kubeconfig", "kube-scheduler");
-    p = json_string_value(json_object_get(
-        json_object_get(json_object_get(ns.comps, "kube-controller-manager"),
-                        "effective"),
-        "kubeconfig"));
+    p = node_effective(&ns, "kube-controller-manager", "kubeconfig");
     node_file_add(&ns, p ? p : "/etc/kubernetes/controller-manager.conf",
                   "controller-manager-kubeconfig", "kube-controller-manager");
     node_file_add(&ns, "/etc/kubernetes/pki", "pki-dir", "kube-apiserver");
@@ -301,9 +302,7 @@ static int node_collect(const struct target *t, struct collect_ctx *ctx,
                        ".key");
     node_file_add_tree(&ns, "/etc/kubernetes/pki", "pki-file", "kube-apiserver",
                        NULL);
-    p = json_string_value(json_object_get(
-        json_object_get(json_object_get(ns.comps, "kubelet"), "effective"),
-        "cni-conf-dir"));
+    p = node_effective(&ns, "kubelet", "cni-conf-dir");
     if (node_file_add_tree(&ns, p ? p : "/etc/cni/net.d", "cni-file", "kubelet",
                            NULL) == 0)
         node_file_add(&ns, p ? p : "/etc/cni/net.d", "cni-file", "kubelet");

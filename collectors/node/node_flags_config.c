@@ -283,9 +283,11 @@ long nodeflags_line_of(const char *text, size_t n, const char *name)
 }
 
 /* Config fields whose flag name is not their name in kebab case. */
-static const struct {
+struct nodeflags_field {
     const char *path, *flag;
-} nodeflags_kubelet_map[] = {
+};
+
+static const struct nodeflags_field nodeflags_kubelet_map[] = {
     {"authentication.anonymous.enabled", "anonymous-auth"},
     {"authentication.webhook.enabled", "authentication-token-webhook"},
     {"authentication.webhook.cacheTTL",
@@ -321,12 +323,11 @@ static const struct {
     {"oomScoreAdj", "oom-score-adj"},
     {NULL, NULL}};
 
-static const struct {
-    const char *path, *flag;
-} nodeflags_proxy_map[] = {{"clientConnection.kubeconfig", "kubeconfig"},
-                           {"clusterCIDR", "cluster-cidr"},
-                           {"oomScoreAdj", "oom-score-adj"},
-                           {NULL, NULL}};
+static const struct nodeflags_field nodeflags_proxy_map[] = {
+    {"clientConnection.kubeconfig", "kubeconfig"},
+    {"clusterCIDR", "cluster-cidr"},
+    {"oomScoreAdj", "oom-score-adj"},
+    {NULL, NULL}};
 
 /* camelCase to the flag's kebab-case: "readOnlyPort" -> "read-only-port";
  * a run of capitals is one word ("tlsMinVersion", "clusterDNS"). */
@@ -433,6 +434,7 @@ json_t *nodeflags_config_flags(const char *kind, const json_t *config)
     struct strbuf flag = STRBUF_INIT;
     int kubelet = strcmp(kind, "KubeletConfiguration") == 0;
     const char *k;
+    const struct nodeflags_field *map;
     size_t i;
 
     /* Top-level scalars, lists and maps (featureGates) by name first ... */
@@ -446,24 +448,14 @@ json_t *nodeflags_config_flags(const char *kind, const json_t *config)
         nodeflags_put(out, sb_str(&flag), v, 1);
     }
     /* ... then the fields whose flag has another name. */
-    if (kubelet) {
-        for (i = 0; nodeflags_kubelet_map[i].path; i++) {
-            v = nodeflags_at(config, nodeflags_kubelet_map[i].path);
-            if (!strchr(nodeflags_kubelet_map[i].path, '.')) {
-                nodeflags_kebab(&flag, nodeflags_kubelet_map[i].path);
-                json_object_del(out, sb_str(&flag));
-            }
-            nodeflags_put(out, nodeflags_kubelet_map[i].flag, v, 1);
+    map = kubelet ? nodeflags_kubelet_map : nodeflags_proxy_map;
+    for (i = 0; map[i].path; i++) {
+        v = nodeflags_at(config, map[i].path);
+        if (!strchr(map[i].path, '.')) {
+            nodeflags_kebab(&flag, map[i].path);
+            json_object_del(out, sb_str(&flag));
         }
-    } else {
-        for (i = 0; nodeflags_proxy_map[i].path; i++) {
-            v = nodeflags_at(config, nodeflags_proxy_map[i].path);
-            if (!strchr(nodeflags_proxy_map[i].path, '.')) {
-                nodeflags_kebab(&flag, nodeflags_proxy_map[i].path);
-                json_object_del(out, sb_str(&flag));
-            }
-            nodeflags_put(out, nodeflags_proxy_map[i].flag, v, 1);
-        }
+        nodeflags_put(out, map[i].flag, v, 1);
     }
     sb_release(&flag);
     return out;
