@@ -16,7 +16,8 @@
 # counts differ by those few.)
 #
 # Environment: FOURC (binary; default as bench_scan.sh finds it), SEED
-# (default 1), PYTHON (default /usr/bin/python3), WORK (cache, default
+# (default 1), PAGE_MAX (the server's largest page, default 500: fourc asks
+# for 500; a smaller one makes more pages of the same objects), PYTHON (default /usr/bin/python3), WORK (cache, default
 # benchmarks/.work), CPU (core for the scans, default 0).
 
 set -eu
@@ -87,7 +88,9 @@ fi
 
 # ---- the API server -----------------------------------------------------------
 token=bench-token-$$
-printf '{"cluster": {"objects": "%s"}}\n' "$jsonl" >"$tmp/spec.json"
+page_max=${PAGE_MAX:-500}
+case $page_max in ''|*[!0-9]*|0) die "PAGE_MAX must be a positive integer, got: $page_max" ;; esac
+printf '{"cluster": {"objects": "%s", "page_max": %s}}\n' "$jsonl" "$page_max" >"$tmp/spec.json"
 "$PYTHON" "$root/tests/tools/httpsrv.py" --dir "$tmp/srv" --spec "$tmp/spec.json" \
     --token "$token" >/dev/null 2>&1 &
 srv_pid=$!
@@ -143,7 +146,7 @@ run() {
 : >"$tmp/srv/requests.log"
 run live --kubeconfig "$tmp/kubeconfig"
 requests=$(wc -l <"$tmp/srv/requests.log" | tr -d ' ')
-lists=$(grep -c 'limit=500' "$tmp/srv/requests.log" || true)
+lists=$(grep -c 'limit=' "$tmp/srv/requests.log" || true)
 run manifests --manifests "$dir"
 
 printf 'fourc:   %s\n' "$FOURC"
