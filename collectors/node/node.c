@@ -107,6 +107,15 @@ json_t *node_managed_text(const struct node_scan *ns)
     return s;
 }
 
+void node_unknown(json_t *doc, const char *key, const char *msg)
+{
+    struct strbuf sb = STRBUF_INIT;
+
+    sb_addf(&sb, "unknown: %s", msg);
+    json_object_set_new(doc, key, json_string_lossy(sb_str(&sb)));
+    sb_release(&sb);
+}
+
 void node_input_error(struct node_scan *ns, const char *path, long line,
                       const char *msg)
 {
@@ -122,8 +131,14 @@ void node_input_error(struct node_scan *ns, const char *path, long line,
     if (strncmp(msg, path, pl) == 0 && msg[pl] == ':')
         msg += pl + 1 + (msg[pl + 1] == ' ');
     sb_addf(&full, "%s: %s", sb_str(&src), msg);
-    if (ns->ctx->input_error(ns->ctx, sb_str(&src), sb_str(&full), ns->e))
-        ns->stop = 1;
+    /* Several roles and components may look at one unreadable path. */
+    if (!ns->said)
+        ns->said = json_object();
+    if (!json_object_get(ns->said, sb_str(&full))) {
+        json_object_set_new(ns->said, sb_str(&full), json_true());
+        if (ns->ctx->input_error(ns->ctx, sb_str(&src), sb_str(&full), ns->e))
+            ns->stop = 1;
+    }
     sb_release(&src);
     sb_release(&full);
 }
@@ -312,6 +327,7 @@ static int node_collect(const struct target *t, struct collect_ctx *ctx,
     json_decref(procs);
     json_decref(ns.files);
     json_decref(ns.comps);
+    json_decref(ns.said);
     json_decref(ns.users);
     json_decref(ns.groups);
     free(ns.node);

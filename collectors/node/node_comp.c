@@ -489,6 +489,10 @@ void node_control_plane(struct node_scan *ns, const json_t *procs,
     if (rc < 0) {
         node_input_error(ns, sb_str(&path), 0, e.msg);
         node_config_error(doc, e.msg);
+        /* Whether it runs here is not known: a string where a boolean
+         * belongs makes every rule asking it an error, never a skip. A
+         * process found below still sets it. */
+        node_unknown(doc, "present", e.msg);
     } else if (rc == 0) {
         node_source(doc, "static-pod", sb_str(&path));
         json_object_set_new(doc, "present", json_true());

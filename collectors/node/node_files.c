@@ -162,7 +162,7 @@ static void node_file_emit(struct node_scan *ns, const char *path,
     if (rc < 0) {
         /* Not known either way: rules reading it are errors. */
         node_input_error(ns, path, 0, e.msg);
-        json_object_set_new(doc, "exists", json_null());
+        node_unknown(doc, "exists", e.msg);
         json_object_set_new(doc, "error", json_string_lossy(e.msg));
     } else if (rc > 0) {
         json_object_set_new(doc, "exists", json_false());

@@ -25,11 +25,17 @@ struct node_scan {
     /* path -> {"roles": [...], "component", "managed"}, in order. */
     json_t *files;
     json_t *comps; /* component name -> its ComponentConfig document */
+    json_t *said;  /* the input errors reported: each once */
 };
 
 /* The input error "where: msg" for node path (line 0: none). */
 void node_input_error(struct node_scan *ns, const char *path, long line,
                       const char *msg);
+
+/* Sets doc's boolean key to "unknown: msg": a string where a boolean
+ * belongs, so every rule asking it is an `error` naming why, never a
+ * pass or a skip. */
+void node_unknown(json_t *doc, const char *key, const char *msg);
 
 /* Emits one resource; sets ns->stop when storing failed. */
 void node_emit(struct node_scan *ns, const char *kind, const char *uid,

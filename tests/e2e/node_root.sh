@@ -282,6 +282,7 @@ if have_setpriv_nobody; then
     chmod -R a+rX "$T/acc"
     chmod 000 "$T/acc/var/lib/kubelet/config.yaml"
     chmod 700 "$T/acc/etc/kubernetes/pki"
+    chmod 700 "$T/acc/etc/kubernetes/manifests"
     mkdir "$T/nb" && chmod 777 "$T/nb"
     run setpriv --reuid=65534 --regid=65534 --clear-groups \
         "$FOURC" scan --db "$T/nb/a.db" --rules "$PACK" --node-root "$T/acc"
@@ -291,6 +292,14 @@ if have_setpriv_nobody; then
         'r[A[1] + "/var/lib/kubelet/config.yaml"]["doc"]["mode"] == "0000" and "Permission denied" in r[A[0] + "/kubelet"]["doc"]["config_error"] and r[A[0] + "/kubelet"]["doc"]["effective"].startswith("unresolved")' "$C" "$F"
     jq_ok "a pki dir that cannot be listed: the dir is there, its files are not guessed" a.res \
         'r[A[0] + "/etc/kubernetes/pki"]["doc"]["mode"] == "0700"' "$F"
+    jq_ok "manifests that cannot be read: the control plane's presence and the files' existence are unknown, not false" a.res \
+        'r[A[0] + "/kube-apiserver"]["doc"]["present"].startswith("unknown: ") and r[A[1] + "/etc/kubernetes/manifests/etcd.yaml"]["doc"]["exists"].startswith("unknown: ")' "$C" "$F"
+    # So the shipped CIS rules say error there, never skip or pass.
+    run setpriv --reuid=65534 --regid=65534 --clear-groups \
+        "$FOURC" scan --db "$T/nb/b.db" --node-root "$T/acc"
+    check_eq "unreadable manifests: the apiserver and etcd manifest rules are errors" \
+        "error|error|error" \
+        "$(sql "$T/nb/b.db" "SELECT group_concat(status, '|') FROM (SELECT status FROM {F} WHERE rule_id IN ('K8S-CP-APISERVER-ANONYMOUS-AUTH', 'K8S-CP-ETCD-MANIFEST-PERMS', 'K8S-CP-ETCD-MANIFEST-OWNER') ORDER BY rule_id)")"
     msgs=$(sql "$T/nb/a.db" "SELECT message FROM {F} WHERE rule_id = 'FOURC-CLUSTER-INPUT'")
     case $msgs in
     *'var/lib/kubelet/config.yaml'*'Permission denied'*) ok "EACCES is an input error naming the file" ;;
