@@ -144,7 +144,9 @@ static int aws_proc_run(const char *profile, char **argv, int timeout_s,
     pid_t pid;
     double end;
 
-    if (pipe(po) < 0 || pipe(pe) < 0) {
+    /* Close-on-exec: a program another thread starts meanwhile must not
+     * hold our pipes open (we would wait for its end of file). */
+    if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0) {
         err_set(e, "profile '%s': credential_process: pipe: %s", profile,
                 strerror(errno));
         goto out;
