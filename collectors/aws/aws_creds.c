@@ -492,10 +492,34 @@ static int aws_creds_load(struct aws_creds_ctx *c, struct err *e)
     return rc;
 }
 
-static void aws_creds_add_region(struct aws_session *s, const char *r)
+/* A region goes into host names: botocore's rule (letters, digits and
+ * inner '-', at most 63), checked before any request is built. */
+static int aws_creds_add_region(struct aws_session *s, const char *r,
+                                const char *from, struct err *e)
 {
+    size_t i, n = strlen(r);
+
+    for (i = 0; i < n; i++)
+        if (!isalnum((unsigned char)r[i]) &&
+            (r[i] != '-' || i == 0 || i == n - 1))
+            break;
+    if (n == 0 || n > 63 || i < n) {
+        struct strbuf sb = STRBUF_INIT;
+
+        utf8_sanitize(&sb, r, utf8_cut(r, n > 63 ? 63 : n));
+        for (i = 0; i < sb.len; i++)
+            if ((unsigned char)sb.buf[i] < 0x20 || sb.buf[i] == 0x7f)
+                sb.buf[i] = '?';
+        err_set(e,
+                "%s: region '%s' is not a region name (letters, digits and "
+                "'-', at most 63)",
+                from, sb_str(&sb));
+        sb_release(&sb);
+        return -1;
+    }
     s->regions = xrealloc(s->regions, (s->nregions + 1) * sizeof(char *));
     s->regions[s->nregions++] = xstrdup(r);
+    return 0;
 }
 
 int aws_creds_resolve(const struct aws_creds_opts *o, struct aws_session *out,
@@ -521,15 +545,23 @@ int aws_creds_resolve(const struct aws_creds_opts *o, struct aws_session *out,
     }
     /* Region first: AssumeRole goes to the region the scan uses. */
     for (i = 0; i < o->nregions; i++)
-        aws_creds_add_region(out, o->regions[i]);
+        if (aws_creds_add_region(out, o->regions[i], "--region", e) < 0)
+            goto out;
     if (!out->nregions) {
-        reg = aws_creds_env("AWS_REGION");
-        if (!reg)
+        const struct aws_ini *file = NULL;
+        const char *rp = name ? name : "default";
+        char from[512];
+
+        snprintf(from, sizeof(from), "AWS_REGION");
+        if (!(reg = aws_creds_env("AWS_REGION"))) {
+            snprintf(from, sizeof(from), "AWS_DEFAULT_REGION");
             reg = aws_creds_env("AWS_DEFAULT_REGION");
-        if (!reg)
-            reg = aws_creds_get(&c, name ? name : "default", "region", NULL);
-        if (reg && *reg)
-            aws_creds_add_region(out, reg);
+        }
+        if (!reg && (reg = aws_creds_get(&c, rp, "region", &file)) != NULL)
+            snprintf(from, sizeof(from), "profile '%s' in %s", rp,
+                     file->display);
+        if (reg && *reg && aws_creds_add_region(out, reg, from, e) < 0)
+            goto out;
     }
     c.region = out->nregions ? out->regions[0] : NULL;
     if (!o->profile) {

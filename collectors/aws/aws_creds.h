@@ -23,6 +23,8 @@
  *
  * Regions: the --region values, else AWS_REGION, else AWS_DEFAULT_REGION,
  * else the profile's region, else none (the caller lists the account's).
+ * A region that is not a region name (letters, digits, inner '-') is an
+ * error naming where it came from: it becomes part of host names.
  *
  * Secrets (the secret key, the session token) live only in struct
  * aws_creds, are wiped by aws_creds_release, and never appear in an error.

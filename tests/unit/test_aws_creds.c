@@ -317,6 +317,20 @@ static void test_region_order(void **state)
     resolve_ok(&o, &s);
     assert_string_equal(s.regions[0], "us-west-2");
     aws_session_release(&s);
+
+    /* A region becomes part of a host name: anything else is an error
+     * naming where it came from. */
+    setenv("AWS_REGION", "eu-west-1.evil.example", 1);
+    resolve_err(&o, "AWS_REGION: region 'eu-west-1.evil.example' is not a "
+                    "region name");
+    unsetenv("AWS_REGION");
+    o.regions = (const char *const[]){"us-east-1", "-x"};
+    o.nregions = 2;
+    resolve_err(&o, "--region: region '-x' is not a region name");
+    o.nregions = 0;
+    put(".aws/config", "[default]\nregion = us east\n", 0600);
+    resolve_err(&o, "profile 'default' in ~/.aws/config: region 'us east' is "
+                    "not a region name");
 }
 
 /* A credential_process profile named p running script (written to
