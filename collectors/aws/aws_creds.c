@@ -129,6 +129,25 @@ static const char *aws_creds_get(const struct aws_creds_ctx *c,
     return aws_ini_get(aws_creds_cfg_sec(&c->cfg, name), key);
 }
 
+/* "file:line" where key of profile name is set (the credentials file
+ * first, as aws_creds_get reads it). */
+static void aws_creds_at(const struct aws_creds_ctx *c, const char *name,
+                         const char *key, char *buf, size_t size)
+{
+    const struct aws_ini_kv *kv =
+        aws_ini_find(aws_ini_section(&c->cred, name), key);
+    const struct aws_ini *f = &c->cred;
+
+    if (!kv || kv->nsub) {
+        kv = aws_ini_find(aws_creds_cfg_sec(&c->cfg, name), key);
+        f = &c->cfg;
+    }
+    if (kv)
+        snprintf(buf, size, "%s:%d", f->display, kv->line);
+    else
+        snprintf(buf, size, "%s", f->display);
+}
+
 static void aws_creds_add_known(struct strbuf *sb, const char *name)
 {
     const char *p = sb_str(sb);
@@ -209,9 +228,10 @@ static int aws_creds_static(const struct aws_creds_ctx *c,
         return 0;
     if (!sk || !*sk)
         return err_set(e,
-                       "profile '%s' in %s has aws_access_key_id but no "
+                       "%s:%d: profile '%s' has aws_access_key_id but no "
                        "aws_secret_access_key",
-                       name, file);
+                       file, aws_ini_find(sec, "aws_access_key_id")->line,
+                       name);
     memset(out, 0, sizeof(*out));
     out->access_key_id = xstrdup(ak);
     out->secret_access_key = xstrdup(sk);
@@ -337,9 +357,11 @@ static int aws_creds_source(struct aws_creds_ctx *c, const char *parent,
     return aws_creds_role(c, src, out, e);
 }
 
-static int aws_creds_duration(const char *name, const char *v, int *out,
-                              struct err *e)
+static int aws_creds_duration(const struct aws_creds_ctx *c, const char *name,
+                              int *out, struct err *e)
 {
+    const char *v = aws_creds_get(c, name, "duration_seconds", NULL);
+    char at[512];
     char *end;
     long d;
 
@@ -348,11 +370,13 @@ static int aws_creds_duration(const char *name, const char *v, int *out,
         return 0;
     errno = 0;
     d = strtol(v, &end, 10);
-    if (errno || end == v || *end || d < 900 || d > 43200)
+    if (errno || end == v || *end || d < 900 || d > 43200) {
+        aws_creds_at(c, name, "duration_seconds", at, sizeof(at));
         return err_set(e,
-                       "profile '%s': duration_seconds must be a whole "
+                       "%s: profile '%s': duration_seconds must be a whole "
                        "number of seconds from 900 to 43200",
-                       name);
+                       at, name);
+    }
     *out = (int)d;
     return 0;
 }
@@ -393,18 +417,20 @@ static int aws_creds_role(struct aws_creds_ctx *c, const char *name,
                        "scan cannot ask for: use credential_process or "
                        "temporary keys",
                        name);
-    if (aws_creds_duration(name,
-                           aws_creds_get(c, name, "duration_seconds", NULL),
-                           &dur, e) < 0)
+    if (aws_creds_duration(c, name, &dur, e) < 0)
         return -1;
     if (csrc) {
         int r;
 
-        if (strcmp(csrc, "Environment"))
+        if (strcmp(csrc, "Environment")) {
+            char at[512];
+
+            aws_creds_at(c, name, "credential_source", at, sizeof(at));
             return err_set(e,
-                           "profile '%s': credential_source %s is not "
+                           "%s: profile '%s': credential_source %s is not "
                            "supported (only Environment)",
-                           name, csrc);
+                           at, name, csrc);
+        }
         r = aws_creds_env_keys(&base, e);
         if (r < 0)
             return err_prefix(e, "profile '%s'", name);
@@ -548,7 +574,6 @@ int aws_creds_resolve(const struct aws_creds_opts *o, struct aws_session *out,
         if (aws_creds_add_region(out, o->regions[i], "--region", e) < 0)
             goto out;
     if (!out->nregions) {
-        const struct aws_ini *file = NULL;
         const char *rp = name ? name : "default";
         char from[512];
 
@@ -557,9 +582,12 @@ int aws_creds_resolve(const struct aws_creds_opts *o, struct aws_session *out,
             snprintf(from, sizeof(from), "AWS_DEFAULT_REGION");
             reg = aws_creds_env("AWS_DEFAULT_REGION");
         }
-        if (!reg && (reg = aws_creds_get(&c, rp, "region", &file)) != NULL)
-            snprintf(from, sizeof(from), "profile '%s' in %s", rp,
-                     file->display);
+        if (!reg && (reg = aws_creds_get(&c, rp, "region", NULL)) != NULL) {
+            char at[400];
+
+            aws_creds_at(&c, rp, "region", at, sizeof(at));
+            snprintf(from, sizeof(from), "%s: profile '%s'", at, rp);
+        }
         if (reg && *reg && aws_creds_add_region(out, reg, from, e) < 0)
             goto out;
     }

@@ -329,8 +329,8 @@ static void test_region_order(void **state)
     resolve_err(&o, "--region: region '-x' is not a region name");
     o.nregions = 0;
     put(".aws/config", "[default]\nregion = us east\n", 0600);
-    resolve_err(&o, "profile 'default' in ~/.aws/config: region 'us east' is "
-                    "not a region name");
+    resolve_err(&o, "~/.aws/config:2: profile 'default': region 'us east' "
+                    "is not a region name");
 }
 
 /* A credential_process profile named p running script (written to
@@ -678,7 +678,8 @@ static void test_role_bad(void **state)
     o.profile = "mfa";
     resolve_err(&o, "profile 'mfa' needs an MFA code (mfa_serial)");
     o.profile = "longrole";
-    resolve_err(&o, "profile 'longrole': duration_seconds must be");
+    resolve_err(&o, "~/.aws/config:38: profile 'longrole': "
+                    "duration_seconds must be");
     o.profile = "fromenv";
     resolve_err(&o, "credential_source Environment but AWS_ACCESS_KEY_ID is "
                     "not set");
@@ -748,6 +749,12 @@ static const struct {
      "~/.aws/credentials:2: expected '[section]' or 'key = value'"},
     {"[default]\ns3 =\n  max_concurrent_requests = 20\n  " SECRET "\n",
      "~/.aws/credentials:4: a nested setting must be 'key = value'"},
+    {"[default]\nregion = x\n\n[other]\naws_access_key_id = AKIA\n"
+     "[default]\naws_access_key_id = AKIA\naws_session_token = " TOKEN "\n",
+     "~/.aws/credentials:6: section [default] repeats the one at line 1"},
+    {"[default]\n\n\naws_access_key_id = AKIA\naws_session_token = " TOKEN "\n",
+     "~/.aws/credentials:4: profile 'default' has aws_access_key_id but no "
+     "aws_secret_access_key"},
 };
 
 static void test_malformed(void **state)
@@ -760,6 +767,11 @@ static void test_malformed(void **state)
         put(".aws/credentials", malformed[i].file, 0600);
         resolve_err(&o, malformed[i].want);
     }
+    /* The config file too, named by its own path. */
+    put(".aws/credentials", "", 0600);
+    put(".aws/config", "[default]\nregion = x\nnot a setting\n", 0600);
+    resolve_err(&o, "~/.aws/config:3: expected '[section]' or 'key = value'");
+    put(".aws/config", "", 0600);
     put(".aws/credentials", "[default]\n", 0000);
     if (access(".", F_OK) == 0 && geteuid() != 0)
         resolve_err(&o, "~/.aws/credentials: Permission denied");
