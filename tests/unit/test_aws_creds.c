@@ -253,6 +253,15 @@ static void test_aws_profile_env(void **state)
     resolve_ok(&o, &s);
     assert_string_equal(s.creds.access_key_id, "AKIACREDAUDIT");
     aws_session_release(&s);
+    /* AWS_DEFAULT_PROFILE comes first, as botocore reads them. */
+    setenv("AWS_PROFILE", "default", 1);
+    setenv("AWS_DEFAULT_PROFILE", "audit", 1);
+    resolve_ok(&o, &s);
+    assert_string_equal(s.creds.access_key_id, "AKIACREDAUDIT");
+    assert_string_equal(s.profile, "audit");
+    aws_session_release(&s);
+    unsetenv("AWS_DEFAULT_PROFILE");
+    setenv("AWS_PROFILE", "audit", 1);
 
     /* Half a pair in the environment is an error, not a fall-through. */
     setenv("AWS_ACCESS_KEY_ID", "AKIAENV", 1);
