@@ -214,8 +214,7 @@ static void aws_creds_set_source(struct aws_creds *cr, const char *fmt, ...)
 /* Static keys of profile name from one file (the other one's keys are
  * not mixed in, as botocore's providers read one file each): 1 found,
  * 0 none, -1 half a pair. */
-static int aws_creds_static(const struct aws_creds_ctx *c,
-                            const struct aws_ini_sec *sec, const char *name,
+static int aws_creds_static(const struct aws_ini_sec *sec, const char *name,
                             const char *file, struct aws_creds *out,
                             struct err *e)
 {
@@ -223,7 +222,6 @@ static int aws_creds_static(const struct aws_creds_ctx *c,
     const char *sk = aws_ini_get(sec, "aws_secret_access_key");
     const char *tok = aws_ini_get(sec, "aws_session_token");
 
-    (void)c;
     if (!ak || !*ak)
         return 0;
     if (!sk || !*sk)
@@ -259,8 +257,8 @@ static int aws_creds_plain(struct aws_creds_ctx *c, const char *name,
     const char *proc;
     int r;
 
-    r = aws_creds_static(c, aws_ini_section(&c->cred, name), name,
-                         c->cred.display, out, e);
+    r = aws_creds_static(aws_ini_section(&c->cred, name), name, c->cred.display,
+                         out, e);
     if (r)
         return r < 0 ? -1 : 0;
     proc = aws_creds_get(c, name, "credential_process", NULL);
@@ -272,8 +270,8 @@ static int aws_creds_plain(struct aws_creds_ctx *c, const char *name,
         aws_creds_set_source(out, "profile %s (credential_process)", name);
         return 0;
     }
-    r = aws_creds_static(c, aws_creds_cfg_sec(&c->cfg, name), name,
-                         c->cfg.display, out, e);
+    r = aws_creds_static(aws_creds_cfg_sec(&c->cfg, name), name, c->cfg.display,
+                         out, e);
     if (r)
         return r < 0 ? -1 : 0;
     if (aws_creds_get(c, name, "sso_session", NULL) ||
