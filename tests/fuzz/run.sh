@@ -39,6 +39,8 @@ build fuzz_distrib "$top/collectors/image/distrib_ref.c"
 build fuzz_jsonpick "$top/checks/jsonpick.c" $(pkg-config --libs sqlite3)
 build fuzz_json "$top/core/jsonfast.c"
 build fuzz_node "$top/collectors/node/node_flags.c" "$top/collectors/node/node_flags_config.c"
+build fuzz_aws_ini -I"$top/collectors/aws" "$top/collectors/aws/aws_ini.c" \
+    "$top/collectors/aws/aws_creds_proc.c"
 mkdir -p "$out/corpus-dockerfile" "$out/corpus-tar"
 find "$top/examples" "$top/checks/rules/cis-docker" "$top/tests/unit/data" \
     -name '*Dockerfile*' -type f -exec cp {} "$out/corpus-dockerfile/" \; 2>/dev/null || true
@@ -135,3 +137,11 @@ for t in fuzz_yaml:corpus fuzz_dockerfile:corpus-dockerfile fuzz_tar:corpus-tar 
     ./"${t%%:*}" -max_total_time="$secs" -max_len=8192 \
         -artifact_prefix="$out/${t%%:*}-" "${t#*:}" || exit 1
 done
+# fuzz_aws_ini: a selector byte (0 an AWS config or credentials file, 1 a
+# credential_process command line), then the input.
+caws=$out/corpus-aws
+mkdir -p "$caws"
+printf '\000# c\n[default]\nregion = eu-west-1 # x\n[profile a]\ns3 =\n  max_concurrent_requests = 2\nnote = a\n   b\r\n; c\n' >"$caws/config"
+printf '\001/usr/bin/get-creds --p "a b" \x27c;d\x27 e\\ f "g\\"h"' >"$caws/cmd"
+./fuzz_aws_ini -max_total_time="$secs" -max_len=8192 \
+    -artifact_prefix="$out/fuzz_aws_ini-" "$caws" || exit 1
