@@ -75,6 +75,10 @@ struct aws_session {
     size_t nregions; /* 0: none configured */
 };
 
+/* An RFC 3339 time ("2026-12-07T23:00:00Z", fractions and offsets too) as
+ * time_t, -1 when it is not one: credential expiries. */
+time_t aws_creds_time(const char *s);
+
 int aws_creds_resolve(const struct aws_creds_opts *o, struct aws_session *out,
                       struct err *e);
 

@@ -256,8 +256,7 @@ out:
     return rc;
 }
 
-/* RFC 3339 to time_t, -1 when it is not one. */
-static time_t aws_proc_time(const char *s)
+time_t aws_creds_time(const char *s)
 {
     struct tm tm;
     const char *p;
@@ -359,7 +358,7 @@ int aws_creds_process(const char *profile, const char *cmd, int timeout_s,
         goto out;
     }
     if (exp) {
-        time_t t = aws_proc_time(exp);
+        time_t t = aws_creds_time(exp);
         char when[32];
         struct tm tm;
 

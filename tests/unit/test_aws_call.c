@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "aws_call.h"
+#include "aws_sts.h"
 #include "testsrv.h"
 
 #define AKID "testing"
@@ -452,6 +453,81 @@ static void broken(void **st)
     }
 }
 
+/* A role profile (role_arn + source_profile) resolved through a real STS
+ * AssumeRole, then GetCallerIdentity with what it gave. */
+static void moto_sts_role(void **st)
+{
+    struct aws_client c, rc;
+    struct aws_sts sts;
+    struct aws_creds_opts o;
+    struct aws_session s;
+    struct err e = {{0}};
+    char dir[] = "/tmp/fourc-sts-XXXXXX", path[128], *account = NULL,
+         *arn = NULL;
+    const char *params[] = {
+        "RoleName=auditor",
+        "AssumeRolePolicyDocument={\"Version\":\"2012-10-17\",\"Statement\":"
+        "[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"*\"},\"Action\":"
+        "\"sts:AssumeRole\"}]}",
+        NULL};
+    FILE *f;
+    (void)st;
+    client(&c, moto_url);
+    call_ok(&c, "iam", "2010-05-08", "CreateRole", params);
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/config", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "[profile base]\naws_access_key_id = %s\n"
+            "aws_secret_access_key = %s\n\n[profile audit]\n"
+            "role_arn = arn:aws:iam::123456789012:role/auditor\n"
+            "source_profile = base\nexternal_id = ext-1\n"
+            "region = eu-west-1\n",
+            AKID, SECRET);
+    fclose(f);
+    setenv("AWS_CONFIG_FILE", path, 1);
+    snprintf(path, sizeof(path), "%s/credentials", dir);
+    setenv("AWS_SHARED_CREDENTIALS_FILE", path, 1);
+    unsetenv("AWS_ACCESS_KEY_ID");
+    unsetenv("AWS_PROFILE");
+    unsetenv("AWS_DEFAULT_PROFILE");
+    unsetenv("AWS_REGION");
+    unsetenv("AWS_DEFAULT_REGION");
+    memset(&o, 0, sizeof(o));
+    o.profile = "audit";
+    sts.http = c.http;
+    sts.endpoint = moto_url;
+    o.assume_role = aws_sts_assume_role;
+    o.assume_role_arg = &sts;
+    if (aws_creds_resolve(&o, &s, &e))
+        fail_msg("%s", e.msg);
+    /* STS's temporary keys, not the source profile's */
+    assert_string_not_equal(s.creds.access_key_id, AKID);
+    assert_non_null(s.creds.session_token);
+    assert_true(strlen(s.creds.secret_access_key) > 0);
+    assert_true(s.creds.expiry > 0);
+    assert_int_equal(s.nregions, 1);
+    assert_string_equal(s.regions[0], "eu-west-1");
+    client(&rc, moto_url);
+    rc.access_key = s.creds.access_key_id;
+    rc.secret_key = s.creds.secret_access_key;
+    rc.session_token = s.creds.session_token;
+    if (aws_sts_caller_identity(&rc, "eu-west-1", &account, &arn, &e))
+        fail_msg("%s", e.msg);
+    assert_string_equal(account, "123456789012");
+    assert_non_null(strstr(arn, "assumed-role/auditor/"));
+    free(account);
+    free(arn);
+    aws_session_release(&s);
+    http_free(rc.http);
+    http_free(c.http);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/config", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -461,6 +537,7 @@ int main(void)
         cmocka_unit_test(retried),
         cmocka_unit_test(denied),
         cmocka_unit_test(broken),
+        cmocka_unit_test(moto_sts_role),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
