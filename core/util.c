@@ -213,6 +213,32 @@ void now_rfc3339(char out[32])
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+time_t rfc3339_parse(const char *s)
+{
+    struct tm tm;
+    const char *p;
+    time_t t;
+
+    memset(&tm, 0, sizeof(tm));
+    if (!s || !(p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)))
+        return (time_t)-1;
+    if (*p == '.')
+        for (p++; *p >= '0' && *p <= '9'; p++)
+            ;
+    t = timegm(&tm);
+    if ((*p == 'Z' || *p == 'z') && !p[1])
+        return t;
+    if (*p == '+' || *p == '-') {
+        int hh, mm;
+        char tail;
+
+        if (sscanf(p + 1, "%2d:%2d%c", &hh, &mm, &tail) != 2)
+            return (time_t)-1;
+        return t - (*p == '+' ? 1 : -1) * (hh * 3600 + mm * 60);
+    }
+    return (time_t)-1;
+}
+
 int utf8_valid(const char *str, size_t n)
 {
     const unsigned char *s = (const unsigned char *)str;

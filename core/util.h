@@ -7,6 +7,7 @@
 #define FOURC_UTIL_H
 
 #include <stddef.h>
+#include <time.h>
 #include <stdint.h>
 
 struct strbuf {
@@ -58,6 +59,9 @@ void sha256_str(const void *data, size_t len, char out[SHA256_STR_LEN]);
 
 /* Current UTC time as RFC 3339 ("2026-11-22T18:04:20Z"). */
 void now_rfc3339(char out[32]);
+/* An RFC 3339 time ("2026-12-07T23:00:00Z", with fractions or an offset)
+ * as time_t; -1 when s is NULL or not one. */
+time_t rfc3339_parse(const char *s);
 /* Appends the bytes base64 text s (n bytes; line breaks and spaces
  * between groups ignored) stands for to out: 0, or -1 when s is not base64
  * (out unchanged). The intermediate copies are wiped: s may be a

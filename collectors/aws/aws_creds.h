@@ -35,6 +35,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "err.h"
 
 struct aws_creds {
@@ -75,9 +77,9 @@ struct aws_session {
     size_t nregions; /* 0: none configured */
 };
 
-/* An RFC 3339 time ("2026-12-07T23:00:00Z", fractions and offsets too) as
- * time_t, -1 when it is not one: credential expiries. */
-time_t aws_creds_time(const char *s);
+/* Overwrites every string inside doc (recursively): it held credentials.
+ * jansson keeps no other copy of a parsed string. */
+void aws_wipe_json(json_t *doc);
 
 int aws_creds_resolve(const struct aws_creds_opts *o, struct aws_session *out,
                       struct err *e);

@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "util.h"
 #include "banned.h"
 
@@ -28,22 +26,6 @@ static const char *aws_sts_at(const json_t *doc, const char *path)
         path = slash + 1;
     }
     return json_string_value(json_object_get(doc, path));
-}
-
-/* Overwrites every string of doc, recursively: it held credentials. */
-static void aws_sts_wipe(json_t *doc)
-{
-    const char *k;
-    json_t *v;
-    size_t i;
-
-    if (json_is_string(doc))
-        OPENSSL_cleanse((char *)json_string_value(doc),
-                        json_string_length(doc));
-    else if (json_is_object(doc))
-        json_object_foreach(doc, k, v) aws_sts_wipe(v);
-    else if (json_is_array(doc))
-        json_array_foreach(doc, i, v) aws_sts_wipe(v);
 }
 
 int aws_sts_assume_role(void *arg, const struct aws_creds *source,
@@ -115,12 +97,12 @@ int aws_sts_assume_role(void *arg, const struct aws_creds *source,
     out->access_key_id = xstrdup(akid);
     out->secret_access_key = xstrdup(secret);
     out->session_token = xstrdup(token);
-    out->expiry = exp ? aws_creds_time(exp) : 0;
+    out->expiry = exp ? rfc3339_parse(exp) : 0;
     if (out->expiry == (time_t)-1)
         out->expiry = 0; /* unreadable: treated as not expiring this scan */
     rc = 0;
 out:
-    aws_sts_wipe(doc);
+    aws_wipe_json(doc);
     json_decref(doc);
     return rc;
 }

@@ -5,22 +5,16 @@
  * time and size, the credential kept until it expires (see kubeconfig.h,
  * kube_refresh).
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 
 #include "kubeconfig.h"
 #include "kube_int.h"
+#include "proc.h"
 #include "util.h"
 
 #define KUBE_EXEC_OUT_MAX (1u << 20)
@@ -57,24 +51,16 @@ static char **exec_envp(const struct kube_exec *x, const char *info)
     return envp;
 }
 
-static double mono_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Runs the plugin: its stdout in out, the start of stderr in errs. */
-static int exec_run(struct kube_conn *k, struct strbuf *out,
-                    struct strbuf *errs, struct err *e)
+/* Runs the plugin: its stdout in out. */
+static int exec_run(struct kube_conn *k, struct strbuf *out, struct err *e)
 {
     struct kube_exec *x = k->exec;
     json_t *info = json_object(), *spec = json_object();
+    struct strbuf what = STRBUF_INIT;
+    struct proc_opts po;
     char *infos, **envp;
-    int po[2] = {-1, -1}, pe[2] = {-1, -1}, status = 0, rc = -1, open_fds = 2;
-    pid_t pid;
-    double end;
+    size_t i = 0;
+    int rc;
 
     json_object_set_new(info, "apiVersion", json_string(x->api_version));
     json_object_set_new(info, "kind", json_string("ExecCredential"));
@@ -86,144 +72,27 @@ static int exec_run(struct kube_conn *k, struct strbuf *out,
     json_decref(info);
     envp = exec_envp(x, infos);
     free(infos);
-    if (pipe(po) < 0 || pipe(pe) < 0) {
-        err_set(e, "exec plugin %s: pipe: %s", x->command, strerror(errno));
-        goto out;
-    }
-    pid = fork();
-    if (pid < 0) {
-        err_set(e, "exec plugin %s: fork: %s", x->command, strerror(errno));
-        goto out;
-    }
-    if (pid == 0) {
-        int null = open("/dev/null", O_RDONLY);
-
-        if (null >= 0)
-            dup2(null, 0);
-        dup2(po[1], 1);
-        dup2(pe[1], 2);
-        close(po[0]);
-        close(pe[0]);
-        setpgid(0, 0);
-        execve(x->path, x->argv, envp);
-        _exit(127);
-    }
-    close(po[1]);
-    close(pe[1]);
-    po[1] = pe[1] = -1;
-    end = mono_s() + k->exec_timeout;
-    while (open_fds > 0) {
-        struct pollfd pf[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
-        double left = end - mono_s();
-        char buf[4096];
-        int i, r;
-
-        if (left <= 0) {
-            kill(-pid, SIGKILL);
-            kill(pid, SIGKILL);
-            waitpid(pid, NULL, 0);
-            err_set(e, "exec plugin %s: no answer within %d s, killed",
-                    x->command, k->exec_timeout);
-            goto out;
-        }
-        r = poll(pf, 2, (int)(left * 1000) + 1);
-        if (r < 0 && errno == EINTR)
-            continue;
-        for (i = 0; i < 2; i++) {
-            ssize_t got;
-
-            if (pf[i].fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            got = read(pf[i].fd, buf, sizeof(buf));
-            if (got <= 0) {
-                close(i ? pe[0] : po[0]);
-                if (i)
-                    pe[0] = -1;
-                else
-                    po[0] = -1;
-                open_fds--;
-                continue;
-            }
-            if (i == 0 && out->len + (size_t)got <= KUBE_EXEC_OUT_MAX)
-                sb_add(out, buf, (size_t)got);
-            else if (i == 0) {
-                kill(-pid, SIGKILL);
-                kill(pid, SIGKILL);
-                waitpid(pid, NULL, 0);
-                err_set(e, "exec plugin %s: more than %u bytes of output",
-                        x->command, KUBE_EXEC_OUT_MAX);
-                goto out;
-            } else if (errs->len < KUBE_EXEC_ERR_SHOW)
-                sb_add(errs, buf, (size_t)got);
-        }
-    }
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        struct strbuf sb = STRBUF_INIT;
-        size_t n =
-            errs->len < KUBE_EXEC_ERR_SHOW ? errs->len : KUBE_EXEC_ERR_SHOW;
-
-        while (n > 0 && (errs->buf[n - 1] == '\n' || errs->buf[n - 1] == ' '))
-            n--;
-        utf8_sanitize(&sb, sb_str(errs), utf8_cut(sb_str(errs), n));
-        if (WIFEXITED(status))
-            err_set(e, "exec plugin %s: exit status %d%s%s", x->command,
-                    WEXITSTATUS(status), sb.len ? ": " : "", sb_str(&sb));
-        else
-            err_set(e, "exec plugin %s: killed by signal %d", x->command,
-                    WTERMSIG(status));
-        sb_release(&sb);
-        goto out;
-    }
-    rc = 0;
-out:
-    if (po[0] >= 0)
-        close(po[0]);
-    if (po[1] >= 0)
-        close(po[1]);
-    if (pe[0] >= 0)
-        close(pe[0]);
-    if (pe[1] >= 0)
-        close(pe[1]);
-    {
-        size_t i = 0;
-        while (envp[i + 1])
-            i++;
-        free(envp[i]); /* KUBERNETES_EXEC_INFO, the one made here */
-    }
+    sb_addf(&what, "exec plugin %s", x->command);
+    memset(&po, 0, sizeof(po));
+    po.what = sb_str(&what);
+    po.path = x->path;
+    po.argv = x->argv;
+    po.envp = envp;
+    po.timeout_s = k->exec_timeout;
+    po.out_max = KUBE_EXEC_OUT_MAX;
+    po.err_show = KUBE_EXEC_ERR_SHOW;
+    rc = proc_run(&po, out, e);
+    sb_release(&what);
+    while (envp[i + 1])
+        i++;
+    free(envp[i]); /* KUBERNETES_EXEC_INFO, the one made here */
     free(envp);
     return rc;
 }
 
-static time_t parse_rfc3339(const char *s)
-{
-    struct tm tm;
-    const char *p;
-
-    memset(&tm, 0, sizeof(tm));
-    if (!s || !(p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)))
-        return (time_t)-1;
-    if (*p == '.')
-        for (p++; *p >= '0' && *p <= '9'; p++)
-            ;
-    if (*p != 'Z' && *p != 'z' && *p != '+' && *p != '-')
-        return (time_t)-1;
-    {
-        time_t t = timegm(&tm);
-        if (*p == '+' || *p == '-') {
-            int hh = 0, mm = 0;
-            if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2)
-                return (time_t)-1;
-            t -= (*p == '+' ? 1 : -1) * (hh * 3600 + mm * 60);
-        }
-        return t;
-    }
-}
-
 int kube_refresh(struct kube_conn *k, struct err *e)
 {
-    struct strbuf out = STRBUF_INIT, errs = STRBUF_INIT;
+    struct strbuf out = STRBUF_INIT;
     json_t *doc = NULL, *st;
     json_error_t je;
     const char *cmd, *v, *exp;
@@ -234,7 +103,7 @@ int kube_refresh(struct kube_conn *k, struct err *e)
     if (k->exec_done && (k->exec_expiry == 0 || time(NULL) < k->exec_expiry))
         return 0;
     cmd = k->exec->command;
-    if (exec_run(k, &out, &errs, e) < 0)
+    if (exec_run(k, &out, e) < 0)
         goto out;
     doc = json_loadb(sb_str(&out), out.len, 0, &je);
     /* Never the output in an error: it holds the credential. */
@@ -291,7 +160,7 @@ int kube_refresh(struct kube_conn *k, struct err *e)
     }
     k->exec_expiry = 0;
     if ((exp = jstr(st, "expirationTimestamp")) && *exp) {
-        time_t t = parse_rfc3339(exp);
+        time_t t = rfc3339_parse(exp);
         if (t == (time_t)-1) {
             err_set(e, "exec plugin %s: expirationTimestamp is not RFC 3339",
                     cmd);
@@ -306,9 +175,8 @@ out:
         kube_scrub(k, e);
     json_decref(doc);
     if (out.buf)
-        OPENSSL_cleanse(out.buf, out.len);
+        OPENSSL_cleanse(out.buf, out.cap);
     sb_release(&out);
-    sb_release(&errs);
     return rc;
 }
 
