@@ -51,37 +51,10 @@
 /* Markdown tables stop here, with "… and K more". */
 #define DIFF_MD_ROWS 100
 
-enum diff_cat {
-    DIFF_NEW = STORE_DIFF_NEW,
-    DIFF_FIXED = STORE_DIFF_FIXED,
-    DIFF_UNCHANGED = STORE_DIFF_UNCHANGED,
-    DIFF_CHANGED = STORE_DIFF_CHANGED,
-    DIFF_NCAT = STORE_DIFF_NCAT
-};
-
-/* One compared item (store.h); a NULL column is an absent value. */
-#define diff_item store_diff_item
-enum diff_col {
-    DC_FROM = STORE_DC_FROM,
-    DC_TO = STORE_DC_TO,
-    DC_RULE = STORE_DC_RULE,
-    DC_TITLE = STORE_DC_TITLE,
-    DC_SEV = STORE_DC_SEV,
-    DC_PILLAR = STORE_DC_PILLAR,
-    DC_STATUS = STORE_DC_STATUS,
-    DC_MSG = STORE_DC_MSG,
-    DC_KIND = STORE_DC_KIND,
-    DC_UID = STORE_DC_UID,
-    DC_NAME = STORE_DC_NAME,
-    DC_NS = STORE_DC_NS,
-    DC_SRC = STORE_DC_SRC,
-    DC_FP = STORE_DC_FP
-};
-
 struct diff_ctx {
     struct report_ctx rc; /* first: report_write hands it back to us */
     int64_t from_id, to_id;
-    long long count[DIFF_NCAT];
+    long long count[STORE_DIFF_NCAT];
     long long gone, only_from, only_to, total_from, total_to;
     int color;
 };
@@ -136,8 +109,9 @@ static int diff_gate(struct diff_ctx *dc, int rank, long long *n, struct err *e)
     return store_diff_count_new(dc->rc.st, rank, n, e);
 }
 
-typedef int diff_item_fn(const struct diff_ctx *dc, const struct diff_item *it,
-                         void *arg, struct err *e);
+typedef int diff_item_fn(const struct diff_ctx *dc,
+                         const struct store_diff_item *it, void *arg,
+                         struct err *e);
 
 struct diff_walk {
     const struct diff_ctx *dc;
@@ -163,7 +137,8 @@ static int diff_foreach(const struct diff_ctx *dc, int cat, long long limit,
                               diff_walk_item, &w, e);
 }
 
-static const char *diff_s(const struct diff_item *it, enum diff_col c)
+static const char *diff_s(const struct store_diff_item *it,
+                          enum store_diff_col c)
 {
     return it->col[c] ? it->col[c] : "";
 }
@@ -184,16 +159,16 @@ static void diff_text_put(FILE *out, const char *s)
         fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, out);
 }
 
-static void diff_text_resource(FILE *out, const struct diff_item *it)
+static void diff_text_resource(FILE *out, const struct store_diff_item *it)
 {
-    diff_text_put(out, diff_s(it, DC_KIND));
+    diff_text_put(out, diff_s(it, STORE_DC_KIND));
     fputc('/', out);
-    if (!!it->col[DC_NS] && *diff_s(it, DC_NS)) {
-        diff_text_put(out, diff_s(it, DC_NS));
+    if (!!it->col[STORE_DC_NS] && *diff_s(it, STORE_DC_NS)) {
+        diff_text_put(out, diff_s(it, STORE_DC_NS));
         fputc('/', out);
     }
-    diff_text_put(out, *diff_s(it, DC_NAME) ? diff_s(it, DC_NAME)
-                                            : diff_s(it, DC_UID));
+    diff_text_put(out, *diff_s(it, STORE_DC_NAME) ? diff_s(it, STORE_DC_NAME)
+                                                  : diff_s(it, STORE_DC_UID));
 }
 
 struct diff_text_out {
@@ -201,29 +176,32 @@ struct diff_text_out {
     int cat;
 };
 
-static int diff_text_item(const struct diff_ctx *dc, const struct diff_item *it,
-                          void *arg, struct err *e)
+static int diff_text_item(const struct diff_ctx *dc,
+                          const struct store_diff_item *it, void *arg,
+                          struct err *e)
 {
     const struct diff_text_out *to = arg;
     FILE *out = to->out;
 
     (void)dc;
-    fprintf(out, "  %-8s  ", diff_s(it, DC_SEV));
-    diff_text_put(out, diff_s(it, DC_RULE));
+    fprintf(out, "  %-8s  ", diff_s(it, STORE_DC_SEV));
+    diff_text_put(out, diff_s(it, STORE_DC_RULE));
     fputs("  ", out);
     diff_text_resource(out, it);
-    if (*diff_s(it, DC_SRC)) {
+    if (*diff_s(it, STORE_DC_SRC)) {
         fputs("  ", out);
-        diff_text_put(out, diff_s(it, DC_SRC));
+        diff_text_put(out, diff_s(it, STORE_DC_SRC));
     }
     fputs("  ", out);
-    if (to->cat == DIFF_FIXED)
-        fputs(!it->col[DC_TO] ? "resource gone, was: " : "now passes, was: ",
+    if (to->cat == STORE_DIFF_FIXED)
+        fputs(!it->col[STORE_DC_TO] ? "resource gone, was: "
+                                    : "now passes, was: ",
               out);
-    else if (!!it->col[DC_FROM] && !!it->col[DC_TO] &&
-             strcmp(diff_s(it, DC_FROM), diff_s(it, DC_TO)) != 0)
-        fprintf(out, "%s -> %s: ", diff_s(it, DC_FROM), diff_s(it, DC_TO));
-    diff_text_put(out, diff_s(it, DC_MSG));
+    else if (!!it->col[STORE_DC_FROM] && !!it->col[STORE_DC_TO] &&
+             strcmp(diff_s(it, STORE_DC_FROM), diff_s(it, STORE_DC_TO)) != 0)
+        fprintf(out, "%s -> %s: ", diff_s(it, STORE_DC_FROM),
+                diff_s(it, STORE_DC_TO));
+    diff_text_put(out, diff_s(it, STORE_DC_MSG));
     fputc('\n', out);
     return diff_write_err(out, e);
 }
@@ -262,13 +240,13 @@ static json_t *diff_scan(const struct diff_ctx *dc, int64_t id, struct err *e)
 static int diff_render_text(const struct report_ctx *rc, FILE *out,
                             struct err *e)
 {
-    static const char *const heads[DIFF_NCAT] = {
+    static const char *const heads[STORE_DIFF_NCAT] = {
         NULL, "New findings", "Fixed findings", "Unchanged findings",
         "Status changes"};
-    static const char *const colors[DIFF_NCAT] = {NULL, "\033[31m", "\033[32m",
-                                                  "", "\033[33m"};
-    static const int order[] = {DIFF_NEW, DIFF_FIXED, DIFF_CHANGED,
-                                DIFF_UNCHANGED};
+    static const char *const colors[STORE_DIFF_NCAT] = {
+        NULL, "\033[31m", "\033[32m", "", "\033[33m"};
+    static const int order[] = {STORE_DIFF_NEW, STORE_DIFF_FIXED,
+                                STORE_DIFF_CHANGED, STORE_DIFF_UNCHANGED};
     const struct diff_ctx *dc = (const struct diff_ctx *)rc;
     struct diff_text_out tout = {out, 0};
     json_t *from = diff_scan(dc, dc->from_id, e), *to;
@@ -288,7 +266,7 @@ static int diff_render_text(const struct report_ctx *rc, FILE *out,
         int cat = order[i];
         fprintf(out, "\n%s%s (%lld)%s", dc->color ? colors[cat] : "",
                 heads[cat], dc->count[cat], dc->color ? "\033[0m" : "");
-        if (cat == DIFF_FIXED && dc->count[cat])
+        if (cat == STORE_DIFF_FIXED && dc->count[cat])
             fprintf(out, ": %lld now pass%s, %lld resource%s gone",
                     dc->count[cat] - dc->gone,
                     dc->count[cat] - dc->gone == 1 ? "es" : "", dc->gone,
@@ -301,9 +279,9 @@ static int diff_render_text(const struct report_ctx *rc, FILE *out,
     fprintf(out,
             "\n%lld new, %lld fixed, %lld unchanged, %lld status change%s; "
             "%lld finding%s only in scan %lld, %lld only in scan %lld\n",
-            dc->count[DIFF_NEW], dc->count[DIFF_FIXED],
-            dc->count[DIFF_UNCHANGED], dc->count[DIFF_CHANGED],
-            dc->count[DIFF_CHANGED] == 1 ? "" : "s", dc->only_from,
+            dc->count[STORE_DIFF_NEW], dc->count[STORE_DIFF_FIXED],
+            dc->count[STORE_DIFF_UNCHANGED], dc->count[STORE_DIFF_CHANGED],
+            dc->count[STORE_DIFF_CHANGED] == 1 ? "" : "s", dc->only_from,
             dc->only_from == 1 ? "" : "s", (long long)dc->from_id, dc->only_to,
             (long long)dc->to_id);
     return diff_write_err(out, e);
@@ -311,8 +289,8 @@ static int diff_render_text(const struct report_ctx *rc, FILE *out,
 
 /* ---- JSON: fourc.diff/v1 ---- */
 
-static void diff_json_str(struct strbuf *sb, const struct diff_item *it,
-                          enum diff_col c)
+static void diff_json_str(struct strbuf *sb, const struct store_diff_item *it,
+                          enum store_diff_col c)
 {
     if (!it->col[c])
         sb_adds(sb, "null");
@@ -327,21 +305,22 @@ struct diff_json_out {
     int cat;
 };
 
-static int diff_json_item(const struct diff_ctx *dc, const struct diff_item *it,
-                          void *arg, struct err *e)
+static int diff_json_item(const struct diff_ctx *dc,
+                          const struct store_diff_item *it, void *arg,
+                          struct err *e)
 {
     static const struct {
         const char *key;
-        enum diff_col col;
-    } top[] = {{"rule", DC_RULE},        {"title", DC_TITLE},
-               {"severity", DC_SEV},     {"pillar", DC_PILLAR},
-               {"status", DC_STATUS},    {"message", DC_MSG},
-               {"from_status", DC_FROM}, {"to_status", DC_TO}},
-      res[] = {{"kind", DC_KIND},
-               {"uid", DC_UID},
-               {"name", DC_NAME},
-               {"namespace", DC_NS},
-               {"source", DC_SRC}};
+        enum store_diff_col col;
+    } top[] = {{"rule", STORE_DC_RULE},        {"title", STORE_DC_TITLE},
+               {"severity", STORE_DC_SEV},     {"pillar", STORE_DC_PILLAR},
+               {"status", STORE_DC_STATUS},    {"message", STORE_DC_MSG},
+               {"from_status", STORE_DC_FROM}, {"to_status", STORE_DC_TO}},
+      res[] = {{"kind", STORE_DC_KIND},
+               {"uid", STORE_DC_UID},
+               {"name", STORE_DC_NAME},
+               {"namespace", STORE_DC_NS},
+               {"source", STORE_DC_SRC}};
     struct diff_json_out *jo = arg;
     struct strbuf *sb = &jo->sb;
     size_t i;
@@ -353,15 +332,15 @@ static int diff_json_item(const struct diff_ctx *dc, const struct diff_item *it,
         sb_addf(sb, "%s\"%s\":", i ? "," : "", top[i].key);
         diff_json_str(sb, it, top[i].col);
     }
-    if (jo->cat == DIFF_FIXED)
+    if (jo->cat == STORE_DIFF_FIXED)
         sb_addf(sb, ",\"fixed_by\":\"%s\"",
-                !it->col[DC_TO] ? "resource_gone" : "now_passes");
+                !it->col[STORE_DC_TO] ? "resource_gone" : "now_passes");
     sb_adds(sb, ",\"resource\":{");
     for (i = 0; i < sizeof(res) / sizeof(res[0]); i++) {
         sb_addf(sb, "%s\"%s\":", i ? "," : "", res[i].key);
         diff_json_str(sb, it, res[i].col);
     }
-    sb_addf(sb, "},\"fingerprint\":\"sha256:%s\"}", diff_s(it, DC_FP));
+    sb_addf(sb, "},\"fingerprint\":\"sha256:%s\"}", diff_s(it, STORE_DC_FP));
     fwrite(sb->buf, 1, sb->len, jo->out);
     return diff_write_err(jo->out, e);
 }
@@ -370,23 +349,24 @@ static json_t *diff_json_summary(const struct diff_ctx *dc)
 {
     return json_pack(
         "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "new",
-        (json_int_t)dc->count[DIFF_NEW], "fixed",
-        (json_int_t)dc->count[DIFF_FIXED], "unchanged",
-        (json_int_t)dc->count[DIFF_UNCHANGED], "changed",
-        (json_int_t)dc->count[DIFF_CHANGED], "fixed_now_passes",
-        (json_int_t)(dc->count[DIFF_FIXED] - dc->gone), "fixed_resource_gone",
-        (json_int_t)dc->gone, "only_in_from", (json_int_t)dc->only_from,
-        "only_in_to", (json_int_t)dc->only_to, "from_findings",
-        (json_int_t)dc->total_from, "to_findings", (json_int_t)dc->total_to);
+        (json_int_t)dc->count[STORE_DIFF_NEW], "fixed",
+        (json_int_t)dc->count[STORE_DIFF_FIXED], "unchanged",
+        (json_int_t)dc->count[STORE_DIFF_UNCHANGED], "changed",
+        (json_int_t)dc->count[STORE_DIFF_CHANGED], "fixed_now_passes",
+        (json_int_t)(dc->count[STORE_DIFF_FIXED] - dc->gone),
+        "fixed_resource_gone", (json_int_t)dc->gone, "only_in_from",
+        (json_int_t)dc->only_from, "only_in_to", (json_int_t)dc->only_to,
+        "from_findings", (json_int_t)dc->total_from, "to_findings",
+        (json_int_t)dc->total_to);
 }
 
 static int diff_render_json(const struct report_ctx *rc, FILE *out,
                             struct err *e)
 {
-    static const char *const keys[DIFF_NCAT] = {NULL, "new", "fixed",
-                                                "unchanged", "changed"};
-    static const int order[] = {DIFF_NEW, DIFF_FIXED, DIFF_UNCHANGED,
-                                DIFF_CHANGED};
+    static const char *const keys[STORE_DIFF_NCAT] = {NULL, "new", "fixed",
+                                                      "unchanged", "changed"};
+    static const int order[] = {STORE_DIFF_NEW, STORE_DIFF_FIXED,
+                                STORE_DIFF_UNCHANGED, STORE_DIFF_CHANGED};
     const struct diff_ctx *dc = (const struct diff_ctx *)rc;
     struct diff_json_out jo = {out, STRBUF_INIT, 0, 0};
     json_t *from = diff_scan(dc, dc->from_id, e), *to, *head;
@@ -477,43 +457,44 @@ struct diff_md_out {
     int cat;
 };
 
-static int diff_md_item(const struct diff_ctx *dc, const struct diff_item *it,
-                        void *arg, struct err *e)
+static int diff_md_item(const struct diff_ctx *dc,
+                        const struct store_diff_item *it, void *arg,
+                        struct err *e)
 {
     const struct diff_md_out *mo = arg;
     FILE *out = mo->out;
 
     (void)dc;
     fputs("| ", out);
-    diff_md_put(out, diff_s(it, DC_SEV));
+    diff_md_put(out, diff_s(it, STORE_DC_SEV));
     fputs(" | ", out);
-    diff_md_put(out, diff_s(it, DC_RULE));
+    diff_md_put(out, diff_s(it, STORE_DC_RULE));
     fputs(" | ", out);
-    diff_md_put(out, diff_s(it, DC_KIND));
+    diff_md_put(out, diff_s(it, STORE_DC_KIND));
     fputc(' ', out);
-    if (!!it->col[DC_NS] && *diff_s(it, DC_NS)) {
-        diff_md_put(out, diff_s(it, DC_NS));
+    if (!!it->col[STORE_DC_NS] && *diff_s(it, STORE_DC_NS)) {
+        diff_md_put(out, diff_s(it, STORE_DC_NS));
         fputc('/', out);
     }
-    diff_md_put(out, *diff_s(it, DC_NAME) ? diff_s(it, DC_NAME)
-                                          : diff_s(it, DC_UID));
+    diff_md_put(out, *diff_s(it, STORE_DC_NAME) ? diff_s(it, STORE_DC_NAME)
+                                                : diff_s(it, STORE_DC_UID));
     fputs(" | ", out);
-    diff_md_put(out, diff_s(it, DC_SRC));
+    diff_md_put(out, diff_s(it, STORE_DC_SRC));
     fputs(" | ", out);
-    if (!!it->col[DC_FROM] &&
-        (!it->col[DC_TO] ||
-         strcmp(diff_s(it, DC_FROM), diff_s(it, DC_TO)) != 0)) {
-        diff_md_put(out, diff_s(it, DC_FROM));
+    if (!!it->col[STORE_DC_FROM] &&
+        (!it->col[STORE_DC_TO] ||
+         strcmp(diff_s(it, STORE_DC_FROM), diff_s(it, STORE_DC_TO)) != 0)) {
+        diff_md_put(out, diff_s(it, STORE_DC_FROM));
         fputs(" → ", out);
     }
-    if (!it->col[DC_TO])
+    if (!it->col[STORE_DC_TO])
         fputs("resource gone", out);
     else
-        diff_md_put(out, diff_s(it, DC_TO));
-    if (mo->cat == DIFF_FIXED && !!it->col[DC_TO])
+        diff_md_put(out, diff_s(it, STORE_DC_TO));
+    if (mo->cat == STORE_DIFF_FIXED && !!it->col[STORE_DC_TO])
         fputs(" (now passes)", out);
     fputs(" | ", out);
-    diff_md_put(out, diff_s(it, DC_MSG));
+    diff_md_put(out, diff_s(it, STORE_DC_MSG));
     fputs(" |\n", out);
     return diff_write_err(out, e);
 }
@@ -552,13 +533,14 @@ static int diff_render_md(const struct report_ctx *rc, FILE *out, struct err *e)
             "| Status changes | %lld |\n"
             "| Only in scan %lld | %lld |\n"
             "| Only in scan %lld | %lld |\n",
-            (long long)dc->from_id, (long long)dc->to_id, dc->count[DIFF_NEW],
-            dc->count[DIFF_FIXED], dc->count[DIFF_UNCHANGED],
-            dc->count[DIFF_CHANGED], (long long)dc->from_id, dc->only_from,
-            (long long)dc->to_id, dc->only_to);
-    if (diff_md_table(dc, out, DIFF_NEW, "New findings", e) ||
-        diff_md_table(dc, out, DIFF_FIXED, "Fixed findings", e) ||
-        diff_md_table(dc, out, DIFF_CHANGED, "Status changes", e))
+            (long long)dc->from_id, (long long)dc->to_id,
+            dc->count[STORE_DIFF_NEW], dc->count[STORE_DIFF_FIXED],
+            dc->count[STORE_DIFF_UNCHANGED], dc->count[STORE_DIFF_CHANGED],
+            (long long)dc->from_id, dc->only_from, (long long)dc->to_id,
+            dc->only_to);
+    if (diff_md_table(dc, out, STORE_DIFF_NEW, "New findings", e) ||
+        diff_md_table(dc, out, STORE_DIFF_FIXED, "Fixed findings", e) ||
+        diff_md_table(dc, out, STORE_DIFF_CHANGED, "Status changes", e))
         return -1;
     return diff_write_err(out, e);
 }
