@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "util.h"
 #include "banned.h"
 
 /* Cluster-wide network policies (Cilium, Calico) are here too: they have no
@@ -41,12 +42,7 @@ static const char *const k8sobj_cluster_scoped[] = {
 
 int k8sobj_cluster_kind(const char *kind)
 {
-    const char *const *k;
-
-    for (k = k8sobj_cluster_scoped; *k; k++)
-        if (strcmp(*k, kind) == 0)
-            return 1;
-    return 0;
+    return str_in(kind, k8sobj_cluster_scoped);
 }
 
 void k8sobj_uid(struct strbuf *uid, const char *api_version, const char *kind,

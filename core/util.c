@@ -291,6 +291,14 @@ int utf8_valid(const char *str, size_t n)
     return 1;
 }
 
+int str_in(const char *s, const char *const *list)
+{
+    for (; list && *list; list++)
+        if (strcmp(*list, s) == 0)
+            return 1;
+    return 0;
+}
+
 int str_has_suffix(const char *s, const char *suffix)
 {
     size_t a = strlen(s), b = strlen(suffix);

@@ -71,6 +71,9 @@ int base64_decode(const char *s, size_t n, struct strbuf *out);
 /* True when s is valid UTF-8 of length n. */
 int utf8_valid(const char *s, size_t n);
 
+/* 1 when s is one of the NULL-terminated list (NULL: none). */
+int str_in(const char *s, const char *const *list);
+
 int str_has_suffix(const char *s, const char *suffix);
 int str_has_suffix_ci(const char *s, const char *suffix);
 

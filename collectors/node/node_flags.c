@@ -66,12 +66,7 @@ static const char *const nodeflags_bools[] = {
 
 int nodeflags_is_bool(const char *name)
 {
-    const char *const *b;
-
-    for (b = nodeflags_bools; *b; b++)
-        if (strcmp(*b, name) == 0)
-            return 1;
-    return 0;
+    return str_in(name, nodeflags_bools);
 }
 
 json_t *nodeflags_parse(const json_t *args)

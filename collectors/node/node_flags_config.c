@@ -187,14 +187,6 @@ static const char *const nodeflags_proxy_fields[] = {
     "linux",
     NULL};
 
-static int nodeflags_in(const char *const *list, const char *s)
-{
-    for (; *list; list++)
-        if (strcmp(*list, s) == 0)
-            return 1;
-    return 0;
-}
-
 /* Every key of obj (at path) is in list; -1 naming the first that is not. */
 static int nodeflags_known(const json_t *obj, const char *path,
                            const char *const *list, const char *kind,
@@ -209,7 +201,7 @@ static int nodeflags_known(const json_t *obj, const char *path,
         return err_set(e, "%s: %s is not an object", kind, path);
     json_object_foreach((json_t *)obj, k, v)
     {
-        if (!nodeflags_in(list, k)) {
+        if (!str_in(k, list)) {
             *field = k;
             return err_set(e, "unknown field \"%s%s%s\" in %s", path,
                            *path ? "." : "", k, kind);
