@@ -361,8 +361,7 @@ static size_t jp_unavailable_err(struct jp_walker *w, const json_t *v)
 {
     if (!w->bad)
         err_set(w->e, "%s: not evaluated: %s",
-                w->sb->len ? sb_str(w->sb) : "the document",
-                jp_unavailable(v));
+                w->sb->len ? sb_str(w->sb) : "the document", jp_unavailable(v));
     w->bad = 1;
     return 0;
 }
