@@ -878,8 +878,11 @@ static int iam_collect(struct aws_job *j, struct err *e)
     iam_vmfa(&st);
     if (iam_pages(&st, "GetAccountAuthorizationDetails", gaad_params,
                   gaad_lists, lists, &ce, &ce_e) < 0) {
+        char msg[sizeof(ce_e.msg) + 32];
+        snprintf(msg, sizeof(msg), "%s%s",
+                 ce.kind == AWS_ERR_DENIED ? "access denied: " : "", ce_e.msg);
         for (int i = 0; i < 4; i++)
-            if (aws_kind_failed(j, NULL, kinds[i], ce_e.msg, e) < 0)
+            if (aws_kind_failed(j, NULL, kinds[i], msg, e) < 0)
                 goto out;
     } else if (iam_users(&st, lists[0], aws_attached, e) < 0 ||
                iam_groups(&st, lists[1], lists[0], aws_attached, e) < 0 ||
