@@ -204,6 +204,23 @@ unset FOURC_AWS_NOW
 expect later-fixed AWS-IAM-UNUSED-CREDENTIALS IAMUser/alice pass
 expect later-fixed AWS-IAM-ACCESS-KEY-ROTATION IAMUser/alice pass
 
+# 2.16 reads the EC2 module's aws/Instance: shown once that module is in
+# the build (aws_services.def), else said so
+if grep -q '^AWS_SERVICE(ec2)' "$TOP_SRCDIR/collectors/aws/aws_services.def"; then
+    INST=$(awsc ec2 run-instances --image-id ami-12c6146b --count 1 \
+        --instance-type t3.micro --query 'Instances[0].InstanceId' --output text)
+    scan inst
+    expect inst AWS-IAM-INSTANCE-ROLE "Instance/$INST" fail
+    seed iam create-instance-profile --instance-profile-name app
+    seed iam add-role-to-instance-profile --instance-profile-name app --role-name ops
+    seed ec2 associate-iam-instance-profile --instance-id "$INST" \
+        --iam-instance-profile Name=app
+    scan inst-fixed
+    expect inst-fixed AWS-IAM-INSTANCE-ROLE "Instance/$INST" pass
+else
+    echo "ok - # SKIP AWS-IAM-INSTANCE-ROLE: no EC2 module in this build (fixtures cover it)"
+fi
+
 # a report that never finishes generating in time: the credential rules
 # are error naming GenerateCredentialReport (moto answers STARTED to the
 # first request after a reset)
