@@ -15,7 +15,7 @@ RULES.json is read again for every request, so a test changes faults
 between scans without restarting: a list of
     {"service": "ec2", "region": "eu-west-1", "action": "DescribeSecurityGroups",
      "fault": "denied" | "refuse" | "cut" | "malformed" | "slow" | "status"
-              | "expired" | "throttle" | "notcsv" | "unready",
+              | "expired" | "throttle" | "notcsv" | "unready" | "answer",
      "status": 500, "seconds": 5, "times": N}
 Omitted match keys match anything; "times" bounds how often the rule fires
 (then requests pass), for retries that must succeed.
@@ -204,6 +204,15 @@ class Proxy(BaseHTTPRequestHandler):
                 "generation task</Description>"
                 "</GenerateCredentialReportResult>"
                 "</GenerateCredentialReportResponse>").encode())
+        if f == "answer":
+            # a canned answer: {"status": 200, "content_type": "...",
+            # "body": a string, or any JSON value (sent as JSON)}
+            body = rule.get("body", "")
+            if not isinstance(body, str):
+                body = json.dumps(body)
+            return self.send(rule.get("status", 200),
+                             rule.get("content_type", "application/json"),
+                             body.encode())
         self.send(500, "text/plain", b"unknown fault")
 
     def forward_again(self):
