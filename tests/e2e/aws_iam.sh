@@ -48,6 +48,15 @@ proxy_start
 EP=$PROXY
 proxy_faults "$AA_NONE"
 
+# acct DB PYEXPR: a value of the scan's aws/Account document (d)
+acct() {
+    "$PYTHON" -c '
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+d = json.loads(db.execute("SELECT doc FROM resources WHERE kind = ? ORDER BY id DESC LIMIT 1", ("aws/Account",)).fetchone()[0])
+print(json.dumps(eval(sys.argv[2]), sort_keys=True))' "$1.db" "$2"
+}
+
 # findings DB: "RULE STATUS KIND/ID message" per IAM finding of the scan
 findings() {
     "$FOURC" report --db "$1" --format json 2>/dev/null | "$PYTHON" -c '
@@ -149,6 +158,9 @@ expect bad AWS-IAM-NO-FULL-ADMIN-POLICY aws-managed/ReadOnlyAccess pass
 expect bad AWS-IAM-SUPPORT-ROLE "$A" fail
 expect bad AWS-IAM-EXPIRED-SERVER-CERTIFICATES "$A" fail
 expect bad AWS-IAM-ACCESS-ANALYZER "$A" fail
+# 2.2, 2.3 are reviewed by a person (manual.yaml); the evidence is here
+check_eq "bad: no security contact registered" '{"present": false}' \
+    "$(acct bad 'd["alternate_contacts"]["SECURITY"]')"
 # fresh credentials are within 45 and 90 days
 expect bad AWS-IAM-UNUSED-CREDENTIALS IAMUser/alice pass
 expect bad AWS-IAM-ACCESS-KEY-ROTATION IAMUser/alice pass
@@ -188,6 +200,9 @@ seed iam create-role --role-name support --assume-role-policy-document \
     '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}'
 seed iam attach-role-policy --role-name support --policy-arn arn:aws:iam::aws:policy/AWSSupportAccess
 seed iam delete-server-certificate --server-certificate-name old-web
+seed account put-alternate-contact --alternate-contact-type SECURITY \
+    --name "Security Team" --title CISO --email-address sec@example.com \
+    --phone-number +1-555-0100
 
 scan good
 expect good AWS-IAM-PASSWORD-MIN-LENGTH "$A" pass
@@ -200,6 +215,9 @@ expect good AWS-IAM-NO-FULL-ADMIN-POLICY IAMPolicy/everything pass
 expect good AWS-IAM-NO-FULL-ADMIN-POLICY aws-managed/AdministratorAccess none
 expect good AWS-IAM-SUPPORT-ROLE "$A" pass
 expect good AWS-IAM-EXPIRED-SERVER-CERTIFICATES "$A" pass
+check_eq "good: the security contact registered" \
+    '{"email": "sec@example.com", "name": "Security Team", "phone": "+1-555-0100", "present": true, "title": "CISO"}' \
+    "$(acct good 'd["alternate_contacts"]["SECURITY"]')"
 
 # 2.11, 2.12 100 days on: the console password goes, the key is deactivated
 KEY=$(awsc iam list-access-keys --user-name alice --query 'AccessKeyMetadata[0].AccessKeyId' --output text)
@@ -347,6 +365,11 @@ expect denied1 AWS-IAM-EXPIRED-SERVER-CERTIFICATES "$A" error
 expect_msg denied1 AWS-IAM-EXPIRED-SERVER-CERTIFICATES "$A" "ListServerCertificates"
 # what the denied calls do not feed is judged
 expect denied1 AWS-IAM-ROOT-ACCESS-KEYS "$A" pass
+proxy_faults '[{"service": "access-analyzer", "fault": "answer", "body": {"analyzers": []}}, {"service": "account", "fault": "denied"}]'
+scan denied-contacts
+check_eq "denied-contacts: the contact marker names GetAlternateContact" 1 \
+    "$(acct denied-contacts '"access denied: aws account GetAlternateContact us-east-1" in d["alternate_contacts"]["SECURITY"]["$error"]' | grep -c true)"
+proxy_faults "$AA_NONE"
 expect denied1 AWS-IAM-USER-POLICIES-VIA-GROUPS IAMUser/auditor fail
 _secret=$(grep -c -F "$AWS_SECRET_ACCESS_KEY" denied1.txt)
 check_eq "denied1: the auditor's secret key is in no finding" 0 "$_secret"
