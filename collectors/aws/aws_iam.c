@@ -222,7 +222,7 @@ static void iam_report(struct iam *st)
     struct aws_call_err ce;
     struct err ce_e = {{0}}, pe = {{0}};
     struct strbuf csv = STRBUF_INIT;
-    json_t *doc = NULL, *rows, *row;
+    json_t *doc = NULL, *rows, *row, *gen_err = NULL;
     const char *content, *fmt, *gen;
     long delay = 250;
     size_t i;
@@ -238,6 +238,11 @@ static void iam_report(struct iam *st)
         double left;
 
         doc = iam_call(st, "GenerateCredentialReport", NULL, &ce, &ce_e);
+        if (!doc && ce.kind == AWS_ERR_DENIED) {
+            /* a report generated earlier may still be readable */
+            gen_err = aws_unavailable(&ce, &ce_e);
+            break;
+        }
         if (!doc) {
             st->report_err = aws_unavailable(&ce, &ce_e);
             return;
@@ -263,9 +268,11 @@ static void iam_report(struct iam *st)
     json_decref(doc);
     doc = iam_call(st, "GetCredentialReport", NULL, &ce, &ce_e);
     if (!doc) {
-        st->report_err = aws_unavailable(&ce, &ce_e);
+        /* denied generating and no report to read: the denial says why */
+        st->report_err = gen_err ? gen_err : aws_unavailable(&ce, &ce_e);
         return;
     }
+    json_decref(gen_err);
     content =
         json_string_value(iam_at(doc, "GetCredentialReportResult/Content"));
     fmt = json_string_value(

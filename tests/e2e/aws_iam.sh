@@ -285,6 +285,11 @@ scan notcsv
 expect notcsv AWS-IAM-USER-CONSOLE-MFA IAMUser/carol error
 expect_msg notcsv AWS-IAM-USER-CONSOLE-MFA IAMUser/carol "aws iam GetCredentialReport us-east-1: not the CSV credential report"
 expect notcsv AWS-IAM-USER-POLICIES-VIA-GROUPS IAMUser/carol pass
+# GenerateCredentialReport denied, but a report made earlier is there: read
+proxy_faults '[{"service": "access-analyzer", "fault": "answer", "body": {"analyzers": []}}, {"service": "iam", "action": "GenerateCredentialReport", "fault": "denied"}]'
+seed iam create-login-profile --user-name carol --password 'Correct-Horse-9'
+scan gen-denied
+expect gen-denied AWS-IAM-USER-CONSOLE-MFA IAMUser/carol fail
 # one that never finishes: polled with backoff for 2 s, then error
 proxy_faults '[{"service": "iam", "action": "GenerateCredentialReport", "fault": "unready"}]'
 export FOURC_AWS_CREDENTIAL_REPORT_TIMEOUT=2
