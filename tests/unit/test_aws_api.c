@@ -27,7 +27,7 @@
 #define ACCOUNT "123456789012"
 
 static struct testsrv srv;
-static pid_t moto_pid;
+static pid_t moto_pid, moto2_pid; /* moto2: checks signatures */
 static char moto_url[64], srv_url[64], ca[256];
 
 #define KEYS_ONE "{\"Keys\":[{\"KeyId\":\"k1\"}],\"Truncated\":false}"
@@ -99,7 +99,7 @@ static int free_port(void)
     return port;
 }
 
-static int up(int port)
+static int up(pid_t *pid, int port)
 {
     for (int i = 0; i < 300; i++) {
         struct sockaddr_in a = {0};
@@ -111,8 +111,8 @@ static int up(int port)
         close(s);
         if (ok)
             return 1;
-        if (waitpid(moto_pid, NULL, WNOHANG) == moto_pid) {
-            moto_pid = 0; /* exited: not installed, or the port taken */
+        if (waitpid(*pid, NULL, WNOHANG) == *pid) {
+            *pid = 0; /* exited: not installed, or the port taken */
             return 0;
         }
         usleep(100000);
@@ -175,7 +175,7 @@ static int setup(void **state)
     unsetenv("HTTPS_PROXY");
     unsetenv("all_proxy");
     unsetenv("ALL_PROXY");
-    if (!up(p)) {
+    if (!up(&moto_pid, p)) {
         fprintf(stderr,
                 "moto_server did not come up on %d (is it on "
                 "PATH? see dev/deps)\n",
@@ -191,6 +191,10 @@ static int teardown(void **state)
     if (moto_pid > 0) {
         kill(moto_pid, SIGTERM);
         waitpid(moto_pid, NULL, 0);
+    }
+    if (moto2_pid > 0) {
+        kill(moto2_pid, SIGTERM);
+        waitpid(moto2_pid, NULL, 0);
     }
     return testsrv_stop(&srv);
 }
@@ -750,7 +754,6 @@ static void moto_signed(void **st)
 {
     static const char *const hdrs[] = {"x-amz-account-id: " ACCOUNT, NULL};
     int port = free_port();
-    pid_t saved = moto_pid;
     char url[64], out[160], *keys, akid[64] = "", secret[128] = "";
     struct aws_client c;
     struct aws_call_err ce;
@@ -759,8 +762,8 @@ static void moto_signed(void **st)
     (void)st;
     snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
     snprintf(out, sizeof(out), "%s/key", srv.dir);
-    moto_pid = moto_start(port, "4");
-    assert_true(up(port));
+    moto2_pid = moto_start(port, "4");
+    assert_true(up(&moto2_pid, port));
     assert_int_equal(
         awscli_at(url, "iam create-user --user-name auditor", "/dev/null"), 0);
     assert_int_equal(awscli_at(url,
@@ -869,9 +872,9 @@ static void moto_signed(void **st)
         assert_null(strstr(e.msg, "wrong-secret-value"));
     }
     http_free(c.http);
-    kill(moto_pid, SIGTERM);
-    waitpid(moto_pid, NULL, 0);
-    moto_pid = saved;
+    kill(moto2_pid, SIGTERM);
+    waitpid(moto2_pid, NULL, 0);
+    moto2_pid = 0;
 }
 
 /* ---- the test server ---- */
