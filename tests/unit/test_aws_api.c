@@ -5,8 +5,10 @@
  * filters, Config recorders, Account alternate contacts) and against the
  * HTTPS test server (Access Analyzer paged, JSON 1.1 paged, S3's
  * ContinuationToken, denials, 429/500/throttling retried, a cut body,
- * malformed JSON and XML, S3's region redirects). moto_server missing is a
- * failure, not a skip. */
+ * malformed JSON and XML, S3's region redirects); a second moto checks
+ * every signature and denies by IAM policy; on AWS (no endpoint) the host
+ * of each call is read from a proxy that refuses every tunnel.
+ * moto_server missing is a failure, not a skip. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
