@@ -243,7 +243,8 @@ int aws_xml_error(const char *body, size_t len, char *code, size_t codelen,
         return 0;
     if (!strcmp(root, "ErrorResponse")) {
         er = json_object_get(doc, "Error");
-        /* moto's IAM authorization answers <ErrorResponse><Errors><Error> */
+        /* moto denies JSON-protocol calls with
+         * <ErrorResponse><Errors><Error> */
         if (!er)
             er = json_object_get(json_object_get(doc, "Errors"), "Error");
     } else if (!strcmp(root, "Response"))
