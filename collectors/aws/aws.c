@@ -544,14 +544,14 @@ static int aws_live(const struct aws_opts *o, struct collect_ctx *ctx,
             &c, s.sess.nregions ? s.sess.regions[0] : "us-east-1",
             &s.account_id, &arn, e))
         goto out;
-    rc = -1;
     snprintf(s.partition, sizeof(s.partition), "aws");
     if (strncmp(arn, "arn:", 4) == 0 && strchr(arn + 4, ':') &&
         strchr(arn + 4, ':') - (arn + 4) < (long)sizeof(s.partition))
         snprintf(s.partition, sizeof(s.partition), "%.*s",
                  (int)(strchr(arn + 4, ':') - (arn + 4)), arn + 4);
     if (aws_regions(&s, &c, &regions, &nregions, e))
-        goto out;
+        goto out; /* no region known: nothing of the account can be read */
+    rc = -1;
     log_info("aws: account %s as %s, %zu region%s", s.account_id, arn, nregions,
              nregions == 1 ? "" : "s");
     if (ctx->target_info &&

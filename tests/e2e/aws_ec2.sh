@@ -8,7 +8,7 @@
 # fails until revoked) and its default network ACL allows all inbound
 # traffic (6.2 fails until a lower-numbered deny shadows it for each
 # port: one deny for 22 alone still fails on 3389).
-# Then tests/tools/awsdeny.py in front of moto answers EC2's
+# Then tests/tools/awsproxy.py in front of moto answers EC2's
 # UnauthorizedOperation for DescribeSecurityGroups: exactly the four
 # security group rules are `error` naming the action, and the others are
 # still judged; DescribeFlowLogs, GetEbsEncryptionByDefault and
@@ -23,13 +23,7 @@
 e2e_init
 . "$TOP_SRCDIR/tests/e2e/awslib.sh"
 
-DENY_PID=
-stop_all() {
-    [ -n "$DENY_PID" ] && kill "$DENY_PID" 2>/dev/null
-    moto_stop
-    e2e_cleanup
-}
-trap stop_all EXIT
+trap aws_stop_all EXIT
 
 moto_start
 
@@ -176,26 +170,17 @@ expect good AWS-RDS-ENCRYPTED orders2 pass
 expect good AWS-EC2-EBS-DEFAULT-ENCRYPTION 123456789012 pass
 
 # --- denied calls ------------------------------------------------------------
-# deny_scan NAME ACTION...: a scan through awsdeny.py denying ACTIONs
+# deny_scan NAME FAULTS [args]: a scan through tests/tools/awsproxy.py
+# with FAULTS (its JSON rules)
 deny_scan() {
     _name=$1
-    shift
-    _args=
-    for a in "$@"; do _args="$_args --deny $a"; done
-    rm -f "$T/deny.port"
-    # shellcheck disable=SC2086
-    "$PYTHON" "$TOP_SRCDIR/tests/tools/awsdeny.py" --upstream "$MOTO" \
-        --port-file "$T/deny.port" --log "$T/$_name.deny.log" $_args &
-    DENY_PID=$!
-    _i=0
-    while [ ! -s "$T/deny.port" ] && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+    proxy_faults "$2"
+    shift 2
     _saved=$MOTO
-    MOTO=http://127.0.0.1:$(cat "$T/deny.port")
-    scan "$_name"
+    MOTO=$PROXY
+    scan "$_name" "$@"
     MOTO=$_saved
-    kill "$DENY_PID" 2>/dev/null
-    wait "$DENY_PID" 2>/dev/null
-    DENY_PID=
+    cp "$PROXY_LOG" "$T/$_name.proxy.jsonl"
 }
 
 # statuses NAME RULE: every status of RULE's findings, sorted, comma-separated
@@ -203,8 +188,10 @@ statuses() {
     awk -v r="$2" '$1 == r { print $2 }' "$1.txt" | sort -u | tr '\n' ',' | sed 's/,$//'
 }
 
-deny_scan sgdenied DescribeSecurityGroups
-check "sgdenied: the proxy denied DescribeSecurityGroups" grep -q "DENIED DescribeSecurityGroups" "$T/sgdenied.deny.log"
+proxy_start
+deny_scan sgdenied '[{"service": "ec2", "action": "DescribeSecurityGroups", "fault": "denied"}]'
+check "sgdenied: the proxy denied DescribeSecurityGroups" \
+    grep -q '"action": "DescribeSecurityGroups".*"fault": "denied"' "$T/sgdenied.proxy.jsonl"
 for r in AWS-EC2-SG-ADMIN-PORTS-IPV4 AWS-EC2-SG-ADMIN-PORTS-IPV6 AWS-EC2-SG-CIFS-WORLD AWS-VPC-DEFAULT-SG-CLOSED; do
     check_eq "sgdenied: $r is error only" error "$(statuses sgdenied "$r")"
     check "sgdenied: $r's error names DescribeSecurityGroups and UnauthorizedOperation" \
@@ -216,7 +203,9 @@ check_eq "sgdenied: flow logs are still judged" pass "$(statuses sgdenied AWS-VP
 check_eq "sgdenied: EBS is still judged" pass "$(statuses sgdenied AWS-EC2-EBS-DEFAULT-ENCRYPTION)"
 check_eq "sgdenied: RDS is still judged" fail,pass "$(statuses sgdenied AWS-RDS-ENCRYPTED)"
 
-deny_scan others DescribeFlowLogs GetEbsEncryptionByDefault DescribeDBInstances=AccessDenied
+deny_scan others '[{"service": "ec2", "action": "DescribeFlowLogs", "fault": "denied"},
+  {"service": "ec2", "action": "GetEbsEncryptionByDefault", "fault": "denied"},
+  {"service": "rds", "action": "DescribeDBInstances", "fault": "denied"}]'
 check_eq "others: flow logs denied: the VPC rule is error" error "$(statuses others AWS-VPC-FLOW-LOGS)"
 check "others: its error names DescribeFlowLogs" \
     grep -q "^AWS-VPC-FLOW-LOGS error Vpc/$VPC .*DescribeFlowLogs" others.txt
@@ -230,5 +219,18 @@ for r in AWS-RDS-ENCRYPTED AWS-RDS-NOT-PUBLIC AWS-RDS-AUTO-MINOR-UPGRADE; do
 done
 check_eq "others: the security group rules are still judged" pass "$(statuses others AWS-EC2-SG-ADMIN-PORTS-IPV4)"
 check_eq "others: the NACL rule is still judged" pass "$(statuses others AWS-EC2-NACL-ADMIN-PORTS)"
+
+# a region that cannot be reached costs that region only
+deny_scan region '[{"service": "ec2", "region": "eu-west-1", "fault": "refuse"}]' --region eu-west-1
+for r in AWS-EC2-SG-ADMIN-PORTS-IPV4 AWS-EC2-NACL-ADMIN-PORTS AWS-EC2-IMDSV2 AWS-VPC-FLOW-LOGS; do
+    expect region "$r" eu-west-1 error
+done
+expect region AWS-EC2-SG-ADMIN-PORTS-IPV4 "$SG4" pass
+expect region AWS-EC2-NACL-ADMIN-PORTS "$ACL" pass
+expect region AWS-EC2-IMDSV2 "$INST" pass
+expect region AWS-VPC-FLOW-LOGS "$VPC" pass
+check "region: the account's EBS rule is error naming eu-west-1" \
+    grep -q '^AWS-EC2-EBS-DEFAULT-ENCRYPTION error .*GetEbsEncryptionByDefault eu-west-1' region.txt
+expect region AWS-RDS-ENCRYPTED orders2 pass
 
 e2e_finish
