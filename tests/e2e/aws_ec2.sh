@@ -1,7 +1,7 @@
 #!/bin/sh
-# End-to-end: the EC2 and RDS service modules against a real moto_server
+# End-to-end: the EC2, RDS and EFS service modules against a real moto_server
 # (5.2.1), seeded with Debian's awscli. For every rule of
-# checks/rules/cis-aws/networking.yaml and storage-rds.yaml: the
+# checks/rules/cis-aws/networking.yaml and storage-rds-efs.yaml: the
 # misconfiguration seeded, a scan, `fail` on the right resource; the fix
 # applied, a scan, `pass`. What moto gives to start with is part of the
 # story: its default VPC's default security group allows all egress (6.5
@@ -33,7 +33,7 @@ findings() {
     "$FOURC" report --db "$1" --format json 2>/dev/null | "$PYTHON" -c '
 import json, sys
 for f in json.load(sys.stdin)["findings"]:
-    if f["rule"].startswith(("AWS-EC2-", "AWS-VPC-", "AWS-RDS-")):
+    if f["rule"].startswith(("AWS-EC2-", "AWS-VPC-", "AWS-RDS-", "AWS-EFS-")):
         u = f["resource"]["uid"].split("/")
         print(f["rule"], f["status"], u[-2] + "/" + u[-1], f["message"])'
 }
@@ -99,6 +99,8 @@ check "seeded: the ACCEPT flow log" grep -q '"fl-' "$T/seed.out"
 seed rds create-db-instance --db-instance-identifier orders --db-instance-class db.t3.micro \
     --engine postgres --master-username admin1 --master-user-password e2e-pass-1234 \
     --allocated-storage 20 --publicly-accessible --no-auto-minor-version-upgrade
+# 3.3.1: an unencrypted file system
+FS1=$(awsc efs create-file-system --creation-token e2e-plain --no-encrypted --query FileSystemId --output text)
 # 6.1.1: moto starts with encryption by default off; on in eu-west-1 only
 seed ec2 enable-ebs-encryption-by-default --region eu-west-1
 
@@ -121,6 +123,7 @@ expect bad AWS-RDS-ENCRYPTED orders fail
 expect bad AWS-RDS-NOT-PUBLIC orders fail
 expect bad AWS-RDS-AUTO-MINOR-UPGRADE orders fail
 expect bad AWS-EC2-EBS-DEFAULT-ENCRYPTION 123456789012 fail
+expect bad AWS-EFS-ENCRYPTED "$FS1" fail
 check "bad: the EBS evidence names us-east-1" \
     grep -q 'AWS-EC2-EBS-DEFAULT-ENCRYPTION fail .*regions.us-east-1.ebs_encryption_by_default is false' bad.txt
 
@@ -152,6 +155,8 @@ seed rds create-db-instance --db-instance-identifier orders2 --db-instance-class
     --engine postgres --master-username admin1 --master-user-password e2e-pass-1234 \
     --allocated-storage 20 --storage-encrypted --no-publicly-accessible
 seed ec2 enable-ebs-encryption-by-default
+# EFS encryption cannot be changed in place either: a new file system
+FS2=$(awsc efs create-file-system --creation-token e2e-encrypted --encrypted --query FileSystemId --output text)
 
 scan good --region eu-west-1
 for sg in "$SG4" "$SG6" "$SGF" "$DEFSG"; do
@@ -168,6 +173,8 @@ expect good AWS-RDS-AUTO-MINOR-UPGRADE orders pass
 expect good AWS-RDS-ENCRYPTED orders fail
 expect good AWS-RDS-ENCRYPTED orders2 pass
 expect good AWS-EC2-EBS-DEFAULT-ENCRYPTION 123456789012 pass
+expect good AWS-EFS-ENCRYPTED "$FS1" fail
+expect good AWS-EFS-ENCRYPTED "$FS2" pass
 
 # --- denied calls ------------------------------------------------------------
 # deny_scan NAME FAULTS [args]: a scan through tests/tools/awsproxy.py
@@ -205,7 +212,8 @@ check_eq "sgdenied: RDS is still judged" fail,pass "$(statuses sgdenied AWS-RDS-
 
 deny_scan others '[{"service": "ec2", "action": "DescribeFlowLogs", "fault": "denied"},
   {"service": "ec2", "action": "GetEbsEncryptionByDefault", "fault": "denied"},
-  {"service": "rds", "action": "DescribeDBInstances", "fault": "denied"}]'
+  {"service": "rds", "action": "DescribeDBInstances", "fault": "denied"},
+  {"service": "elasticfilesystem", "fault": "denied"}]'
 check_eq "others: flow logs denied: the VPC rule is error" error "$(statuses others AWS-VPC-FLOW-LOGS)"
 check "others: its error names DescribeFlowLogs" \
     grep -q "^AWS-VPC-FLOW-LOGS error Vpc/$VPC .*DescribeFlowLogs" others.txt
@@ -217,6 +225,9 @@ for r in AWS-RDS-ENCRYPTED AWS-RDS-NOT-PUBLIC AWS-RDS-AUTO-MINOR-UPGRADE; do
     check "others: $r's error names DescribeDBInstances" \
         grep -q "^$r error Region/us-east-1 .*DescribeDBInstances.*AccessDenied" others.txt
 done
+check_eq "others: AWS-EFS-ENCRYPTED is error only" error "$(statuses others AWS-EFS-ENCRYPTED)"
+check "others: its error names DescribeFileSystems" \
+    grep -q "^AWS-EFS-ENCRYPTED error Region/us-east-1 .*DescribeFileSystems" others.txt
 check_eq "others: the security group rules are still judged" pass "$(statuses others AWS-EC2-SG-ADMIN-PORTS-IPV4)"
 check_eq "others: the NACL rule is still judged" pass "$(statuses others AWS-EC2-NACL-ADMIN-PORTS)"
 
