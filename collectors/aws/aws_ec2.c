@@ -30,11 +30,15 @@ static json_t *aws_ec2_describe(struct aws_job *j, const char *action,
                                 const char *list, struct aws_call_err *ce,
                                 struct err *e)
 {
+    /* pages of at most 1000 (each Describe* here allows 5 to 1000):
+     * without MaxResults AWS may send one unbounded answer */
+    static const char *const params[] = {"MaxResults=1000", NULL};
     struct aws_query q = {
         .service = "ec2",
         .region = j->region,
         .version = AWS_EC2_VERSION,
         .action = action,
+        .params = params,
         .list = list,
         .token_param = "NextToken",
         .token_path = "nextToken",

@@ -107,6 +107,16 @@ check "seeded: the ACCEPT flow log" grep -q '"fl-' "$T/seed.out"
 seed rds create-db-instance --db-instance-identifier orders --db-instance-class db.t3.micro \
     --engine postgres --master-username admin1 --master-user-password e2e-pass-1234 \
     --allocated-storage 20 --publicly-accessible --no-auto-minor-version-upgrade
+# DescribeDBInstances answers 100 a page: 105 more instances make two
+# pages (half of them encrypted), every one of which must be judged
+python3 - "$MOTO" <<'PY' || not_ok "seeded: 105 DB instances (boto3)"
+import sys, boto3
+c = boto3.client("rds", endpoint_url=sys.argv[1], region_name="us-east-1")
+for i in range(105):
+    c.create_db_instance(DBInstanceIdentifier="page-%03d" % i, DBInstanceClass="db.t3.micro",
+                         Engine="postgres", MasterUsername="admin1", MasterUserPassword="e2e-pass-1234",
+                         AllocatedStorage=20, StorageEncrypted=(i % 2 == 0))
+PY
 # 3.3.1: an unencrypted file system
 FS1=$(awsc efs create-file-system --creation-token e2e-plain --no-encrypted --query FileSystemId --output text)
 # 6.1.1: moto starts with encryption by default off; on in eu-west-1 only
@@ -132,6 +142,10 @@ expect bad AWS-VPC-FLOW-LOGS "$VPC" fail
 expect bad AWS-RDS-ENCRYPTED orders fail
 expect bad AWS-RDS-NOT-PUBLIC orders fail
 expect bad AWS-RDS-AUTO-MINOR-UPGRADE orders fail
+check_eq "bad: every DB instance over two pages judged (53 encrypted of 106)" "53 53" \
+    "$(awk '$1 == "AWS-RDS-ENCRYPTED" { n[$2]++ } END { print n["pass"] + 0, n["fail"] + 0 }' bad.txt)"
+expect bad AWS-RDS-ENCRYPTED page-104 pass
+expect bad AWS-RDS-ENCRYPTED page-103 fail
 expect bad AWS-EC2-EBS-DEFAULT-ENCRYPTION 123456789012 fail
 expect bad AWS-EFS-ENCRYPTED "$FS1" fail
 check "bad: the EBS evidence names us-east-1" \
