@@ -34,9 +34,12 @@ findings() {
     "$FOURC" report --db "$1" --format json 2>/dev/null | "$PYTHON" -c '
 import json, sys
 for f in json.load(sys.stdin)["findings"]:
-    if f["rule"].startswith(("AWS-EC2-", "AWS-VPC-", "AWS-RDS-", "AWS-EFS-")):
+    # the automated rules of this slice (the manual pack has rules of
+    # these prefixes too, on fourc/Target)
+    if f["rule"].startswith(("AWS-EC2-", "AWS-VPC-", "AWS-RDS-", "AWS-EFS-")) \
+            and f["resource"]["kind"].startswith("aws/"):
         u = f["resource"]["uid"].split("/")
-        print(f["rule"], f["status"], u[-2] + "/" + u[-1], f["message"])'
+        print(f["rule"], f["status"], "/".join(u[-2:]), f["message"])'
 }
 
 # scan NAME [args]: a scan of moto into NAME.db (one region unless told)
