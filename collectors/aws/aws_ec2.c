@@ -66,7 +66,9 @@ static const char *aws_ec2_tag(const json_t *obj, const char *key)
 }
 
 /* Emits one resource of kind ("aws/Vpc") whose id is at idkey, named by
- * its Name tag (else nameky, else the id); doc is stolen. */
+ * its Name tag (else namekey's value, else the id), its arn the API's
+ * (securityGroupArn) or built from type ("vpc"); doc is stolen. The
+ * strings are copied first: they live in doc, which aws_emit takes. */
 static int aws_ec2_emit(struct aws_job *j, const char *kind, const char *type,
                         const char *idkey, const char *namekey, json_t *doc,
                         struct err *e)
@@ -75,7 +77,7 @@ static int aws_ec2_emit(struct aws_job *j, const char *kind, const char *type,
     const char *name = aws_ec2_tag(doc, "Name");
     const char *arn =
         json_string_value(json_object_get(doc, "securityGroupArn"));
-    char arnbuf[512];
+    char idc[256], namec[512], arnc[512];
 
     if (!id) {
         aws_warn(j, "aws ec2 %s: an item without %s was skipped", j->region,
@@ -85,18 +87,13 @@ static int aws_ec2_emit(struct aws_job *j, const char *kind, const char *type,
     }
     if (!name && namekey)
         name = json_string_value(json_object_get(doc, namekey));
-    if (!name)
-        name = id;
-    if (!arn) {
-        snprintf(arnbuf, sizeof(arnbuf), "arn:%s:ec2:%s:%s:%s/%s", j->partition,
-                 j->region, j->account, type, id);
-        arn = arnbuf;
-    }
-    /* the strings above live in doc, which aws_emit steals: copy them */
-    char idc[256], namec[512], arnc[512];
     snprintf(idc, sizeof(idc), "%s", id);
-    snprintf(namec, sizeof(namec), "%s", name);
-    snprintf(arnc, sizeof(arnc), "%s", arn);
+    snprintf(namec, sizeof(namec), "%s", name ? name : id);
+    if (arn)
+        snprintf(arnc, sizeof(arnc), "%s", arn);
+    else
+        snprintf(arnc, sizeof(arnc), "arn:%s:ec2:%s:%s:%s/%s", j->partition,
+                 j->region, j->account, type, id);
     return aws_emit(j, kind, NULL, idc, namec, arnc, doc, e);
 }
 
