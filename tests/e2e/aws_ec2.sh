@@ -223,6 +223,39 @@ statuses() {
 }
 
 proxy_start
+# no request twice: every call of these modules once per region and page
+deny_scan once '[]' --region eu-west-1
+check_eq "once: each EC2, RDS and EFS call made once per region (RDS: two pages)" \
+    "ec2 eu-west-1 DescribeFlowLogs 1
+ec2 eu-west-1 DescribeInstances 1
+ec2 eu-west-1 DescribeNetworkAcls 1
+ec2 eu-west-1 DescribeSecurityGroups 1
+ec2 eu-west-1 DescribeVpcs 1
+ec2 eu-west-1 GetEbsEncryptionByDefault 1
+ec2 us-east-1 DescribeFlowLogs 1
+ec2 us-east-1 DescribeInstances 1
+ec2 us-east-1 DescribeNetworkAcls 1
+ec2 us-east-1 DescribeSecurityGroups 1
+ec2 us-east-1 DescribeVpcs 1
+ec2 us-east-1 GetEbsEncryptionByDefault 1
+elasticfilesystem eu-west-1 GET /2015-02-01/file-systems 1
+elasticfilesystem us-east-1 GET /2015-02-01/file-systems 1
+rds eu-west-1 DescribeDBInstances 1
+rds us-east-1 DescribeDBInstances 2" \
+    "$("$PYTHON" -c '
+import collections, json, sys
+n = collections.Counter()
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["service"] in ("ec2", "rds", "elasticfilesystem"):
+        n[(r["service"], r["region"], r["action"], r["body_sha256"])] += 1
+per = collections.Counter()
+for (svc, reg, act, body), c in n.items():
+    if c != 1:
+        print("repeated", svc, reg, act, c)
+    per[(svc, reg, act)] += 1
+for k in sorted(per):
+    print(*k, per[k])' "$T/once.proxy.jsonl")"
 deny_scan sgdenied '[{"service": "ec2", "action": "DescribeSecurityGroups", "fault": "denied"}]'
 check "sgdenied: the proxy denied DescribeSecurityGroups" \
     grep -q '"action": "DescribeSecurityGroups".*"fault": "denied"' "$T/sgdenied.proxy.jsonl"
