@@ -334,11 +334,15 @@ static int s3_home(struct aws_job *j, const json_t *b, const char *bucket,
     }
     v = s3_bucket_call(j, bucket, region, cap, &loc, gone);
     if (!v || is_marker(v) || !json_is_string(v)) {
-        if (v && !is_marker(v))
+        /* the bucket's own answers (redirects) will say where it is */
+        if (v)
             aws_warn(j,
-                     "aws s3 GetBucketLocation: unexpected answer for "
-                     "bucket %s",
-                     bucket);
+                     "aws s3: the region of bucket %s is taken from where "
+                     "its calls are answered: %s",
+                     bucket,
+                     is_marker(v)
+                         ? json_string_value(json_object_get(v, "$error"))
+                         : "GetBucketLocation gave an unexpected answer");
         json_decref(v);
         return -1;
     }

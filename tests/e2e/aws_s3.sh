@@ -247,6 +247,25 @@ check "GetKeyRotationStatus denied: the message names the action" \
 check_eq "GetKeyRotationStatus denied in eu-west-1: the us-east-1 key still passes" pass \
     "$(status $RULE_KMS /KMSKey/$K1)"
 
+proxy_faults '[{"service": "kms", "region": "eu-west-1", "action": "DescribeKey", "fault": "denied"}]'
+scan
+check_eq "DescribeKey denied in eu-west-1: that key is error (its subject cannot be told)" error \
+    "$(status $RULE_KMS /KMSKey/$K2)"
+check "DescribeKey denied: the message names the action" \
+    has_msg $RULE_KMS /KMSKey/$K2 'DescribeKey'
+check_eq "DescribeKey denied in eu-west-1: the us-east-1 key still passes" pass \
+    "$(status $RULE_KMS /KMSKey/$K1)"
+
+# (moto sends no redirects: here the eu-west-1 bucket is filed under the
+# job's us-east-1; on AWS, ListBuckets gives BucketRegion and a redirect
+# names the region)
+proxy_faults '[{"service": "s3", "action": "GET location", "fault": "denied"}]'
+scan
+check_eq "GetBucketLocation denied: the buckets are still judged from their own answers" \
+    "pass pass" "$(status $RULE_TLS '') $(status $RULE_BPA '')"
+check "GetBucketLocation denied: a warning names the action" \
+    grep -q "GetBucketLocation" "$ERR"
+
 proxy_faults '[{"service": "kms", "region": "us-east-1", "action": "ListKeys", "fault": "denied"}]'
 scan
 check "ListKeys denied in us-east-1: $RULE_KMS is error there, naming ListKeys" \
