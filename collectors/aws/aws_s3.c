@@ -36,7 +36,8 @@ static const char *const s3_kinds[] = {"aws/S3Bucket", "aws/Account", NULL};
  * a failure; *gone when the bucket no longer exists. */
 struct s3_get {
     const char *action, *query, *absent_code;
-    int raw; /* the body as text (GetBucketPolicy), not XML */
+    int raw;          /* the body as text (GetBucketPolicy), not XML */
+    const char *root; /* the answer's root element, or NULL: any */
 };
 
 static int is_marker(const json_t *v)
@@ -69,6 +70,7 @@ static json_t *s3_bucket_call(struct aws_job *j, const char *bucket,
         .bucket = bucket,
         .path = "/",
         .query = g->query,
+        .root = g->root,
     };
     struct aws_call_err ce = {0};
     struct err e = {{0}};
@@ -184,6 +186,23 @@ static json_t *s3_pab_norm(json_t *xml, const char *service, const char *region)
         out = marker_msg("aws %s GetPublicAccessBlock %s: %s", service, region,
                          why);
     return out;
+}
+
+/* GetBucketPolicyStatus' IsPublic (steals x); no policy: not public. */
+static json_t *s3_policy_public(json_t *x, const char *region,
+                                const char *bucket)
+{
+    int pub;
+
+    if (is_marker(x))
+        return x;
+    if (json_is_null(x))
+        return json_false();
+    pub = xml_bool(json_is_object(x) ? json_object_get(x, "IsPublic") : NULL);
+    json_decref(x);
+    if (pub < 0)
+        return bad_answer("GetBucketPolicyStatus", region, bucket);
+    return json_boolean(pub);
 }
 
 static json_t *s3_acl(json_t *x, const char *region, const char *bucket,
@@ -322,7 +341,8 @@ static void s3_logging(json_t *doc, json_t *x, const char *region,
 static int s3_home(struct aws_job *j, const json_t *b, const char *bucket,
                    char *region, size_t cap, int *gone)
 {
-    static const struct s3_get loc = {"GetBucketLocation", "location", NULL, 0};
+    static const struct s3_get loc = {.action = "GetBucketLocation",
+                                      .query = "location"};
     const char *br = json_string_value(json_object_get(b, "BucketRegion"));
     json_t *v;
     const char *s;
@@ -358,18 +378,27 @@ static int s3_home(struct aws_job *j, const json_t *b, const char *bucket,
 static int s3_bucket(struct aws_job *j, const json_t *b,
                      const json_t *account_pab, int *outside, struct err *e)
 {
-    static const struct s3_get pol = {"GetBucketPolicy", "policy",
-                                      "NoSuchBucketPolicy", 1};
+    static const struct s3_get pol = {.action = "GetBucketPolicy",
+                                      .query = "policy",
+                                      .absent_code = "NoSuchBucketPolicy",
+                                      .raw = 1};
+    static const struct s3_get pst = {.action = "GetBucketPolicyStatus",
+                                      .query = "policyStatus",
+                                      .absent_code = "NoSuchBucketPolicy",
+                                      .root = "PolicyStatus"};
     static const struct s3_get pab = {
-        "GetPublicAccessBlock", "publicAccessBlock",
-        "NoSuchPublicAccessBlockConfiguration", 0};
-    static const struct s3_get acl = {"GetBucketAcl", "acl", NULL, 0};
+        .action = "GetPublicAccessBlock",
+        .query = "publicAccessBlock",
+        .absent_code = "NoSuchPublicAccessBlockConfiguration"};
+    static const struct s3_get acl = {.action = "GetBucketAcl", .query = "acl"};
     static const struct s3_get enc = {
-        "GetBucketEncryption", "encryption",
-        "ServerSideEncryptionConfigurationNotFoundError", 0};
-    static const struct s3_get ver = {"GetBucketVersioning", "versioning", NULL,
-                                      0};
-    static const struct s3_get lg = {"GetBucketLogging", "logging", NULL, 0};
+        .action = "GetBucketEncryption",
+        .query = "encryption",
+        .absent_code = "ServerSideEncryptionConfigurationNotFoundError"};
+    static const struct s3_get ver = {.action = "GetBucketVersioning",
+                                      .query = "versioning"};
+    static const struct s3_get lg = {.action = "GetBucketLogging",
+                                     .query = "logging"};
     const char *name = json_string_value(json_object_get(b, "Name"));
     char region[64], arn[320];
     json_t *doc, *v, *bpab, *pub = NULL;
@@ -391,6 +420,11 @@ static int s3_bucket(struct aws_job *j, const json_t *b,
     if (!(v = s3_bucket_call(j, name, region, sizeof(region), &pol, &gone)))
         goto gone;
     s3_policy(doc, v, j->partition, name, region);
+
+    if (!(v = s3_bucket_call(j, name, region, sizeof(region), &pst, &gone)))
+        goto gone;
+    json_object_set_new(doc, "policy_public",
+                        s3_policy_public(v, region, name));
 
     if (!(v = s3_bucket_call(j, name, region, sizeof(region), &pab, &gone)))
         goto gone;
@@ -466,6 +500,7 @@ static int s3_collect(struct aws_job *j, struct err *e)
         .action = "ListBuckets",
         .region = j->region,
         .path = "/",
+        .query = "max-buckets=10000", /* AWS's largest page; see aws_api.h */
         .list = "Buckets/Bucket",
         .token_param = "continuation-token",
         .token_path = "ContinuationToken",

@@ -229,7 +229,7 @@ check_eq "account GetPublicAccessBlock denied: $B2 (covered by the account only)
 check_eq "account GetPublicAccessBlock denied: $RULE_TLS is still judged (pass)" pass \
     "$(status $RULE_TLS '')"
 
-proxy_faults '[{"service": "s3", "action": "GET /", "fault": "denied"}]'
+proxy_faults '[{"service": "s3", "action": "GET max-buckets", "fault": "denied"}]'
 scan
 check_eq "ListBuckets denied: $RULE_TLS and $RULE_BPA are error" "error error" \
     "$(status $RULE_TLS '') $(status $RULE_BPA '')"
