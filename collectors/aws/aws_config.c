@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "aws_config.h"
+
 #include "aws_api.h"
 #include "aws_int.h"
 #include "util.h"
@@ -125,51 +127,15 @@ static json_t *config_recorder(const json_t *r, const json_t *statuses,
     return doc;
 }
 
-static int config_region(struct aws_job *j, json_t *enabled, json_t *list,
-                         const char *summary, struct err *e)
+json_t *aws_config_judge(const json_t *recs, const json_t *statuses,
+                         const char *region, json_t **docs)
 {
-    if (aws_account_set_region(j, j->region, "config_recorders", list, e) < 0) {
-        json_decref(enabled);
-        return -1;
-    }
-    if (aws_account_set_region(j, j->region, "config_summary",
-                               json_string(summary), e) < 0) {
-        json_decref(enabled);
-        return -1;
-    }
-    return aws_account_set_region(j, j->region, "config_enabled", enabled, e);
-}
-
-static int config_collect(struct aws_job *j, struct err *e)
-{
-    struct aws_call_err ce = {0};
-    struct err ae = {{0}};
-    json_t *recs, *statuses, *r, *names;
+    json_t *names = json_array(), *r, *enabled;
     char why[256] = "", summary[320];
     size_t i;
     int any_ok = 0, any_unknown = 0;
 
-    recs = config_call(j, "StarlingDoveService.DescribeConfigurationRecorders",
-                       "ConfigurationRecorders", &ce, &ae);
-    if (!recs) {
-        json_t *m = aws_unavailable(&ce, &ae);
-        if (config_region(j, json_deep_copy(m), json_deep_copy(m), ae.msg, e) <
-            0) {
-            json_decref(m);
-            return -1;
-        }
-        json_decref(m);
-        return aws_kind_failed(j, NULL, "aws/ConfigRecorder", ae.msg, e);
-    }
-    statuses = json_array_size(recs) == 0
-                   ? json_array()
-                   : config_call(j,
-                                 "StarlingDoveService."
-                                 "DescribeConfigurationRecorderStatus",
-                                 "ConfigurationRecordersStatus", &ce, &ae);
-    if (!statuses)
-        statuses = aws_unavailable(&ce, &ae);
-    names = json_array();
+    *docs = json_array();
     json_array_foreach(recs, i, r)
     {
         const char *name = json_string_value(json_object_get(r, "name"));
@@ -186,38 +152,88 @@ static int config_collect(struct aws_job *j, struct err *e)
                       json_object_get(doc, "recording"), "all_supported",
                       json_object_get(doc, "all_supported"), "last_status",
                       json_object_get(doc, "last_status")));
-        if (aws_emit(j, "aws/ConfigRecorder", NULL, name, name, NULL, doc, e) <
-            0)
-            goto fail;
+        json_array_append_new(*docs, doc);
     }
-    if (any_ok)
+    if (any_ok) {
         snprintf(summary, sizeof(summary),
                  "AWS Config records all supported resource types in %s",
-                 j->region);
-    else if (!json_array_size(recs))
+                 region);
+        enabled = json_true();
+    } else if (!json_array_size(names)) {
         snprintf(summary, sizeof(summary),
-                 "AWS Config has no configuration recorder in %s", j->region);
-    else if (any_unknown)
+                 "AWS Config has no configuration recorder in %s", region);
+        enabled = json_false();
+    } else if (any_unknown) {
         snprintf(summary, sizeof(summary), "%s",
                  json_string_value(json_object_get(statuses, "$error")));
-    else
-        snprintf(summary, sizeof(summary), "AWS Config in %s: %s", j->region,
-                 why);
-    if (config_region(j,
-                      any_ok        ? json_true()
-                      : any_unknown ? json_deep_copy(statuses)
-                                    : json_false(),
-                      names, summary, e) < 0)
-        goto fail_names_taken;
+        enabled = json_deep_copy(statuses);
+    } else {
+        snprintf(summary, sizeof(summary), "AWS Config in %s: %s", region, why);
+        enabled = json_false();
+    }
+    return json_pack("{s:o,s:o,s:s}", "config_enabled", enabled,
+                     "config_recorders", names, "config_summary", summary);
+}
+
+/* Sets the region's keys from a verdict (aws_config_judge's; steals). */
+static int config_region(struct aws_job *j, json_t *verdict, struct err *e)
+{
+    static const char *const keys[] = {"config_recorders", "config_summary",
+                                       "config_enabled", NULL};
+    int rc = 0;
+
+    for (size_t i = 0; keys[i] && rc == 0; i++)
+        rc = aws_account_set_region(
+            j, j->region, keys[i],
+            json_incref(json_object_get(verdict, keys[i])), e);
+    json_decref(verdict);
+    return rc;
+}
+
+static int config_collect(struct aws_job *j, struct err *e)
+{
+    struct aws_call_err ce = {0};
+    struct err ae = {{0}};
+    json_t *recs, *statuses, *docs, *verdict, *d;
+    size_t i;
+    int rc = 0;
+
+    recs = config_call(j, "StarlingDoveService.DescribeConfigurationRecorders",
+                       "ConfigurationRecorders", &ce, &ae);
+    if (!recs) {
+        json_t *m = aws_unavailable(&ce, &ae);
+        verdict = json_pack("{s:O,s:O,s:s}", "config_enabled", m,
+                            "config_recorders", m, "config_summary",
+                            json_string_value(json_object_get(m, "$error")));
+        json_decref(m);
+        if (config_region(j, verdict, e) < 0)
+            return -1;
+        return aws_kind_failed(j, NULL, "aws/ConfigRecorder", ae.msg, e);
+    }
+    statuses = json_array_size(recs) == 0
+                   ? json_array()
+                   : config_call(j,
+                                 "StarlingDoveService."
+                                 "DescribeConfigurationRecorderStatus",
+                                 "ConfigurationRecordersStatus", &ce, &ae);
+    if (!statuses)
+        statuses = aws_unavailable(&ce, &ae);
+    verdict = aws_config_judge(recs, statuses, j->region, &docs);
+    json_array_foreach(docs, i, d)
+    {
+        const char *name = json_string_value(json_object_get(d, "name"));
+        if ((rc = aws_emit(j, "aws/ConfigRecorder", NULL, name, name, NULL,
+                           json_incref(d), e)) < 0)
+            break;
+    }
+    json_decref(docs);
     json_decref(recs);
     json_decref(statuses);
-    return 0;
-fail:
-    json_decref(names);
-fail_names_taken:
-    json_decref(recs);
-    json_decref(statuses);
-    return -1;
+    if (rc < 0) {
+        json_decref(verdict);
+        return -1;
+    }
+    return config_region(j, verdict, e);
 }
 
 const struct aws_service aws_service_config = {
