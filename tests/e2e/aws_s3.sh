@@ -7,13 +7,14 @@
 # needed it `error`, naming the action, and the other rules are still
 # judged. No request is sent twice within a scan.
 #
-# Shown against fixtures only (moto cannot hold the state): a KMS key with
-# imported key material (moto has no Origin EXTERNAL keys through the API
-# in a form DescribeKey reports), a recorder whose last status is FAILURE,
-# bucket policies of the shapes tests/unit/test_aws_s3.c covers beyond
-# the ones below (NotPrincipal, NotAction, NotResource, narrowing
-# conditions) and MFA delete (moto cannot enable it: it needs the root
-# user's MFA device).
+# Not shown against moto (it cannot hold the state), covered by the unit
+# tests and the rule fixtures instead: a KMS key with imported key
+# material (Origin EXTERNAL: skipped), a recorder whose last status is
+# FAILURE (tests/unit/test_aws_config.c), the bucket policy shapes
+# tests/unit/test_aws_s3.c judges beyond the ones below (NotPrincipal,
+# NotAction, NotResource, narrowing conditions), GetBucketPolicyStatus
+# (moto answers it with a bucket listing) and a bucket-region redirect
+# (moto sends none; tests/unit/test_aws_api.c shows it against httpsrv).
 : "${TOP_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$TOP_SRCDIR/tests/e2e/lib.sh"
 e2e_init
