@@ -69,8 +69,38 @@ static int kms_rotatable(const json_t *md)
            str_is(json_object_get(md, "KeyState"), "Enabled");
 }
 
-static int kms_key(struct aws_job *j, const json_t *k, struct err *e)
+/* The alias names of key id: an array (new reference), or a copy of the
+ * marker when ListAliases failed. */
+static json_t *kms_aliases_of(const json_t *aliases, const char *id)
 {
+    json_t *out, *a;
+    size_t i;
+
+    if (json_is_object(aliases))
+        return json_deep_copy(aliases);
+    out = json_array();
+    json_array_foreach(aliases, i, a)
+    {
+        const char *t = json_string_value(json_object_get(a, "TargetKeyId"));
+        const json_t *n = json_object_get(a, "AliasName");
+        if (t && json_is_string(n) && !strcmp(t, id))
+            json_array_append(out, (json_t *)n);
+    }
+    return out;
+}
+
+/* The key's name: its first alias, else its id. */
+static void kms_name(const json_t *doc, const char *id, char *out, size_t cap)
+{
+    const char *a =
+        json_string_value(json_array_get(json_object_get(doc, "aliases"), 0));
+    snprintf(out, cap, "%s", a ? a : id);
+}
+
+static int kms_key(struct aws_job *j, const json_t *k, const json_t *aliases,
+                   struct err *e)
+{
+    char name[300];
     const char *id = json_string_value(json_object_get(k, "KeyId"));
     const char *arn = json_string_value(json_object_get(k, "KeyArn"));
     struct aws_call_err ce = {0};
@@ -79,7 +109,8 @@ static int kms_key(struct aws_job *j, const json_t *k, struct err *e)
 
     if (!id)
         return 0;
-    doc = json_pack("{s:s}", "key_id", id);
+    doc = json_pack("{s:s,s:o}", "key_id", id, "aliases",
+                    kms_aliases_of(aliases, id));
     d = kms_call(j, "TrentService.DescribeKey", id, &ce, &ae);
     md = d ? json_object_get(d, "KeyMetadata") : NULL;
     if (!d || !json_is_object(md)) {
@@ -96,7 +127,8 @@ static int kms_key(struct aws_job *j, const json_t *k, struct err *e)
             json_object_set_new(doc, kms_fields[i][0], json_deep_copy(m));
         json_object_set_new(doc, "rotation_enabled", m);
         json_decref(d);
-        return aws_emit(j, "aws/KMSKey", NULL, id, id, arn, doc, e);
+        kms_name(doc, id, name, sizeof(name));
+        return aws_emit(j, "aws/KMSKey", NULL, id, name, arn, doc, e);
     }
     for (size_t i = 0; i < sizeof(kms_fields) / sizeof(kms_fields[0]); i++) {
         json_t *v = json_object_get(md, kms_fields[i][1]);
@@ -131,7 +163,9 @@ static int kms_key(struct aws_job *j, const json_t *k, struct err *e)
     if (!arn)
         arn = json_string_value(json_object_get(md, "Arn"));
     {
-        int rc = aws_emit(j, "aws/KMSKey", NULL, id, id, arn, doc, e);
+        int rc;
+        kms_name(doc, id, name, sizeof(name));
+        rc = aws_emit(j, "aws/KMSKey", NULL, id, name, arn, doc, e);
         json_decref(d);
         return rc;
     }
@@ -151,19 +185,29 @@ static int kms_collect(struct aws_job *j, struct err *e)
     };
     struct aws_call_err ce = {0};
     struct err ae = {{0}};
-    json_t *keys, *k;
+    json_t *keys, *aliases, *k;
     size_t i;
     int rc = 0;
 
     keys = aws_json_call(j->client, &q, &ce, &ae);
-    json_decref(body);
-    if (!keys)
+    if (!keys) {
+        json_decref(body);
         return aws_kind_failed(j, NULL, "aws/KMSKey", ae.msg, e);
+    }
+    /* the names users know keys by; no rule needs them */
+    q.target = "TrentService.ListAliases";
+    q.list = "Aliases";
+    json_object_set_new(body, "Limit", json_integer(100));
+    aliases = aws_json_call(j->client, &q, &ce, &ae);
+    json_decref(body);
+    if (!aliases)
+        aliases = aws_unavailable(&ce, &ae);
     json_array_foreach(keys, i, k)
     {
-        if ((rc = kms_key(j, k, e)) < 0)
+        if ((rc = kms_key(j, k, aliases, e)) < 0)
             break;
     }
+    json_decref(aliases);
     json_decref(keys);
     return rc;
 }

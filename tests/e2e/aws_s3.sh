@@ -122,6 +122,7 @@ K1=$(awsc kms create-key --query KeyMetadata.KeyId --output text)
 K2=$(awsc kms create-key --region eu-west-1 --query KeyMetadata.KeyId --output text)
 KRSA=$(awsc kms create-key --key-spec RSA_2048 --key-usage SIGN_VERIFY \
     --query KeyMetadata.KeyId --output text)
+awsc kms create-alias --alias-name alias/fourc-e2e --target-key-id "$K1"
 
 # --- 1. everything misconfigured ------------------------------------------
 scan
@@ -141,6 +142,12 @@ check_eq "KMS: a customer key without rotation fails (us-east-1)" fail \
 check_eq "KMS: a customer key without rotation fails (eu-west-1)" fail \
     "$(status $RULE_KMS /eu-west-1/KMSKey/$K2)"
 check_eq "KMS: an RSA key is not the rule's subject" none "$(status $RULE_KMS /KMSKey/$KRSA)"
+check_eq "KMS: a key is named by its alias, which its document lists" \
+    "alias/fourc-e2e [\"alias/fourc-e2e\"]" "$("$PYTHON" -c "
+import json, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+n, d = c.execute(\"SELECT name, doc FROM resources WHERE uid LIKE '%/KMSKey/' || ? ORDER BY id DESC\", (sys.argv[2],)).fetchone()
+print(n, json.dumps(json.loads(d)['aliases']))" "$DB" "$K1")"
 check_eq "no request to S3, KMS or Config was sent twice" none "$(no_repeats)"
 
 # --- 2. the fixes, one by one ---------------------------------------------

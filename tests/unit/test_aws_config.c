@@ -19,7 +19,7 @@
     ",\"includeGlobalResourceTypes\":false}}"
 #define ST(name, rec, last)                                                    \
     "{\"name\":\"" name "\",\"recording\":" rec ",\"lastStatus\":\"" last "\"" \
-                                                                          "}"
+    "}"
 #define DENIED                                                                 \
     "{\"$error\":\"access denied: aws config "                                 \
     "DescribeConfigurationRecorderStatus eu-west-1: AccessDeniedException\"}"
