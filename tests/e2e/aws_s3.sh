@@ -8,8 +8,7 @@
 # judged. No request is sent twice within a scan.
 #
 # Not shown against moto (it cannot hold the state), covered by the unit
-# tests and the rule fixtures instead: a KMS key with imported key
-# material (Origin EXTERNAL: skipped), a recorder whose last status is
+# tests and the rule fixtures instead: a recorder whose last status is
 # FAILURE (tests/unit/test_aws_config.c), the bucket policy shapes
 # tests/unit/test_aws_s3.c judges beyond the ones below (NotPrincipal,
 # NotAction, NotResource, narrowing conditions), GetBucketPolicyStatus
@@ -123,6 +122,7 @@ K2=$(awsc kms create-key --region eu-west-1 --query KeyMetadata.KeyId --output t
 KRSA=$(awsc kms create-key --key-spec RSA_2048 --key-usage SIGN_VERIFY \
     --query KeyMetadata.KeyId --output text)
 awsc kms create-alias --alias-name alias/fourc-e2e --target-key-id "$K1"
+KEXT=$(awsc kms create-key --origin EXTERNAL --query KeyMetadata.KeyId --output text)
 
 # --- 1. everything misconfigured ------------------------------------------
 scan
@@ -142,6 +142,8 @@ check_eq "KMS: a customer key without rotation fails (us-east-1)" fail \
 check_eq "KMS: a customer key without rotation fails (eu-west-1)" fail \
     "$(status $RULE_KMS /eu-west-1/KMSKey/$K2)"
 check_eq "KMS: an RSA key is not the rule's subject" none "$(status $RULE_KMS /KMSKey/$KRSA)"
+check_eq "KMS: a key with imported material (Origin EXTERNAL) is skipped" skip \
+    "$(status $RULE_KMS /KMSKey/$KEXT)"
 check_eq "KMS: a key is named by its alias, which its document lists" \
     "alias/fourc-e2e [\"alias/fourc-e2e\"]" "$("$PYTHON" -c "
 import json, sqlite3, sys
@@ -201,17 +203,28 @@ check_eq "Config: us-east-1 recording everything passes" pass "$(status $RULE_CF
 check_eq "Config: eu-west-1 still has none and fails" fail "$(status $RULE_CFG /Region/eu-west-1)"
 check_eq "KMS: a disabled key is skipped" skip "$(status $RULE_KMS /KMSKey/$K1)"
 
+# eu-west-1: recording, but S3 buckets only
 awsc configservice put-configuration-recorder --region eu-west-1 --configuration-recorder \
     name=default,roleARN=arn:aws:iam::$ACCOUNT:role/config \
-    --recording-group allSupported=true,includeGlobalResourceTypes=false
+    --recording-group allSupported=false,includeGlobalResourceTypes=false,resourceTypes=AWS::S3::Bucket
 awsc configservice put-delivery-channel --region eu-west-1 --delivery-channel \
     name=default,s3BucketName=$B1
 awsc configservice start-configuration-recorder --region eu-west-1 \
     --configuration-recorder-name default
+scan
+check_eq "Config: eu-west-1 recording some resource types only fails" fail \
+    "$(status $RULE_CFG /Region/eu-west-1)"
+check "Config: the message says not all resource types are recorded" \
+    has_msg $RULE_CFG /Region/eu-west-1 'does not record all supported resource types'
+
+awsc configservice put-configuration-recorder --region eu-west-1 --configuration-recorder \
+    name=default,roleARN=arn:aws:iam::$ACCOUNT:role/config \
+    --recording-group allSupported=true,includeGlobalResourceTypes=false
 awsc kms enable-key --key-id "$K1"
 scan
 check_eq "Config: eu-west-1 recording everything passes" pass "$(status $RULE_CFG /Region/eu-west-1)"
-check_eq "every rule of the slice passes on the fixed account" "pass pass pass pass pass" \
+check_eq "every rule of the slice passes on the fixed account (the external key skipped)" \
+    "pass pass pass pass pass,skip" \
     "$(status $RULE_TLS '') $(status $RULE_BPA '') $(status $RULE_ABPA '') $(status $RULE_CFG '') $(status $RULE_KMS '')"
 check_eq "no request to S3, KMS or Config was sent twice" none "$(no_repeats)"
 
@@ -243,7 +256,7 @@ check_eq "ListBuckets denied: $RULE_TLS and $RULE_BPA are error" "error error" \
     "$(status $RULE_TLS '') $(status $RULE_BPA '')"
 check "ListBuckets denied: the message names the action" \
     has_msg $RULE_TLS '' 'ListBuckets'
-check_eq "ListBuckets denied: $RULE_ABPA, KMS and Config are still judged" "pass pass pass" \
+check_eq "ListBuckets denied: $RULE_ABPA, KMS and Config are still judged" "pass pass,skip pass" \
     "$(status $RULE_ABPA '') $(status $RULE_KMS '') $(status $RULE_CFG '')"
 
 proxy_faults '[{"service": "kms", "region": "eu-west-1", "action": "GetKeyRotationStatus", "fault": "denied"}]'
