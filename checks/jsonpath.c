@@ -344,6 +344,28 @@ static size_t jp_wrong_type(struct jp_walker *w, const json_t *v, size_t i)
     return 0;
 }
 
+/*
+ * A collector's stand-in for a value it could not read (a denied API
+ * call): an object whose only member is "$error", a string saying why.
+ * Any path through it resolves to that error, so exactly the rules that
+ * read the value are `error`, never judged on its absence.
+ */
+static const char *jp_unavailable(const json_t *v)
+{
+    if (!json_is_object(v) || json_object_size(v) != 1)
+        return NULL;
+    return json_string_value(json_object_get(v, "$error"));
+}
+
+static size_t jp_unavailable_err(struct jp_walker *w, const json_t *v)
+{
+    if (!w->bad)
+        err_set(w->e, "%s: not evaluated: %s",
+                w->sb->len ? sb_str(w->sb) : "the document", jp_unavailable(v));
+    w->bad = 1;
+    return 0;
+}
+
 /* The element c of a wildcard (located at sb) down the rest of the path
  * from i: its matches, or one absent match where it lacks the rest. */
 static size_t jp_walk(struct jp_walker *w, size_t i, json_t *v);
@@ -370,6 +392,8 @@ static size_t jp_walk(struct jp_walker *w, size_t i, json_t *v)
     struct strbuf *sb = w->sb;
     size_t mark = sb->len, added = 0;
 
+    if (v && jp_unavailable(v))
+        return jp_unavailable_err(w, v);
     if (i == p->nsegs) {
         jp_push(w->ms, v, sb);
         return 1;
@@ -705,6 +729,11 @@ static json_t *jp_walk_one(const struct jpath *p, json_t *v, size_t *bad,
     size_t i;
 
     for (i = 0; i < p->nsegs && v; i++) {
+        if (jp_unavailable(v)) {
+            *bad = i;
+            *badv = v;
+            return NULL;
+        }
         if (p->segs[i].type == JP_KEY && json_is_object(v))
             v = json_object_getn(v, p->segs[i].key, p->segs[i].keylen);
         else if (p->segs[i].type == JP_INDEX && json_is_array(v))
@@ -717,6 +746,11 @@ static json_t *jp_walk_one(const struct jpath *p, json_t *v, size_t *bad,
             *badv = v;
             return NULL;
         }
+    }
+    if (v && jp_unavailable(v)) {
+        *bad = i;
+        *badv = v;
+        return NULL;
     }
     return v;
 }
@@ -734,12 +768,19 @@ static int jp_one_wrong_type(const struct jpath *p, const char *base,
                              struct err *e)
 {
     const char *segs = p->segtext;
-    size_t len = p->segs[bad].at;
+    size_t len;
 
+    if (bad < p->nsegs)
+        len = p->segs[bad].at;
+    else
+        len = p->segtext_len;
     if (!*base && !*mid && len && *segs == '.') {
         segs++;
         len--;
     }
+    if (jp_unavailable(badv))
+        return err_set(e, "%s%s%.*s: not evaluated: %s", base, mid, (int)len,
+                       segs, jp_unavailable(badv));
     return err_set(e, "%s%s%.*s: found %s, expected %s", base, mid, (int)len,
                    segs, jpath_type_name(badv),
                    jp_seg_wants(p->segs[bad].type));

@@ -117,11 +117,13 @@ static int scan_not_evaluated(struct collect_ctx *ctx, const char *kind_prefix,
     return rc;
 }
 
-static int scan_kind_not_evaluated(struct collect_ctx *ctx, const char *kind,
+static int scan_kind_not_evaluated(struct collect_ctx *ctx,
+                                   const char *scope_uid, const char *kind,
                                    const char *msg, struct err *e)
 {
     struct scan_collect *sc = ctx->data;
-    int rc = engine_kind_failed(sc->eng, sc->target_uid, kind, msg, e);
+    int rc = engine_kind_failed(sc->eng, scope_uid ? scope_uid : sc->target_uid,
+                                kind, msg, e);
 
     if (rc)
         sc->store_failed = 1;
@@ -299,7 +301,8 @@ static int scan_target_failed(struct scan_collect *sc, const struct target *t,
     int rc;
 
     if (!strstr(e->msg, t->ref) && *t->ref)
-        sb_addf(&pre, "%s %s: ", t->type, t->ref);
+        sb_addf(&pre, strcmp(t->type, t->ref) ? "%s %s: " : "%s: ", t->type,
+                t->ref); /* a flag target (--aws) is named by its type */
     sb_adds(&pre, e->msg);
     scan_context_msg(&msg, sb_str(&pre), t->context);
     say("%s", sb_str(&msg));

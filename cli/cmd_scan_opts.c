@@ -236,7 +236,7 @@ static void scan_help(FILE *out)
             sb_adds(&label, "  "); /* an option of the target above */
         if (r->own && r->own->label)
             sb_adds(&label, r->own->label);
-        else if (r->opt && !r->opt->arg)
+        else if (r->opt ? !r->opt->arg : !r->col->arg)
             sb_addf(&label, "--%s", scan_optname(r));
         else
             sb_addf(&label, "--%s %s", scan_optname(r),
@@ -262,11 +262,11 @@ static int scan_nothing(void)
     while (collector_at(n))
         n++;
     for (i = 0; (c = collector_at(i)); i++)
-        sb_addf(&sb, "%s--%s %s",
+        sb_addf(&sb, "%s--%s%s%s",
                 i == 0       ? ""
                 : i + 1 == n ? " or "
                              : ", ",
-                c->name, c->arg);
+                c->name, c->arg ? " " : "", c->arg ? c->arg : "");
     rc = cmd_usage("scan", "nothing to scan: give %s", sb_str(&sb));
     sb_release(&sb);
     return rc;
@@ -294,8 +294,11 @@ static int scan_parse_refs(struct scan_opts *o, int argc, char **argv,
                 goto out;
             }
         longopts[i].name = scan_optname(r);
-        longopts[i].has_arg =
-            r->opt && !r->opt->arg ? no_argument : required_argument;
+        /* a flag: an option without a value, or a target option of a
+         * collector whose target takes none (--aws) */
+        longopts[i].has_arg = (r->opt ? !r->opt->arg : !r->col->arg)
+                                  ? no_argument
+                                  : required_argument;
         longopts[i].val = 256 + (int)i;
         if (r->own && r->own->short_name)
             sb_addf(&shorts, "%c%s", r->own->short_name,
@@ -327,7 +330,9 @@ static int scan_parse_refs(struct scan_opts *o, int argc, char **argv,
             goto out;
         }
         if (!r->opt) {
-            scan_add_target(o, r->col->name, optarg, r->state);
+            /* a target without a value is named by its collector */
+            scan_add_target(o, r->col->name, optarg ? optarg : r->col->name,
+                            r->state);
         } else if (!r->opt->set) {
             scan_help(stdout);
             rc = -1;

@@ -88,9 +88,12 @@ struct collect_ctx {
      * judged (the live cluster). NULL: not known, collect the default. */
     const char *const *rule_kinds;
     /* As not_evaluated, for exactly one kind ("k8s/Role" is not
-     * "k8s/RoleBinding"). May be NULL. */
-    int (*kind_not_evaluated)(struct collect_ctx *ctx, const char *kind,
-                              const char *msg, struct err *e);
+     * "k8s/RoleBinding"), on the resource scope_uid already emitted (an
+     * AWS region: the kind could not be listed there only), or on the
+     * target when scope_uid is NULL. May be NULL. */
+    int (*kind_not_evaluated)(struct collect_ctx *ctx, const char *scope_uid,
+                              const char *kind, const char *msg,
+                              struct err *e);
     /* Records what the collector learnt about the target itself (a
      * cluster's server, context and version) as key of the scan's entry
      * for the target (the JSON report's scan.targets[]); steals value.

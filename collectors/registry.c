@@ -13,10 +13,11 @@ extern const struct collector collector_dockerfile;
 extern const struct collector collector_image;
 extern const struct collector collector_kubeconfig;
 extern const struct collector collector_node_root;
+extern const struct collector collector_aws;
 
 static const struct collector *const registry_collectors[] = {
     &collector_manifests,  &collector_dockerfile, &collector_image,
-    &collector_kubeconfig, &collector_node_root,
+    &collector_kubeconfig, &collector_node_root,  &collector_aws,
 };
 
 #define REGISTRY_N (sizeof(registry_collectors) / sizeof(*registry_collectors))

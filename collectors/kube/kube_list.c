@@ -360,7 +360,8 @@ static int kube_list_failed(struct kube_page *p, const char *msg, struct err *e)
     struct collect_ctx *ctx = p->l->ctx;
 
     if (ctx->kind_not_evaluated)
-        return ctx->kind_not_evaluated(ctx, sb_str(&p->kind), msg, e) ? -1 : 0;
+        return ctx->kind_not_evaluated(ctx, NULL, sb_str(&p->kind), msg, e) ? -1
+                                                                            : 0;
     return ctx->not_evaluated(ctx, sb_str(&p->kind), msg, e) ? -1 : 0;
 }
 

@@ -92,3 +92,48 @@ st = sorted({f["status"] for f in doc["findings"]
              if f["rule"] == rule and f["resource"]["uid"].endswith(suffix)})
 print(",".join(st) if st else "none")' "$2" "$3"
 }
+
+# tests/tools/awsproxy.py in front of moto: $PROXY (its URL), faults from
+# $PROXY_RULES (proxy_faults JSON sets them; read per request), one JSON
+# line per request in $PROXY_LOG.
+PROXY=
+PROXY_PID=
+PROXY_RULES=
+PROXY_LOG=
+proxy_start() {
+    PROXY_RULES=$T/proxy-rules.json
+    PROXY_LOG=$T/proxy-log.jsonl
+    echo '[]' >"$PROXY_RULES"
+    : >"$PROXY_LOG"
+    rm -f "$T/proxy.port"
+    "$PYTHON" "$TOP_SRCDIR/tests/tools/awsproxy.py" --upstream "$MOTO" \
+        --port-file "$T/proxy.port" --rules "$PROXY_RULES" \
+        --log "$PROXY_LOG" 2>"$T/proxy.err" &
+    PROXY_PID=$!
+    _i=0
+    while [ ! -s "$T/proxy.port" ] && [ $_i -lt 100 ]; do
+        sleep 0.1
+        _i=$((_i + 1))
+    done
+    PROXY=http://127.0.0.1:$(cat "$T/proxy.port")
+}
+
+proxy_stop() {
+    if [ -n "$PROXY_PID" ]; then
+        kill "$PROXY_PID" 2>/dev/null
+        wait "$PROXY_PID" 2>/dev/null
+        PROXY_PID=
+    fi
+}
+
+# proxy_faults '[{"service": "ec2", "action": "...", "fault": "denied"}]'
+proxy_faults() {
+    printf '%s\n' "$1" >"$PROXY_RULES.tmp" && mv "$PROXY_RULES.tmp" "$PROXY_RULES"
+    : >"$PROXY_LOG"
+}
+
+aws_stop_all() {
+    proxy_stop
+    moto_stop
+    e2e_cleanup
+}

@@ -65,7 +65,7 @@ cp "$OUT" scan-help.txt
 # T --name ARG (a target), C --name ARG (a target's own option), O --name
 # (ARG "-": a flag, whose help starts right after its name)
 awk '/^Targets/ {s = 1; next} /^Options:/ {s = 2; next}
-     s == 1 && /^  --/ {print "T", substr($1, 3), $2}
+     s == 1 && /^  --/ {print "T", substr($1, 3), ($2 ~ /^[A-Z]/ ? $2 : "-")}
      s == 1 && /^    --/ {print "C", substr($1, 3), ($2 ~ /^[A-Z]/ ? $2 : "-")}
      s == 2 && /^  --/ {print "O", substr($1, 3), $2}' scan-help.txt >help-opts.txt
 check "scan --help lists target options" grep -q '^T manifests PATH$' help-opts.txt
@@ -98,7 +98,7 @@ check_eq "docs/fourc.1 and scan --help name the same value of each collector opt
 
 # nothing to scan: names every target option as --name ARG
 expect_exit 2 "scan with no target: usage error" "$FOURC" scan
-missing=$(awk '$1 == "T" {print "--" $2 " " $3}' help-opts.txt | while read -r t; do
+missing=$(awk '$1 == "T" {print "--" $2 ($3 == "-" ? "" : " " $3)}' help-opts.txt | while read -r t; do
     grep -qF -e "$t" "$ERR" || echo "$t"
 done)
 check_eq "'nothing to scan' names every target option of scan --help" "" "$missing"
@@ -117,6 +117,10 @@ value() {
     SEVERITY) echo high ;;
     F) echo json ;;
     PLATFORM) echo kubeadm ;;
+    URL) echo http://127.0.0.1:9 ;;
+    N) echo 4 ;;
+    REGION) echo eu-west-1 ;;
+    PROFILE) echo audit ;;
     *) echo "value-for-$1" ;;
     esac
 }

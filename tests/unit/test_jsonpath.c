@@ -852,6 +852,56 @@ static void test_add_key(void **state)
     }
 }
 
+/* A collector's {"$error": why} stands for a value it could not read: a
+ * path through it, or ending at it, is an error saying why, by both
+ * resolvers; paths beside it resolve as usual, and an object that merely
+ * has a "$error" member among others is data. */
+static void test_unavailable(void **state)
+{
+    static const char *const bad[] = {"policy",      "policy.Statement",
+                                      "policy.a[0]", "list[*].x",
+                                      "list[1]",     NULL};
+    struct err e;
+    json_t *doc = json_loads(
+        "{\"name\": \"b1\", \"policy\": {\"$error\": \"aws s3 "
+        "GetBucketPolicy us-east-1: access denied\"}, \"list\": [{\"x\": 1}, "
+        "{\"$error\": \"cut\"}], \"data\": {\"$error\": \"x\", \"y\": 2}}",
+        0, NULL);
+    struct jp_scope sc = {doc, "aws/S3Bucket", doc,  "",  NULL, NULL,
+                          0,   NULL,           NULL, NULL};
+    struct jp_matches ms = {NULL, 0, 0, STRBUF_INIT};
+    struct jp_one one;
+    size_t i;
+
+    (void)state;
+    assert_non_null(doc);
+    for (i = 0; bad[i]; i++) {
+        struct jpath *p = jpath_parse(bad[i], &e);
+        assert_non_null(p);
+        assert_int_equal(jpath_resolve(p, &sc, &ms, &e), -1);
+        assert_non_null(strstr(e.msg, "not evaluated: "));
+        if (!p->has_wild) {
+            assert_int_equal(jpath_resolve_one(p, &sc, &one, &e), -1);
+            assert_non_null(strstr(e.msg, "not evaluated: "));
+            assert_non_null(strstr(e.msg, i < 3 ? "GetBucketPolicy" : "cut"));
+        }
+        jp_matches_clear(&ms);
+        jpath_free(p);
+    }
+    {
+        struct jpath *p = jpath_parse("data.y", &e);
+        assert_int_equal(jpath_resolve_one(p, &sc, &one, &e), 0);
+        assert_int_equal(json_integer_value(one.v), 2);
+        jpath_free(p);
+        p = jpath_parse("name", &e);
+        assert_int_equal(jpath_resolve(p, &sc, &ms, &e), 0);
+        assert_int_equal(ms.n, 1);
+        jpath_free(p);
+    }
+    jp_matches_release(&ms);
+    json_decref(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -865,6 +915,7 @@ int main(void)
         cmocka_unit_test(test_render),
         cmocka_unit_test(test_pod_spec),
         cmocka_unit_test(test_add_key),
+        cmocka_unit_test(test_unavailable),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

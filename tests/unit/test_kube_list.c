@@ -107,10 +107,11 @@ static int seen_input(struct collect_ctx *ctx, const char *source,
     return 0;
 }
 
-static int seen_failed(struct collect_ctx *ctx, const char *kind,
-                       const char *msg, struct err *e)
+static int seen_failed(struct collect_ctx *ctx, const char *scope_uid,
+                       const char *kind, const char *msg, struct err *e)
 {
     (void)e;
+    (void)scope_uid;
     json_array_append_new(((struct seen *)ctx->data)->failed,
                           json_pack("[s, s]", kind, msg));
     return 0;
