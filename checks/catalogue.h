@@ -1,6 +1,6 @@
 /*
  * catalogue.h: the control catalogues of the frameworks rules cite
- * (CIS Kubernetes, CIS Docker, NSA-CISA, NIST SP 800-190), shipped as data
+ * (CIS Kubernetes, CIS Docker, NSA-CISA, NIST SP 800-190, CIS AWS), shipped
  * in checks/catalogues/<framework>.yaml and embedded in the binary.
  *
  * A rule's `frameworks:` ids are checked against the catalogue of each

@@ -408,7 +408,7 @@ check_eq "a pack that decides 1.2.20 moves it from manual to automated" \
     "131 controls: 122 automated, 9 manual, 0 not covered" "$(tail -n 1 "$OUT")"
 expect_exit 2 "rules coverage of a framework without a catalogue" "$FOURC" rules coverage acme-policy
 expect_one_error_line "rules coverage: unknown framework is one line naming the known ones" \
-    "no catalogue for framework 'acme-policy' \(known: cis-kubernetes, cis-docker, nsa-cisa-kubernetes, nist-800-190\)"
+    "no catalogue for framework 'acme-policy' \(known: cis-kubernetes, cis-docker, nsa-cisa-kubernetes, nist-800-190, cis-aws\)"
 
 # --- reports show control titles ---------------------------------------------------
 

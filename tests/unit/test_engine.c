@@ -2227,6 +2227,7 @@ static void test_catalogues_shipped(void **state)
 {
     const struct catalogue *k8s = catalogue_find("cis-kubernetes"), *all;
     const struct catalogue *docker = catalogue_find("cis-docker");
+    const struct catalogue *aws = catalogue_find("cis-aws");
     const struct control *c;
     struct ruleset rs = {.kind_check = collector_kind_check};
     struct diag d = {0};
@@ -2236,7 +2237,7 @@ static void test_catalogues_shipped(void **state)
     assert_int_equal(catalogue_problems(&d), 0);
     all = catalogue_all(&n);
     assert_non_null(all);
-    assert_int_equal(n, 4);
+    assert_int_equal(n, 5);
     assert_non_null(k8s);
     assert_int_equal(k8s->n, 131);
     assert_string_equal(catalogue_name(k8s),
@@ -2269,6 +2270,26 @@ static void test_catalogues_shipped(void **state)
     assert_null(catalogue_control(docker, "4.13"));
     assert_int_equal(catalogue_find("nsa-cisa-kubernetes")->n, 28);
     assert_int_equal(catalogue_find("nist-800-190")->n, 23);
+    assert_non_null(aws);
+    assert_int_equal(aws->n, 70);
+    assert_string_equal(catalogue_name(aws),
+                        "CIS Amazon Web Services Foundations Benchmark v7.0.0");
+    c = catalogue_control(aws, "2.14");
+    assert_non_null(c);
+    assert_string_equal(c->title, "Ensure IAM policies that allow full \"*:*\" "
+                                  "administrative privileges are not attached");
+    assert_string_equal(c->section, "2");
+    assert_int_equal(c->automated, 1);
+    assert_int_equal(c->level, 1);
+    c = catalogue_control(aws, "3.1.2");
+    assert_non_null(c);
+    assert_string_equal(c->section, "3.1");
+    assert_int_equal(c->automated, 0);
+    assert_int_equal(c->level, 2);
+    assert_string_equal(catalogue_section_title(aws, "6.1"),
+                        "Elastic Compute Cloud (EC2)");
+    assert_null(catalogue_control(aws, "1.1"));
+    assert_null(catalogue_control(aws, "6.9"));
     assert_null(catalogue_find("hadolint"));
     assert_int_equal(ruleset_load_embedded(&rs, 1, &d), 0);
     assert_int_equal(d.n, 0);
