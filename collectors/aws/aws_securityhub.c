@@ -31,17 +31,15 @@ static int aws_securityhub_collect(struct aws_job *j, struct err *e)
     if (!hub && strcmp(ce.code, "InvalidAccessException") == 0) {
         doc = json_pack("{s:b, s:s}", "enabled", 0, "reason", ce_e.msg);
     } else if (!hub) {
-        char msg[sizeof(ce_e.msg) + 32];
-        snprintf(msg, sizeof(msg), "not evaluated: %s", ce_e.msg);
-        return aws_kind_failed(j, NULL, "aws/SecurityHub", msg, e);
+        return aws_kind_failed(j, NULL, "aws/SecurityHub", ce_e.msg, e);
     } else {
         arn = json_string_value(json_object_get(hub, "HubArn"));
         /* A 200 answer is a subscribed account. */
         doc = json_pack("{s:b, s:O}", "enabled", 1, "hub", hub);
         json_decref(hub);
     }
-    return aws_emit(j, "aws/SecurityHub", NULL, "hub", "Security Hub", arn,
-                    doc, e);
+    return aws_emit(j, "aws/SecurityHub", NULL, "hub", "Security Hub", arn, doc,
+                    e);
 }
 
 static const char *const aws_securityhub_kinds[] = {"aws/SecurityHub", NULL};

@@ -41,11 +41,10 @@ static int aws_trail_failed(struct aws_trail_run *r, const char *region,
                             const char *kind, const struct err *ce_e,
                             struct err *e)
 {
-    char uid[512], msg[sizeof(ce_e->msg) + 32];
+    char uid[512];
 
     aws_region_uid(r->j->account, region, uid, sizeof(uid));
-    snprintf(msg, sizeof(msg), "not evaluated: %s", ce_e->msg);
-    return aws_kind_failed(r->j, uid, kind, msg, e);
+    return aws_kind_failed(r->j, uid, kind, ce_e->msg, e);
 }
 
 static json_t *aws_trail_call(struct aws_trail_run *r, const char *region,
