@@ -611,6 +611,8 @@ static int http_attempt(struct http *c, const struct http_req *rq,
      * method or body carries over. */
     curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
     curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, NULL);
+    curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION,
+                     c->o.no_redirects || rq->no_redirects ? 0L : 1L);
     if (rq->body || strcmp(m, "POST") == 0) {
         curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE,
                          (curl_off_t)rq->body_len);

@@ -112,6 +112,9 @@ struct http_req {
     const char *what; /* names the request in errors, else
                          "METHOD URL-without-query" */
     int no_retry;     /* one attempt only */
+    /* a 3xx is the answer, not followed (S3's redirects name a region
+     * the request must be signed for again) */
+    int no_redirects;
 };
 
 struct http_resp {

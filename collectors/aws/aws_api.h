@@ -22,7 +22,7 @@ struct aws_rest {
     const char *service; /* signing name and host: "s3", "s3-control" */
     const char *action;  /* for errors and counts: "GetBucketPolicy" */
     const char *region;
-    const char *method;  /* "GET" (NULL), "POST" */
+    const char *method; /* "GET" (NULL), "POST" */
     /* S3: the bucket, addressed virtual-host style on AWS
      * (BUCKET.s3.REGION.amazonaws.com) and path style under an endpoint
      * override (ENDPOINT/BUCKET); NULL for ListBuckets and other APIs. */
@@ -33,7 +33,8 @@ struct aws_rest {
     /* Extra headers, signed: "x-amz-account-id: 123456789012", NULL-ended;
      * may be NULL. */
     const char *const *headers;
-    const char *body; /* for POST (JSON text), or NULL */
+    /* for POST or PUT (JSON text; XML for S3 and S3 Control), or NULL */
+    const char *body;
     /* The host prefix some APIs need ("ACCOUNT." for S3 Control); NULL. */
     const char *host_prefix;
     /* Pagination for list calls, as struct aws_query (NULL: one page):
@@ -59,9 +60,9 @@ json_t *aws_rest_xml(struct aws_client *c, const struct aws_rest *q,
 
 /* A REST answer kept as text (GetBucketPolicy's JSON policy, a
  * REST-JSON body): a new NUL-terminated string, *len its length. */
-char *aws_rest_raw(struct aws_client *c, const struct aws_rest *q,
-                   size_t *len, char *region_out, size_t cap,
-                   struct aws_call_err *ce, struct err *e);
+char *aws_rest_raw(struct aws_client *c, const struct aws_rest *q, size_t *len,
+                   char *region_out, size_t cap, struct aws_call_err *ce,
+                   struct err *e);
 
 /* A REST-JSON answer parsed (new reference); with list set, the merged
  * list over pages (token_param a query parameter, token_path a key). */

@@ -39,15 +39,32 @@ them on demand and fails the way they fail.
                            absent on the last page); "style": "nexttoken"
                            reads ?MaxResults=&NextToken= (or the same keys in
                            a JSON request body) and answers {"Items":[...],
-                           "NextToken":"<opaque>"}
+                           "NextToken":"<opaque>"}, under other names with
+                           "keys": {"limit": "maxResults", "token":
+                           "nextToken", "items": "analyzers"} (AWS REST-JSON
+                           and JSON 1.1 spell them so); "style": "s3buckets"
+                           reads ?max-buckets=&continuation-token= and
+                           answers S3's ListAllMyBucketsResult XML with
+                           buckets bucket-0.. and a ContinuationToken while
+                           there are more
              fault         {"status": 401|403|429|500|..., "times": N,
-                           "retry_after": "1" or an HTTP-date, "body": ...}:
+                           "retry_after": "1" or an HTTP-date, "body": ...,
+                           "headers": {"Name": "value"}}:
                            the first N requests (all when "times" is absent)
                            get this answer instead
              slow          seconds before the status line (slow first byte)
              trickle       bytes a second for the body
              cut           bytes of the body sent before the connection is
                            closed (Content-Length announces all of it)
+             s3_region     {"region": R, "status": 301|307|400}: S3's
+                           answer to a request signed (SigV4 credential
+                           scope) for another region than the bucket's R:
+                           301 PermanentRedirect or 307 TemporaryRedirect
+                           with x-amz-bucket-region: R, or 400
+                           AuthorizationHeaderMalformed naming R in
+                           <Region> only; a request signed for R gets the
+                           route's answer. requests.log adds region=R
+                           (the signed region) for such routes
            A route may name "page": N: it applies to page N of a
            cluster list only (the other pages are the cluster's), and
            "cluster": true: once its fault's "times" are spent, the
@@ -153,23 +170,37 @@ def page(route, query, body):
             q.update({k: str(v) for k, v in json.loads(body).items()})
         except (ValueError, AttributeError):
             pass
+    keys = spec.get("keys", {})
     lim_key, tok_key = (("limit", "continue") if style == "k8s"
-                        else ("MaxResults", "NextToken"))
+                        else ("max-buckets", "continuation-token")
+                        if style == "s3buckets"
+                        else (keys.get("limit", "MaxResults"),
+                              keys.get("token", "NextToken")))
     limit = int(q.get(lim_key) or n or 1)
     start = int(q.get(tok_key, "tok-0")[4:] or 0) if q.get(tok_key) else 0
     end = min(n, start + limit)
     items = [{"metadata": {"name": "item-%d" % i}} if style == "k8s"
              else {"Name": "item-%d" % i} for i in range(start, end)]
     nxt = "tok-%d" % end if end < n else None
+    if style == "s3buckets":
+        out = ('<?xml version="1.0" encoding="UTF-8"?>\n<ListAllMyBucketsResult'
+               ' xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>o'
+               '</ID></Owner><Buckets>%s</Buckets>%s</ListAllMyBucketsResult>'
+               % ("".join("<Bucket><Name>bucket-%d</Name><BucketRegion>"
+                          "us-east-1</BucketRegion></Bucket>" % i
+                          for i in range(start, end)),
+                  "<ContinuationToken>%s</ContinuationToken>" % nxt
+                  if nxt else ""))
+        return out.encode()
     if style == "k8s":
         out = {"kind": "List", "apiVersion": "v1", "metadata": {},
                "items": items}
         if nxt:
             out["metadata"]["continue"] = nxt
     else:
-        out = {"Items": items}
+        out = {keys.get("items", "Items"): items}
         if nxt:
-            out["NextToken"] = nxt
+            out[keys.get("token", "NextToken")] = nxt
     return json.dumps(out).encode()
 
 
@@ -358,6 +389,36 @@ def cluster_page(query):
     return start // limit + 1 if limit < 10 ** 9 else 1
 
 
+def signed_region(auth):
+    """The region of a SigV4 Authorization's credential scope, or ""."""
+    try:
+        scope = auth.split("Credential=", 1)[1].split(",")[0]
+        return scope.split("/")[2]
+    except (AttributeError, IndexError):
+        return ""
+
+
+def s3_redirect(want, status):
+    """S3's answer to a request signed for another region than want."""
+    if status == 400:
+        body = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>'
+                'AuthorizationHeaderMalformed</Code><Message>The '
+                'authorization header is malformed; the region is wrong; '
+                'expecting \'%s\'</Message><Region>%s</Region><RequestId>r'
+                '</RequestId></Error>' % (want, want))
+        return body.encode(), {"Content-Type": "application/xml"}
+    code = "PermanentRedirect" if status == 301 else "TemporaryRedirect"
+    body = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>%s</Code>'
+            '<Message>The bucket you are attempting to access must be '
+            'addressed using the specified endpoint.</Message><Endpoint>'
+            's3.%s.amazonaws.com</Endpoint><RequestId>r</RequestId></Error>'
+            % (code, want))
+    h = {"Content-Type": "application/xml", "x-amz-bucket-region": want}
+    if status == 307:
+        h["Location"] = "https://s3.%s.amazonaws.com/" % want
+    return body.encode(), h
+
+
 def as_bytes(v):
     if v is None:
         return b""
@@ -439,10 +500,12 @@ class Handler(BaseHTTPRequestHandler):
             state = "bad"
         with LOCK:
             with open(os.path.join(ARGS.dir, "requests.log"), "a") as f:
-                f.write("%s %s auth=%s cert=%s%s\n" % (
+                f.write("%s %s auth=%s cert=%s%s%s\n" % (
                     self.command, self.path, state, self.cert_cn(),
                     " accept=metadata" if "as=PartialObjectMetadataList" in
-                    self.headers.get("Accept", "") else ""))
+                    self.headers.get("Accept", "") else "",
+                    " region=" + signed_region(auth)
+                    if (route or {}).get("s3_region") else ""))
         if route is not None and "page" in route and (
                 cluster_page(url.query) != int(route["page"])):
             key, route = None, None
@@ -467,13 +530,17 @@ class Handler(BaseHTTPRequestHandler):
                     with open(f, "rb") as fh:
                         return self.send(200, fh.read())
             return self.send(404, b'{"message":"not found"}')
+        s3r = route.get("s3_region")
+        if s3r and signed_region(auth) != s3r["region"]:
+            body, h = s3_redirect(s3r["region"], int(s3r.get("status", 301)))
+            return self.send(int(s3r.get("status", 301)), body, h)
         fault = route.get("fault")
         if fault:
             with LOCK:
                 COUNTS[key] = COUNTS.get(key, 0) + 1
                 hit = COUNTS[key]
             if "times" not in fault or hit <= int(fault["times"]):
-                h = {}
+                h = dict(fault.get("headers", {}))
                 if "retry_after" in fault:
                     h["Retry-After"] = str(fault["retry_after"])
                 return self.send(int(fault.get("status", 500)),
