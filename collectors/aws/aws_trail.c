@@ -6,8 +6,9 @@
  * region: it walks the scan's regions itself. Per region DescribeTrails
  * (shadow trails included, so that a multi-region trail homed outside the
  * scanned regions is still seen), each trail handled once, from its home
- * region when that is scanned, else from the first region that showed it:
- * GetTrailStatus and GetEventSelectors once per trail. Then per region
+ * region's answer when that region is scanned, else from the first region
+ * that showed it: GetTrailStatus and GetEventSelectors once per trail,
+ * sent to its home region (where CloudTrail keeps it). Then per region
  * Logs DescribeMetricFilters (every filter: aws/MetricFilter), and only
  * where a trail's log group has filters CloudWatch DescribeAlarms, and SNS
  * ListSubscriptionsByTopic once per topic those alarms notify.
@@ -82,7 +83,7 @@ static int aws_trail_one(struct aws_trail_run *r, const json_t *t,
         home = region;
     json_object_del(doc, "HomeRegion");
     json_object_set_new(doc, "home_region", json_string(home));
-    st = aws_trail_call(r, region, "GetTrailStatus",
+    st = aws_trail_call(r, home, "GetTrailStatus",
                         json_pack("{s:s}", "Name", arn), &ce, &ce_e);
     if (st) {
         json_t *il = json_object_get(st, "IsLogging");
@@ -97,7 +98,7 @@ static int aws_trail_one(struct aws_trail_run *r, const json_t *t,
         json_object_set(doc, "status", logging);
     }
     json_object_set(doc, "logging", logging);
-    sel = aws_trail_call(r, region, "GetEventSelectors",
+    sel = aws_trail_call(r, home, "GetEventSelectors",
                          json_pack("{s:s}", "TrailName", arn), &ce, &ce_e);
     if (sel) {
         derived = aws_monitor_selectors(sel);
