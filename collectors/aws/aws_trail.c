@@ -87,11 +87,13 @@ static int aws_trail_one(struct aws_trail_run *r, const json_t *t,
                         json_pack("{s:s}", "Name", arn), &ce, &ce_e);
     if (st) {
         json_t *il = json_object_get(st, "IsLogging");
+        char why[160];
+        snprintf(why, sizeof(why),
+                 "aws cloudtrail GetTrailStatus %s: the answer holds no "
+                 "IsLogging",
+                 home);
         logging = json_is_boolean(il) ? json_incref(il)
-                                      : json_pack("{s:s}", "$error",
-                                                  "aws cloudtrail "
-                                                  "GetTrailStatus: the "
-                                                  "answer holds no IsLogging");
+                                      : json_pack("{s:s}", "$error", why);
         json_object_set_new(doc, "status", st);
     } else {
         logging = aws_unavailable(&ce, &ce_e);
