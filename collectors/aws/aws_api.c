@@ -311,10 +311,18 @@ static json_t *aws_rest_page(void *arg, const char *token,
             doc = aws_json_answer(&rs, sb_str(&w), ce, e);
         } else {
             struct aws_xml_opts o = {aws_rest_items, 0, 0};
-            doc = aws_xml_parse(rs.body.buf, rs.body.len, &o, NULL, 0, e);
+            char root[128];
+            doc = aws_xml_parse(rs.body.buf, rs.body.len, &o, root,
+                                sizeof(root), e);
             if (!doc) {
                 ce->kind = AWS_ERR_TRANSPORT;
                 err_prefix(e, "%s: the answer", sb_str(&w));
+            } else if (x->q->root && strcmp(root, x->q->root)) {
+                ce->kind = AWS_ERR_TRANSPORT;
+                err_set(e, "%s: the answer is a %s, not a %s", sb_str(&w), root,
+                        x->q->root);
+                json_decref(doc);
+                doc = NULL;
             }
         }
     }

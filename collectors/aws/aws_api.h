@@ -8,6 +8,16 @@
  *
  * Bodies are bounded (AWS_XML_MAX_SIZE) and parsed strictly: a malformed
  * XML or JSON body is AWS_ERR_TRANSPORT naming service, action and region.
+ * JSON is read by core/jsonfast (duplicate keys, invalid UTF-8, too deep or
+ * too many values refused); a 2xx JSON answer must be an object (an empty
+ * body reads as {}; moto's "null" for calls without output is refused).
+ * A "not configured" answer (NoSuchBucketPolicy,
+ * ServerSideEncryptionConfigurationNotFoundError,
+ * NoSuchPublicAccessBlockConfiguration, ResourceNotFoundException) is
+ * AWS_ERR_API with ce->code set: the caller decides it is a value.
+ *
+ * Every request goes through aws_send (aws_send.h), as aws_call.h's do:
+ * one signing, retry and classification path for the four protocols.
  */
 #ifndef FOURC_AWS_API_H
 #define FOURC_AWS_API_H
@@ -29,19 +39,33 @@ struct aws_rest {
     const char *bucket;
     const char *path;  /* "/" or "/v20180820/configuration/publicAccessBlock" */
     const char *query; /* "policy", "list-type=2&max-keys=1" (unencoded
-                          names and values), or NULL */
+                          names and values, neither holding '&' or '='),
+                          or NULL; encoded and signed here */
     /* Extra headers, signed: "x-amz-account-id: 123456789012", NULL-ended;
      * may be NULL. */
     const char *const *headers;
     /* for POST or PUT (JSON text; XML for S3 and S3 Control), or NULL */
     const char *body;
-    /* The host prefix some APIs need ("ACCOUNT." for S3 Control); NULL. */
+    /* The host prefix some APIs need ("ACCOUNT." for S3 Control); NULL.
+     * Not used under an endpoint override (the same path goes to the
+     * endpoint). S3 Control is signed as "s3". */
     const char *host_prefix;
     /* Pagination for list calls, as struct aws_query (NULL: one page):
      * the request parameter (added to query), where the next token is in
      * a page, and where IsTruncated is. For XML the list is a '/' path
-     * from the root's value, merged over pages. */
+     * from the root's value, merged over pages (one element, an object,
+     * counts as a list of one; S3 documents have no "member" wrappers, so
+     * "Buckets/Bucket"). ListBuckets: query "max-buckets=10000" (AWS's
+     * largest page), token_param "continuation-token", token_path
+     * "ContinuationToken": moto 5.2.1 cuts its answer at max-buckets and
+     * never gives a ContinuationToken, so a smaller page would lose
+     * buckets there. */
     const char *list, *token_param, *token_path, *truncated_path;
+    /* REST-XML: the root element the answer must have ("PolicyStatus"),
+     * else it is AWS_ERR_TRANSPORT; NULL: any. (moto 5.2.1 answers GET
+     * ?policyStatus with a ListBucketResult.) An empty root (an empty
+     * <BucketLoggingStatus/>) reads as "". */
+    const char *root;
 };
 
 /*
@@ -59,13 +83,17 @@ json_t *aws_rest_xml(struct aws_client *c, const struct aws_rest *q,
                      struct err *e);
 
 /* A REST answer kept as text (GetBucketPolicy's JSON policy, a
- * REST-JSON body): a new NUL-terminated string, *len its length. */
+ * REST-JSON body): a new NUL-terminated string, *len its length. One
+ * request (list is not used); the bucket redirects as above. */
 char *aws_rest_raw(struct aws_client *c, const struct aws_rest *q, size_t *len,
                    char *region_out, size_t cap, struct aws_call_err *ce,
                    struct err *e);
 
 /* A REST-JSON answer parsed (new reference); with list set, the merged
- * list over pages (token_param a query parameter, token_path a key). */
+ * list over pages (token_param a query parameter, token_path a key). A
+ * body is sent as application/json. The error's code comes from
+ * x-amzn-ErrorType, else the body's "__type" or "code"; its message from
+ * "message" or "Message". */
 json_t *aws_rest_json(struct aws_client *c, const struct aws_rest *q,
                       struct aws_call_err *ce, struct err *e);
 
@@ -87,8 +115,11 @@ struct aws_json_req {
 };
 
 /* The response object (new reference), or with list set the merged
- * array; NULL with ce and e set. The action in errors is the target's
- * part after the last '.'. */
+ * array (a page without the key adds nothing; a non-array is an error; a
+ * token that repeats is an error: moto's Logs echoes the token it was
+ * given); NULL with ce and e set. The action in errors is the target's
+ * part after the last '.'. Errors: "__type" with any "prefix#" dropped,
+ * "message" or "Message". */
 json_t *aws_json_call(struct aws_client *c, const struct aws_json_req *q,
                       struct aws_call_err *ce, struct err *e);
 

@@ -206,9 +206,15 @@ int aws_send(struct aws_client *c, const struct aws_send *s,
             err_prefix(e, "%s", s->what);
             break;
         }
-        for (size_t i = 0; s->headers && s->headers[i]; i++)
-            if (n < AWS_SEND_HDRS)
-                send[n++] = s->headers[i];
+        for (size_t i = 0; s->headers && s->headers[i]; i++) {
+            if (n == AWS_SEND_HDRS) {
+                ce->kind = AWS_ERR_TRANSPORT;
+                err_set(e, "%s: more than %d headers", s->what, AWS_SEND_HDRS);
+                aws_sigv4_out_release(&so);
+                goto out;
+            }
+            send[n++] = s->headers[i];
+        }
         for (size_t i = 0; so.add[i]; i++)
             send[n++] = so.add[i];
         send[n] = NULL;
@@ -249,6 +255,7 @@ int aws_send(struct aws_client *c, const struct aws_send *s,
         aws_sigv4_out_release(&so);
         break;
     }
+out:
     /* an echo of the secrets is never quoted */
     if (rc) {
         http_scrub(e, c->secret_key);

@@ -268,6 +268,19 @@ static void moto_s3(void **st)
                "\"Condition\":{\"Bool\":{\"aws:SecureTransport\":"
                "\"false\"}}}]}'"),
         0);
+    assert_int_equal(
+        awscli("s3api put-bucket-encryption --bucket b-syd "
+               "--server-side-encryption-configuration '{\"Rules\":[{"
+               "\"ApplyServerSideEncryptionByDefault\":{\"SSEAlgorithm\":"
+               "\"aws:kms\",\"KMSMasterKeyID\":\"alias/s3\"},"
+               "\"BucketKeyEnabled\":true}]}'"),
+        0);
+    assert_int_equal(
+        awscli("s3api put-public-access-block --bucket b-syd "
+               "--public-access-block-configuration BlockPublicAcls=true,"
+               "IgnorePublicAcls=false,BlockPublicPolicy=true,"
+               "RestrictPublicBuckets=true"),
+        0);
     assert_int_equal(awscli("s3api put-bucket-versioning --bucket b-syd "
                             "--versioning-configuration Status=Enabled"),
                      0);
@@ -376,7 +389,27 @@ static void moto_s3(void **st)
             fail_msg("%s", e.msg);
         assert_string_equal(str_at(v, "Status"), "Enabled");
         json_decref(v);
+        q.action = "GetBucketEncryption";
+        q.query = "encryption";
+        v = aws_rest_xml(&c, &q, NULL, 0, &ce, &e);
+        if (!v)
+            fail_msg("%s", e.msg);
+        assert_string_equal(json_string_value(aws_at(
+                                v, "Rule/ApplyServerSideEncryptionByDefault/"
+                                   "SSEAlgorithm")),
+                            "aws:kms");
+        json_decref(v);
+        q.action = "GetPublicAccessBlock";
+        q.query = "publicAccessBlock";
+        v = aws_rest_xml(&c, &q, NULL, 0, &ce, &e);
+        if (!v)
+            fail_msg("%s", e.msg);
+        assert_string_equal(str_at(v, "BlockPublicAcls"), "true");
+        assert_string_equal(str_at(v, "IgnorePublicAcls"), "false");
+        json_decref(v);
         /* never set: an empty VersioningConfiguration */
+        q.action = "GetBucketVersioning";
+        q.query = "versioning";
         q.bucket = "b-east";
         q.region = "us-east-1";
         v = aws_rest_xml(&c, &q, NULL, 0, &ce, &e);
@@ -384,6 +417,25 @@ static void moto_s3(void **st)
             fail_msg("%s", e.msg);
         assert_null(json_object_get(v, "Status"));
         json_decref(v);
+        /* no logging: an empty BucketLoggingStatus */
+        q.action = "GetBucketLogging";
+        q.query = "logging";
+        q.root = "BucketLoggingStatus";
+        v = aws_rest_xml(&c, &q, NULL, 0, &ce, &e);
+        if (!v)
+            fail_msg("%s", e.msg);
+        assert_string_equal(json_string_value(v), "");
+        json_decref(v);
+        /* moto has no GetBucketPolicyStatus: it lists the objects */
+        q.action = "GetBucketPolicyStatus";
+        q.query = "policyStatus";
+        q.root = "PolicyStatus";
+        assert_null(aws_rest_xml(&c, &q, NULL, 0, &ce, &e));
+        assert_int_equal(ce.kind, AWS_ERR_TRANSPORT);
+        assert_non_null(strstr(e.msg, "aws s3 GetBucketPolicyStatus us-east-1: "
+                                      "the answer is a ListBucketResult, not "
+                                      "a PolicyStatus"));
+        q.root = NULL;
         q.action = "GetBucketAcl";
         q.query = "acl";
         v = aws_rest_xml(&c, &q, NULL, 0, &ce, &e);
