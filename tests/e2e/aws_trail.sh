@@ -129,8 +129,12 @@ check_eq "4.1 multi-region, logging, management events All: pass" pass "$(st AWS
 if [ $HAVE_S3 = 1 ]; then
     check_eq "4.8 S3 data events of every bucket: pass" pass "$(st AWS-CLOUDTRAIL-S3-OBJECT-WRITE "S3Bucket/data-$ACCT")"
     check_eq "4.9 S3 data events of every bucket: pass" pass "$(st AWS-CLOUDTRAIL-S3-OBJECT-READ "S3Bucket/data-$ACCT")"
+    awsc s3api create-bucket --bucket access-logs-$ACCT >/dev/null
+    awsc s3api put-bucket-acl --bucket access-logs-$ACCT \
+        --grant-write 'URI="http://acs.amazonaws.com/groups/s3/LogDelivery"' \
+        --grant-read-acp 'URI="http://acs.amazonaws.com/groups/s3/LogDelivery"'
     awsc s3api put-bucket-logging --bucket ct-bucket-$ACCT --bucket-logging-status \
-        "{\"LoggingEnabled\": {\"TargetBucket\": \"data-$ACCT\", \"TargetPrefix\": \"ct/\"}}"
+        "{\"LoggingEnabled\": {\"TargetBucket\": \"access-logs-$ACCT\", \"TargetPrefix\": \"ct/\"}}"
     scan
     check_eq "4.4 trail bucket logs its access: pass" pass "$(st AWS-CLOUDTRAIL-BUCKET-LOGGING "$TRAIL")"
 else
@@ -239,6 +243,18 @@ scan "$PROXY"
 check_eq "GetEventSelectors denied: 4.1 error" error "$(st AWS-CLOUDTRAIL-MULTI-REGION "$ACC")"
 mon_all "GetEventSelectors denied: every monitoring rule is error" error
 mon_msgs "GetEventSelectors denied: each message names the action" "aws cloudtrail GetEventSelectors us-east-1"
+if [ $HAVE_S3 = 1 ]; then
+    check_eq "GetEventSelectors denied: 4.8 and 4.9 error" "error error" \
+        "$(st AWS-CLOUDTRAIL-S3-OBJECT-WRITE "S3Bucket/data-$ACCT") $(st AWS-CLOUDTRAIL-S3-OBJECT-READ "S3Bucket/data-$ACCT")"
+    check "GetEventSelectors denied: 4.8 names the action" \
+        sh -c "'$FOURC' report --db '$DB' --format json | grep -q 'not evaluated: access denied: aws cloudtrail GetEventSelectors'"
+    proxy_faults '[{"service": "s3", "action": "GET logging", "fault": "denied"}]'
+    scan "$PROXY"
+    check_eq "GetBucketLogging denied: 4.4 error, 4.2 still judged" "error pass" \
+        "$(st AWS-CLOUDTRAIL-BUCKET-LOGGING "$TRAIL") $(st AWS-CLOUDTRAIL-LOG-VALIDATION "$TRAIL")"
+    check "GetBucketLogging denied: 4.4 names the action" \
+        sh -c "'$FOURC' report --db '$DB' --format json | grep -q 'GetBucketLogging'"
+fi
 
 # DescribeTrails denied in eu-west-1 only: the us-east-1 trail still proves
 # 4.1 and 5.x; eu-west-1's trail rules are error on that region
