@@ -44,6 +44,10 @@ static int aws_trail_failed(struct aws_trail_run *r, const char *region,
 {
     char uid[512];
 
+    /* A region outside the scan (a log group's) has no aws/Region: the
+     * account is the scope then. */
+    if (!str_in(region, r->j->regions))
+        return aws_kind_failed(r->j, NULL, kind, ce_e->msg, e);
     aws_region_uid(r->j->account, region, uid, sizeof(uid));
     return aws_kind_failed(r->j, uid, kind, ce_e->msg, e);
 }

@@ -247,6 +247,24 @@ static void join(void **st)
                    "\"All\"") ", " TRAIL("t2", "true", "true", "\"All\"") "]",
          "{\"us-east-1\": " MARK("aws logs DescribeMetricFilters: denied") "}",
          ALARMS, "{}", "[" MARK("aws logs DescribeMetricFilters: denied") "]"},
+        {"two trails on one log group: one element naming both",
+         "[" TRAIL("t1", "true", "true",
+                   "\"All\"") ", " TRAIL("t2", "true", "true", "\"All\"") "]",
+         "{\"us-east-1\": [{\"filterName\": \"f\", \"logGroupName\": "
+         "\"ct\", \"filterPattern\": \"{ $.eventName = X }\", "
+         "\"metricTransformations\": []}]}",
+         ALARMS, "{}",
+         "[{\"log_group\": \"ct\", \"log_group_region\": \"us-east-1\", "
+         "\"trails\": [\"t1\", \"t2\"], \"filter\": \"f\", \"pattern\": "
+         "\"{$.eventName=X}\", \"pattern_raw\": \"{ $.eventName = X }\", "
+         "\"event_names\": [\"X\"], \"event_sources\": [], \"metric\": null, "
+         "\"namespace\": null, \"alarms\": []}]"},
+        {"a qualifying trail's filters in another region's answer do not count",
+         "[" TRAIL("t1", "true", "true", "\"All\"") "]",
+         "{\"us-east-1\": [], \"eu-west-1\": [{\"filterName\": \"f\", "
+         "\"logGroupName\": \"ct\", \"filterPattern\": \"x\", "
+         "\"metricTransformations\": []}]}",
+         ALARMS, "{}", "[]"},
         {"filters never handed over: a marker, never an empty list",
          "[" TRAIL("t1", "true", "true", "\"All\"") "]", "{}", ALARMS, "{}",
          "[" MARK("aws logs DescribeMetricFilters us-east-1: not read") "]"},
