@@ -181,6 +181,14 @@ scan
 check_eq "5.16 enabled in both: pass" "pass pass" \
     "$(st AWS-SECURITYHUB-ENABLED us-east-1/SecurityHub/hub) $(st AWS-SECURITYHUB-ENABLED eu-west-1/SecurityHub/hub)"
 
+# --- a scan of eu-west-1 alone: the us-east-1 trail seen as a shadow trail,
+# its status, selectors, log group filters and alarms asked in us-east-1
+run "$FOURC" scan --aws --aws-endpoint "$MOTO" --db "$DB" --region eu-west-1
+check_eq "--region eu-west-1: exit 0" 0 "$RC"
+check_eq "--region eu-west-1: 4.1 passes on the multi-region trail homed in us-east-1" pass "$(st AWS-CLOUDTRAIL-MULTI-REGION "$ACC")"
+check_eq "--region eu-west-1: the trail judged in its home region" pass "$(st AWS-CLOUDTRAIL-LOG-VALIDATION "$TRAIL")"
+mon_all "--region eu-west-1: the us-east-1 log group's filters and alarms still count" pass
+
 # --- through the proxy: each response once ----------------------------------
 proxy_faults '[]'
 scan "$PROXY"
