@@ -148,6 +148,17 @@ static int aws_trail_region(struct aws_trail_run *r, const char *region,
     ans = aws_trail_call(r, region, "DescribeTrails",
                          json_pack("{s:b}", "includeShadowTrails", 1), &ce,
                          &ce_e);
+    if (ans && !json_is_array(json_object_get(ans, "trailList"))) {
+        /* An answer without its list is no answer: never "no trails". */
+        json_decref(ans);
+        ans = NULL;
+        memset(&ce, 0, sizeof(ce));
+        ce.kind = AWS_ERR_TRANSPORT;
+        err_set(&ce_e,
+                "aws cloudtrail DescribeTrails %s: the answer holds no "
+                "trailList",
+                region);
+    }
     if (!ans) {
         json_array_append_new(r->summaries, aws_unavailable(&ce, &ce_e));
         return aws_trail_failed(r, region, "aws/Trail", &ce_e, e);

@@ -282,6 +282,13 @@ mon_all "DescribeTrails denied everywhere: every monitoring rule is error" error
 mon_msgs "DescribeTrails denied everywhere: each message names the action" "aws cloudtrail DescribeTrails (us-east-1|eu-west-1)"
 check_eq "DescribeTrails denied everywhere: no verdict on any trail" "none" "$(st AWS-CLOUDTRAIL-LOG-VALIDATION "$TRAIL")"
 
+proxy_faults '[{"service": "cloudtrail", "action": "DescribeTrails", "fault": "malformed"}]'
+scan "$PROXY"
+check_eq "DescribeTrails answers malformed JSON: 4.1 error, no trail verdict" "error none" \
+    "$(st AWS-CLOUDTRAIL-MULTI-REGION "$ACC") $(st AWS-CLOUDTRAIL-LOG-VALIDATION "$TRAIL")"
+check "DescribeTrails malformed: the error names the action" \
+    sh -c "'$FOURC' report --db '$DB' --format json | grep -q 'aws cloudtrail DescribeTrails us-east-1'"
+
 proxy_faults '[{"service": "securityhub", "region": "eu-west-1", "action": "GET /accounts", "fault": "denied"}]'
 scan "$PROXY"
 check_eq "DescribeHub denied in eu-west-1: error there, pass in us-east-1" "error pass" \
