@@ -77,6 +77,7 @@ struct aws_scan {
     char partition[16]; /* "aws", "aws-cn", "aws-us-gov": from the ARN */
     struct aws_session sess;
     struct http_opts hopts;
+    struct aws_stats *stats; /* every request, by service */
     /* the jobs, and the next one to take */
     struct aws_job *jobs;
     const struct aws_service **job_svc;
@@ -308,6 +309,7 @@ static int aws_client_init(struct aws_scan *s, struct aws_client *c,
     c->access_key = s->sess.creds.access_key_id;
     c->secret_key = s->sess.creds.secret_access_key;
     c->session_token = s->sess.creds.session_token;
+    c->stats = s->stats;
     return 0;
 }
 
@@ -517,6 +519,7 @@ static int aws_live(const struct aws_opts *o, struct collect_ctx *ctx,
     s.ctx = ctx;
     s.o = o;
     s.warned = json_object();
+    s.stats = aws_stats_new();
     s.hopts.timeout_hint = "--aws-timeout";
     s.hopts.ca_file = o->ca_bundle;
     s.hopts.insecure = o->no_verify;
@@ -580,10 +583,16 @@ static int aws_live(const struct aws_opts *o, struct collect_ctx *ctx,
                          s.account_id, s.account_id, NULL,
                          json_incref(s.account), e);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    if (rc == 0)
-        log_info("aws: %zu jobs in %.2f s", s.njobs,
+    if (rc == 0) {
+        struct strbuf by = STRBUF_INIT;
+        long total, repeated;
+        aws_stats_summary(s.stats, &by, &total, &repeated);
+        log_info("aws: %ld requests (%s), %ld repeated, in %.2f s", total,
+                 sb_str(&by), repeated,
                  (double)(t1.tv_sec - t0.tv_sec) +
                      (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+        sb_release(&by);
+    }
 out:
     if (c.http)
         http_free(c.http);
@@ -598,6 +607,7 @@ out:
     free(s.job_svc);
     json_decref(s.account);
     json_decref(s.warned);
+    aws_stats_free(s.stats);
     pthread_mutex_destroy(&s.lock);
     return rc;
 }

@@ -32,15 +32,19 @@ struct aws_rest {
     const char *service; /* signing name and host: "s3", "s3-control" */
     const char *action;  /* for errors and counts: "GetBucketPolicy" */
     const char *region;
-    const char *method; /* "GET" (NULL), "POST" */
+    const char *method; /* "GET" (NULL), "POST", "PUT" */
     /* S3: the bucket, addressed virtual-host style on AWS
-     * (BUCKET.s3.REGION.amazonaws.com) and path style under an endpoint
-     * override (ENDPOINT/BUCKET); NULL for ListBuckets and other APIs. */
+     * (BUCKET.s3.REGION.amazonaws.com; path style on
+     * s3.REGION.amazonaws.com when the name is no DNS label: dots, upper
+     * case, '_') and path style under an endpoint override
+     * (ENDPOINT/BUCKET); NULL for ListBuckets and other APIs. */
     const char *bucket;
-    const char *path;  /* "/" or "/v20180820/configuration/publicAccessBlock" */
+    /* "/" or "/v20180820/configuration/publicAccessBlock": sent and
+     * signed as it is (already percent-encoded) */
+    const char *path;
     const char *query; /* "policy", "list-type=2&max-keys=1" (unencoded
-                          names and values, neither holding '&' or '='),
-                          or NULL; encoded and signed here */
+                          names and values; a name holds no '=', neither
+                          holds '&'), or NULL; encoded and signed here */
     /* Extra headers, signed: "x-amz-account-id: 123456789012", NULL-ended;
      * may be NULL. */
     const char *const *headers;

@@ -36,7 +36,19 @@ struct aws_client {
     const char *secret_key;    /* secret */
     const char *session_token; /* secret, or NULL */
     long retry_base_ms;        /* throttling backoff; 0: 500 */
+    /* Counts every request by service, and any sent twice; shared by
+     * threads (it locks); NULL: not counted. */
+    struct aws_stats *stats;
 };
+
+/* What a scan's requests were: aws_send adds to it. */
+struct aws_stats *aws_stats_new(void);
+void aws_stats_free(struct aws_stats *st);
+/* "iam 40, ec2 31, s3 12" into out (by service, most first); *total the
+ * HTTP requests (retries included), *repeated the requests (not retries)
+ * whose method, URL and body an earlier one of the scan had. */
+void aws_stats_summary(struct aws_stats *st, struct strbuf *out, long *total,
+                       long *repeated);
 
 struct aws_query {
     const char *service;       /* endpoint and signing name: "iam", "ec2" */

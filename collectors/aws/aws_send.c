@@ -4,6 +4,8 @@
  */
 #include "aws_send.h"
 
+#include <pthread.h>
+
 #include <errno.h>
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -172,6 +174,89 @@ int aws_error_doc(const struct http_resp *rs, char *code, size_t codelen,
     return code[0] != '\0';
 }
 
+struct aws_stats {
+    pthread_mutex_t lock;
+    json_t *by_service; /* {"iam": N} */
+    json_t *seen;       /* {sha256 of method, URL and body: 1} */
+    long total, repeated;
+};
+
+struct aws_stats *aws_stats_new(void)
+{
+    struct aws_stats *st = xcalloc(1, sizeof(*st));
+
+    pthread_mutex_init(&st->lock, NULL);
+    st->by_service = json_object();
+    st->seen = json_object();
+    return st;
+}
+
+void aws_stats_free(struct aws_stats *st)
+{
+    if (!st)
+        return;
+    json_decref(st->by_service);
+    json_decref(st->seen);
+    pthread_mutex_destroy(&st->lock);
+    free(st);
+}
+
+static void aws_stats_add(struct aws_stats *st, const struct aws_send *s,
+                          int retry, int attempts)
+{
+    char key[SHA256_STR_LEN];
+    json_t *n;
+    struct strbuf sb = STRBUF_INIT;
+
+    if (!retry) {
+        sb_addf(&sb, "%s %s\n", s->method, s->url);
+        if (s->body)
+            sb_add(&sb, s->body, s->body_len);
+        sha256_str(sb.buf, sb.len, key);
+        sb_release(&sb);
+    }
+    pthread_mutex_lock(&st->lock);
+    n = json_object_get(st->by_service, s->service);
+    json_object_set_new(st->by_service, s->service,
+                        json_integer(json_integer_value(n) + attempts));
+    st->total += attempts;
+    if (!retry) {
+        if (json_object_get(st->seen, key))
+            st->repeated++;
+        else
+            json_object_set_new(st->seen, key, json_true());
+    }
+    pthread_mutex_unlock(&st->lock);
+}
+
+void aws_stats_summary(struct aws_stats *st, struct strbuf *out, long *total,
+                       long *repeated)
+{
+    const char *k, *best;
+    json_t *v, *left;
+    long most;
+
+    pthread_mutex_lock(&st->lock);
+    left = json_copy(st->by_service);
+    while (json_object_size(left)) {
+        best = NULL;
+        most = -1;
+        json_object_foreach(left, k, v)
+        {
+            if (json_integer_value(v) > most) {
+                most = (long)json_integer_value(v);
+                best = k;
+            }
+        }
+        sb_addf(out, "%s%s %ld", out->len ? ", " : "", best, most);
+        json_object_del(left, best);
+    }
+    json_decref(left);
+    *total = st->total;
+    *repeated = st->repeated;
+    pthread_mutex_unlock(&st->lock);
+}
+
 #define AWS_SEND_HDRS 16
 
 int aws_send(struct aws_client *c, const struct aws_send *s,
@@ -229,6 +314,9 @@ int aws_send(struct aws_client *c, const struct aws_send *s,
         rq.no_redirects = s->no_redirects;
         hrc = http_do(c->http, &rq, rs, e);
         ce->requests += rs->attempts > 0 ? rs->attempts : 1;
+        if (c->stats)
+            aws_stats_add(c->stats, s, attempt > 0,
+                          rs->attempts > 0 ? rs->attempts : 1);
         if (hrc == 0 && rs->status / 100 != 2 &&
             aws_error_doc(rs, code, sizeof(code), msg, sizeof(msg)) &&
             aws_throttled(code) && attempt < AWS_CALL_RETRIES) {

@@ -241,9 +241,13 @@ int aws_xml_error(const char *body, size_t len, char *code, size_t codelen,
 
     if (!doc)
         return 0;
-    if (!strcmp(root, "ErrorResponse"))
+    if (!strcmp(root, "ErrorResponse")) {
         er = json_object_get(doc, "Error");
-    else if (!strcmp(root, "Response"))
+        /* moto denies JSON-protocol calls with
+         * <ErrorResponse><Errors><Error> */
+        if (!er)
+            er = json_object_get(json_object_get(doc, "Errors"), "Error");
+    } else if (!strcmp(root, "Response"))
         er = json_object_get(json_object_get(doc, "Errors"), "Error");
     else if (!strcmp(root, "Error"))
         er = doc;

@@ -43,9 +43,9 @@ json_t *aws_xml_parse(const char *body, size_t len,
  * one-element array of the value. */
 json_t *aws_xml_list(json_t *obj, const char *key);
 
-/* An AWS error document (<ErrorResponse><Error>, EC2's
- * <Response><Errors><Error>, S3's <Error>): 1 with its Code and Message
- * copied, 0 when body is not one. */
+/* An AWS error document (<ErrorResponse><Error>, moto's
+ * <ErrorResponse><Errors><Error>, EC2's <Response><Errors><Error>, S3's
+ * <Error>): 1 with its Code and Message copied, 0 when body is not one. */
 int aws_xml_error(const char *body, size_t len, char *code, size_t codelen,
                   char *msg, size_t msglen);
 

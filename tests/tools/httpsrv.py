@@ -98,6 +98,9 @@ them on demand and fails the way they fail.
 --proxy    also run an HTTP CONNECT proxy on 127.0.0.1; its port goes to
            D/proxy.port and each tunnel to D/proxy.log as
            "CONNECT host:port"
+--proxy-deny  with --proxy: log each CONNECT and answer 403 without
+           connecting anywhere (where a client would go, for hosts a test
+           must never reach)
 
 Stop it with SIGTERM. Every answer is HTTP/1.1 with Content-Length.
 """
@@ -593,6 +596,9 @@ class Proxy(BaseHTTPRequestHandler):
             with open(os.path.join(ARGS.dir, "proxy.log"), "a") as f:
                 f.write("CONNECT %s\n" % self.path)
         host, _, port = self.path.rpartition(":")
+        if ARGS.proxy_deny:
+            self.send_error(403)
+            return
         try:
             up = socket.create_connection((host, int(port)), timeout=10)
         except OSError:
@@ -635,6 +641,7 @@ def main():
     ap.add_argument("--mtls", action="store_true")
     ap.add_argument("--plain", action="store_true")
     ap.add_argument("--proxy", action="store_true")
+    ap.add_argument("--proxy-deny", action="store_true")
     ARGS = ap.parse_args()
     os.makedirs(ARGS.dir, exist_ok=True)
     if ARGS.spec:

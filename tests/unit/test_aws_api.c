@@ -5,8 +5,10 @@
  * filters, Config recorders, Account alternate contacts) and against the
  * HTTPS test server (Access Analyzer paged, JSON 1.1 paged, S3's
  * ContinuationToken, denials, 429/500/throttling retried, a cut body,
- * malformed JSON and XML, S3's region redirects). moto_server missing is a
- * failure, not a skip. */
+ * malformed JSON and XML, S3's region redirects); a second moto checks
+ * every signature and denies by IAM policy; on AWS (no endpoint) the host
+ * of each call is read from a proxy that refuses every tunnel.
+ * moto_server missing is a failure, not a skip. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,7 +29,7 @@
 #define ACCOUNT "123456789012"
 
 static struct testsrv srv;
-static pid_t moto_pid;
+static pid_t moto_pid, moto2_pid; /* moto2: checks signatures */
 static char moto_url[64], srv_url[64], ca[256];
 
 #define KEYS_ONE "{\"Keys\":[{\"KeyId\":\"k1\"}],\"Truncated\":false}"
@@ -99,7 +101,7 @@ static int free_port(void)
     return port;
 }
 
-static int up(int port)
+static int up(pid_t *pid, int port)
 {
     for (int i = 0; i < 300; i++) {
         struct sockaddr_in a = {0};
@@ -111,8 +113,8 @@ static int up(int port)
         close(s);
         if (ok)
             return 1;
-        if (waitpid(moto_pid, NULL, WNOHANG) == moto_pid) {
-            moto_pid = 0; /* exited: not installed, or the port taken */
+        if (waitpid(*pid, NULL, WNOHANG) == *pid) {
+            *pid = 0; /* exited: not installed, or the port taken */
             return 0;
         }
         usleep(100000);
@@ -120,36 +122,52 @@ static int up(int port)
     return 0;
 }
 
-/* Runs /usr/bin/aws against moto; 0 when it succeeded. */
-static int awscli(const char *args)
+/* Runs /usr/bin/aws against the moto at url, its output to out; 0 when
+ * it succeeded. */
+static int awscli_at(const char *url, const char *args, const char *out)
 {
     char cmd[2048];
     snprintf(cmd, sizeof(cmd),
              "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing "
              "AWS_DEFAULT_REGION=us-east-1 AWS_PAGER= /usr/bin/aws "
-             "--endpoint-url %s %s >/dev/null",
-             moto_url, args);
+             "--endpoint-url %s %s >%s",
+             url, args, out);
     return system(cmd) == 0 ? 0 : -1;
+}
+
+static int awscli(const char *args)
+{
+    return awscli_at(moto_url, args, "/dev/null");
+}
+
+static pid_t moto_start(int port, const char *no_auth)
+{
+    char p[16];
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        dup2(null, 2);
+        if (no_auth)
+            setenv("INITIAL_NO_AUTH_ACTION_COUNT", no_auth, 1);
+        snprintf(p, sizeof(p), "%d", port);
+        execlp("moto_server", "moto_server", "-H", "127.0.0.1", "-p", p,
+               (char *)NULL);
+        _exit(127);
+    }
+    return pid;
 }
 
 static int setup(void **state)
 {
-    char port[16];
     int p = free_port();
     (void)state;
     if (!p || testsrv_init(&srv, "awsapi", SPEC))
         return -1;
     testsrv_start(&srv, "s", (const char *const[]){NULL});
-    snprintf(port, sizeof(port), "%d", p);
-    moto_pid = fork();
-    if (moto_pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        dup2(null, 1);
-        dup2(null, 2);
-        execlp("moto_server", "moto_server", "-H", "127.0.0.1", "-p", port,
-               (char *)NULL);
-        _exit(127);
-    }
+    testsrv_start(&srv, "p",
+                  (const char *const[]){"--proxy", "--proxy-deny", NULL});
+    moto_pid = moto_start(p, NULL);
     snprintf(moto_url, sizeof(moto_url), "http://127.0.0.1:%d", p);
     snprintf(srv_url, sizeof(srv_url), "https://127.0.0.1:%d",
              testsrv_port(&srv, "s", "port"));
@@ -159,7 +177,7 @@ static int setup(void **state)
     unsetenv("HTTPS_PROXY");
     unsetenv("all_proxy");
     unsetenv("ALL_PROXY");
-    if (!up(p)) {
+    if (!up(&moto_pid, p)) {
         fprintf(stderr,
                 "moto_server did not come up on %d (is it on "
                 "PATH? see dev/deps)\n",
@@ -175,6 +193,10 @@ static int teardown(void **state)
     if (moto_pid > 0) {
         kill(moto_pid, SIGTERM);
         waitpid(moto_pid, NULL, 0);
+    }
+    if (moto2_pid > 0) {
+        kill(moto2_pid, SIGTERM);
+        waitpid(moto2_pid, NULL, 0);
     }
     return testsrv_stop(&srv);
 }
@@ -723,6 +745,140 @@ static void moto_account(void **st)
     http_free(c.http);
 }
 
+/*
+ * moto checking signatures (INITIAL_NO_AUTH_ACTION_COUNT: the first 4
+ * requests make a user, its key, its policy and a bucket; every later one
+ * must be signed by a known key, as botocore signs, and is allowed by the
+ * user's policy): S3 with a query, S3 Control, JSON 1.1, REST-JSON POST;
+ * real denials; a wrong secret.
+ */
+static void moto_signed(void **st)
+{
+    static const char *const hdrs[] = {"x-amz-account-id: " ACCOUNT, NULL};
+    int port = free_port();
+    char url[64], out[160], *keys, akid[64] = "", secret[128] = "";
+    struct aws_client c;
+    struct aws_call_err ce;
+    struct err e = {{0}};
+    json_t *v;
+    (void)st;
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+    snprintf(out, sizeof(out), "%s/key", srv.dir);
+    moto2_pid = moto_start(port, "4");
+    assert_true(up(&moto2_pid, port));
+    assert_int_equal(
+        awscli_at(url, "iam create-user --user-name auditor", "/dev/null"), 0);
+    assert_int_equal(awscli_at(url,
+                               "iam create-access-key --user-name auditor "
+                               "--query 'AccessKey.[AccessKeyId,"
+                               "SecretAccessKey]' --output text",
+                               out),
+                     0);
+    assert_int_equal(
+        awscli_at(url,
+                  "iam put-user-policy --user-name auditor --policy-name p "
+                  "--policy-document '{\"Version\":\"2012-10-17\","
+                  "\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\","
+                  "\"Resource\":\"*\"},{\"Effect\":\"Deny\",\"Action\":"
+                  "[\"kms:ListKeys\",\"s3:GetBucketPolicy\"],\"Resource\":"
+                  "\"*\"}]}'",
+                  "/dev/null"),
+        0);
+    assert_int_equal(
+        awscli_at(url, "s3api create-bucket --bucket signed-b", "/dev/null"),
+        0);
+    keys = testsrv_slurp(out);
+    assert_int_equal(sscanf(keys, "%63s %127s", akid, secret), 2);
+    free(keys);
+    client(&c, url);
+    c.access_key = akid;
+    c.secret_key = secret;
+    {
+        struct aws_rest q = {0};
+        q.service = "s3";
+        q.action = "ListBuckets";
+        q.region = "us-east-1";
+        q.query = "max-buckets=10000&prefix=signed-";
+        q.list = "Buckets/Bucket";
+        q.token_param = "continuation-token";
+        q.token_path = "ContinuationToken";
+        v = aws_rest_xml(&c, &q, NULL, 0, &ce, &e);
+        if (!v)
+            fail_msg("%s", e.msg);
+        assert_int_equal(json_array_size(v), 1);
+        json_decref(v);
+        q.list = q.token_param = q.token_path = NULL;
+        q.action = "GetBucketVersioning";
+        q.bucket = "signed-b";
+        q.query = "versioning";
+        v = aws_rest_xml(&c, &q, NULL, 0, &ce, &e);
+        if (!v)
+            fail_msg("%s", e.msg);
+        json_decref(v);
+        q.action = "GetBucketPolicy";
+        q.query = "policy";
+        assert_null(aws_rest_xml(&c, &q, NULL, 0, &ce, &e));
+        assert_int_equal(ce.kind, AWS_ERR_DENIED);
+        assert_string_equal(ce.code, "AccessDenied");
+        assert_non_null(
+            strstr(e.msg, "aws s3 GetBucketPolicy us-east-1: AccessDenied: "));
+    }
+    {
+        struct aws_rest q = {0};
+        q.service = "s3-control";
+        q.action = "GetPublicAccessBlock";
+        q.region = "us-east-1";
+        q.path = "/v20180820/configuration/publicAccessBlock";
+        q.headers = hdrs;
+        q.host_prefix = ACCOUNT ".";
+        assert_null(aws_rest_xml(&c, &q, NULL, 0, &ce, &e));
+        assert_string_equal(ce.code, "NoSuchPublicAccessBlockConfiguration");
+        q.service = "account";
+        q.action = "GetAlternateContact";
+        q.method = "POST";
+        q.path = "/getAlternateContact";
+        q.headers = NULL;
+        q.host_prefix = NULL;
+        q.body = "{\"AlternateContactType\":\"BILLING\"}";
+        assert_null(aws_rest_json(&c, &q, &ce, &e));
+        assert_string_equal(ce.code, "ResourceNotFoundException");
+    }
+    {
+        struct aws_json_req q = {
+            "kms",    "eu-west-1", "TrentService.ListAliases", NULL, "Aliases",
+            "Marker", "NextMarker"};
+        v = aws_json_call(&c, &q, &ce, &e);
+        if (!v)
+            fail_msg("%s", e.msg);
+        json_decref(v);
+        /* moto denies a JSON 1.1 call with the query protocol's XML
+         * document (AWS: {"__type": "AccessDeniedException"}) */
+        q.target = "TrentService.ListKeys";
+        q.list = "Keys";
+        assert_null(aws_json_call(&c, &q, &ce, &e));
+        assert_int_equal(ce.kind, AWS_ERR_DENIED);
+        assert_non_null(strstr(e.msg, "aws kms ListKeys eu-west-1: "));
+        assert_non_null(
+            strstr(e.msg, "not authorized to perform: kms:ListKeys"));
+    }
+    {
+        /* a wrong secret: refused, and not quoted */
+        struct aws_rest q = {0};
+        c.secret_key = "wrong-secret-value";
+        q.service = "s3";
+        q.action = "ListBuckets";
+        q.region = "us-east-1";
+        assert_null(aws_rest_xml(&c, &q, NULL, 0, &ce, &e));
+        assert_int_equal(ce.kind, AWS_ERR_API);
+        assert_string_equal(ce.code, "SignatureDoesNotMatch");
+        assert_null(strstr(e.msg, "wrong-secret-value"));
+    }
+    http_free(c.http);
+    kill(moto2_pid, SIGTERM);
+    waitpid(moto2_pid, NULL, 0);
+    moto2_pid = 0;
+}
+
 /* ---- the test server ---- */
 
 static json_t *srv_json(const char *path, const char *list,
@@ -1034,6 +1190,103 @@ static void srv_redirect(void **st)
     http_free(c.http);
 }
 
+/* On AWS (no endpoint): the host each request goes to, seen by a proxy
+ * that logs the tunnel asked for and refuses it. */
+static void aws_hosts(void **st)
+{
+    static const char *const hdrs[] = {"x-amz-account-id: " ACCOUNT, NULL};
+    static const char *const want[] = {
+        "CONNECT bkt.s3.eu-west-1.amazonaws.com:443\n",
+        "CONNECT s3.eu-west-1.amazonaws.com:443\n",
+        "CONNECT s3.us-east-1.amazonaws.com:443\n",
+        "CONNECT " ACCOUNT ".s3-control.us-east-1.amazonaws.com:443\n",
+        "CONNECT access-analyzer.ap-south-1.amazonaws.com:443\n",
+        "CONNECT account.us-east-1.amazonaws.com:443\n",
+        "CONNECT kms.eu-west-2.amazonaws.com:443\n",
+        NULL};
+    struct aws_client c;
+    struct aws_call_err ce;
+    struct err e = {{0}};
+    struct http_opts o = {0};
+    char proxy[64], path[160], *log;
+    size_t len;
+    (void)st;
+    snprintf(proxy, sizeof(proxy), "http://127.0.0.1:%d",
+             testsrv_port(&srv, "p", "proxy.port"));
+    o.proxy = proxy;
+    o.retries = -1;
+    memset(&c, 0, sizeof(c));
+    c.http = http_new(&o, &e);
+    assert_non_null(c.http);
+    c.access_key = AKID;
+    c.secret_key = SECRET;
+    {
+        struct aws_rest q = {0};
+        q.service = "s3";
+        q.action = "GetBucketVersioning";
+        q.region = "eu-west-1";
+        q.bucket = "bkt";
+        q.query = "versioning";
+        assert_null(aws_rest_xml(&c, &q, NULL, 0, &ce, &e));
+        assert_int_equal(ce.kind, AWS_ERR_TRANSPORT);
+        assert_non_null(strstr(e.msg, "aws s3 GetBucketVersioning eu-west-1"));
+        /* a dot in the name: path style (the certificate's wildcard
+         * covers one label) */
+        q.bucket = "logs.example.com";
+        assert_null(aws_rest_xml(&c, &q, NULL, 0, &ce, &e));
+        q.bucket = NULL;
+        q.action = "ListBuckets";
+        q.region = "us-east-1";
+        q.query = NULL;
+        assert_null(aws_rest_xml(&c, &q, NULL, 0, &ce, &e));
+    }
+    {
+        struct aws_rest q = {0};
+        q.service = "s3-control";
+        q.action = "GetPublicAccessBlock";
+        q.region = "us-east-1";
+        q.path = "/v20180820/configuration/publicAccessBlock";
+        q.headers = hdrs;
+        q.host_prefix = ACCOUNT ".";
+        assert_null(aws_rest_xml(&c, &q, NULL, 0, &ce, &e));
+        q.service = "access-analyzer";
+        q.action = "ListAnalyzers";
+        q.region = "ap-south-1";
+        q.path = "/analyzer";
+        q.headers = NULL;
+        q.host_prefix = NULL;
+        assert_null(aws_rest_json(&c, &q, &ce, &e));
+        q.service = "account";
+        q.action = "GetAlternateContact";
+        q.region = "us-east-1";
+        q.method = "POST";
+        q.path = "/getAlternateContact";
+        q.body = "{\"AlternateContactType\":\"SECURITY\"}";
+        assert_null(aws_rest_raw(&c, &q, &len, NULL, 0, &ce, &e));
+    }
+    {
+        struct aws_json_req q = {"kms", "eu-west-2", "TrentService.ListKeys",
+                                 NULL,  NULL,        NULL,
+                                 NULL};
+        assert_null(aws_json_call(&c, &q, &ce, &e));
+        assert_int_equal(ce.kind, AWS_ERR_TRANSPORT);
+        assert_non_null(strstr(e.msg, "aws kms ListKeys eu-west-2"));
+    }
+    snprintf(path, sizeof(path), "%s/p/proxy.log", srv.dir);
+    log = testsrv_slurp(path);
+    {
+        const char *p = log;
+        for (size_t i = 0; want[i]; i++) {
+            const char *hit = strstr(p, want[i]);
+            if (!hit)
+                fail_msg("%s not in order in %s", want[i], log);
+            p = hit + strlen(want[i]);
+        }
+    }
+    free(log);
+    http_free(c.http);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1044,11 +1297,13 @@ int main(void)
         cmocka_unit_test_setup(moto_logs, moto_reset),
         cmocka_unit_test_setup(moto_config, moto_reset),
         cmocka_unit_test_setup(moto_account, moto_reset),
+        cmocka_unit_test(moto_signed),
         cmocka_unit_test(srv_paged),
         cmocka_unit_test(srv_denied),
         cmocka_unit_test(srv_retried),
         cmocka_unit_test(srv_broken),
         cmocka_unit_test(srv_redirect),
+        cmocka_unit_test(aws_hosts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -2070,8 +2070,12 @@ static const struct {
      "[fourc/Targte]\n  check: {path: a, op: exists}\n",
      {"did you mean fourc/Target?"}},
     {"- id: X-1\n  title: t\n  pillar: cluster\n  severity: high\n  kinds: "
-     "[aws/S3Bucket]\n  check: {path: a, op: exists}\n",
-     {"t.yaml:6: rule X-1: no collector emits kind aws/S3Bucket (known: k8s/* "
+     "[aws/S3Buckets]\n  check: {path: a, op: exists}\n",
+     {"t.yaml:6: rule X-1: no collector emits kind aws/S3Buckets",
+      "did you mean aws/S3Bucket?"}},
+    {"- id: X-1\n  title: t\n  pillar: cluster\n  severity: high\n  kinds: "
+     "[gcp/Bucket]\n  check: {path: a, op: exists}\n",
+     {"t.yaml:6: rule X-1: no collector emits kind gcp/Bucket (known: k8s/* "
       "code/Dockerfile image/Config"}},
     {"- id: X-1\n  title: t\n  pillar: cluster\n  severity: high\n  kinds: "
      "[k8s/pod-thing]\n  check: {path: a, op: exists}\n",
@@ -2205,7 +2209,10 @@ static void test_collector_kind_check(void **state)
         {"code/Dockerfiles", -1, "did you mean code/Dockerfile?"},
         {"image/config", -1, "did you mean image/Config?"},
         {"host/File", 0, NULL},
-        {"aws/S3Bucket", -1, "no collector emits kind aws/S3Bucket (known:"},
+        {"aws/S3Bucket", 0, NULL},
+        {"aws/Account", 0, NULL},
+        {"aws/S3Buckets", -1, "did you mean aws/S3Bucket?"},
+        {"gcp/Bucket", -1, "no collector emits kind gcp/Bucket (known:"},
     };
     char why[512];
     size_t i;
