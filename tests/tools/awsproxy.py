@@ -70,7 +70,7 @@ def action_of(handler, body, service):
 def error_body(service, code, msg):
     """(content type, body) of an AWS error in the service's protocol."""
     if service in ("kms", "cloudtrail", "config", "logs", "access-analyzer",
-                   "account"):
+                   "account", "securityhub"):
         return ("application/x-amz-json-1.1",
                 json.dumps({"__type": code, "message": msg}).encode())
     if service == "ec2":
@@ -147,7 +147,7 @@ class Proxy(BaseHTTPRequestHandler):
             code = "UnauthorizedOperation" if service == "ec2" else (
                 "AccessDeniedException" if service in (
                     "kms", "cloudtrail", "config", "logs", "access-analyzer",
-                    "account") else "AccessDenied")
+                    "account", "securityhub") else "AccessDenied")
             ctype, data = error_body(
                 service, code, "User: arn:aws:iam::123456789012:user/audit "
                 "is not authorized to perform: %s:%s" % (service, action))
