@@ -1,0 +1,378 @@
+/* aws_ec2_net.c: security groups, network ACLs and flow logs judged the
+ * way EC2 applies them (aws_ec2_net.h). */
+#include "aws_ec2_net.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "banned.h"
+
+static const char *const aws_ec2_net_lists[] = {
+    "ipPermissions", "ipPermissionsEgress", "groups", "ipRanges",
+    "ipv6Ranges",    "prefixListIds",       NULL};
+static const char *const aws_ec2_net_ints[] = {
+    "fromPort",       "toPort",      "ruleNumber",
+    "from",           "to",          "httpPutResponseHopLimit",
+    "amiLaunchIndex", "deviceIndex", NULL};
+static const char *const aws_ec2_net_bools[] = {"egress",
+                                                "isDefault",
+                                                "default",
+                                                "main",
+                                                "ebsOptimized",
+                                                "sourceDestCheck",
+                                                "deleteOnTermination",
+                                                "primary",
+                                                "enaSupport",
+                                                "encrypted",
+                                                "ebsEncryptionByDefault",
+                                                NULL};
+
+const struct aws_norm aws_ec2_net_norm = {
+    .lists = aws_ec2_net_lists,
+    .ints = aws_ec2_net_ints,
+    .bools = aws_ec2_net_bools,
+    .set_suffix = 1,
+};
+
+static const long aws_ec2_net_admin[] = {AWS_EC2_SSH, AWS_EC2_RDP};
+
+enum aws_ec2_net_cov { COV_NO, COV_YES, COV_BAD };
+
+static json_t *aws_ec2_net_marker(const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static json_t *aws_ec2_net_marker(const char *what, const char *fmt, ...)
+{
+    char msg[512], full[768];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    snprintf(full, sizeof(full), "%s: %s", what, msg);
+    return json_pack("{s:s}", "$error", full);
+}
+
+static int aws_ec2_net_all_protocols(const char *p)
+{
+    return strcmp(p, "-1") == 0 || strcasecmp(p, "all") == 0;
+}
+
+static int aws_ec2_net_tcp(const char *p)
+{
+    return strcmp(p, "6") == 0 || strcasecmp(p, "tcp") == 0;
+}
+
+/* Whether a security group permission covers TCP port. */
+static enum aws_ec2_net_cov aws_ec2_net_sg_covers(const json_t *perm, long port)
+{
+    const char *p = json_string_value(json_object_get(perm, "ipProtocol"));
+    const json_t *from = json_object_get(perm, "fromPort");
+    const json_t *to = json_object_get(perm, "toPort");
+
+    if (!p)
+        return COV_BAD;
+    if (aws_ec2_net_all_protocols(p))
+        return COV_YES;
+    if (!aws_ec2_net_tcp(p))
+        return COV_NO;
+    if (!from && !to) /* TCP without ports: every port */
+        return COV_YES;
+    if (!json_is_integer(from) || !json_is_integer(to))
+        return COV_BAD;
+    return json_integer_value(from) <= port && port <= json_integer_value(to)
+               ? COV_YES
+               : COV_NO;
+}
+
+static int aws_ec2_net_sg_hit(json_t *list, const json_t *perm, size_t i,
+                              long port, const char *cidr)
+{
+    const char *p = json_string_value(json_object_get(perm, "ipProtocol"));
+    json_t *from = json_object_get(perm, "fromPort");
+    json_t *to = json_object_get(perm, "toPort");
+    json_t *hit =
+        json_pack("{s:I,s:s,s:s,s:I}", "port", (json_int_t)port, "cidr", cidr,
+                  "protocol", p, "permission", (json_int_t)i);
+
+    if (!hit)
+        return -1;
+    if (!aws_ec2_net_all_protocols(p) && json_is_integer(from) &&
+        json_is_integer(to)) {
+        json_object_set(hit, "from_port", from);
+        json_object_set(hit, "to_port", to);
+    }
+    return json_array_append_new(list, hit);
+}
+
+/* The world CIDRs of perm's ranges of one family: key "ipRanges", member
+ * "cidrIp", world "0.0.0.0/0". 0, or -1 when a range list is malformed. */
+static int aws_ec2_net_sg_family(json_t *v4, json_t *v6, json_t *cifs,
+                                 const json_t *perm, size_t i, int ipv6)
+{
+    const char *key = ipv6 ? "ipv6Ranges" : "ipRanges";
+    const char *member = ipv6 ? "cidrIpv6" : "cidrIp";
+    const char *world = ipv6 ? "::/0" : "0.0.0.0/0";
+    const json_t *ranges = json_object_get(perm, key), *r;
+    size_t k, a;
+
+    if (!ranges)
+        return 0;
+    if (!json_is_array(ranges))
+        return -1;
+    json_array_foreach(ranges, k, r)
+    {
+        const char *cidr = json_string_value(json_object_get(r, member));
+        if (!cidr || strcmp(cidr, world) != 0)
+            continue;
+        for (a = 0; a < 2; a++)
+            if (aws_ec2_net_sg_covers(perm, aws_ec2_net_admin[a]) == COV_YES &&
+                aws_ec2_net_sg_hit(ipv6 ? v6 : v4, perm, i,
+                                   aws_ec2_net_admin[a], cidr) < 0)
+                return -1;
+        if (aws_ec2_net_sg_covers(perm, AWS_EC2_CIFS) == COV_YES &&
+            aws_ec2_net_sg_hit(cifs, perm, i, AWS_EC2_CIFS, cidr) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int aws_ec2_net_sg(json_t *sg, const char *what)
+{
+    const char *name = json_string_value(json_object_get(sg, "groupName"));
+    json_t *perms = json_object_get(sg, "ipPermissions"), *perm;
+    json_t *v4 = json_array(), *v6 = json_array(), *cifs = json_array();
+    json_t *bad = NULL;
+    size_t i;
+    int rc = -1;
+
+    if (!v4 || !v6 || !cifs)
+        goto out;
+    if (perms && !json_is_array(perms)) {
+        bad = aws_ec2_net_marker(what, "ipPermissions is not a list");
+        goto judged;
+    }
+    json_array_foreach(perms, i, perm)
+    {
+        if (aws_ec2_net_sg_covers(perm, AWS_EC2_SSH) == COV_BAD) {
+            bad = aws_ec2_net_marker(
+                what,
+                "ipPermissions[%zu]: ipProtocol, fromPort or toPort "
+                "cannot be read",
+                i);
+            break;
+        }
+        if (aws_ec2_net_sg_family(v4, v6, cifs, perm, i, 0) < 0 ||
+            aws_ec2_net_sg_family(v4, v6, cifs, perm, i, 1) < 0) {
+            bad = aws_ec2_net_marker(
+                what, "ipPermissions[%zu]: a range list is malformed", i);
+            break;
+        }
+    }
+judged:
+    if (json_object_set_new(sg, "is_default",
+                            json_boolean(name && !strcmp(name, "default"))))
+        goto out;
+    if (bad) {
+        if (json_object_set(sg, "admin_ports_open_ipv4", bad) ||
+            json_object_set(sg, "admin_ports_open_ipv6", bad) ||
+            json_object_set(sg, "cifs_open_to_world", bad))
+            goto out;
+    } else if (json_object_set(sg, "admin_ports_open_ipv4", v4) ||
+               json_object_set(sg, "admin_ports_open_ipv6", v6) ||
+               json_object_set(sg, "cifs_open_to_world", cifs)) {
+        goto out;
+    }
+    rc = 0;
+out:
+    json_decref(v4);
+    json_decref(v6);
+    json_decref(cifs);
+    json_decref(bad);
+    return rc;
+}
+
+struct aws_ec2_net_entry {
+    long long number;
+    const json_t *e;
+};
+
+static int aws_ec2_net_entry_cmp(const void *a, const void *b)
+{
+    const struct aws_ec2_net_entry *x = a, *y = b;
+    return (x->number > y->number) - (x->number < y->number);
+}
+
+/* Whether a network ACL entry decides TCP port for the world CIDR of its
+ * family, allow or deny; COV_BAD with *why set when it cannot be read. */
+static enum aws_ec2_net_cov aws_ec2_net_acl_covers(const json_t *e, long port,
+                                                   int allow, const char **why)
+{
+    const char *p = json_string_value(json_object_get(e, "protocol"));
+    const json_t *range = json_object_get(e, "portRange");
+    const json_t *from = json_object_get(range, "from");
+    const json_t *to = json_object_get(range, "to");
+
+    if (!p) {
+        *why = "protocol cannot be read";
+        return COV_BAD;
+    }
+    if (aws_ec2_net_all_protocols(p))
+        return COV_YES;
+    if (!aws_ec2_net_tcp(p))
+        return COV_NO;
+    /* TCP without a range: read as every port when it allows (the
+     * stricter reading) and as nothing when it denies (it shadows
+     * nothing), so that the doubt never opens a pass. */
+    if (!range || (!from && !to))
+        return allow ? COV_YES : COV_NO;
+    if (!json_is_integer(from) || !json_is_integer(to)) {
+        *why = "portRange cannot be read";
+        return COV_BAD;
+    }
+    return json_integer_value(from) <= port && port <= json_integer_value(to)
+               ? COV_YES
+               : COV_NO;
+}
+
+/* The first entry (in rule order) deciding port from the world of one
+ * family; its hit appended to open when it allows. */
+static int aws_ec2_net_acl_port(json_t *open,
+                                const struct aws_ec2_net_entry *es, size_t n,
+                                long port, int ipv6, const char *what,
+                                json_t **bad)
+{
+    const char *key = ipv6 ? "ipv6CidrBlock" : "cidrBlock";
+    const char *world = ipv6 ? "::/0" : "0.0.0.0/0";
+    const char *why = NULL;
+
+    for (size_t i = 0; i < n; i++) {
+        const json_t *e = es[i].e;
+        const char *cidr = json_string_value(json_object_get(e, key));
+        const char *act = json_string_value(json_object_get(e, "ruleAction"));
+        int allow = 0;
+
+        if (!cidr || strcmp(cidr, world) != 0)
+            continue;
+        if (act && strcasecmp(act, "allow") == 0)
+            allow = 1;
+        else if (act && strcasecmp(act, "deny") == 0)
+            allow = 0;
+        else
+            why = "ruleAction is neither allow nor deny";
+        if (!why) {
+            enum aws_ec2_net_cov c =
+                aws_ec2_net_acl_covers(e, port, allow, &why);
+            if (c == COV_NO)
+                continue;
+            if (c == COV_YES && !allow)
+                return 0;
+            if (c == COV_YES)
+                return json_array_append_new(
+                    open,
+                    json_pack(
+                        "{s:I,s:s,s:I,s:s}", "port", (json_int_t)port, "cidr",
+                        cidr, "rule_number", (json_int_t)es[i].number,
+                        "protocol",
+                        json_string_value(json_object_get(e, "protocol"))));
+        }
+        *bad = aws_ec2_net_marker(what, "inbound entry %lld: %s", es[i].number,
+                                  why);
+        return *bad ? 0 : -1;
+    }
+    return 0;
+}
+
+int aws_ec2_net_nacl(json_t *nacl, const char *what)
+{
+    json_t *entries = json_object_get(nacl, "entrySet"), *e;
+    json_t *open = json_array(), *bad = NULL;
+    struct aws_ec2_net_entry *es = NULL;
+    size_t n = 0, i;
+    int rc = -1;
+
+    if (!open)
+        goto out;
+    if (entries && !json_is_array(entries)) {
+        bad = aws_ec2_net_marker(what, "entrySet is not a list");
+        goto judged;
+    }
+    es = calloc(json_array_size(entries) + 1, sizeof(*es));
+    if (!es)
+        goto out;
+    json_array_foreach(entries, i, e)
+    {
+        const json_t *egress = json_object_get(e, "egress");
+        long long num;
+        if (!json_is_boolean(egress) ||
+            !json_is_integer(json_object_get(e, "ruleNumber"))) {
+            bad = aws_ec2_net_marker(
+                what, "entrySet[%zu]: egress or ruleNumber cannot be read", i);
+            goto judged;
+        }
+        if (json_is_true(egress))
+            continue;
+        num = json_integer_value(json_object_get(e, "ruleNumber"));
+        es[n].number = num;
+        es[n].e = e;
+        n++;
+    }
+    qsort(es, n, sizeof(*es), aws_ec2_net_entry_cmp);
+    for (size_t a = 0; a < 2 && !bad; a++)
+        for (int ipv6 = 0; ipv6 < 2 && !bad; ipv6++)
+            if (aws_ec2_net_acl_port(open, es, n, aws_ec2_net_admin[a], ipv6,
+                                     what, &bad) < 0)
+                goto out;
+judged:
+    if (json_object_set(nacl, "admin_ports_open_to_world", bad ? bad : open))
+        goto out;
+    rc = 0;
+out:
+    free(es);
+    json_decref(open);
+    json_decref(bad);
+    return rc;
+}
+
+int aws_ec2_net_vpc(json_t *vpc, const json_t *flow_logs, const json_t *marker)
+{
+    const char *id = json_string_value(json_object_get(vpc, "vpcId"));
+    json_t *mine, *active, *fl;
+    size_t i;
+
+    if (!flow_logs)
+        return json_object_set(vpc, "flow_logs", (json_t *)marker) ||
+                       json_object_set(vpc, "active_flow_logs",
+                                       (json_t *)marker)
+                   ? -1
+                   : 0;
+    mine = json_array();
+    active = json_array();
+    if (!mine || !active)
+        goto fail;
+    json_array_foreach(flow_logs, i, fl)
+    {
+        const char *res = json_string_value(json_object_get(fl, "resourceId"));
+        const char *st =
+            json_string_value(json_object_get(fl, "flowLogStatus"));
+        const char *tt = json_string_value(json_object_get(fl, "trafficType"));
+        if (!id || !res || strcmp(id, res) != 0)
+            continue;
+        if (json_array_append(mine, fl))
+            goto fail;
+        if (st && strcmp(st, "ACTIVE") == 0 && tt &&
+            (strcmp(tt, "ALL") == 0 || strcmp(tt, "REJECT") == 0) &&
+            json_array_append(active, fl))
+            goto fail;
+    }
+    i = json_object_set_new(vpc, "flow_logs", mine) != 0;
+    i += json_object_set_new(vpc, "active_flow_logs", active) != 0;
+    return i ? -1 : 0;
+fail:
+    json_decref(mine);
+    json_decref(active);
+    return -1;
+}
