@@ -26,6 +26,7 @@
 #include "collector.h"
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +79,7 @@ struct aws_scan {
     struct aws_session sess;
     struct http_opts hopts;
     struct aws_stats *stats; /* every request, by service */
+    sem_t slots;             /* requests in flight: --aws-concurrency */
     /* the jobs, and the next one to take */
     struct aws_job *jobs;
     const struct aws_service **job_svc;
@@ -310,6 +312,7 @@ static int aws_client_init(struct aws_scan *s, struct aws_client *c,
     c->secret_key = s->sess.creds.secret_access_key;
     c->session_token = s->sess.creds.session_token;
     c->stats = s->stats;
+    c->slots = &s->slots;
     return 0;
 }
 
@@ -356,6 +359,87 @@ static void *aws_worker(void *arg)
     }
     http_free(c.http);
     return NULL;
+}
+
+struct aws_par {
+    struct aws_job *j;
+    size_t n;
+    int (*fn)(struct aws_job *, size_t, void *, struct err *);
+    void *arg;
+    pthread_mutex_t lock; /* next, failed, err */
+    size_t next;
+    int failed;
+    struct err err;
+};
+
+static void *aws_par_worker(void *arg)
+{
+    struct aws_par *p = arg;
+    struct aws_job j2 = *p->j;
+    struct aws_client c;
+    struct err e;
+
+    if (aws_client_init(p->j->scan, &c, &e)) {
+        pthread_mutex_lock(&p->lock);
+        if (!p->failed++)
+            p->err = e;
+        pthread_mutex_unlock(&p->lock);
+        return NULL;
+    }
+    j2.client = &c;
+    for (;;) {
+        size_t i;
+        pthread_mutex_lock(&p->lock);
+        if (p->next == p->n || p->failed) {
+            pthread_mutex_unlock(&p->lock);
+            break;
+        }
+        i = p->next++;
+        pthread_mutex_unlock(&p->lock);
+        if (p->fn(&j2, i, p->arg, &e)) {
+            pthread_mutex_lock(&p->lock);
+            if (!p->failed++)
+                p->err = e;
+            pthread_mutex_unlock(&p->lock);
+        }
+    }
+    http_free(c.http);
+    return NULL;
+}
+
+int aws_parallel(struct aws_job *j, size_t n,
+                 int (*fn)(struct aws_job *j2, size_t i, void *arg,
+                           struct err *e),
+                 void *arg, struct err *e)
+{
+    struct aws_par p = {.j = j, .n = n, .fn = fn, .arg = arg};
+    size_t k = (size_t)j->scan->o->concurrency, i, started = 0;
+    pthread_t *th;
+
+    if (k > n)
+        k = n;
+    if (k <= 1) { /* not worth a thread */
+        for (i = 0; i < n; i++)
+            if (fn(j, i, arg, e))
+                return -1;
+        return 0;
+    }
+    pthread_mutex_init(&p.lock, NULL);
+    th = xcalloc(k, sizeof(*th));
+    for (i = 0; i < k; i++)
+        if (pthread_create(&th[i], NULL, aws_par_worker, &p) == 0)
+            started++;
+    if (started == 0)
+        aws_par_worker(&p);
+    for (i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    free(th);
+    pthread_mutex_destroy(&p.lock);
+    if (p.failed) {
+        *e = p.err;
+        return -1;
+    }
+    return 0;
 }
 
 /* Runs the jobs on at most o->concurrency threads. */
@@ -520,6 +604,7 @@ static int aws_live(const struct aws_opts *o, struct collect_ctx *ctx,
     s.o = o;
     s.warned = json_object();
     s.stats = aws_stats_new();
+    sem_init(&s.slots, 0, (unsigned)o->concurrency);
     s.hopts.timeout_hint = "--aws-timeout";
     s.hopts.ca_file = o->ca_bundle;
     s.hopts.insecure = o->no_verify;
@@ -608,6 +693,7 @@ out:
     json_decref(s.account);
     json_decref(s.warned);
     aws_stats_free(s.stats);
+    sem_destroy(&s.slots);
     pthread_mutex_destroy(&s.lock);
     return rc;
 }
@@ -768,28 +854,13 @@ const struct collector collector_aws = {
     .fixture_prefix = "fixture:",
     .pillar = "cloud",
     .kind_prefix = "aws/",
-    .kinds = (const char *const[]){"aws/Account",
-                                   "aws/Region",
-                                   "aws/IAMUser",
-                                   "aws/IAMGroup",
-                                   "aws/IAMRole",
-                                   "aws/IAMPolicy",
-                                   "aws/ServerCertificate",
-                                   "aws/S3Bucket",
-                                   "aws/SecurityGroup",
-                                   "aws/NetworkAcl",
-                                   "aws/Instance",
-                                   "aws/Vpc",
-                                   "aws/Trail",
-                                   "aws/KMSKey",
-                                   "aws/DBInstance",
-                                   "aws/EFSFileSystem",
-                                   "aws/ConfigRecorder",
-                                   "aws/MetricFilter",
-                                   "aws/Alarm",
-                                   "aws/AccessAnalyzer",
-                                   "aws/SecurityHub",
-                                   NULL},
+    .kinds =
+        (const char *const[]){
+            "aws/Account", "aws/Region", "aws/IAMUser", "aws/IAMGroup",
+            "aws/IAMRole", "aws/IAMPolicy", "aws/S3Bucket", "aws/SecurityGroup",
+            "aws/NetworkAcl", "aws/Instance", "aws/Vpc", "aws/Trail",
+            "aws/KMSKey", "aws/DBInstance", "aws/EFSFileSystem",
+            "aws/ConfigRecorder", "aws/MetricFilter", "aws/SecurityHub", NULL},
     .check = aws_check,
     .collect = aws_collect,
 };

@@ -19,6 +19,7 @@
 #define FOURC_AWS_CALL_H
 
 #include <jansson.h>
+#include <semaphore.h>
 
 #include "err.h"
 #include "http.h"
@@ -39,6 +40,9 @@ struct aws_client {
     /* Counts every request by service, and any sent twice; shared by
      * threads (it locks); NULL: not counted. */
     struct aws_stats *stats;
+    /* Requests in flight across every client of a scan are at most its
+     * value (aws_send waits for a slot); NULL: not bounded. */
+    sem_t *slots;
 };
 
 /* What a scan's requests were: aws_send adds to it. */
@@ -46,7 +50,8 @@ struct aws_stats *aws_stats_new(void);
 void aws_stats_free(struct aws_stats *st);
 /* "iam 40, ec2 31, s3 12" into out (by service, most first); *total the
  * HTTP requests (retries included), *repeated the requests (not retries)
- * whose method, URL and body an earlier one of the scan had. */
+ * whose service, signing region, method, URL and body an earlier one of
+ * the scan had. */
 void aws_stats_summary(struct aws_stats *st, struct strbuf *out, long *total,
                        long *repeated);
 

@@ -113,6 +113,19 @@ int aws_account_set(struct aws_job *j, const char *key, json_t *value,
 int aws_account_set_region(struct aws_job *j, const char *region,
                            const char *key, json_t *value, struct err *e);
 
+/*
+ * Runs fn(j2, i, arg, e) for every i below n on up to --aws-concurrency
+ * threads (the requests in flight stay within the scan's bound), where j2
+ * is j with a client of the thread's own; returns when all are done. For
+ * a module's per-item calls (each bucket's seven): fn must only use j2,
+ * its own i and what arg shares read-only or under its own lock. 0, or -1
+ * with e set from the first fn that failed (the rest still finish).
+ */
+int aws_parallel(struct aws_job *j, size_t n,
+                 int (*fn)(struct aws_job *j2, size_t i, void *arg,
+                           struct err *e),
+                 void *arg, struct err *e);
+
 /* Logs a warning once per scan (thread-safe): what could not be read. */
 void aws_warn(struct aws_job *j, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -17,6 +17,7 @@
  * derived from them; the other fields are still judged.
  */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -497,6 +498,26 @@ static json_t *s3_account_pab(struct aws_job *j)
     return s3_pab_norm(v, "s3-control", j->region);
 }
 
+/* The buckets, each judged on a thread of its own (aws_parallel): seven
+ * calls a bucket, one after another, would make the account's buckets
+ * the slowest part of a scan. */
+struct s3_par {
+    json_t *buckets, *account_pab; /* read only */
+    atomic_int outside;
+};
+
+static int s3_bucket_at(struct aws_job *j, size_t i, void *arg, struct err *e)
+{
+    struct s3_par *p = arg;
+    int outside = 0, rc;
+
+    rc = s3_bucket(j, json_array_get(p->buckets, i), p->account_pab, &outside,
+                   e);
+    if (outside)
+        atomic_fetch_add(&p->outside, outside);
+    return rc < 0 ? -1 : 0;
+}
+
 static int s3_collect(struct aws_job *j, struct err *e)
 {
     struct aws_rest q = {
@@ -511,8 +532,7 @@ static int s3_collect(struct aws_job *j, struct err *e)
     };
     struct aws_call_err ce = {0};
     struct err ae = {{0}};
-    json_t *account_pab, *buckets, *b;
-    size_t i;
+    json_t *account_pab, *buckets;
     int outside = 0, rc = 0;
 
     account_pab = s3_account_pab(j);
@@ -531,10 +551,10 @@ static int s3_collect(struct aws_job *j, struct err *e)
         json_array_append_new(one, buckets);
         buckets = one;
     }
-    json_array_foreach(buckets, i, b)
     {
-        if ((rc = s3_bucket(j, b, account_pab, &outside, e)) < 0)
-            break;
+        struct s3_par par = {buckets, account_pab, 0};
+        rc = aws_parallel(j, json_array_size(buckets), s3_bucket_at, &par, e);
+        outside = atomic_load(&par.outside);
     }
     if (outside)
         aws_warn(j,

@@ -209,7 +209,9 @@ static void aws_stats_add(struct aws_stats *st, const struct aws_send *s,
     struct strbuf sb = STRBUF_INIT;
 
     if (!retry) {
-        sb_addf(&sb, "%s %s\n", s->method, s->url);
+        /* under an endpoint override every region has one URL: the
+         * request is also who it is signed for */
+        sb_addf(&sb, "%s %s %s %s\n", s->service, s->region, s->method, s->url);
         if (s->body)
             sb_add(&sb, s->body, s->body_len);
         sha256_str(sb.buf, sb.len, key);
@@ -312,7 +314,12 @@ int aws_send(struct aws_client *c, const struct aws_send *s,
         rq.max_body = AWS_XML_MAX_SIZE;
         rq.what = s->what;
         rq.no_redirects = s->no_redirects;
+        if (c->slots)
+            while (sem_wait(c->slots) != 0 && errno == EINTR)
+                ;
         hrc = http_do(c->http, &rq, rs, e);
+        if (c->slots)
+            sem_post(c->slots);
         ce->requests += rs->attempts > 0 ? rs->attempts : 1;
         if (c->stats)
             aws_stats_add(c->stats, s, attempt > 0,
