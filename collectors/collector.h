@@ -92,8 +92,7 @@ struct collect_ctx {
      * AWS region: the kind could not be listed there only), or on the
      * target when scope_uid is NULL. May be NULL. */
     int (*kind_not_evaluated)(struct collect_ctx *ctx, const char *scope_uid,
-                              const char *kind, const char *msg,
-                              struct err *e);
+                              const char *kind, const char *msg, struct err *e);
     /* Records what the collector learnt about the target itself (a
      * cluster's server, context and version) as key of the scan's entry
      * for the target (the JSON report's scan.targets[]); steals value.
