@@ -11,12 +11,19 @@
 #include "banned.h"
 
 static const char *const aws_ec2_net_lists[] = {
-    "ipPermissions", "ipPermissionsEgress", "groups", "ipRanges",
-    "ipv6Ranges",    "prefixListIds",       NULL};
-static const char *const aws_ec2_net_ints[] = {
-    "fromPort",       "toPort",      "ruleNumber",
-    "from",           "to",          "httpPutResponseHopLimit",
-    "amiLaunchIndex", "deviceIndex", NULL};
+    "ipPermissions",      "ipPermissionsEgress", "groups",
+    "ipRanges",           "ipv6Ranges",          "prefixListIds",
+    "blockDeviceMapping", "productCodes",        NULL};
+static const char *const aws_ec2_net_ints[] = {"fromPort",
+                                               "toPort",
+                                               "ruleNumber",
+                                               "from",
+                                               "to",
+                                               "httpPutResponseHopLimit",
+                                               "amiLaunchIndex",
+                                               "deviceIndex",
+                                               "maxAggregationInterval",
+                                               NULL};
 static const char *const aws_ec2_net_bools[] = {"egress",
                                                 "isDefault",
                                                 "default",
