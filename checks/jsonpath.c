@@ -360,8 +360,8 @@ static const char *jp_unavailable(const json_t *v)
 static size_t jp_unavailable_err(struct jp_walker *w, const json_t *v)
 {
     if (!w->bad)
-        err_set(w->e, "%s: not evaluated: %s",
-                w->sb->len ? sb_str(w->sb) : "the document", jp_unavailable(v));
+        err_set(w->e, "%s: %s", w->sb->len ? sb_str(w->sb) : "the document",
+                jp_unavailable(v));
     w->bad = 1;
     return 0;
 }
@@ -779,8 +779,8 @@ static int jp_one_wrong_type(const struct jpath *p, const char *base,
         len--;
     }
     if (jp_unavailable(badv))
-        return err_set(e, "%s%s%.*s: not evaluated: %s", base, mid, (int)len,
-                       segs, jp_unavailable(badv));
+        return err_set(e, "%s%s%.*s: %s", base, mid, (int)len, segs,
+                       jp_unavailable(badv));
     return err_set(e, "%s%s%.*s: found %s, expected %s", base, mid, (int)len,
                    segs, jpath_type_name(badv),
                    jp_seg_wants(p->segs[bad].type));

@@ -788,6 +788,7 @@ const struct collector collector_aws = {
                                    "aws/MetricFilter",
                                    "aws/Alarm",
                                    "aws/AccessAnalyzer",
+                                   "aws/SecurityHub",
                                    NULL},
     .check = aws_check,
     .collect = aws_collect,

@@ -15,7 +15,7 @@ RULES.json is read again for every request, so a test changes faults
 between scans without restarting: a list of
     {"service": "ec2", "region": "eu-west-1", "action": "DescribeSecurityGroups",
      "fault": "denied" | "refuse" | "cut" | "malformed" | "slow" | "status"
-              | "expired" | "throttle" | "notcsv" | "unready",
+              | "expired" | "throttle" | "notcsv" | "unready" | "answer",
      "status": 500, "seconds": 5, "times": N}
 Omitted match keys match anything; "times" bounds how often the rule fires
 (then requests pass), for retries that must succeed.
@@ -70,7 +70,7 @@ def action_of(handler, body, service):
 def error_body(service, code, msg):
     """(content type, body) of an AWS error in the service's protocol."""
     if service in ("kms", "cloudtrail", "config", "logs", "access-analyzer",
-                   "account"):
+                   "account", "securityhub"):
         return ("application/x-amz-json-1.1",
                 json.dumps({"__type": code, "message": msg}).encode())
     if service == "ec2":
@@ -147,7 +147,7 @@ class Proxy(BaseHTTPRequestHandler):
             code = "UnauthorizedOperation" if service == "ec2" else (
                 "AccessDeniedException" if service in (
                     "kms", "cloudtrail", "config", "logs", "access-analyzer",
-                    "account") else "AccessDenied")
+                    "account", "securityhub") else "AccessDenied")
             ctype, data = error_body(
                 service, code, "User: arn:aws:iam::123456789012:user/audit "
                 "is not authorized to perform: %s:%s" % (service, action))
@@ -204,6 +204,15 @@ class Proxy(BaseHTTPRequestHandler):
                 "generation task</Description>"
                 "</GenerateCredentialReportResult>"
                 "</GenerateCredentialReportResponse>").encode())
+        if f == "answer":
+            # a canned answer: {"status": 200, "content_type": "...",
+            # "body": a string, or any JSON value (sent as JSON)}
+            body = rule.get("body", "")
+            if not isinstance(body, str):
+                body = json.dumps(body)
+            return self.send(rule.get("status", 200),
+                             rule.get("content_type", "application/json"),
+                             body.encode())
         self.send(500, "text/plain", b"unknown fault")
 
     def forward_again(self):

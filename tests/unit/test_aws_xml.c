@@ -151,6 +151,18 @@ static void error_documents(void **st)
                       code, sizeof(code), msg, sizeof(msg)),
         1);
     assert_string_equal(code, "UnauthorizedOperation");
+    /* moto's IAM authorization (INITIAL_NO_AUTH_ACTION_COUNT) */
+    assert_int_equal(
+        aws_xml_error(S("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+                        "<ErrorResponse><Errors><Error><Code>AccessDenied"
+                        "</Code><Message>User: arn:aws:iam::1:user/a is not "
+                        "authorized to perform: iam:GetCredentialReport"
+                        "</Message><Type>Sender</Type></Error></Errors>"
+                        "</ErrorResponse>"),
+                      code, sizeof(code), msg, sizeof(msg)),
+        1);
+    assert_string_equal(code, "AccessDenied");
+    assert_non_null(strstr(msg, "iam:GetCredentialReport"));
     assert_int_equal(aws_xml_error(S("<Error><Code>NoSuchBucket</Code>"
                                      "<Message>gone</Message></Error>"),
                                    code, sizeof(code), msg, sizeof(msg)),
