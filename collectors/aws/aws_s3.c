@@ -421,7 +421,11 @@ static int s3_bucket(struct aws_job *j, const json_t *b,
         goto gone;
     s3_policy(doc, v, j->partition, name, region);
 
-    if (!(v = s3_bucket_call(j, name, region, sizeof(region), &pst, &gone)))
+    /* without a policy there is nothing to be public: no call */
+    if (json_is_null(json_object_get(doc, "policy")))
+        v = json_null();
+    else if (!(v = s3_bucket_call(j, name, region, sizeof(region), &pst,
+                                  &gone)))
         goto gone;
     json_object_set_new(doc, "policy_public",
                         s3_policy_public(v, region, name));

@@ -301,6 +301,30 @@ _polls=$(grep -c '"GenerateCredentialReport"' "$PROXY_LOG")
 check "unready: GenerateCredentialReport polled a few times, not hammered ($_polls)" \
     test "$_polls" -ge 2 -a "$_polls" -le 6
 
+# GetAccountAuthorizationDetails in pages: the proxy answers the first
+# page (one user, IsTruncated, a Marker), moto the next; both are read
+PAGE1='<GetAccountAuthorizationDetailsResponse><GetAccountAuthorizationDetailsResult><UserDetailList><member><Path>/</Path><UserName>paged</UserName><UserId>AIDAPAGED</UserId><Arn>arn:aws:iam::123456789012:user/paged</Arn><CreateDate>2026-01-01T00:00:00Z</CreateDate><UserPolicyList/><GroupList/><AttachedManagedPolicies/></member></UserDetailList><GroupDetailList/><RoleDetailList/><Policies/><IsTruncated>true</IsTruncated><Marker>page2</Marker></GetAccountAuthorizationDetailsResult></GetAccountAuthorizationDetailsResponse>'
+proxy_faults "[{\"service\": \"access-analyzer\", \"fault\": \"answer\", \"body\": {\"analyzers\": []}}, {\"service\": \"iam\", \"action\": \"GetAccountAuthorizationDetails\", \"fault\": \"answer\", \"times\": 1, \"content_type\": \"text/xml\", \"body\": \"$PAGE1\"}]"
+scan paged
+expect paged AWS-IAM-USER-POLICIES-VIA-GROUPS IAMUser/paged pass
+expect paged AWS-IAM-USER-POLICIES-VIA-GROUPS IAMUser/carol pass
+# paged is in no credential report: its credential rules are error
+expect paged AWS-IAM-USER-CONSOLE-MFA IAMUser/paged error
+expect_msg paged AWS-IAM-USER-CONSOLE-MFA IAMUser/paged "paged is not in the credential report"
+check_eq "paged: GetAccountAuthorizationDetails asked twice" 2 \
+    "$(grep -c '"GetAccountAuthorizationDetails"' "$PROXY_LOG")"
+# a server that answers the same Marker forever: an error, not a loop
+proxy_faults "[{\"service\": \"access-analyzer\", \"fault\": \"answer\", \"body\": {\"analyzers\": []}}, {\"service\": \"iam\", \"action\": \"GetAccountAuthorizationDetails\", \"fault\": \"answer\", \"content_type\": \"text/xml\", \"body\": \"$PAGE1\"}]"
+scan loop
+_st=$(awk '$1 == "AWS-IAM-USER-POLICIES-VIA-GROUPS" { print $2 }' loop.txt | sort -u | tr '\n' ,)
+check_eq "loop: the users' rules are error only" "error," "$_st"
+if grep -q -F "GetAccountAuthorizationDetails us-east-1: the same Marker twice" loop.txt; then
+    ok "loop: the error says the same Marker came twice"
+else
+    not_ok "loop: the error says the same Marker came twice"
+    diag_file loop.txt 20
+fi
+
 # each IAM request once per scan, and none per user: 3 users or 30 cost
 # the same requests
 proxy_faults "$AA_NONE"

@@ -92,6 +92,15 @@ print("repeated: %r" % dup[:3] if dup else "none")
 PY
 }
 
+# requests ACTION: how many requests of the last scan the proxy logged
+# for ACTION (awsproxy.py's name: "GET policy", "ListKeys").
+requests() {
+    "$PYTHON" - "$PROXY_LOG" "$1" <<'PY'
+import json, sys
+print(sum(1 for line in open(sys.argv[1]) if json.loads(line)["action"] == sys.argv[2]))
+PY
+}
+
 account_pab() { # account_pab true|false (all four settings)
     "$PYBOTO" - "$MOTO" "$ACCOUNT" "$1" <<'PY'
 import sys, boto3
@@ -144,6 +153,8 @@ check_eq "KMS: a customer key without rotation fails (eu-west-1)" fail \
 check_eq "KMS: an RSA key is not the rule's subject" none "$(status $RULE_KMS /KMSKey/$KRSA)"
 check_eq "KMS: a key with imported material (Origin EXTERNAL) is skipped" skip \
     "$(status $RULE_KMS /KMSKey/$KEXT)"
+check_eq "S3: one GetBucketPolicy per bucket, GetBucketPolicyStatus only for the bucket with a policy" \
+    "2 1" "$(requests 'GET policy') $(requests 'GET policyStatus')"
 check_eq "KMS: a key is named by its alias, which its document lists" \
     "alias/fourc-e2e [\"alias/fourc-e2e\"]" "$("$PYTHON" -c "
 import json, sqlite3, sys
