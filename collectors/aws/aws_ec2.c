@@ -105,18 +105,82 @@ static int aws_ec2_failed(struct aws_job *j, const char *kind,
     return aws_kind_failed(j, NULL, kind, ce_e->msg, e);
 }
 
+/*
+ * The managed prefix lists the groups' inbound rules name, each read once
+ * (GetManagedPrefixListEntries): {id: {"ipv4_world", "ipv6_world"}} or
+ * the marker when the call failed (new reference; NULL when out of
+ * memory).
+ */
+static json_t *aws_ec2_prefix_lists(struct aws_job *j, const json_t *sgs)
+{
+    json_t *map = json_object(), *sg, *perm, *ref;
+    size_t i, k, r;
+
+    if (!map)
+        return NULL;
+    json_array_foreach(sgs, i, sg)
+    {
+        json_array_foreach(json_object_get(sg, "ipPermissions"), k, perm)
+        {
+            json_array_foreach(json_object_get(perm, "prefixListIds"), r, ref)
+            {
+                const char *id =
+                    json_string_value(json_object_get(ref, "prefixListId"));
+                char param[160];
+                const char *params[] = {param, "MaxResults=100", NULL};
+                struct aws_query q = {
+                    .service = "ec2",
+                    .region = j->region,
+                    .version = AWS_EC2_VERSION,
+                    .action = "GetManagedPrefixListEntries",
+                    .params = params,
+                    .list = "entrySet",
+                    .token_param = "NextToken",
+                    .token_path = "nextToken",
+                };
+                struct aws_call_err ce;
+                struct err ce_e = {{0}};
+                json_t *entries, *v;
+
+                if (!id || json_object_get(map, id))
+                    continue;
+                snprintf(param, sizeof(param), "PrefixListId=%s", id);
+                entries = aws_query_list(j->client, &q, &ce, &ce_e);
+                if (entries) {
+                    aws_norm(entries, &aws_ec2_net_norm);
+                    v = aws_ec2_net_prefix_list(entries);
+                    json_decref(entries);
+                } else {
+                    aws_warn(j, "%s", ce_e.msg);
+                    v = aws_unavailable(&ce, &ce_e);
+                }
+                if (json_object_set_new(map, id, v)) {
+                    json_decref(map);
+                    return NULL;
+                }
+            }
+        }
+    }
+    return map;
+}
+
 static int aws_ec2_security_groups(struct aws_job *j, struct err *e)
 {
     struct aws_call_err ce;
     struct err ce_e = {{0}};
     json_t *items = aws_ec2_describe(j, "DescribeSecurityGroups",
                                      "securityGroupInfo", &ce, &ce_e),
-           *sg;
+           *sg, *pls;
     size_t i;
     int rc = 0;
 
     if (!items)
         return aws_ec2_failed(j, "aws/SecurityGroup", &ce_e, e);
+    pls = aws_ec2_prefix_lists(j, items);
+    if (!pls) {
+        json_decref(items);
+        return err_set(e, "aws ec2 %s: out of memory", j->region);
+    }
     json_array_foreach(items, i, sg)
     {
         char what[256];
@@ -125,7 +189,7 @@ static int aws_ec2_security_groups(struct aws_job *j, struct err *e)
                  json_string_value(json_object_get(sg, "groupId"))
                      ? json_string_value(json_object_get(sg, "groupId"))
                      : "?");
-        if (aws_ec2_net_sg(sg, what) < 0) {
+        if (aws_ec2_net_sg(sg, pls, what) < 0) {
             rc = err_set(e, "aws ec2 %s: out of memory", j->region);
             break;
         }
@@ -133,6 +197,7 @@ static int aws_ec2_security_groups(struct aws_job *j, struct err *e)
                                "groupId", "groupName", json_incref(sg), e)))
             break;
     }
+    json_decref(pls);
     json_decref(items);
     return rc;
 }

@@ -11,12 +11,19 @@
 #include "banned.h"
 
 static const char *const aws_ec2_net_lists[] = {
-    "ipPermissions", "ipPermissionsEgress", "groups", "ipRanges",
-    "ipv6Ranges",    "prefixListIds",       NULL};
-static const char *const aws_ec2_net_ints[] = {
-    "fromPort",       "toPort",      "ruleNumber",
-    "from",           "to",          "httpPutResponseHopLimit",
-    "amiLaunchIndex", "deviceIndex", NULL};
+    "ipPermissions",      "ipPermissionsEgress", "groups",
+    "ipRanges",           "ipv6Ranges",          "prefixListIds",
+    "blockDeviceMapping", "productCodes",        NULL};
+static const char *const aws_ec2_net_ints[] = {"fromPort",
+                                               "toPort",
+                                               "ruleNumber",
+                                               "from",
+                                               "to",
+                                               "httpPutResponseHopLimit",
+                                               "amiLaunchIndex",
+                                               "deviceIndex",
+                                               "maxAggregationInterval",
+                                               NULL};
 static const char *const aws_ec2_net_bools[] = {"egress",
                                                 "isDefault",
                                                 "default",
@@ -88,8 +95,18 @@ static enum aws_ec2_net_cov aws_ec2_net_sg_covers(const json_t *perm, long port)
                : COV_NO;
 }
 
+/* What a security group's inbound rules open to the world: admin ports
+ * over IPv4 and IPv6, and CIFS; each list replaced by a marker when a
+ * rule that could add to it cannot be judged. */
+enum { SG_V4, SG_V6, SG_CIFS, SG_N };
+
+struct aws_ec2_net_sgout {
+    json_t *list[SG_N];
+    json_t *bad[SG_N];
+};
+
 static int aws_ec2_net_sg_hit(json_t *list, const json_t *perm, size_t i,
-                              long port, const char *cidr)
+                              long port, const char *cidr, const char *pl)
 {
     const char *p = json_string_value(json_object_get(perm, "ipProtocol"));
     json_t *from = json_object_get(perm, "fromPort");
@@ -105,19 +122,39 @@ static int aws_ec2_net_sg_hit(json_t *list, const json_t *perm, size_t i,
         json_object_set(hit, "from_port", from);
         json_object_set(hit, "to_port", to);
     }
+    if (pl)
+        json_object_set_new(hit, "prefix_list", json_string(pl));
     return json_array_append_new(list, hit);
+}
+
+/* perm lets the world of one family (cidr, through prefix list pl or
+ * directly) in: a hit for each port it covers. */
+static int aws_ec2_net_sg_world(struct aws_ec2_net_sgout *o, const json_t *perm,
+                                size_t i, int ipv6, const char *cidr,
+                                const char *pl)
+{
+    for (size_t a = 0; a < 2; a++)
+        if (aws_ec2_net_sg_covers(perm, aws_ec2_net_admin[a]) == COV_YES &&
+            aws_ec2_net_sg_hit(o->list[ipv6 ? SG_V6 : SG_V4], perm, i,
+                               aws_ec2_net_admin[a], cidr, pl) < 0)
+            return -1;
+    if (aws_ec2_net_sg_covers(perm, AWS_EC2_CIFS) == COV_YES &&
+        aws_ec2_net_sg_hit(o->list[SG_CIFS], perm, i, AWS_EC2_CIFS, cidr, pl) <
+            0)
+        return -1;
+    return 0;
 }
 
 /* The world CIDRs of perm's ranges of one family: key "ipRanges", member
  * "cidrIp", world "0.0.0.0/0". 0, or -1 when a range list is malformed. */
-static int aws_ec2_net_sg_family(json_t *v4, json_t *v6, json_t *cifs,
+static int aws_ec2_net_sg_family(struct aws_ec2_net_sgout *o,
                                  const json_t *perm, size_t i, int ipv6)
 {
     const char *key = ipv6 ? "ipv6Ranges" : "ipRanges";
     const char *member = ipv6 ? "cidrIpv6" : "cidrIp";
     const char *world = ipv6 ? "::/0" : "0.0.0.0/0";
     const json_t *ranges = json_object_get(perm, key), *r;
-    size_t k, a;
+    size_t k;
 
     if (!ranges)
         return 0;
@@ -126,31 +163,90 @@ static int aws_ec2_net_sg_family(json_t *v4, json_t *v6, json_t *cifs,
     json_array_foreach(ranges, k, r)
     {
         const char *cidr = json_string_value(json_object_get(r, member));
-        if (!cidr || strcmp(cidr, world) != 0)
-            continue;
-        for (a = 0; a < 2; a++)
-            if (aws_ec2_net_sg_covers(perm, aws_ec2_net_admin[a]) == COV_YES &&
-                aws_ec2_net_sg_hit(ipv6 ? v6 : v4, perm, i,
-                                   aws_ec2_net_admin[a], cidr) < 0)
-                return -1;
-        if (aws_ec2_net_sg_covers(perm, AWS_EC2_CIFS) == COV_YES &&
-            aws_ec2_net_sg_hit(cifs, perm, i, AWS_EC2_CIFS, cidr) < 0)
+        if (cidr && strcmp(cidr, world) == 0 &&
+            aws_ec2_net_sg_world(o, perm, i, ipv6, cidr, NULL) < 0)
             return -1;
     }
     return 0;
 }
 
-int aws_ec2_net_sg(json_t *sg, const char *what)
+/* The prefix lists perm names: each one whose entries hold 0.0.0.0/0 or
+ * ::/0 opens what perm covers to the world; one that could not be read
+ * makes each list perm could add to a marker. 0, or -1 when malformed. */
+static int aws_ec2_net_sg_prefix(struct aws_ec2_net_sgout *o,
+                                 const json_t *perm, size_t i,
+                                 const json_t *pls, const char *what)
 {
+    const json_t *refs = json_object_get(perm, "prefixListIds"), *r;
+    size_t k;
+
+    if (!refs)
+        return 0;
+    if (!json_is_array(refs))
+        return -1;
+    json_array_foreach(refs, k, r)
+    {
+        const char *id = json_string_value(json_object_get(r, "prefixListId"));
+        const json_t *pl = id ? json_object_get(pls, id) : NULL;
+        const json_t *why = json_object_get(pl, "$error");
+        int idx[SG_N] = {0}, n = 0;
+
+        if (!id)
+            return -1;
+        if (pl && !why) {
+            if ((json_is_true(json_object_get(pl, "ipv4_world")) &&
+                 aws_ec2_net_sg_world(o, perm, i, 0, "0.0.0.0/0", id) < 0) ||
+                (json_is_true(json_object_get(pl, "ipv6_world")) &&
+                 aws_ec2_net_sg_world(o, perm, i, 1, "::/0", id) < 0))
+                return -1;
+            continue;
+        }
+        /* unknown entries: whatever this rule covers is undecided */
+        if (aws_ec2_net_sg_covers(perm, AWS_EC2_SSH) == COV_YES ||
+            aws_ec2_net_sg_covers(perm, AWS_EC2_RDP) == COV_YES) {
+            idx[n++] = SG_V4;
+            idx[n++] = SG_V6;
+        }
+        if (aws_ec2_net_sg_covers(perm, AWS_EC2_CIFS) == COV_YES)
+            idx[n++] = SG_CIFS;
+        for (int x = 0; x < n; x++)
+            if (!o->bad[idx[x]])
+                o->bad[idx[x]] = aws_ec2_net_marker(
+                    what, "ipPermissions[%zu]: prefix list %s: %s", i, id,
+                    why ? json_string_value(why) : "its entries were not read");
+    }
+    return 0;
+}
+
+json_t *aws_ec2_net_prefix_list(const json_t *entries)
+{
+    const json_t *e;
+    size_t i;
+    int v4 = 0, v6 = 0;
+
+    json_array_foreach(entries, i, e)
+    {
+        const char *c = json_string_value(json_object_get(e, "cidr"));
+        v4 |= c && strcmp(c, "0.0.0.0/0") == 0;
+        v6 |= c && strcmp(c, "::/0") == 0;
+    }
+    return json_pack("{s:b,s:b}", "ipv4_world", v4, "ipv6_world", v6);
+}
+
+int aws_ec2_net_sg(json_t *sg, const json_t *prefix_lists, const char *what)
+{
+    static const char *const keys[SG_N] = {
+        "admin_ports_open_ipv4", "admin_ports_open_ipv6", "cifs_open_to_world"};
     const char *name = json_string_value(json_object_get(sg, "groupName"));
     json_t *perms = json_object_get(sg, "ipPermissions"), *perm;
-    json_t *v4 = json_array(), *v6 = json_array(), *cifs = json_array();
+    struct aws_ec2_net_sgout o = {{NULL}, {NULL}};
     json_t *bad = NULL;
     size_t i;
-    int rc = -1;
+    int rc = -1, x;
 
-    if (!v4 || !v6 || !cifs)
-        goto out;
+    for (x = 0; x < SG_N; x++)
+        if (!(o.list[x] = json_array()))
+            goto out;
     if (perms && !json_is_array(perms)) {
         bad = aws_ec2_net_marker(what, "ipPermissions is not a list");
         goto judged;
@@ -165,8 +261,9 @@ int aws_ec2_net_sg(json_t *sg, const char *what)
                 i);
             break;
         }
-        if (aws_ec2_net_sg_family(v4, v6, cifs, perm, i, 0) < 0 ||
-            aws_ec2_net_sg_family(v4, v6, cifs, perm, i, 1) < 0) {
+        if (aws_ec2_net_sg_family(&o, perm, i, 0) < 0 ||
+            aws_ec2_net_sg_family(&o, perm, i, 1) < 0 ||
+            aws_ec2_net_sg_prefix(&o, perm, i, prefix_lists, what) < 0) {
             bad = aws_ec2_net_marker(
                 what, "ipPermissions[%zu]: a range list is malformed", i);
             break;
@@ -176,21 +273,17 @@ judged:
     if (json_object_set_new(sg, "is_default",
                             json_boolean(name && !strcmp(name, "default"))))
         goto out;
-    if (bad) {
-        if (json_object_set(sg, "admin_ports_open_ipv4", bad) ||
-            json_object_set(sg, "admin_ports_open_ipv6", bad) ||
-            json_object_set(sg, "cifs_open_to_world", bad))
+    for (x = 0; x < SG_N; x++) {
+        json_t *v = bad ? bad : o.bad[x] ? o.bad[x] : o.list[x];
+        if (!v || json_object_set(sg, keys[x], v))
             goto out;
-    } else if (json_object_set(sg, "admin_ports_open_ipv4", v4) ||
-               json_object_set(sg, "admin_ports_open_ipv6", v6) ||
-               json_object_set(sg, "cifs_open_to_world", cifs)) {
-        goto out;
     }
     rc = 0;
 out:
-    json_decref(v4);
-    json_decref(v6);
-    json_decref(cifs);
+    for (x = 0; x < SG_N; x++) {
+        json_decref(o.list[x]);
+        json_decref(o.bad[x]);
+    }
     json_decref(bad);
     return rc;
 }

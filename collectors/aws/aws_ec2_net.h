@@ -37,14 +37,25 @@ extern const struct aws_norm aws_ec2_net_norm;
  * Adds to a security group (steals nothing; 0, or -1 when out of memory):
  *   is_default             groupName is "default" (the VPC's own group)
  *   admin_ports_open_ipv4  [{port, cidr, protocol, from_port, to_port,
- *                            permission}] for 22 and 3389 open to 0.0.0.0/0
+ *                            permission, prefix_list}] for 22 and 3389
+ *                          open to 0.0.0.0/0
  *   admin_ports_open_ipv6  the same for ::/0
  *   cifs_open_to_world     the same for 445, from 0.0.0.0/0 or ::/0
  * ("permission" is the index in ipPermissions; from_port and to_port are
- * absent for a rule of every protocol.) what names the group in a
- * marker's message ("aws ec2 DescribeSecurityGroups eu-west-1 sg-1").
+ * absent for a rule of every protocol; prefix_list is there when the
+ * world came in through a managed prefix list.) prefix_lists (borrowed;
+ * may be NULL) maps a prefix list id to aws_ec2_net_prefix_list's answer
+ * or to a marker: a rule naming a list that is not there, or is a
+ * marker, makes each derived list it could add to a marker. what names
+ * the group in a marker's message ("aws ec2 DescribeSecurityGroups
+ * eu-west-1 sg-1").
  */
-int aws_ec2_net_sg(json_t *sg, const char *what);
+int aws_ec2_net_sg(json_t *sg, const json_t *prefix_lists, const char *what);
+
+/* {"ipv4_world": bool, "ipv6_world": bool} (new reference): whether a
+ * managed prefix list's entries (GetManagedPrefixListEntries' [{cidr}],
+ * borrowed) hold 0.0.0.0/0 or ::/0. */
+json_t *aws_ec2_net_prefix_list(const json_t *entries);
 
 /*
  * Adds to a network ACL:

@@ -11,8 +11,10 @@
 # Then tests/tools/awsproxy.py in front of moto answers EC2's
 # UnauthorizedOperation for DescribeSecurityGroups: exactly the four
 # security group rules are `error` naming the action, and the others are
-# still judged; DescribeFlowLogs, GetEbsEncryptionByDefault and
-# DescribeDBInstances denied each cost exactly their rules.
+# still judged; DescribeFlowLogs, GetEbsEncryptionByDefault,
+# DescribeDBInstances, DescribeFileSystems and GetManagedPrefixListEntries
+# denied each cost exactly their rules (the last: the admin-port rules of
+# the one group whose SSH rule names the prefix list).
 # Not shown against moto (fixtures only, checks/rules/cis-aws/fixtures and
 # tests/unit/test_aws_ec2.c): flow logs in a state other than ACTIVE (moto
 # creates every flow log ACTIVE), network ACL entries or security group
@@ -79,6 +81,12 @@ ACL=$(awsc ec2 describe-network-acls --query 'NetworkAcls[0].NetworkAclId' --out
 SG4=$(awsc ec2 create-security-group --group-name admin4 --description e2e --vpc-id "$VPC" --query GroupId --output text)
 seed ec2 authorize-security-group-ingress --group-id "$SG4" \
     --ip-permissions 'IpProtocol=tcp,FromPort=3000,ToPort=4000,IpRanges=[{CidrIp=0.0.0.0/0}]'
+# 6.3 through a managed prefix list that holds 0.0.0.0/0
+PL=$(awsc ec2 create-managed-prefix-list --prefix-list-name e2e-world --address-family IPv4 \
+    --max-entries 5 --entries Cidr=0.0.0.0/0 --query PrefixList.PrefixListId --output text)
+SGP=$(awsc ec2 create-security-group --group-name admin-pl --description e2e --vpc-id "$VPC" --query GroupId --output text)
+seed ec2 authorize-security-group-ingress --group-id "$SGP" \
+    --ip-permissions "IpProtocol=tcp,FromPort=22,ToPort=22,PrefixListIds=[{PrefixListId=$PL}]"
 # 6.4: every protocol from ::/0
 SG6=$(awsc ec2 create-security-group --group-name admin6 --description e2e --vpc-id "$VPC" --query GroupId --output text)
 seed ec2 authorize-security-group-ingress --group-id "$SG6" \
@@ -128,6 +136,9 @@ seed ec2 enable-ebs-encryption-by-default --region eu-west-1
 scan bad --region eu-west-1
 expect bad AWS-EC2-SG-ADMIN-PORTS-IPV4 "$SG4" fail
 expect bad AWS-EC2-SG-ADMIN-PORTS-IPV4 "$SG6" pass
+expect bad AWS-EC2-SG-ADMIN-PORTS-IPV4 "$SGP" fail
+check "bad: the prefix list is named in the evidence" \
+    grep -q "AWS-EC2-SG-ADMIN-PORTS-IPV4 fail SecurityGroup/$SGP .*\"prefix_list\":\"pl-" bad.txt
 expect bad AWS-EC2-SG-ADMIN-PORTS-IPV6 "$SG6" fail
 expect bad AWS-EC2-SG-ADMIN-PORTS-IPV6 "$SG4" pass
 expect bad AWS-EC2-SG-CIFS-WORLD "$SGF" fail
@@ -159,6 +170,8 @@ seed ec2 revoke-security-group-ingress --group-id "$SG4" \
     --ip-permissions 'IpProtocol=tcp,FromPort=3000,ToPort=4000,IpRanges=[{CidrIp=0.0.0.0/0}]'
 seed ec2 authorize-security-group-ingress --group-id "$SG4" \
     --ip-permissions 'IpProtocol=tcp,FromPort=22,ToPort=22,IpRanges=[{CidrIp=203.0.113.0/24}]'
+seed ec2 modify-managed-prefix-list --prefix-list-id "$PL" --current-version 1 \
+    --remove-entries Cidr=0.0.0.0/0 --add-entries Cidr=10.0.0.0/8
 seed ec2 revoke-security-group-ingress --group-id "$SG6" \
     --ip-permissions 'IpProtocol=-1,Ipv6Ranges=[{CidrIpv6=::/0}]'
 seed ec2 authorize-security-group-ingress --group-id "$SG6" \
@@ -186,7 +199,7 @@ seed ec2 enable-ebs-encryption-by-default
 FS2=$(awsc efs create-file-system --creation-token e2e-encrypted --encrypted --query FileSystemId --output text)
 
 scan good --region eu-west-1
-for sg in "$SG4" "$SG6" "$SGF" "$DEFSG"; do
+for sg in "$SG4" "$SG6" "$SGF" "$DEFSG" "$SGP"; do
     expect good AWS-EC2-SG-ADMIN-PORTS-IPV4 "$sg" pass
     expect good AWS-EC2-SG-ADMIN-PORTS-IPV6 "$sg" pass
     expect good AWS-EC2-SG-CIFS-WORLD "$sg" pass
@@ -225,7 +238,7 @@ statuses() {
 proxy_start
 # no request twice: every call of these modules once per region and page
 deny_scan once '[]' --region eu-west-1
-check_eq "once: each EC2, RDS and EFS call made once per region (RDS: two pages)" \
+check_eq "once: each EC2, RDS and EFS call made once per region (RDS: two pages; the one prefix list read once)" \
     "ec2 eu-west-1 DescribeFlowLogs 1
 ec2 eu-west-1 DescribeInstances 1
 ec2 eu-west-1 DescribeNetworkAcls 1
@@ -238,6 +251,7 @@ ec2 us-east-1 DescribeNetworkAcls 1
 ec2 us-east-1 DescribeSecurityGroups 1
 ec2 us-east-1 DescribeVpcs 1
 ec2 us-east-1 GetEbsEncryptionByDefault 1
+ec2 us-east-1 GetManagedPrefixListEntries 1
 elasticfilesystem eu-west-1 GET /2015-02-01/file-systems 1
 elasticfilesystem us-east-1 GET /2015-02-01/file-systems 1
 rds eu-west-1 DescribeDBInstances 1
@@ -273,7 +287,8 @@ check_eq "sgdenied: RDS is still judged" fail,pass "$(statuses sgdenied AWS-RDS-
 deny_scan others '[{"service": "ec2", "action": "DescribeFlowLogs", "fault": "denied"},
   {"service": "ec2", "action": "GetEbsEncryptionByDefault", "fault": "denied"},
   {"service": "rds", "action": "DescribeDBInstances", "fault": "denied"},
-  {"service": "elasticfilesystem", "fault": "denied"}]'
+  {"service": "elasticfilesystem", "fault": "denied"},
+  {"service": "ec2", "action": "GetManagedPrefixListEntries", "fault": "denied"}]'
 check_eq "others: flow logs denied: the VPC rule is error" error "$(statuses others AWS-VPC-FLOW-LOGS)"
 check "others: its error names DescribeFlowLogs" \
     grep -q "^AWS-VPC-FLOW-LOGS error Vpc/$VPC .*DescribeFlowLogs" others.txt
@@ -288,7 +303,11 @@ done
 check_eq "others: AWS-EFS-ENCRYPTED is error only" error "$(statuses others AWS-EFS-ENCRYPTED)"
 check "others: its error names DescribeFileSystems" \
     grep -q "^AWS-EFS-ENCRYPTED error Region/us-east-1 .*DescribeFileSystems" others.txt
-check_eq "others: the security group rules are still judged" pass "$(statuses others AWS-EC2-SG-ADMIN-PORTS-IPV4)"
+expect others AWS-EC2-SG-ADMIN-PORTS-IPV4 "$SGP" error
+check "others: GetManagedPrefixListEntries denied: the error names it and the list" \
+    grep -q "^AWS-EC2-SG-ADMIN-PORTS-IPV4 error SecurityGroup/$SGP .*prefix list $PL.*GetManagedPrefixListEntries" others.txt
+expect others AWS-EC2-SG-CIFS-WORLD "$SGP" pass
+expect others AWS-EC2-SG-ADMIN-PORTS-IPV4 "$SG4" pass
 check_eq "others: the NACL rule is still judged" pass "$(statuses others AWS-EC2-NACL-ADMIN-PORTS)"
 
 # a region that cannot be reached costs that region only

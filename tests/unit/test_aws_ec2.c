@@ -1,9 +1,10 @@
 /* test_aws_ec2.c: what a security group, a network ACL and the flow logs
  * of a VPC let through (aws_ec2_net), from EC2's own XML read by aws_xml
  * and typed by aws_norm: port ranges and "-1" rules covering 22, 3389 and
- * 445, 0.0.0.0/0 against ::/0, network ACL entries in rule-number order
- * (a lower deny shadows a later allow, a narrower CIDR neither opens nor
- * closes), egress entries ignored, unreadable values as markers. */
+ * 445, 0.0.0.0/0 against ::/0, the world through managed prefix lists, network
+ * ACL entries in rule-number order (a lower deny shadows a later allow, a
+ * narrower CIDR neither opens nor closes), egress entries ignored, unreadable
+ * values as markers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -115,7 +116,7 @@ static void security_groups(void **st)
                  i, i == 0 ? "default" : "web", c->perms);
         sg = item(xml, "securityGroupInfo");
         snprintf(what, sizeof(what), "sg-%zu", i);
-        assert_int_equal(aws_ec2_net_sg(sg, what), 0);
+        assert_int_equal(aws_ec2_net_sg(sg, NULL, what), 0);
         assert_true(json_is_array(json_object_get(sg, "ipPermissions")));
         assert_true(json_is_boolean(json_object_get(sg, "is_default")));
         assert_int_equal(json_is_true(json_object_get(sg, "is_default")),
@@ -144,7 +145,7 @@ static void security_group_evidence(void **st)
                   PERM("tcp", FROM(1000), TO(4000), V4("0.0.0.0/0"),
                        "") "</ipPermissions></item></securityGroupInfo></r>",
               "securityGroupInfo");
-    assert_int_equal(aws_ec2_net_sg(sg, "sg-1"), 0);
+    assert_int_equal(aws_ec2_net_sg(sg, NULL, "sg-1"), 0);
     h = json_array_get(json_object_get(sg, "admin_ports_open_ipv4"), 0);
     assert_int_equal(json_integer_value(json_object_get(h, "port")), 3389);
     assert_int_equal(json_integer_value(json_object_get(h, "permission")), 1);
@@ -156,6 +157,89 @@ static void security_group_evidence(void **st)
     assert_true(json_is_integer(json_object_get(
         json_array_get(json_object_get(sg, "ipPermissions"), 1), "fromPort")));
     json_decref(sg);
+}
+
+#define PL(id) "<item><prefixListId>" id "</prefixListId></item>"
+#define PERM_PL(proto, from, to, pls)                                          \
+    "<item><ipProtocol>" proto "</ipProtocol>" from to "<groups/><ipRanges/>"  \
+    "<ipv6Ranges/><prefixListIds>" pls "</prefixListIds></item>"
+
+/* Rules through managed prefix lists: a list holding 0.0.0.0/0 or ::/0 is
+ * the world; one whose entries could not be read leaves undecided (a
+ * marker) exactly the derived lists the rule could add to. */
+static void security_group_prefix_lists(void **st)
+{
+    static const char entries_xml[] =
+        "<r><entrySet><item><cidr>10.0.0.0/8</cidr></item>"
+        "<item><cidr>0.0.0.0/0</cidr><description>all</description></item>"
+        "</entrySet></r>";
+    static const struct {
+        const char *name, *perms, *v4, *v6, *cifs;
+    } cases[] = {
+        {"world list on 22", PERM_PL("tcp", FROM(22), TO(22), PL("pl-world")),
+         "22 0.0.0.0/0", "", ""},
+        {"ipv6 world list, all ports", PERM_PL("-1", "", "", PL("pl-world6")),
+         "", "22 ::/0,3389 ::/0", "445 ::/0"},
+        {"narrow list", PERM_PL("tcp", FROM(0), TO(65535), PL("pl-narrow")), "",
+         "", ""},
+        {"denied list on 445 only",
+         PERM_PL("tcp", FROM(445), TO(445), PL("pl-denied")), "", "", "$error"},
+        {"unread list on 22", PERM_PL("tcp", FROM(22), TO(22), PL("pl-gone")),
+         "$error", "$error", ""},
+        {"denied list on 443: nothing to decide",
+         PERM_PL("tcp", FROM(443), TO(443), PL("pl-denied")), "", "", ""},
+    };
+    struct err e = {{0}};
+    json_t *doc =
+        aws_xml_parse(entries_xml, strlen(entries_xml), NULL, NULL, 0, &e);
+    json_t *pls = json_object(), *w;
+    char xml[2048], got[256];
+    (void)st;
+    assert_non_null(doc);
+    w = aws_ec2_net_prefix_list(json_object_get(doc, "entrySet"));
+    assert_true(json_is_true(json_object_get(w, "ipv4_world")));
+    assert_true(json_is_false(json_object_get(w, "ipv6_world")));
+    json_object_set_new(pls, "pl-world", w);
+    json_object_set_new(
+        pls, "pl-world6",
+        json_pack("{s:b,s:b}", "ipv4_world", 0, "ipv6_world", 1));
+    json_object_set_new(
+        pls, "pl-narrow",
+        json_pack("{s:b,s:b}", "ipv4_world", 0, "ipv6_world", 0));
+    json_object_set_new(pls, "pl-denied",
+                        json_pack("{s:s}", "$error", "access denied"));
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *sg;
+        snprintf(xml, sizeof(xml),
+                 "<r><securityGroupInfo><item><groupId>sg-1</groupId>"
+                 "<groupName>g</groupName><ipPermissions>%s</ipPermissions>"
+                 "</item></securityGroupInfo></r>",
+                 cases[i].perms);
+        sg = item(xml, "securityGroupInfo");
+        assert_int_equal(aws_ec2_net_sg(sg, pls, "sg-1"), 0);
+        render(json_object_get(sg, "admin_ports_open_ipv4"), got, sizeof(got));
+        if (strcmp(got, cases[i].v4))
+            fail_msg("%s: ipv4 '%s', expected '%s'", cases[i].name, got,
+                     cases[i].v4);
+        render(json_object_get(sg, "admin_ports_open_ipv6"), got, sizeof(got));
+        if (strcmp(got, cases[i].v6))
+            fail_msg("%s: ipv6 '%s', expected '%s'", cases[i].name, got,
+                     cases[i].v6);
+        render(json_object_get(sg, "cifs_open_to_world"), got, sizeof(got));
+        if (strcmp(got, cases[i].cifs))
+            fail_msg("%s: cifs '%s', expected '%s'", cases[i].name, got,
+                     cases[i].cifs);
+        if (i == 0)
+            assert_string_equal(
+                json_string_value(json_object_get(
+                    json_array_get(json_object_get(sg, "admin_ports_open_ipv4"),
+                                   0),
+                    "prefix_list")),
+                "pl-world");
+        json_decref(sg);
+    }
+    json_decref(pls);
+    json_decref(doc);
 }
 
 #define ENTRY(n, proto, action, egress, cidr, range)                           \
@@ -323,6 +407,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(security_groups),
         cmocka_unit_test(security_group_evidence),
+        cmocka_unit_test(security_group_prefix_lists),
         cmocka_unit_test(network_acls),
         cmocka_unit_test(vpc_flow_logs),
         cmocka_unit_test(norm_types),
