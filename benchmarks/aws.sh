@@ -60,13 +60,15 @@ command -v "$MOTO" >/dev/null || die "$MOTO not found (pip install 'moto[server]
 [ -x "$TIME" ] || die "$TIME not found (apt-get install time)"
 if [ "$SCAN" = 1 ]; then
     [ -x "$FOURC" ] || die "fourc binary not found at $FOURC (build it, or set FOURC=)"
-    if ! "$FOURC" scan --help 2>&1 | grep -q -- '--aws'; then
+    # (the help captured first: grep -q leaving early would be a SIGPIPE
+    # that pipefail reports as a failure)
+    if ! printf '%s\n' "$("$FOURC" scan --help 2>&1)" | grep -q -- '--aws'; then
         say "$FOURC has no --aws: seeding and verifying only"
         SCAN=0
     fi
 fi
 verbose=
-if [ "$SCAN" = 1 ] && "$FOURC" scan --help 2>&1 | grep -Eq -- '(^|[ ,])(-v|--verbose)\b'; then
+if [ "$SCAN" = 1 ] && printf '%s\n' "$("$FOURC" scan --help 2>&1)" | grep -Eq -- '(^|[ ,])(-v|--verbose)\b'; then
     verbose=-v
 fi
 scales=("$@")
