@@ -23,9 +23,9 @@ struct reeval {
     size_t targets;
 };
 
-/* The parts of the target r whose collection failed in the scan, said
- * again to today's rules (engine_target_failed or engine_kind_failed, as
- * the collector's failure was). */
+/* The parts of the target (or scope) r whose collection failed in the
+ * scan, said again to today's rules (engine_target_failed or
+ * engine_kind_failed, as the collector's failure was). */
 static int reeval_failed(struct reeval *rv, const struct store_resource *r,
                          json_t *doc, const char *failed, struct err *e)
 {
@@ -95,11 +95,12 @@ static int reeval_one(const struct store_resource *sr, const char *failed,
     r.source = sr->source;
     r.doc = doc;
     rc = engine_resource(rv->eng, sr->target, &r, e);
-    if (rc == 0 && strcmp(sr->kind, "fourc/Target") == 0) {
+    if (rc == 0 && strcmp(sr->kind, "fourc/Target") == 0)
         rv->targets++;
-        if (failed)
-            rc = reeval_failed(rv, sr, doc, failed, e);
-    }
+    /* a target's failures, or a scope's within it (an AWS region whose
+     * security groups could not be listed) */
+    if (rc == 0 && failed)
+        rc = reeval_failed(rv, sr, doc, failed, e);
     json_decref(doc);
     progress_update(i + 1, sr->uid);
     return rc;

@@ -87,7 +87,8 @@ int store_add_resource(struct store *st, int64_t scan_id,
                        const struct store_resource *r, int64_t *ref,
                        struct err *e);
 
-/* Records on the resource ref (a target's) that collecting the kinds
+/* Records on the resource ref (a target's, or a scope's such as an AWS
+ * region's) that collecting the kinds
  * starting with kinds (exact: the one kind kinds) failed, and why: what
  * its rules were told ("not evaluated: WHY"), kept for judging the scan
  * again. */
@@ -98,7 +99,8 @@ int store_resource_failed(struct store *st, int64_t ref, const char *kinds,
  * Calls fn for every resource of scan_id in the order they were stored,
  * one at a time (documents are read one by one, never all at once): r is
  * borrowed until fn returns (its doc_json is NUL-terminated); failed is
- * NULL, or for a target the JSON array of store_resource_failed's records
+ * NULL, or for a target (or scope) the JSON array of store_resource_failed's
+ * records
  * ({"kinds": PREFIX or null, "why": TEXT}, with "exact": true when
  * kinds is one kind); i counts from 0 to n - 1.
  * Stops at the first fn that returns non-zero, and returns that.

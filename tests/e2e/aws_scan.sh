@@ -114,6 +114,34 @@ proxy_faults '[]'
 check_eq "the failed runs lost nothing: scans 1 to 3 report as before" \
     "$before" "$(summary 1); $(summary 2); $(summary 3)"
 
+# --- a region's list denied: that region only, and kept by --reevaluate ----
+awsc ec2 create-security-group --group-name e2e-open --description e2e >/dev/null
+proxy_faults '[{"service": "ec2", "region": "eu-west-1", "action": "DescribeSecurityGroups", "fault": "denied"}]'
+run "$FOURC" scan --aws --aws-endpoint "$PROXY" --db "$T/reg.db" \
+    --region us-east-1 --region eu-west-1 --format json -o "$T/reg1.json"
+check_eq "DescribeSecurityGroups denied in eu-west-1: the scan goes on (exit 0)" 0 "$RC"
+run "$FOURC" scan --reevaluate latest --db "$T/reg.db" --format json -o "$T/reg2.json"
+sg_statuses() {
+    "$PYTHON" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+out = set()
+for f in d["findings"]:
+    if f["rule"] != "AWS-EC2-SG-ADMIN-PORTS-IPV4":
+        continue
+    u = f["resource"]["uid"]
+    region = u.split("/")[2]
+    kind = f["resource"]["kind"]
+    ok = f["status"] != "error" or ("DescribeSecurityGroups eu-west-1" in f["message"] and "UnauthorizedOperation" in f["message"])
+    out.add("%s %s %s %s" % (region, kind, f["status"], ok))
+print(";".join(sorted(out)))' "$1"
+}
+got=$(sg_statuses "$T/reg1.json")
+check_eq "the SG rule: error on eu-west-1 (naming the action), judged in us-east-1" \
+    "eu-west-1 aws/Region error True;us-east-1 aws/SecurityGroup pass True" "$got"
+check_eq "--reevaluate keeps the region's error" "$got" "$(sg_statuses "$T/reg2.json")"
+proxy_faults '[]'
+
 # --- no secret anywhere -----------------------------------------------------
 "$FOURC" report --db "$DB" --format html -o "$T/r.html" 2>/dev/null
 leak=$(for f in "$DB" "$T"/r*.json "$T/r.html" "$ERR"; do
