@@ -18,7 +18,8 @@
 # the same scan again through tests/tools/awscount.py, a logging proxy, for
 # the requests per service and operation and the repeats (same method,
 # host, path and body). Three request counts are printed and should agree:
-# fourc's own ("aws: requests: svc=N ..." on stderr, if it prints one),
+# fourc's own ("aws: N requests (iam N, ec2 N, ...), R repeated, in S s" on
+# stderr),
 # moto's access log during the timed scan, and the proxy's log.
 #
 # Environment:
@@ -182,10 +183,10 @@ for scale in "${scales[@]}"; do
     rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tmp/time-$tag" | awk '{printf "%.1f", $1/1024}')
     cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$tmp/time-$tag")
     share=$(awk -v c="$cpu" -v w="$wall" 'BEGIN { if (w > 0) printf "%.0f%%", 100*c/w; else print "n/a" }')
-    fourc_line=$(grep -m1 -o 'aws: requests:.*' "$tmp/scan-$tag.err" || true)
+    fourc_line=$(grep -m1 -oE 'aws: [0-9]+ requests.*' "$tmp/scan-$tag.err" || true)
     fourc_total=n/a
     if [ -n "$fourc_line" ]; then
-        fourc_total=$(printf '%s\n' "$fourc_line" | grep -oE '=[0-9]+' | tr -d = | awk '{ s += $1 } END { print s }')
+        fourc_total=$(printf '%s\n' "$fourc_line" | sed -E 's/^aws: ([0-9]+) requests.*/\1/')
     fi
     resources=$(sed -n 's/^\([0-9][0-9]*\) resources from.*/\1/p' "$tmp/scan-$tag.out" "$tmp/scan-$tag.err" | head -n 1)
     resources=${resources:-n/a}
@@ -214,7 +215,7 @@ for scale in "${scales[@]}"; do
         "$fourc_total" "$moto_n" "$proxy_total" "$repeated")")
     {
         echo "--- scale $scale ($n buckets, $m security groups, $k users; $resources resources)"
-        echo "fourc:   ${fourc_line:-(no 'aws: requests:' line on stderr)}"
+        echo "fourc:   ${fourc_line:-(no 'aws: N requests' line on stderr)}"
         grep '^timing:' "$tmp/scan-$tag.err" | sed 's/^/         /' || true
         echo "moto:    $moto_n requests in its access log ($moto_post POST / [query and JSON protocols], the rest REST [S3])"
         echo "         wall per 1000 resources seeded: $per_k s (smallest size: $base_per_k s)"
