@@ -608,6 +608,8 @@ static int detect_cand_cmp(const void *a, const void *b)
 
     if (x->off != y->off)
         return x->off < y->off ? -1 : 1;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
     return x->det < y->det ? -1 : x->det > y->det;
 }
 
@@ -701,9 +703,9 @@ static int detect_report(struct detect_scan *sc, const char *path,
                          pcre2_match_data *md, detect_fn fn, void *arg)
 {
     const char *buf = sc->buf, *p, *nl;
-    size_t pos = 0, bol = 0, i;
+    size_t pos = 0, bol = 0, i, last_off = 0, last_len = 0;
     long line = 1;
-    int rc;
+    int rc, reported = 0;
 
     for (i = 0; i < sc->ncand; i++) {
         const struct detect_cand *c = &sc->cand[i];
@@ -711,8 +713,10 @@ static int detect_report(struct detect_scan *sc, const char *path,
         const char *sec = buf + c->off;
         struct detect_hit h;
 
-        if (i > 0 && c->off == sc->cand[i - 1].off &&
-            c->len == sc->cand[i - 1].len && c->det == sc->cand[i - 1].det)
+        /* One value at one place is one finding: of the detectors that
+         * matched exactly it, the first in the pack (specific ones come
+         * before the generic assignments) names it. */
+        if (reported && c->off == last_off && c->len == last_len)
             continue;
         if (detect_allowed(t, path, sec, c->len, md))
             continue;
@@ -733,6 +737,9 @@ static int detect_report(struct detect_scan *sc, const char *path,
         h.len = c->len;
         h.line = line;
         h.column = (long)(c->off - bol) + 1;
+        reported = 1;
+        last_off = c->off;
+        last_len = c->len;
         if ((rc = fn(arg, &h)) != 0)
             return rc;
     }
