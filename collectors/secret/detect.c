@@ -583,7 +583,11 @@ static int detect_on_kw(unsigned id, unsigned long long from,
     if (!t->lines && kw > ws &&
         (nl = memrchr(sc->buf + ws, '\n', kw - ws)) != NULL)
         ws = (size_t)(nl - sc->buf) + 1;
-    if (sc->we[det] && ws <= sc->we[det]) {
+    /* Overlapping windows merge (either way round: the order of the
+     * keyword hits is not relied on). */
+    if (sc->we[det] && ws <= sc->we[det] && we >= sc->ws[det]) {
+        if (ws < sc->ws[det])
+            sc->ws[det] = ws;
         if (we > sc->we[det])
             sc->we[det] = detect_win_end(sc, we);
         return 0;
