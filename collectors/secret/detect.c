@@ -858,7 +858,8 @@ int detect_scan(const struct detect *d, const char *path, const void *buf,
             rc = detect_run(&sc, i, 0, len, md, mc, e);
     if (rc)
         goto out;
-    qsort(sc.cand, sc.ncand, sizeof(*sc.cand), detect_cand_cmp);
+    if (sc.ncand)
+        qsort(sc.cand, sc.ncand, sizeof(*sc.cand), detect_cand_cmp);
     rc = detect_report(&sc, path, md, fn, arg);
 out:
     pcre2_match_data_free(md);
