@@ -693,6 +693,21 @@ static int detect_inline_allow(const char *buf, size_t len, size_t off,
     return memmem(buf + s, end - s, tag, sizeof(tag) - 1) != NULL;
 }
 
+/* fnmatch without FNM_PATHNAME: a star matches slashes too, so a glob of
+ * star, "/testdata/", star matches "a/testdata/b"; a relative path is also
+ * tried with a leading slash, so that glob matches "testdata/b" too. */
+static int detect_path_match(const char *glob, const char *path)
+{
+    char slash[4096];
+
+    if (fnmatch(glob, path, 0) == 0)
+        return 1;
+    if (path[0] == '/' ||
+        (size_t)snprintf(slash, sizeof(slash), "/%s", path) >= sizeof(slash))
+        return 0;
+    return fnmatch(glob, slash, 0) == 0;
+}
+
 static int detect_allowed(const struct detect_det *t, const char *path,
                           const char *sec, size_t n, pcre2_match_data *md)
 {
@@ -703,7 +718,7 @@ static int detect_allowed(const struct detect_det *t, const char *path,
             memcmp(detect_examples[i], sec, n) == 0)
             return 1;
     for (i = 0; path && i < t->npath; i++)
-        if (fnmatch(t->path_allow[i], path, 0) == 0)
+        if (detect_path_match(t->path_allow[i], path))
             return 1;
     for (i = 0; i < t->nstop; i++)
         if (detect_has_ci(sec, n, t->stop[i]))

@@ -298,6 +298,8 @@ static void test_allowlists(void **state)
     assert_int_equal(count(line, NULL), 1);
     /* path_allow: '*\/testdata/\*' */
     assert_int_equal(count(line, "src/testdata/app.env"), 0);
+    assert_int_equal(count(line, "testdata/app.env"), 0);
+    assert_int_equal(count(line, "src/testdata.env"), 1);
     /* inline on the same line only */
     snprintf(buf, sizeof(buf),
              "password = \"Tq7#mZ2@vL9!pR4w\" # fourc:allow\n"
