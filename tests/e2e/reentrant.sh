@@ -30,6 +30,11 @@ core/jalloc.c:ja_n                 atomic: arenas set up, published with release
 core/jalloc.c:ja_lock              a mutex: making a new arena
 core/jalloc.c:ja_once              pthread_once flag (the jansson hooks, installed once)
 core/jalloc.c:ja_mine              _Thread_local: the arena of the parse on this thread
+collectors/secret/detect.c:detect_once         pthread_once flag (the built-in detectors, compiled once)
+collectors/secret/detect.c:detect_builtin_d    made once under pthread_once, read-only after
+collectors/secret/detect.c:detect_builtin_err  made once under pthread_once, read-only after
+collectors/secret/detect.c:detect_scratch_key  a pthread key: a Vectorscan scratch per thread
+collectors/secret/detect.c:detect_scratch_once pthread_once flag (that key)
 '
 
 # Prints "file:line:name" for every mutable static or global in the files.
