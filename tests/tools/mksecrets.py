@@ -17,8 +17,9 @@ negative its file, line, kind and text.
 
 corpus: about SIZE bytes of source-like files (Python, JavaScript, Go, YAML,
 JSON, shell, .env) under DIR/src/, with a few planted secrets at known
-positions (every detector once, then AWS access keys with their secrets,
-one per MiB on average), recorded in DIR/manifest.json the same way.
+positions (every detector once, then an AWS access key id with its secret
+key, as credentials files, .env and JSON hold them, per 2 MiB), recorded in
+DIR/manifest.json (outside src/: scan DIR/src) the same way.
 
 Both are deterministic for a seed. Only the Python standard library and
 PyYAML are needed.
@@ -281,6 +282,27 @@ def _plant_line(ext, match):
     return match  # the detector's own context is the line
 
 
+def _aws_pair(rng, aws, aws_s):
+    """An access key id and its secret as a credentials file or .env has them."""
+    while True:
+        kid = "AKIA" + "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16))
+        sec = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+                      for _ in range(40))
+        if aws.why_not(kid) is None and aws_s.why_not(sec) is None:
+            break
+    style = rng.randrange(3)
+    if style == 0:
+        a, b = "aws_access_key_id = ", "aws_secret_access_key = "
+    elif style == 1:
+        a, b = "AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY="
+    else:
+        a, b = '    "aws_access_key_id": "', '    "aws_secret_access_key": "'
+    l1 = a + kid + ('",' if style == 2 else "")
+    l2 = b + sec + ('"' if style == 2 else "")
+    block = l1 + "\n" + l2
+    return block, [(len(a), aws.id, kid), (len(l1) + 1 + len(b), aws_s.id, sec)]
+
+
 def gen_corpus(pack, seed, size, out):
     rng = random.Random(seed)
     dets = [sp.Detector(d) for d in pack]
@@ -294,9 +316,8 @@ def gen_corpus(pack, seed, size, out):
         plants.append(det)
     aws = next(d for d in dets if d.id == "aws-access-key-id")
     aws_s = next(d for d in dets if d.id == "aws-secret-access-key")
-    extra = max(0, size // (1 << 20) - len(plants))
-    for i in range(extra):
-        plants.append(aws if i % 2 == 0 else aws_s)
+    for i in range(max(8, size // (2 << 20))):  # an AWS key pair per 2 MiB
+        plants.append(aws)
     # files of 64 KiB .. 1 MiB
     sizes = []
     total = 0
@@ -307,7 +328,8 @@ def gen_corpus(pack, seed, size, out):
         total += n
     where = {}
     for i, det in enumerate(plants):
-        where.setdefault(rng.randrange(len(sizes)), []).append(det)
+        where.setdefault(rng.randrange(len(sizes)), []).append((i, det))
+    avg = {ext: sum(len(x) + 1 for x in pool) / len(pool) for ext, pool in pools.items()}
     man = {"seed": seed, "kind": "corpus", "bytes": 0, "files": len(sizes),
            "positives": []}
     written = 0
@@ -316,35 +338,35 @@ def gen_corpus(pack, seed, size, out):
         rel = "src/d%03d/f%05d.%s" % (fi // 100, fi, ext)
         path = os.path.join(out, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        pool = pools[ext]
-        avg = 40
-        lines = rng.choices(pool, k=max(1, n // avg))
+        body_lines = rng.choices(pools[ext], k=max(1, int(n / avg[ext])))
         if ext == "json":
-            lines = ["["] + lines + ['  {"end": true}', "]"]
-        body_lines = lines
+            body_lines = ["["] + body_lines + ['  {"end": true}', "]"]
         planted = []
-        for det in where.get(fi, []):
-            r = random.Random("%d:%s:%d" % (seed, det.id, fi))
-            pos = positive(det, r)
+        for i, det in where.get(fi, []):
+            r = random.Random("%d:%s:%d" % (seed, det.id, i))
+            if i >= len(dets):
+                block, secrets = _aws_pair(r, aws, aws_s)
+            else:
+                pos = positive(det, r)
+                block, secrets = pos.text, [(pos.span[0], det.id, pos.secret)]
             at = rng.randrange(1, len(body_lines))
-            body_lines.insert(at, "")
-            body_lines.insert(at + 1, pos.text)
-            body_lines.insert(at + 2, "")
-            planted.append((at + 1, pos, det))
-        # offsets: compute after all insertions
+            body_lines[at:at] = ["", block, ""]
+            planted.append((block, secrets))
         text = "\n".join(body_lines) + "\n"
         if planted:
             starts = [0]
             for ln in body_lines:
                 starts.append(starts[-1] + len(ln) + 1)
-            for idx, pos, det in planted:
-                idx = body_lines.index(pos.text)  # its final position
-                off = starts[idx] + pos.span[0]
-                line, col = line_col(text, off)
-                man["positives"].append({
-                    "detector": det.id, "file": rel, "line": line, "column": col,
-                    "offset": off, "length": len(pos.secret), "secret": pos.secret,
-                    "sha256": hashlib.sha256(pos.secret.encode()).hexdigest()})
+            for block, secrets in planted:
+                idx = body_lines.index(block)
+                for boff, did, secret in secrets:
+                    off = starts[idx] + boff
+                    assert text[off:off + len(secret)] == secret
+                    line, col = line_col(text, off)
+                    man["positives"].append({
+                        "detector": did, "file": rel, "line": line, "column": col,
+                        "offset": off, "length": len(secret), "secret": secret,
+                        "sha256": hashlib.sha256(secret.encode()).hexdigest()})
         with open(path, "w", encoding="utf-8", newline="") as f:
             f.write(text)
         written += len(text.encode())

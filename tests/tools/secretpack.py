@@ -249,8 +249,9 @@ class Sampler:
                 # outside the secret: a keyword alternation varies (keyword
                 # coverage), a terminator takes its first non-empty branch
                 nonempty = [x for x in branches if not _only_at(x)]
-                b = self.rng.choice(nonempty) if len(nonempty) > 1 and \
-                    all(_is_literal_seq(x) for x in nonempty) else nonempty[0]
+                kw = len(nonempty) > 1 and all(_is_literal_seq(x) for x in nonempty) \
+                    and max(len(x) for x in nonempty) >= 3
+                b = self.rng.choice(nonempty) if kw else nonempty[0]
             self._seq(b, icase)
             return
         if op is C.SUBPATTERN:
