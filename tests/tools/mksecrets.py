@@ -363,8 +363,10 @@ def gen_corpus(pack, seed, size, out):
                     off = starts[idx] + boff
                     assert text[off:off + len(secret)] == secret
                     line, col = line_col(text, off)
+                    bl, _ = line_col(text, starts[idx])
                     man["positives"].append({
                         "detector": did, "file": rel, "line": line, "column": col,
+                        "block_line": bl, "end_line": line + secret.count("\n"),
                         "offset": off, "length": len(secret), "secret": secret,
                         "sha256": hashlib.sha256(secret.encode()).hexdigest()})
         with open(path, "w", encoding="utf-8", newline="") as f:
