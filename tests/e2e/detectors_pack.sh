@@ -40,6 +40,43 @@ else
     diag_file "$ERR"
 fi
 
+# The benchmark corpus: source-like files with every detector planted once
+# and AWS key pairs, each at the file, line and column its manifest says.
+"$PYTHON" "$TOP_SRCDIR/tests/tools/mksecrets.py" corpus --size 3M --out "$T/corpus" >"$OUT" 2>"$ERR"
+RC=$?
+"$PYTHON" - "$T/corpus" "$TOP_SRCDIR/tests/tools" >"$OUT" 2>&1 <<'PY'
+import json, os, sys
+sys.path.insert(0, sys.argv[2])
+import secretpack as sp, mksecrets as mk
+root = sys.argv[1]
+man = json.load(open(os.path.join(root, "manifest.json")))
+dets = {d["id"]: sp.Detector(d) for d in sp.load(mk.DEFAULT_PACK)}
+size = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(os.path.join(root, "src")) for f in fs)
+bad = []
+for p in man["positives"]:
+    text = open(os.path.join(root, p["file"]), encoding="utf-8", newline="").read()
+    if text[p["offset"]:p["offset"] + p["length"]] != p["secret"] or \
+            mk.line_col(text, p["offset"]) != (p["line"], p["column"]):
+        bad.append("%s: not at %s:%d:%d" % (p["detector"], p["file"], p["line"], p["column"]))
+    elif (p["offset"], p["offset"] + p["length"], p["secret"]) not in dets[p["detector"]].findings(text):
+        bad.append("%s: its detector does not find it in %s" % (p["detector"], p["file"]))
+ids = {p["detector"] for p in man["positives"]}
+if ids != set(dets):
+    bad.append("detectors not planted: %s" % sorted(set(dets) - ids))
+if not 0.95 * (3 << 20) <= size <= 1.05 * (3 << 20) or size != man["bytes"]:
+    bad.append("size %d, manifest %d, asked %d" % (size, man["bytes"], 3 << 20))
+print("\n".join(bad) or "%d planted in %d bytes" % (len(man["positives"]), size))
+sys.exit(1 if bad else 0)
+PY
+RC2=$?
+if [ "$RC" -eq 0 ] && [ "$RC2" -eq 0 ]; then
+    ok "mksecrets.py corpus: $(cat "$OUT")"
+else
+    not_ok "mksecrets.py corpus"
+    diag_file "$OUT"
+    diag_file "$ERR"
+fi
+
 # A broken pack is caught: a keyword that its matches do not contain, and an
 # unbounded pattern.
 "$PYTHON" - "$TOP_SRCDIR/collectors/secret/detectors.yaml" "$T/bad.yaml" <<'PY'
