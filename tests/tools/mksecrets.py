@@ -277,11 +277,6 @@ def parse_size(s):
     return int(s)
 
 
-# How a planted value sits in a line of each language.
-def _plant_line(ext, match):
-    return match  # the detector's own context is the line
-
-
 def _aws_pair(rng, aws, aws_s):
     """An access key id and its secret as a credentials file or .env has them."""
     while True:

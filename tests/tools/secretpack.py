@@ -13,7 +13,6 @@ instead of random characters: the raw material of the near-miss negatives.
 """
 
 import math
-import random
 import re
 
 try:  # Python 3.11+
