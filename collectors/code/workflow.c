@@ -59,7 +59,9 @@ enum code_workflow_type code_workflow_type(const char *relpath)
 
 long wf_line_find(const struct wf_text *t, long from, const char *needle)
 {
-    int anchored = needle[0] == '^';
+    /* '^': at the start of the line; '~': after its indentation. */
+    int anchored = needle[0] == '^' || needle[0] == '~';
+    int indented = needle[0] == '~';
     size_t nl = strlen(needle + anchored);
     const char *p = t->buf, *end = t->buf + t->len;
     long line = 1;
@@ -68,11 +70,17 @@ long wf_line_find(const struct wf_text *t, long from, const char *needle)
     while (p < end) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
         size_t n = eol ? (size_t)(eol - p) : (size_t)(end - p);
-        if (line >= from && nl <= n) {
-            size_t i;
-            for (i = 0; i + nl <= n && (!anchored || i == 0); i++)
+        if (line >= from) {
+            size_t i = 0;
+            if (indented)
+                while (i < n && p[i] == ' ')
+                    i++;
+            for (; i + nl <= n; i++) {
                 if (memcmp(p + i, needle, nl) == 0)
                     return line;
+                if (anchored)
+                    break;
+            }
         }
         if (!eol)
             break;

@@ -656,8 +656,9 @@ static json_t *gha_job(struct gha_ctx *c, const char *id, const json_t *job,
            json_string(strcmp(perm, "absent") == 0 ? wf_perm : perm));
     gha_secret_env(json_object_get(job, "env"), c->secret_env);
     steps = json_object_get(job, "steps");
-    steps =
-        gha_steps(c, steps, steps ? wf_line_find(c->text, line, "steps:") : 0);
+    steps = gha_steps(c, steps,
+                      steps && line > 0 ? wf_line_find(c->text, line, "~steps:")
+                                        : 0);
     /* The job's env names are its own. */
     while (json_array_size(c->secret_env) > nsecret)
         json_array_remove(c->secret_env, nsecret);
@@ -675,7 +676,7 @@ static json_t *gha_workflow(struct gha_ctx *c, const json_t *root)
     const json_t *on = json_object_get(root, "on");
     const json_t *jobs = json_object_get(root, "jobs");
     const char *perm = gha_perm_kind(json_object_get(root, "permissions"));
-    long jobs_line = wf_line_find(c->text, 1, "jobs:");
+    long jobs_line = wf_line_find(c->text, 1, "^jobs:"), from = jobs_line;
     const char *id;
     json_t *job;
 
@@ -704,8 +705,10 @@ static json_t *gha_workflow(struct gha_ctx *c, const json_t *root)
         char needle[300];
         long line;
         json_t *j;
-        snprintf(needle, sizeof(needle), "%s:", id);
-        line = jobs_line ? wf_line_find(c->text, jobs_line, needle) : 0;
+        snprintf(needle, sizeof(needle), "~%s:", id);
+        line = jobs_line ? wf_line_find(c->text, from, needle) : 0;
+        if (line > 0)
+            from = line + 1;
         if (!json_is_object(job)) {
             gha_fail(c, line, "job %s is not a mapping", id);
             goto bad;
@@ -737,11 +740,11 @@ static json_t *gha_action(struct gha_ctx *c, const json_t *root)
         wf_set(out, "using", json_deep_copy(using));
     wf_set(out, "composite", json_boolean(composite));
     if (composite) {
-        long rl = wf_line_find(c->text, 1, "runs:");
+        long rl = wf_line_find(c->text, 1, "^runs:");
         const json_t *st = json_object_get(runs, "steps");
         json_t *j = json_object(), *steps;
         steps = gha_steps(c, st,
-                          st && rl ? wf_line_find(c->text, rl, "steps:") : 0);
+                          st && rl ? wf_line_find(c->text, rl, "~steps:") : 0);
         if (!steps) {
             json_decref(j);
             json_decref(jobs);

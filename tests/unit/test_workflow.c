@@ -250,6 +250,40 @@ static void test_runs_on(void **state)
     }
 }
 
+/* Lines: a job id that ends another's, comments and blank lines before a
+ * step, a block scalar holding "- " lines. */
+static void test_lines(void **state)
+{
+    static const char yaml[] = "on: push\n"
+                               "jobs:\n"
+                               "  prebuild:\n"
+                               "    runs-on: ubuntu-latest\n"
+                               "    steps:\n"
+                               "      - run: a\n"
+                               "  build:\n"
+                               "    runs-on: ubuntu-latest\n"
+                               "    steps:\n"
+                               "\n"
+                               "      # comment\n"
+                               "      - name: x\n"
+                               "        run: |\n"
+                               "          echo hi\n"
+                               "          - not an item\n"
+                               "      - run: b\n";
+    struct err e = {""};
+    json_t *d = code_workflow_parse(CODE_WF_GITHUB, "l.gha.yml", yaml,
+                                    strlen(yaml), &e);
+    (void)state;
+    assert_non_null(d);
+    assert_int_equal(json_integer_value(get(d, "jobs[0].line")), 3);
+    assert_int_equal(json_integer_value(get(d, "jobs[0].steps[0].line")), 6);
+    want_str(d, "jobs[1].id", "build");
+    assert_int_equal(json_integer_value(get(d, "jobs[1].line")), 7);
+    assert_int_equal(json_integer_value(get(d, "jobs[1].steps[0].line")), 12);
+    assert_int_equal(json_integer_value(get(d, "jobs[1].steps[1].line")), 16);
+    json_decref(d);
+}
+
 static void test_action(void **state)
 {
     json_t *d = parse_data(CODE_WF_GITHUB_ACTION, "action.yml",
@@ -284,6 +318,8 @@ static void test_gitlab(void **state)
     want_str(d, "jobs[1].id", "build");
     want_bool(d, "jobs[1].merge_request", 0);
     want_str(d, "jobs[2].id", "test");
+    assert_int_equal(json_integer_value(get(d, "jobs[2].line")), 24);
+    assert_int_equal(json_integer_value(get(d, "jobs[1].line")), 15);
     want_bool(d, "jobs[2].merge_request", 1);
     want_bool(d, "jobs[2].steps[0].run_curl_pipe_shell", 1);
     assert_int_equal(json_array_size(get(d, "jobs[2].external_variables")), 1);
@@ -347,8 +383,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_type),     cmocka_unit_test(test_pr_target),
         cmocka_unit_test(test_hardened), cmocka_unit_test(test_runs_on),
-        cmocka_unit_test(test_action),   cmocka_unit_test(test_gitlab),
-        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_lines),    cmocka_unit_test(test_action),
+        cmocka_unit_test(test_gitlab),   cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
