@@ -16,8 +16,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const names[] = {".github/workflows/ci.yml",
-                                        "action.yml", ".gitlab-ci.yml",
-                                        ".env", "kubeconfig", ".npmrc"};
+                                        "action.yml",
+                                        ".gitlab-ci.yml",
+                                        ".env",
+                                        "kubeconfig",
+                                        ".npmrc"};
     const char *name;
     json_t *doc;
     struct err e;
