@@ -234,7 +234,15 @@ struct workflow_docs {
     json_t *doc;
     long line;
     int n;
+    int gitlab_spec; /* GitLab: a "spec:" header document may come first */
 };
+
+/* A GitLab CI/CD component's header: a document holding spec: only. */
+static int workflow_is_spec(const json_t *doc)
+{
+    return json_is_object(doc) && json_object_size(doc) == 1 &&
+           json_object_get(doc, "spec");
+}
 
 static int workflow_doc(json_t *doc, long line, const json_t *item_lines,
                         void *ctx)
@@ -247,6 +255,17 @@ static int workflow_doc(json_t *doc, long line, const json_t *item_lines,
         d->line = line;
         return 0;
     }
+    if (d->n == 2 && d->gitlab_spec && workflow_is_spec(d->doc)) {
+        /* The header's spec is kept beside the pipeline it configures. */
+        json_t *spec = d->doc;
+        d->doc = doc;
+        d->line = line;
+        if (json_is_object(doc))
+            json_object_set(doc, "spec", json_object_get(spec, "spec"));
+        json_decref(spec);
+        d->n = 1;
+        return 0;
+    }
     json_decref(doc);
     return 1;
 }
@@ -254,7 +273,7 @@ static int workflow_doc(json_t *doc, long line, const json_t *item_lines,
 json_t *code_workflow_parse(enum code_workflow_type t, const char *relpath,
                             const char *buf, size_t len, struct err *e)
 {
-    struct workflow_docs d = {NULL, 0, 0};
+    struct workflow_docs d = {NULL, 0, 0, t == CODE_WF_GITLAB};
     struct wf_text text = {buf, len};
     json_t *out = NULL;
 

@@ -336,6 +336,31 @@ static void test_gitlab(void **state)
     json_decref(d);
 }
 
+/* A CI/CD component: a spec: header document, then the pipeline. */
+static void test_gitlab_component(void **state)
+{
+    static const char yaml[] = "spec:\n"
+                               "  inputs:\n"
+                               "    stage: {default: test}\n"
+                               "---\n"
+                               "scan:\n"
+                               "  stage: $[[ inputs.stage ]]\n"
+                               "  image: python:3.12\n"
+                               "  script: [make scan]\n";
+    struct err e = {""};
+    json_t *d = code_workflow_parse(CODE_WF_GITLAB, "templates/scan.yml", yaml,
+                                    strlen(yaml), &e);
+    (void)state;
+    if (!d)
+        print_error("%s\n", e.msg);
+    assert_non_null(d);
+    want_str(d, "jobs[0].id", "scan");
+    assert_int_equal(json_integer_value(get(d, "jobs[0].line")), 5);
+    want_str(d, "images[0].mutable", "tag");
+    assert_non_null(get(d, "raw.spec.inputs"));
+    json_decref(d);
+}
+
 static void test_errors(void **state)
 {
     static const struct {
@@ -355,6 +380,10 @@ static void test_errors(void **state)
         {CODE_WF_GITLAB, "build:\n  script: {a: 1}\n",
          "w.yml:1: job build: a script"},
         {CODE_WF_GITHUB, "a: 1\na: 2\n", "w.yml:2: duplicate key"},
+        {CODE_WF_GITHUB, "on: push\njobs: {}\n---\non: push\njobs: {}\n",
+         "w.yml: more than one YAML document"},
+        {CODE_WF_GITLAB, "a:\n  script: x\n---\nb:\n  script: y\n",
+         "w.yml: more than one YAML document"},
     };
     size_t i, len;
     struct err e;
@@ -381,10 +410,15 @@ static void test_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_type),     cmocka_unit_test(test_pr_target),
-        cmocka_unit_test(test_hardened), cmocka_unit_test(test_runs_on),
-        cmocka_unit_test(test_lines),    cmocka_unit_test(test_action),
-        cmocka_unit_test(test_gitlab),   cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_type),
+        cmocka_unit_test(test_pr_target),
+        cmocka_unit_test(test_hardened),
+        cmocka_unit_test(test_runs_on),
+        cmocka_unit_test(test_lines),
+        cmocka_unit_test(test_gitlab_component),
+        cmocka_unit_test(test_action),
+        cmocka_unit_test(test_gitlab),
+        cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
