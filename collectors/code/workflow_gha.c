@@ -301,12 +301,26 @@ static json_t *gha_injections(const char *script)
  * toJSON(secrets), or an env variable set from one. */
 static int gha_refs_secret(const char *seg, const json_t *names)
 {
+    const char *x = seg;
     size_t i;
     json_t *v;
 
-    if (strstr(seg, "secrets.") || strstr(seg, "secrets[") ||
-        strstr(seg, "toJSON(secrets") || strstr(seg, "tojson(secrets"))
-        return 1;
+    /* The secrets context inside a ${{ }} expression: secrets.X,
+     * secrets['X'], toJSON(secrets). */
+    while ((x = strstr(x, "${{")) != NULL) {
+        const char *end = strstr(x, "}}");
+        const char *sec = x;
+        if (!end)
+            break;
+        while ((sec = strstr(sec, "secrets")) != NULL && sec < end) {
+            char b = sec[-1], a = sec[7];
+            if (!isalnum((unsigned char)b) && b != '_' && b != '.' &&
+                (a == '.' || a == '[' || a == ')' || a == ' ' || a == '}'))
+                return 1;
+            sec += 7;
+        }
+        x = end;
+    }
     json_array_foreach(names, i, v)
     {
         const char *n = json_string_value(v);

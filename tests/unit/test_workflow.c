@@ -284,6 +284,45 @@ static void test_lines(void **state)
     json_decref(d);
 }
 
+static void test_secret_echo(void **state)
+{
+    static const struct {
+        const char *run;
+        int want;
+    } cases[] = {
+        {"echo ${{ secrets.TOKEN }}", 1},
+        {"echo \"${{ secrets['TOKEN'] }}\"", 1},
+        {"printf '%s' \"${{ toJSON(secrets) }}\"", 1},
+        {"Write-Host ${{ secrets.TOKEN }}", 1},
+        {"make && echo ${{ secrets.TOKEN }}", 1},
+        {"echo see the docs about secrets.yaml", 0},
+        {"echo ${{ env.secrets_dir }}", 0},
+        {"echo ${{ secrets.TOKEN }} | gh auth login --with-token", 0},
+        {"echo ${{ secrets.TOKEN }} > token.txt", 0},
+        {"echo \"::add-mask::${{ secrets.TOKEN }}\"", 0},
+        {"curl -H \"Authorization: ${{ secrets.TOKEN }}\" https://x", 0},
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *doc = json_pack("{s:s, s:{s:{s:s, s:[{s:s}]}}}", "on", "push",
+                                "jobs", "a", "runs-on", "ubuntu-latest",
+                                "steps", "run", cases[i].run);
+        char *yaml = json_dumps(doc, 0); /* JSON is YAML */
+        struct err e = {""};
+        json_t *d = code_workflow_parse(CODE_WF_GITHUB, "s.gha.yml", yaml,
+                                        strlen(yaml), &e);
+        assert_non_null(d);
+        if (json_is_true(get(d, "jobs[0].steps[0].run_echoes_secret")) !=
+            cases[i].want)
+            print_error("case %zu: %s\n", i, cases[i].run);
+        want_bool(d, "jobs[0].steps[0].run_echoes_secret", cases[i].want);
+        json_decref(d);
+        free(yaml);
+        json_decref(doc);
+    }
+}
+
 static void test_action(void **state)
 {
     json_t *d = parse_data(CODE_WF_GITHUB_ACTION, "action.yml",
@@ -415,6 +454,7 @@ int main(void)
         cmocka_unit_test(test_hardened),
         cmocka_unit_test(test_runs_on),
         cmocka_unit_test(test_lines),
+        cmocka_unit_test(test_secret_echo),
         cmocka_unit_test(test_gitlab_component),
         cmocka_unit_test(test_action),
         cmocka_unit_test(test_gitlab),
