@@ -150,9 +150,9 @@ static void gha_uses(json_t *o, const char *uses)
     int local = 0, docker = 0, third = 0, pinned = 0;
     char owner[128] = "";
 
-    if (strncmp(uses, "./", 2) == 0 || strncmp(uses, ".\\", 2) == 0) {
+    if (strncmp(uses, "./", 2) == 0) {
         local = 1;
-    } else if (strncasecmp(uses, "docker://", 9) == 0) {
+    } else if (strncasecmp(uses, "docker:", 7) == 0) {
         const char *d = strstr(uses, "@sha256:");
         docker = third = 1;
         pinned = d && gha_hex_n(d + 8, 64);
