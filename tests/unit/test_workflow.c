@@ -353,6 +353,10 @@ static void test_gitlab(void **state)
     want_str(d, "images[3].where", "test.image");
     assert_true(json_is_string(get(d, "images[3].digest_pinned")));
     want_str(d, "images[4].mutable", "latest");
+    assert_int_equal(json_integer_value(get(d, "images[0].line")), 3);
+    assert_int_equal(json_integer_value(get(d, "images[1].line")), 18);
+    assert_int_equal(json_integer_value(get(d, "images[2].line")), 20);
+    assert_int_equal(json_integer_value(get(d, "images[4].line")), 35);
     /* the anchor's before_script is merged into build */
     want_str(d, "jobs[1].id", "build");
     want_bool(d, "jobs[1].merge_request", 0);
