@@ -117,17 +117,25 @@ size_t wf_item_lines(const struct wf_text *t, long key_line, long *lines,
 {
     size_t found = 0, key_indent = 0, indent = (size_t)-1, len;
     const char *s = wf_line_at(t, key_line, &len);
-    long line;
+    const char *end = t->buf + t->len;
+    long line = key_line;
 
     if (!s)
         return 0;
     while (key_indent < len && s[key_indent] == ' ')
         key_indent++;
-    for (line = key_line + 1; found < n; line++) {
+    /* One pass over the lines after the key. */
+    while (found < n) {
         size_t i = 0;
-        s = wf_line_at(t, line, &len);
-        if (!s)
+        s += len;
+        if (s >= end)
             break;
+        s++; /* the newline */
+        line++;
+        {
+            const char *eol = memchr(s, '\n', (size_t)(end - s));
+            len = eol ? (size_t)(eol - s) : (size_t)(end - s);
+        }
         while (i < len && s[i] == ' ')
             i++;
         if (i == len || s[i] == '#' || s[i] == '\r')
@@ -166,7 +174,9 @@ int wf_curl_pipe_shell(const char *script)
     regex_t re;
     int hit;
 
-    if (!script || regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB))
+    /* Most scripts download nothing: compile only for those that may. */
+    if (!script || (!strstr(script, "curl") && !strstr(script, "wget")) ||
+        regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB))
         return 0;
     hit = regexec(&re, script, 0, NULL, 0) == 0;
     regfree(&re);

@@ -500,8 +500,8 @@ bad:
 static json_t *gha_steps(struct gha_ctx *c, const json_t *steps, long key_line)
 {
     json_t *out = json_array();
-    long lines[512];
-    size_t nlines = 0, i;
+    long *lines = NULL;
+    size_t nlines = 0, n, i;
     json_t *s;
 
     if (!steps || json_is_null(steps))
@@ -511,10 +511,14 @@ static json_t *gha_steps(struct gha_ctx *c, const json_t *steps, long key_line)
         json_decref(out);
         return NULL;
     }
+    n = json_array_size(steps);
+    /* One more than the steps: a list item the parse did not see means
+     * the layout was not understood, and then no step gets a line. */
+    lines = xcalloc(n + 1, sizeof(*lines));
     if (key_line > 0)
-        nlines = wf_item_lines(c->text, key_line, lines, 512);
-    if (nlines != json_array_size(steps))
-        nlines = 0; /* the layout was not understood: no lines */
+        nlines = wf_item_lines(c->text, key_line, lines, n + 1);
+    if (nlines != n)
+        nlines = 0;
     json_array_foreach(steps, i, s)
     {
         long line = nlines ? lines[i] : 0;
@@ -522,16 +526,18 @@ static json_t *gha_steps(struct gha_ctx *c, const json_t *steps, long key_line)
         if (!json_is_object(s)) {
             gha_fail(c, line > 0 ? line : key_line, "step %zu is not a mapping",
                      i);
-            json_decref(out);
-            return NULL;
+            goto bad;
         }
-        if (!(st = gha_step(c, s, i, line))) {
-            json_decref(out);
-            return NULL;
-        }
+        if (!(st = gha_step(c, s, i, line)))
+            goto bad;
         json_array_append_new(out, st);
     }
+    free(lines);
     return out;
+bad:
+    free(lines);
+    json_decref(out);
+    return NULL;
 }
 
 static int gha_hosted_label(const char *l)

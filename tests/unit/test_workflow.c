@@ -323,6 +323,31 @@ static void test_secret_echo(void **state)
     }
 }
 
+/* Many steps: lines are found in one pass (a quadratic search would take
+ * minutes here), and the last one's line is right. */
+static void test_many_steps(void **state)
+{
+    struct strbuf sb = STRBUF_INIT;
+    struct err e = {""};
+    json_t *d;
+    size_t i, n = 50000;
+    (void)state;
+    sb_adds(&sb, "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n"
+                 "    steps:\n");
+    for (i = 0; i < n; i++)
+        sb_adds(&sb, "      - run: make\n");
+    d = code_workflow_parse(CODE_WF_GITHUB, "m.gha.yml", sb_str(&sb), sb.len,
+                            &e);
+    assert_non_null(d);
+    assert_int_equal(json_array_size(get(d, "jobs[0].steps")), n);
+    assert_int_equal(
+        json_integer_value(json_object_get(
+            json_array_get(get(d, "jobs[0].steps"), n - 1), "line")),
+        5 + n);
+    json_decref(d);
+    sb_release(&sb);
+}
+
 static void test_action(void **state)
 {
     json_t *d = parse_data(CODE_WF_GITHUB_ACTION, "action.yml",
@@ -458,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_hardened),
         cmocka_unit_test(test_runs_on),
         cmocka_unit_test(test_lines),
+        cmocka_unit_test(test_many_steps),
         cmocka_unit_test(test_secret_echo),
         cmocka_unit_test(test_gitlab_component),
         cmocka_unit_test(test_action),
