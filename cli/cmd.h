@@ -21,6 +21,7 @@ int cmd_scan(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_secrets(int argc, char **argv);
 
 /*
  * The rules a scan runs: the packs built in, the packs imported into st

@@ -17,7 +17,8 @@
  *     entropy: 3.0                   # minimum Shannon entropy, bits/char
  *     allow: ['(?i)example']         # regexes on the secret: not a finding
  *     stopwords: [example, sample]   # substrings of the secret: not one
- *     path_allow: ['**\/testdata/**'] # optional globs on the path
+ *     path_allow: ['*_test.go']      # optional globs on the path (fnmatch,
+ *                                    # no FNM_PATHNAME: * matches /)
  *
  * Compiled once into a multi-pattern matcher; scanning a buffer calls the
  * callback for each finding with where it is and the secret's hash, never
@@ -52,6 +53,9 @@ const struct detect *detect_builtin(struct err *e);
 
 /* Compiles the detectors of a YAML file (for tests and user packs). */
 struct detect *detect_load(const char *path, struct err *e);
+/* The same from YAML text in memory; origin names it in errors. */
+struct detect *detect_load_text(const char *origin, const char *text,
+                                size_t len, struct err *e);
 void detect_free(struct detect *d);
 size_t detect_count(const struct detect *d);
 
@@ -61,5 +65,18 @@ size_t detect_count(const struct detect *d);
 typedef int (*detect_fn)(void *arg, const struct detect_hit *h);
 int detect_scan(const struct detect *d, const char *path, const void *buf,
                 size_t len, detect_fn fn, void *arg, struct err *e);
+
+/*
+ * Scans what fd reads until its end, chunk bytes at a time (0: 8 MiB),
+ * in bounded memory: the chunks overlap, so a secret of up to 64 KiB
+ * across a chunk edge is found once. Hits are as detect_scan's, with
+ * offset, line and column in the whole stream. 0, -1 with e set (a read
+ * error names path), or what fn returned.
+ */
+int detect_scan_fd(const struct detect *d, const char *path, int fd,
+                   size_t chunk, detect_fn fn, void *arg, struct err *e);
+
+/* Shannon entropy of s in bits per byte (what `entropy:` compares). */
+double detect_entropy(const void *s, size_t n);
 
 #endif
