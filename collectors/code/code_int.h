@@ -15,7 +15,7 @@
 
 enum code_workflow_type {
     CODE_WF_NONE = 0,
-    CODE_WF_GITHUB,        /* .github/workflows/*.y*ml, or *.gha.yml */
+    CODE_WF_GITHUB,        /* .github/workflows/NAME.y(a)ml, NAME.gha.yml */
     CODE_WF_GITHUB_ACTION, /* action.yml / action.yaml (composite) */
     CODE_WF_GITLAB         /* .gitlab-ci.yml, or *.gitlab-ci.yml */
 };
