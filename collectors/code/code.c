@@ -4,7 +4,8 @@
  * each text file goes through the secret detectors (collectors/secret/
  * detect.h), and the Kubernetes manifests and Dockerfiles found in it are
  * handed to their own collectors, so the same rules judge them before
- * they are deployed. A remote repository is cloned into a temporary
+ * they are deployed; CI workflows become code/Workflow resources
+ * (workflow.c). A remote repository is cloned into a temporary
  * directory first (code_git.c).
  *
  * Each distinct secret (by the hash of its value) is one code/Secret
@@ -20,6 +21,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "code_int.h"
 #include "code_scan.h"
 #include "detect.h"
 #include "util.h"
@@ -214,8 +216,42 @@ static int code_handover(struct code_scan *s, const struct code_file *f,
     return rc;
 }
 
+/* A CI workflow becomes a code/Workflow resource (workflow.c parses it);
+ * a malformed one is an input error naming its line. */
+static int code_workflow(struct code_scan *s, const struct code_file *f,
+                         enum code_workflow_type wt, struct err *e)
+{
+    struct strbuf uid = STRBUF_INIT, src = STRBUF_INIT;
+    struct err pe;
+    json_t *doc = code_workflow_parse(wt, f->relpath, f->buf, f->len, &pe);
+    struct resource r;
+    int rc;
+
+    if (!doc) {
+        struct strbuf msg = STRBUF_INIT;
+        sb_addf(&msg, "%s: %s", f->path, pe.msg);
+        rc = s->ctx->input_error(s->ctx, f->path, sb_str(&msg), e);
+        sb_release(&msg);
+        return rc;
+    }
+    sb_addf(&uid, "code/Workflow/%s", f->relpath);
+    sb_addf(&src, "%s:1", f->path);
+    r.kind = "code/Workflow";
+    r.uid = sb_str(&uid);
+    r.name = f->relpath;
+    r.namespace = NULL;
+    r.source = sb_str(&src);
+    r.doc = doc;
+    rc = s->ctx->emit(s->ctx, &r, e);
+    json_decref(doc);
+    sb_release(&uid);
+    sb_release(&src);
+    return rc;
+}
+
 static int code_file(void *arg, const struct code_file *f, struct err *e)
 {
+    enum code_workflow_type wt;
     struct code_scan *s = arg;
     const char *base = strrchr(f->relpath, '/');
     struct err de;
@@ -234,6 +270,8 @@ static int code_file(void *arg, const struct code_file *f, struct err *e)
     }
     if (f->commit)
         return 0; /* the history: secrets only */
+    if ((wt = code_workflow_type(f->relpath)) != CODE_WF_NONE)
+        return code_workflow(s, f, wt, e);
     if (code_is_dockerfile(base))
         return code_handover(s, f, "dockerfile", e);
     if (code_is_manifest(f))
@@ -413,10 +451,12 @@ const struct collector collector_code = {
     .opts_new = code_opts_new,
     .opts_done = NULL,
     .opts_free = code_opts_free,
-    .fixture_names = (const char *const[]){"*.code", "*.code.txt", NULL},
+    .fixture_names =
+        (const char *const[]){"*.code", "*.code.txt", "*.gha.yml", "*.gha.yaml",
+                              "*.gitlab-ci.yml", "*.gitlab-ci.yaml", NULL},
     .pillar = "code",
     .kind_prefix = "code/",
-    .kinds = (const char *const[]){"code/Secret", NULL},
+    .kinds = (const char *const[]){"code/Secret", "code/Workflow", NULL},
     .check = code_check,
     .collect = code_collect,
 };

@@ -66,6 +66,16 @@ YAML
 printf 'name: not kubernetes\nitems: [1, 2]\n' >repo/deploy/values.yaml
 printf 'FROM debian:12\nRUN true\nUSER root\n' >repo/Dockerfile
 printf 'bin\0ary %s\n' "$S_BIN" >repo/blob.bin
+mkdir -p repo/.github/workflows
+cat >repo/.github/workflows/ci.yml <<'YAML'
+on: push
+permissions: {contents: read}
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: tj-actions/changed-files@v44
+YAML
 git -C repo add -A && commit 2021-03-09T00:00:00+00:00 "key from the environment"
 # not committable: a FIFO and a symlink loop
 mkfifo repo/pipe
@@ -95,6 +105,8 @@ D = F(rule="DOCKER-USER-NONROOT")
 print([(f["status"], f["resource"]["source"]) for f in D])
 OK = [f["status"] for f in D] == ["fail"] and D[0]["resource"]["source"].startswith("repo/Dockerfile:")'
 jq_ok "YAML that is not Kubernetes is no error" tree.json 'not F(status="error")'
+jq_ok "a GitHub workflow in the tree is a code/Workflow judged at its file" tree.json \
+    '[(f["status"], f["resource"]["source"]) for f in F(rule="CODE-GHA-UNPINNED-ACTION")] == [("fail", "repo/.github/workflows/ci.yml:1")]'
 check "a FIFO is skipped and counted" grep -q 'Skipped 1 path: not a regular file' tree.out
 check "a symlink loop is skipped and counted" grep -q 'Skipped 2 paths: symlink loop' tree.out
 check "a symlink out of the tree is skipped and counted" \
@@ -112,6 +124,14 @@ def rs(fs): return sorted((f["rule"], f["status"], f["resource"]["source"]) for 
 a, b = rs(FS), rs(d["findings"])
 print(len(a), len(b), set(a) ^ set(b))
 OK = a == b and len(a) > 10' direct.json
+
+# a malformed workflow is an error finding at its line; the rest is scanned
+mkdir -p bad/.github/workflows
+printf 'on: push\njobs:\n  b:\n    steps:\n      - run: a\n     - run: b\n' >bad/.github/workflows/x.yml
+printf 'k = "%s"\n' "$S_TWICE" >bad/k.py
+fourc scan --db bad.db --code bad --format json -o bad.json
+jq_ok "a malformed workflow: one FOURC-CODE-INPUT error naming it; the secret beside it found" bad.json \
+    '[(f["rule"], "x.yml" in f["message"] + f["resource"]["source"]) for f in F(status="error")] == [("FOURC-CODE-INPUT", True)] and len(F(rule="CODE-SECRET")) == 1'
 
 # --- the history -------------------------------------------------------------------
 fourc scan --db t.db --code repo --git-history --format json -o hist.json
