@@ -281,6 +281,50 @@ static int code_file(void *arg, const struct code_file *f, struct err *e)
 
 /* ---- the target --------------------------------------------------------- */
 
+/* A bare repository (HEAD, objects/ and refs/, no .git): it has no
+ * working tree to walk, so it is cloned like a URL. */
+static int code_is_bare(const char *dir)
+{
+    static const char *const parts[] = {"HEAD", "objects", "refs", NULL};
+    struct strbuf p = STRBUF_INIT;
+    struct stat st;
+    size_t i;
+    int bare = 1;
+
+    for (i = 0; parts[i] && bare; i++) {
+        sb_setlen(&p, 0);
+        sb_addf(&p, "%s/%s", dir, parts[i]);
+        bare = lstat(sb_str(&p), &st) == 0;
+    }
+    sb_setlen(&p, 0);
+    sb_addf(&p, "%s/.git", dir);
+    bare = bare && lstat(sb_str(&p), &st) != 0;
+    sb_release(&p);
+    return bare;
+}
+
+/* A shallow repository's history ends early: said, never a silent
+ * partial answer. */
+static int code_shallow(struct collect_ctx *ctx, const char *dir,
+                        const char *shown, struct err *e)
+{
+    struct strbuf p = STRBUF_INIT, msg = STRBUF_INIT;
+    struct stat st;
+    int rc = 0;
+
+    sb_addf(&p, "%s/.git/shallow", dir);
+    if (stat(sb_str(&p), &st) == 0) {
+        sb_addf(&msg,
+                "%s: a shallow clone: its history ends early, so secrets "
+                "in older commits are not seen (git fetch --unshallow)",
+                shown);
+        rc = ctx->input_error(ctx, shown, sb_str(&msg), e);
+    }
+    sb_release(&p);
+    sb_release(&msg);
+    return rc;
+}
+
 static int code_check(const struct target *t, struct err *e)
 {
     struct stat st;
@@ -309,8 +353,10 @@ static int code_collect(const struct target *t, struct collect_ctx *ctx,
     const char *dir = t->ref;
     int rc = 0;
 
-    if (code_is_url(t->ref)) {
-        if (code_git_clone(t->ref, o->ref, o->history, o->timeout, &clone, e)) {
+    if (code_is_url(t->ref) || code_is_bare(t->ref)) {
+        /* a bare repository is cloned whole: its history is at hand */
+        if (code_git_clone(t->ref, o->ref, o->history || code_is_bare(t->ref),
+                           o->timeout, &clone, e)) {
             rc = COLLECT_UNREACHABLE;
             goto out;
         }
@@ -327,6 +373,8 @@ static int code_collect(const struct target *t, struct collect_ctx *ctx,
     }
     code_read_revoked(&s, dir);
     rc = code_walk(dir, o->max, ctx, code_file, &s, e);
+    if (rc == 0 && o->history)
+        rc = code_shallow(ctx, dir, t->ref, e);
     if (rc == 0 && o->history) {
         struct err he;
         int hr = code_git_history(dir, o->ref ? o->ref : "HEAD", o->max, ctx,

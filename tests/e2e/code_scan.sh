@@ -174,6 +174,28 @@ else
     diag_file hist-doc.out
 fi
 
+# a bare repository is cloned (it has no working tree) with its history
+git clone -q --bare repo bare.git
+fourc scan --db t.db --code bare.git --git-history --format json -o bare.json
+jq_ok "a bare repository: its tree secret and its removed one are found" bare.json \
+    'len(F(rule="CODE-SECRET")) == 2 and len([f for f in F(rule="CODE-SECRET") if "removed" in f["message"]]) == 1'
+
+# a shallow clone's history ends early: an error says so; what is there is scanned
+git clone -q --depth 1 "file://$T/repo" shallow
+fourc scan --db t.db --code shallow --git-history --format json -o shallow.json
+jq_ok "a shallow clone with --git-history: an input error says its history ends early" shallow.json \
+    '[f["rule"] for f in F(status="error") if "shallow clone" in f["message"]] == ["FOURC-CODE-INPUT"] and len(F(rule="CODE-SECRET")) == 1'
+
+# a corrupt repository: the history is an error, the working tree still scanned
+git clone -q --no-hardlinks repo corrupt # a copy: repo's objects stay whole
+o=$(find corrupt/.git/objects -type f ! -path '*/pack/*' ! -path '*/info/*' | head -1)
+chmod u+w "$o"
+printf 'garbage' >"$o"
+fourc scan --db t.db --code corrupt --git-history --format json -o corrupt.json
+check_eq "a corrupt repository: the scan goes on (exit 0)" 0 "$RC"
+jq_ok "a corrupt repository: the history is one input error naming git's complaint" corrupt.json \
+    '[f["rule"] for f in F(status="error")] == ["FOURC-CODE-INPUT"] and "git " in F(status="error")[0]["message"]'
+
 # --- an unreadable file --------------------------------------------------------------
 mkdir -p np/tree
 printf 'a = 1\n' >np/tree/ok.py
