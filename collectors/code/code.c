@@ -329,8 +329,18 @@ static int code_check(const struct target *t, struct err *e)
 {
     struct stat st;
 
-    if (code_is_url(t->ref))
+    if (code_is_url(t->ref)) {
+        const char *u = strstr(t->ref, "://");
+        const char *at = u ? strchr(u + 3, '@') : NULL;
+        const char *sl = u ? strchr(u + 3, '/') : NULL;
+        const char *colon = u ? strchr(u + 3, ':') : NULL;
+        /* the target's name is stored with the scan: no password in it */
+        if (at && (!sl || at < sl) && colon && colon < at)
+            return err_set(e, "--code: a URL with a password in it would be "
+                              "stored with the scan; give the credentials to "
+                              "git (a credential helper) instead");
         return 0;
+    }
     if (stat(t->ref, &st) != 0)
         return err_set(e, "--code %s: %s", t->ref, strerror(errno));
     if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))

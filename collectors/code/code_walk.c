@@ -225,6 +225,11 @@ int code_walk(const char *root, uint64_t max, struct collect_ctx *ctx,
     }
     w.ig = code_ignore_new();
     if (S_ISDIR(st.st_mode)) {
+        /* the repository's own excludes, below every .gitignore */
+        struct strbuf info = STRBUF_INIT;
+        sb_addf(&info, "%s/.git/info", root);
+        code_walk_ignore_file(&w, sb_str(&info), "", "exclude");
+        sb_release(&info);
         rc = code_walk_dir(&w, root, "");
     } else {
         const char *base = strrchr(root, '/');

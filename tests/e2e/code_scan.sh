@@ -196,6 +196,16 @@ check_eq "a corrupt repository: the scan goes on (exit 0)" 0 "$RC"
 jq_ok "a corrupt repository: the history is one input error naming git's complaint" corrupt.json \
     '[f["rule"] for f in F(status="error")] == ["FOURC-CODE-INPUT"] and "git " in F(status="error")[0]["message"]'
 
+# the repository's .git/info/exclude is honoured as git does
+git init -q ex
+printf 'k = "%s"\n' "$S_TWICE" >ex/a.py
+printf 'a.py\n' >ex/.git/info/exclude
+fourc scan --db t.db --code ex --format json -o ex.json
+jq_ok "a file excluded by .git/info/exclude is not scanned" ex.json 'not F(rule="CODE-SECRET")'
+printf '' >ex/.git/info/exclude
+fourc scan --db t.db --code ex --format json -o ex2.json
+jq_ok "... and is once the exclude is gone" ex2.json 'len(F(rule="CODE-SECRET")) == 1'
+
 # --- an unreadable file --------------------------------------------------------------
 mkdir -p np/tree
 printf 'a = 1\n' >np/tree/ok.py
@@ -242,6 +252,12 @@ expect_exit 0 "scan --code git://... --git-history: a full clone" \
 jq_ok "the remote's history has the removed secret" remote-hist.json \
     'len([f for f in F(rule="CODE-SECRET") if "removed" in f["message"]]) == 1'
 check "the clones are removed when fourc exits" sh -c "[ -z \"\$(ls -A '$T/tmp')\" ]"
+
+# a password in the URL would be stored with the scan: refused
+expect_exit 2 "a URL with a password: usage error" \
+    "$FOURC" scan --db r.db --code "https://u:pw-planted@127.0.0.1:9/x.git"
+expect_one_error_line "a URL with a password: one error line, the password not in it" "password in it"
+check "the password is not in the error" sh -c "! grep -q pw-planted '$ERR'"
 
 # a refused remote, and one that never answers
 CLOSED=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
