@@ -55,6 +55,7 @@
 
 #define DETECT_BACK 512u      /* window before a keyword */
 #define DETECT_FWD 8192u      /* window after it (a PEM key fits) */
+#define DETECT_FWD_LINE 256u  /* the same for a pattern of one line */
 #define DETECT_LINE_MAX 4096u /* window end: on to the line's end */
 #define DETECT_MATCH_LIMIT 10000000u
 #define DETECT_MAX_CANDIDATES (1u << 20)
@@ -75,6 +76,8 @@ struct detect_det {
     char **path_allow;
     size_t npath;
     size_t nkw;
+    size_t fwd; /* window after a keyword */
+    int lines;  /* the pattern spans lines: the window is not cut at one */
 };
 
 struct detect {
@@ -209,6 +212,21 @@ static int detect_strings(const char *where, const json_t *o, const char *key,
     return 0;
 }
 
+/* Whether a pattern is written to match across lines ([\s\S], (?s), \n):
+ * those get the long window; the others a short one to the end of the
+ * line (a token is on one line), which is most of the speed. */
+static int detect_multiline(const char *pat)
+{
+    static const char *const marks[] = {"[\\s\\S]", "[\\S\\s]", "(?s", "\\n",
+                                        "[\\w\\W]", "[\\d\\D]", NULL};
+    size_t i;
+
+    for (i = 0; marks[i]; i++)
+        if (strstr(pat, marks[i]))
+            return 1;
+    return 0;
+}
+
 static const char *detect_str(const json_t *o, const char *key)
 {
     const json_t *v = json_object_get(o, key);
@@ -263,6 +281,8 @@ static int detect_add(struct detect_build *b, const char *origin, size_t idx,
     t->entropy = en ? json_number_value(en) : 0;
     if (!(t->re = detect_re(where, pat, e)))
         goto out;
+    t->lines = detect_multiline(pat);
+    t->fwd = t->lines ? DETECT_FWD : DETECT_FWD_LINE;
     pcre2_pattern_info(t->re, PCRE2_INFO_CAPTURECOUNT, &ncap);
     if (t->group > ncap) {
         err_set(e, "%s: secret_group %u but the pattern has %u groups", where,
@@ -544,12 +564,17 @@ static int detect_on_kw(unsigned id, unsigned long long from,
 {
     struct detect_scan *sc = arg;
     size_t det = sc->d->lit_det[id];
+    const struct detect_det *t = &sc->d->det[det];
     size_t end = sc->base + (size_t)to, kw = end - sc->d->lit_len[id];
     size_t ws = kw > DETECT_BACK ? kw - DETECT_BACK : 0;
-    size_t we = end + DETECT_FWD < sc->len ? end + DETECT_FWD : sc->len;
+    size_t we = end + t->fwd < sc->len ? end + t->fwd : sc->len;
+    const char *nl;
 
     (void)from;
     (void)flags;
+    if (!t->lines && kw > ws &&
+        (nl = memrchr(sc->buf + ws, '\n', kw - ws)) != NULL)
+        ws = (size_t)(nl - sc->buf) + 1;
     if (sc->we[det] && ws <= sc->we[det]) {
         if (we > sc->we[det])
             sc->we[det] = detect_win_end(sc, we);
@@ -608,6 +633,8 @@ static int detect_cand_cmp(const void *a, const void *b)
 
     if (x->off != y->off)
         return x->off < y->off ? -1 : 1;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
     return x->det < y->det ? -1 : x->det > y->det;
 }
 
@@ -696,14 +723,34 @@ static void detect_hit_fill(struct detect_hit *h, const struct detect_det *t,
     h->hash[64] = '\0';
 }
 
+/* Newlines in p[0..n), 8 bytes at a time (memchr per line is slow on
+ * short lines): a byte of y is zero exactly where p has '\n', and t has
+ * the top bit of each zero byte of y set. */
+static size_t detect_count_nl(const char *p, size_t n)
+{
+    const uint64_t lo7 = 0x7f7f7f7f7f7f7f7full, nls = 0x0a0a0a0a0a0a0a0aull;
+    uint64_t w, y, t;
+    size_t i = 0, c = 0;
+
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, p + i, 8);
+        y = w ^ nls;
+        t = ~(((y & lo7) + lo7) | y | lo7);
+        c += (size_t)__builtin_popcountll(t);
+    }
+    for (; i < n; i++)
+        c += p[i] == '\n';
+    return c;
+}
+
 /* Filters the sorted candidates and reports the rest with their line. */
 static int detect_report(struct detect_scan *sc, const char *path,
                          pcre2_match_data *md, detect_fn fn, void *arg)
 {
-    const char *buf = sc->buf, *p, *nl;
-    size_t pos = 0, bol = 0, i;
+    const char *buf = sc->buf, *nl;
+    size_t pos = 0, bol = 0, i, last_off = 0, last_len = 0;
     long line = 1;
-    int rc;
+    int rc, reported = 0;
 
     for (i = 0; i < sc->ncand; i++) {
         const struct detect_cand *c = &sc->cand[i];
@@ -711,8 +758,10 @@ static int detect_report(struct detect_scan *sc, const char *path,
         const char *sec = buf + c->off;
         struct detect_hit h;
 
-        if (i > 0 && c->off == sc->cand[i - 1].off &&
-            c->len == sc->cand[i - 1].len && c->det == sc->cand[i - 1].det)
+        /* One value at one place is one finding: of the detectors that
+         * matched exactly it, the first in the pack (specific ones come
+         * before the generic assignments) names it. */
+        if (reported && c->off == last_off && c->len == last_len)
             continue;
         if (detect_allowed(t, path, sec, c->len, md))
             continue;
@@ -722,17 +771,20 @@ static int detect_report(struct detect_scan *sc, const char *path,
             continue;
         if (detect_inline_allow(buf, sc->len, c->off, c->len))
             continue;
-        for (p = buf + pos; (nl = memchr(p, '\n', c->off - (p - buf)));
-             p = nl + 1) {
-            line++;
-            bol = (size_t)(nl - buf) + 1;
+        if (c->off > pos) {
+            line += (long)detect_count_nl(buf + pos, c->off - pos);
+            if ((nl = memrchr(buf + pos, '\n', c->off - pos)) != NULL)
+                bol = (size_t)(nl - buf) + 1;
+            pos = c->off;
         }
-        pos = c->off;
         detect_hit_fill(&h, t, sec, c->len);
         h.offset = c->off;
         h.len = c->len;
         h.line = line;
         h.column = (long)(c->off - bol) + 1;
+        reported = 1;
+        last_off = c->off;
+        last_len = c->len;
         if ((rc = fn(arg, &h)) != 0)
             return rc;
     }
@@ -834,8 +886,8 @@ int detect_scan_fd(const struct detect *d, const char *path, int fd,
                    size_t chunk, detect_fn fn, void *arg, struct err *e)
 {
     struct detect_stream st = {.fn = fn, .arg = arg};
-    size_t cap, have = 0, keep, i;
-    char *buf;
+    size_t cap, have = 0, keep;
+    char *buf, *nl;
     ssize_t n;
     int eof = 0, rc = 0;
 
@@ -868,14 +920,10 @@ int detect_scan_fd(const struct detect *d, const char *path, int fd,
         if (rc || eof)
             goto out;
         keep = st.to - DETECT_CONTEXT;
-        for (i = 0; i < keep; i++) {
-            if (buf[i] == '\n') {
-                st.lines_before++;
-                st.col_base = 0;
-            } else {
-                st.col_base++;
-            }
-        }
+        st.lines_before += (long)detect_count_nl(buf, keep);
+        nl = memrchr(buf, '\n', keep);
+        st.col_base = nl ? (long)(keep - (size_t)(nl - buf) - 1)
+                         : st.col_base + (long)keep;
         memmove(buf, buf + keep, have - keep);
         have -= keep;
         st.file_base += keep;
