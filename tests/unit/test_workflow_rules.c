@@ -1,7 +1,8 @@
 /*
- * test_workflow_rules.c: the rules of checks/rules/code/workflows.yaml
- * judged against their fixtures, the documents coming from the workflow
- * parser (collectors/code/workflow*.c) and the verdicts from the engine,
+ * test_workflow_rules.c: the rules of checks/rules/code/workflows.yaml and
+ * hygiene.yaml judged against their fixtures, the documents coming from
+ * the workflow parser (collectors/code/workflow*.c) or the hygiene reader
+ * (hygiene.c) and the verdicts from the engine,
  * as `fourc rules test` will once the code collector reads fixtures: in a
  * pass* fixture at least one finding of the rule and every one `pass`; in
  * a fail* fixture at least one `fail`. Also that the pack loads clean.
@@ -22,6 +23,7 @@
 
 #include "code_int.h"
 #include "engine.h"
+#include "hygiene.h"
 #include "err.h"
 #include "rule.h"
 #include "store.h"
@@ -56,29 +58,38 @@ static void judge(const char *path, const char *id, const char *base)
     size_t len, total = 0, pass = 0, fail = 0;
     char *buf, pack[4096];
     json_t *doc;
+    int hygiene = strncmp(id, "CODE-HYGIENE-", 13) == 0;
     enum code_workflow_type t = code_workflow_type(base);
     const char *top = getenv("TOP_SRCDIR");
     sqlite3_stmt *stmt;
     int is_pass = strncmp(base, "pass", 4) == 0;
 
-    snprintf(pack, sizeof(pack), "%s/checks/rules/code/workflows.yaml",
-             top ? top : ".");
+    snprintf(pack, sizeof(pack), "%s/checks/rules/code/%s.yaml",
+             top ? top : ".", hygiene ? "hygiene" : "workflows");
     if (ruleset_load_path(&rs, pack, &d))
         fail_msg("%s: %s", pack, d.msgs[0]);
-    if (t == CODE_WF_NONE)
+    if (t == CODE_WF_NONE && !hygiene)
         fail_msg("%s: no workflow type for this name", path);
     buf = read_all(path, &len);
-    doc = code_workflow_parse(t, base, buf, len, &e);
+    if (hygiene)
+        doc = code_hygiene_file(base, buf, len);
+    else
+        doc = code_workflow_parse(t, base, buf, len, &e);
     free(buf);
     if (!doc)
-        fail_msg("%s: %s", path, e.msg);
+        fail_msg("%s: %s", path, hygiene ? "not a hygiene subject" : e.msg);
     if (store_open(&st, ":memory:", STORE_CREATE, &e) ||
         store_scan_begin(st, "[]", "test", &scan, &e) ||
         engine_store_rules(st, scan, &rs, &e))
         fail_msg("store: %s", e.msg);
     eng = engine_new(st, scan, &rs);
     {
-        struct resource r = {"code/Workflow", base, base, NULL, base, doc};
+        struct resource r = {hygiene ? "code/File" : "code/Workflow",
+                             base,
+                             base,
+                             NULL,
+                             base,
+                             doc};
         if (engine_resource(eng, "target:test", &r, &e) ||
             engine_finish(eng, &e))
             fail_msg("engine: %s", e.msg);
@@ -131,8 +142,9 @@ static void test_fixtures(void **state)
         struct dirent *f;
         int has_pass = 0, has_fail = 0;
         if (strncmp(r->d_name, "CODE-G", 6) != 0 &&
-            strncmp(r->d_name, "CODE-CURL", 9) != 0)
-            continue; /* the workflow rules' fixtures */
+            strncmp(r->d_name, "CODE-CURL", 9) != 0 &&
+            strncmp(r->d_name, "CODE-HYGIENE-", 13) != 0)
+            continue; /* the workflow and hygiene rules' fixtures */
         snprintf(sub, sizeof(sub), "%s/%s", dir, r->d_name);
         fx = opendir(sub);
         assert_non_null(fx);
@@ -152,8 +164,8 @@ static void test_fixtures(void **state)
         nrules++;
     }
     closedir(rules);
-    assert_true(nrules >= 8);
-    assert_true(nfix >= 16);
+    assert_true(nrules >= 10);
+    assert_true(nfix >= 26);
 }
 
 int main(void)
