@@ -5,8 +5,9 @@
  * detect.h), and the Kubernetes manifests and Dockerfiles found in it are
  * handed to their own collectors, so the same rules judge them before
  * they are deployed; CI workflows become code/Workflow resources
- * (workflow.c). A remote repository is cloned into a temporary
- * directory first (code_git.c).
+ * (workflow.c), and files that should not be committed (.env, keys,
+ * Terraform state: hygiene.c) code/File resources. A remote repository is
+ * cloned into a temporary directory first (code_git.c).
  *
  * Each distinct secret (by the hash of its value) is one code/Secret
  * resource with every place it was seen; the value itself is never kept.
@@ -23,6 +24,7 @@
 
 #include "code_int.h"
 #include "code_scan.h"
+#include "hygiene.h"
 #include "detect.h"
 #include "util.h"
 #include "banned.h"
@@ -192,13 +194,16 @@ static int code_has_line(const char *buf, size_t len, const char *word)
     return 0;
 }
 
-/* Kubernetes YAML: a .yaml/.yml file with apiVersion: and kind: lines. */
+/* Kubernetes YAML: a .yaml/.yml file with apiVersion: and kind: lines;
+ * not a kubeconfig (kind: Config), which is credentials, not objects. */
 static int code_is_manifest(const struct code_file *f)
 {
     return (str_has_suffix_ci(f->relpath, ".yaml") ||
             str_has_suffix_ci(f->relpath, ".yml")) &&
            code_has_line(f->buf, f->len, "apiVersion:") &&
-           code_has_line(f->buf, f->len, "kind:");
+           code_has_line(f->buf, f->len, "kind:") &&
+           !code_has_line(f->buf, f->len, "kind: Config\n") &&
+           !code_has_line(f->buf, f->len, "kind: Config\r\n");
 }
 
 static int code_handover(struct code_scan *s, const struct code_file *f,
@@ -249,8 +254,32 @@ static int code_workflow(struct code_scan *s, const struct code_file *f,
     return rc;
 }
 
+/* A file that should not be committed (hygiene.c) becomes code/File. */
+static int code_hygiene(struct code_scan *s, const struct code_file *f,
+                        json_t *doc, struct err *e)
+{
+    struct strbuf uid = STRBUF_INIT, src = STRBUF_INIT;
+    struct resource r;
+    int rc;
+
+    sb_addf(&uid, "code/File/%s", f->relpath);
+    sb_addf(&src, "%s:1", f->path);
+    r.kind = "code/File";
+    r.uid = sb_str(&uid);
+    r.name = f->relpath;
+    r.namespace = NULL;
+    r.source = sb_str(&src);
+    r.doc = doc;
+    rc = s->ctx->emit(s->ctx, &r, e);
+    json_decref(doc);
+    sb_release(&uid);
+    sb_release(&src);
+    return rc;
+}
+
 static int code_file(void *arg, const struct code_file *f, struct err *e)
 {
+    json_t *hy;
     enum code_workflow_type wt;
     struct code_scan *s = arg;
     const char *base = strrchr(f->relpath, '/');
@@ -270,6 +299,10 @@ static int code_file(void *arg, const struct code_file *f, struct err *e)
     }
     if (f->commit)
         return 0; /* the history: secrets only */
+    /* a credential file (a kubeconfig is apiVersion and kind too) is
+     * judged as one, never handed over with its values */
+    if ((hy = code_hygiene_file(f->relpath, f->buf, f->len)))
+        return code_hygiene(s, f, hy, e);
     if ((wt = code_workflow_type(f->relpath)) != CODE_WF_NONE)
         return code_workflow(s, f, wt, e);
     if (code_is_dockerfile(base))
@@ -511,10 +544,14 @@ const struct collector collector_code = {
     .opts_free = code_opts_free,
     .fixture_names =
         (const char *const[]){"*.code", "*.code.txt", "*.gha.yml", "*.gha.yaml",
-                              "*.gitlab-ci.yml", "*.gitlab-ci.yaml", NULL},
+                              "*.gitlab-ci.yml", "*.gitlab-ci.yaml", "*.env",
+                              "*.env.*", "*.pem", "*.key", "*.npmrc",
+                              "*.pypirc", "*.netrc", "*.tfstate",
+                              "*.kubeconfig", NULL},
     .pillar = "code",
     .kind_prefix = "code/",
-    .kinds = (const char *const[]){"code/Secret", "code/Workflow", NULL},
+    .kinds = (const char *const[]){"code/Secret", "code/Workflow", "code/File",
+                                   NULL},
     .check = code_check,
     .collect = code_collect,
 };

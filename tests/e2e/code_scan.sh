@@ -206,6 +206,17 @@ printf '' >ex/.git/info/exclude
 fourc scan --db t.db --code ex --format json -o ex2.json
 jq_ok "... and is once the exclude is gone" ex2.json 'len(F(rule="CODE-SECRET")) == 1'
 
+# files that should not be committed are code/File resources (hygiene.c)
+mkdir hy
+printf 'LOG_LEVEL=debug\n' >hy/.env
+printf 'LOG_LEVEL=\n' >hy/.env.example
+printf 'apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n    token: abc\n' >hy/kube.yaml
+fourc scan --db t.db --code hy --format json -o hy.json
+jq_ok "a committed .env fails CODE-HYGIENE-DOTENV, its template passes" hy.json \
+    'sorted((f["resource"]["name"], f["status"]) for f in F(rule="CODE-HYGIENE-DOTENV")) == [(".env", "fail"), (".env.example", "pass")]'
+jq_ok "a kubeconfig is not handed to the manifests collector" hy.json \
+    '[t["type"] for t in r["scan"]["targets"]] == ["code"]'
+
 # --- an unreadable file --------------------------------------------------------------
 mkdir -p np/tree
 printf 'a = 1\n' >np/tree/ok.py
