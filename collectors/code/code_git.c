@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,9 @@ extern char **environ;
 
 /* ---- temporary directories, removed when the process exits ---------- */
 
+/* The targets a clone hands over read it after the code target is done,
+ * so clones live until exit; collection may run on several threads. */
+static pthread_mutex_t code_git_lock = PTHREAD_MUTEX_INITIALIZER;
 static char **code_git_tmp;
 static size_t code_git_ntmp;
 
@@ -48,6 +52,7 @@ static void code_git_cleanup(void)
 {
     size_t i;
 
+    pthread_mutex_lock(&code_git_lock);
     for (i = 0; i < code_git_ntmp; i++) {
         code_git_rmtree(code_git_tmp[i]);
         free(code_git_tmp[i]);
@@ -55,6 +60,7 @@ static void code_git_cleanup(void)
     free(code_git_tmp);
     code_git_tmp = NULL;
     code_git_ntmp = 0;
+    pthread_mutex_unlock(&code_git_lock);
 }
 
 /* A new temporary directory, removed at exit; NULL with e set. */
@@ -70,11 +76,13 @@ static char *code_git_mkdtemp(struct err *e)
         sb_release(&p);
         return NULL;
     }
+    pthread_mutex_lock(&code_git_lock);
     if (code_git_ntmp == 0 && !code_git_tmp)
         atexit(code_git_cleanup);
     code_git_tmp =
         xrealloc(code_git_tmp, (code_git_ntmp + 1) * sizeof(*code_git_tmp));
     code_git_tmp[code_git_ntmp++] = xstrdup(sb_str(&p));
+    pthread_mutex_unlock(&code_git_lock);
     return sb_detach(&p);
 }
 
