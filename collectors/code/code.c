@@ -43,10 +43,11 @@ struct code_scan {
     const struct target *t;
     struct collect_ctx *ctx;
     const struct detect *det;
-    json_t *secrets;       /* uid -> code/Secret document */
-    json_t *revoked;       /* hash -> true: .fourcsecrets */
-    int in_history;        /* scanning blobs of the history now */
-    const char *hash_tree; /* unused */
+    json_t *secrets; /* uid -> code/Secret document */
+    json_t *revoked; /* hash -> true: .fourcsecrets */
+    /* what a working tree path is shown under: the directory or URL the
+     * user named (NULL: the target is one file, shown as named) */
+    char *top;
     struct code_file const *file;
 };
 
@@ -122,9 +123,13 @@ static int code_emit_secrets(struct code_scan *s, struct err *e)
             break;
         code_mark_removed(doc);
         if (commit)
-            sb_addf(&src, "%.12s:", commit);
-        sb_addf(&src, "%s:%lld",
-                json_string_value(json_object_get(loc, "path")),
+            sb_addf(&src, "%.12s:", commit); /* git show COMMIT:PATH */
+        else if (s->top)
+            sb_addf(&src, "%s/", s->top);
+        sb_adds(&src, commit || s->top
+                          ? json_string_value(json_object_get(loc, "path"))
+                          : s->t->ref);
+        sb_addf(&src, ":%lld",
                 (long long)json_integer_value(json_object_get(loc, "line")));
         sb_addf(&name, "%s %s...",
                 json_string_value(json_object_get(doc, "detector")),
@@ -389,8 +394,9 @@ static int code_collect(const struct target *t, struct collect_ctx *ctx,
 {
     static const struct code_opts defaults = {0, NULL, 10u << 20, 300};
     const struct code_opts *o = t->opts ? t->opts : &defaults;
-    struct code_scan s = {t, ctx,  NULL, json_object(), json_object(),
-                          0, NULL, NULL};
+    struct code_scan s = {t,    ctx, NULL, json_object(), json_object(),
+                          NULL, NULL};
+    struct stat st;
     struct err de;
     char *clone = NULL;
     const char *dir = t->ref;
@@ -404,6 +410,12 @@ static int code_collect(const struct target *t, struct collect_ctx *ctx,
             goto out;
         }
         dir = clone;
+    }
+    if (dir != t->ref || (stat(t->ref, &st) == 0 && S_ISDIR(st.st_mode))) {
+        size_t n = strlen(t->ref);
+        while (n > 1 && t->ref[n - 1] == '/')
+            n--;
+        s.top = xstrndup(t->ref, n);
     }
     s.det = detect_builtin(&de);
     if (!s.det) {
@@ -434,6 +446,7 @@ static int code_collect(const struct target *t, struct collect_ctx *ctx,
 out:
     json_decref(s.secrets);
     json_decref(s.revoked);
+    free(s.top);
     free(clone);
     return rc;
 }

@@ -92,6 +92,7 @@ jq_assert "one code/Secret for the value planted twice, with both locations" tre
 S = [f for f in F(rule="CODE-SECRET")]
 print([(f["status"], f["message"]) for f in S])
 OK = len(S) == 1 and S[0]["status"] == "fail" and "2 location(s)" in S[0]["message"] \
+    and S[0]["resource"]["source"] == "repo/a.py:1" \
     and S[0]["resource"]["kind"] == "code/Secret" \
     and S[0]["resource"]["uid"].startswith("code/Secret/aws-access-key-id/")'
 jq_ok "the .gitignore'd, binary and removed values are not secrets of the tree" tree.json \
@@ -254,8 +255,9 @@ done
 trap 'kill "$(cat "$T/daemon.pid")" 2>/dev/null; rm -rf "$T"' EXIT
 expect_exit 0 "scan --code git://127.0.0.1:$PORT/shop.git: cloned and scanned" \
     "$FOURC" scan --db r.db --code "git://127.0.0.1:$PORT/shop.git" --format json -o remote.json
-jq_ok "the remote's tree secret is found once with 2 locations" remote.json \
-    'len(F(rule="CODE-SECRET")) == 1 and "2 location(s)" in F(rule="CODE-SECRET")[0]["message"]'
+jq_ok "the remote's tree secret is found once with 2 locations, at URL/path:line" remote.json \
+    'len(F(rule="CODE-SECRET")) == 1 and "2 location(s)" in F(rule="CODE-SECRET")[0]["message"] and F(rule="CODE-SECRET")[0]["resource"]["source"] == A[0]' \
+    "git://127.0.0.1:$PORT/shop.git/a.py:1"
 jq_ok "the remote's pod and Dockerfile were handed over and judged" remote.json \
     'F(rule="K8S-WL-PRIVILEGED", name="web")[0]["status"] == "fail" and F(rule="DOCKER-USER-NONROOT")[0]["status"] == "fail"'
 expect_exit 0 "scan --code git://... --git-history: a full clone" \
