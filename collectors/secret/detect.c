@@ -5,23 +5,31 @@
  *
  * 1. Vectorscan (hs_compile_lit_multi, caseless) finds every keyword of
  *    every detector in one pass. A keyword hit opens a window around it
- *    for its detector (DETECT_BACK bytes before, DETECT_FWD after, then on
- *    to the end of that line); overlapping windows of one detector merge.
+ *    for its detector: from DETECT_BACK bytes before it (not before its
+ *    line's start for a one-line pattern) to DETECT_FWD_LINE bytes after
+ *    it, or DETECT_FWD for a pattern across lines (a PEM key), then on to
+ *    the end of that line; overlapping windows of one detector merge.
  * 2. Each detector's PCRE2 pattern (JIT) runs on its windows only, so the
  *    full regex syntax (capture groups, lookarounds, lazy quantifiers)
  *    stays available and the secret group is exact.
  *
  * Why not the patterns themselves in Vectorscan (HS_FLAG_SOM_LEFTMOST,
- * then PCRE2 on each span to extract the group): the PCRE2 syntax the
- * pack uses (lookarounds, \b next to bounded repeats, lazy [\s\S]{64,}?)
- * is partly refused by Hyperscan, SOM_LEFTMOST on ~150 bounded-repeat
- * patterns makes compilation slow and the database large, and the span
- * still has to be matched again by PCRE2. The keyword pass is what
- * Vectorscan does fastest; measured on this machine (one core, Xeon,
- * source-like text with a planted secret every ~64 KiB):
- *   keyword pass alone (20 detectors, 40 keywords):  ~4-5 GB/s
- *   whole scan, 20 test detectors:                    see benchmarks note
- * (figures in the report of issue 13 and benchmarks/RESULTS.md).
+ * then PCRE2 on each span for the secret group)? Measured on this machine
+ * (one core of a shared 2-core VM, 100 MB of fourc's own C source;
+ * benchmarks/secrets-engine.md, benchmarks/secrets_engine_hs.c):
+ *   295 detectors (the pack of issue 13) in one Vectorscan database:
+ *     compile 10.2 s per process, 1.6 MB; scan 1.47 GB/s without spans;
+ *     with SOM_LEFTMOST 47 of 295 patterns are refused ("Pattern is too
+ *     large"), compile 11.2 s, 3.5 MB; lookarounds are refused too
+ *   this design, same patterns: compile 0.02 s; whole `fourc secrets`
+ *     (read, keywords, PCRE2, lines, hashes) 430 MB/s on that C source,
+ *     690 MB/s on Python's standard library, 1.07 GB/s on it when no
+ *     keyword is shorter than 4 characters (2-letter keywords such as
+ *     "ac" make the keyword pass itself slow); with the 14 test detectors
+ *     1.0 GB/s on the C and 1.5 GB/s on the Python.
+ * A 10-second compile at every start (pre-commit!), a PCRE2 fallback for
+ * a sixth of the pack and a second match per span anyway: the keyword
+ * prefilter with PCRE2 wins. Keywords of 4+ characters keep it >= 1 GB/s.
  *
  * Detectors without keywords run their pattern over the whole buffer
  * (slow; the pack lint should keep them rare).
@@ -575,7 +583,11 @@ static int detect_on_kw(unsigned id, unsigned long long from,
     if (!t->lines && kw > ws &&
         (nl = memrchr(sc->buf + ws, '\n', kw - ws)) != NULL)
         ws = (size_t)(nl - sc->buf) + 1;
-    if (sc->we[det] && ws <= sc->we[det]) {
+    /* Overlapping windows merge (either way round: the order of the
+     * keyword hits is not relied on). */
+    if (sc->we[det] && ws <= sc->we[det] && we >= sc->ws[det]) {
+        if (ws < sc->ws[det])
+            sc->ws[det] = ws;
         if (we > sc->we[det])
             sc->we[det] = detect_win_end(sc, we);
         return 0;
@@ -681,6 +693,21 @@ static int detect_inline_allow(const char *buf, size_t len, size_t off,
     return memmem(buf + s, end - s, tag, sizeof(tag) - 1) != NULL;
 }
 
+/* fnmatch without FNM_PATHNAME: a star matches slashes too, so a glob of
+ * star, "/testdata/", star matches "a/testdata/b"; a relative path is also
+ * tried with a leading slash, so that glob matches "testdata/b" too. */
+static int detect_path_match(const char *glob, const char *path)
+{
+    char slash[4096];
+
+    if (fnmatch(glob, path, 0) == 0)
+        return 1;
+    if (path[0] == '/' ||
+        (size_t)snprintf(slash, sizeof(slash), "/%s", path) >= sizeof(slash))
+        return 0;
+    return fnmatch(glob, slash, 0) == 0;
+}
+
 static int detect_allowed(const struct detect_det *t, const char *path,
                           const char *sec, size_t n, pcre2_match_data *md)
 {
@@ -691,7 +718,7 @@ static int detect_allowed(const struct detect_det *t, const char *path,
             memcmp(detect_examples[i], sec, n) == 0)
             return 1;
     for (i = 0; path && i < t->npath; i++)
-        if (fnmatch(t->path_allow[i], path, 0) == 0)
+        if (detect_path_match(t->path_allow[i], path))
             return 1;
     for (i = 0; i < t->nstop; i++)
         if (detect_has_ci(sec, n, t->stop[i]))
@@ -736,7 +763,8 @@ static size_t detect_count_nl(const char *p, size_t n)
         memcpy(&w, p + i, 8);
         y = w ^ nls;
         t = ~(((y & lo7) + lo7) | y | lo7);
-        c += (size_t)__builtin_popcountll(t);
+        /* one bit per byte: a multiply sums them into the top byte */
+        c += (size_t)(((t >> 7) * 0x0101010101010101ull) >> 56);
     }
     for (; i < n; i++)
         c += p[i] == '\n';
@@ -845,7 +873,8 @@ int detect_scan(const struct detect *d, const char *path, const void *buf,
             rc = detect_run(&sc, i, 0, len, md, mc, e);
     if (rc)
         goto out;
-    qsort(sc.cand, sc.ncand, sizeof(*sc.cand), detect_cand_cmp);
+    if (sc.ncand)
+        qsort(sc.cand, sc.ncand, sizeof(*sc.cand), detect_cand_cmp);
     rc = detect_report(&sc, path, md, fn, arg);
 out:
     pcre2_match_data_free(md);

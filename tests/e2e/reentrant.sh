@@ -33,6 +33,11 @@ core/jalloc.c:ja_mine              _Thread_local: the arena of the parse on this
 collectors/code/code_git.c:code_git_lock  a mutex: the clones to remove at exit
 collectors/code/code_git.c:code_git_tmp   clones removed at exit (targets handed over read them later), under code_git_lock
 collectors/code/code_git.c:code_git_ntmp  the same, under code_git_lock
+collectors/secret/detect.c:detect_once         pthread_once flag (the built-in detectors, compiled once)
+collectors/secret/detect.c:detect_builtin_d    made once under pthread_once, read-only after
+collectors/secret/detect.c:detect_builtin_err  made once under pthread_once, read-only after
+collectors/secret/detect.c:detect_scratch_key  a pthread key: a Vectorscan scratch per thread
+collectors/secret/detect.c:detect_scratch_once pthread_once flag (that key)
 '
 
 # Prints "file:line:name" for every mutable static or global in the files.

@@ -105,6 +105,28 @@ expect_exit 1 "with --max-file-size 20M the key across the chunk edge is found" 
     "$FOURC" secrets --detectors "$PACK" --max-file-size 20M big
 check_eq "found once" 1 "$(grep -c 'aws-access-key-id' "$OUT")"
 
+# 1 GiB without a newline (sparse: text in the first 8 KiB, then NUL
+# bytes the sniffer does not see), the key id near its end: found at line
+# 1 with its byte column, in bounded memory.
+mkdir -p huge
+"$PYTHON" - "$AKID" <<'EOF'
+import sys
+with open("huge/huge.txt", "wb") as f:
+    f.write(b"lorem ipsum " * 700)
+    f.seek((1 << 30) - 100)
+    f.write(b' "' + sys.argv[1].encode() + b'" ')
+EOF
+if [ -x /usr/bin/time ]; then
+    expect_exit 1 "a 1 GiB file without a newline: the key near its end" \
+        /usr/bin/time -f 'maxrss %M' "$FOURC" secrets --detectors "$PACK" \
+        --max-file-size 2G huge
+    check "at line 1, column 1073741727" \
+        grep -q '^huge/huge.txt:1:1073741727  aws-access-key-id' "$OUT"
+    rss=$(sed -n 's/^maxrss //p' "$ERR")
+    check "in bounded memory (${rss} KiB < 131072)" test "${rss:-999999}" -lt 131072
+fi
+rm -rf huge
+
 # --- no planted value anywhere -------------------------------------------------
 
 for v in $ALL; do

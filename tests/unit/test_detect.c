@@ -298,6 +298,8 @@ static void test_allowlists(void **state)
     assert_int_equal(count(line, NULL), 1);
     /* path_allow: '*\/testdata/\*' */
     assert_int_equal(count(line, "src/testdata/app.env"), 0);
+    assert_int_equal(count(line, "testdata/app.env"), 0);
+    assert_int_equal(count(line, "src/testdata.env"), 1);
     /* inline on the same line only */
     snprintf(buf, sizeof(buf),
              "password = \"Tq7#mZ2@vL9!pR4w\" # fourc:allow\n"
@@ -510,6 +512,16 @@ static void *thr_run(void *arg)
     return NULL;
 }
 
+/* Both threads ask for the built-in set at once: compiled once. */
+static void *thr_builtin(void *arg)
+{
+    struct thr *t = arg;
+    struct err e = {{0}};
+
+    t->d = detect_builtin(&e);
+    return NULL;
+}
+
 /* Two threads share one compiled set (and the built-in set). */
 static void test_threads(void **state)
 {
@@ -523,6 +535,15 @@ static void test_threads(void **state)
 
     (void)state;
     assert_int_equal(detect_scan(td, NULL, buf, len, collect_all, &one, &e), 0);
+    for (i = 0; i < 2; i++) {
+        memset(&t[i], 0, sizeof(t[i]));
+        assert_int_equal(pthread_create(&th[i], NULL, thr_builtin, &t[i]), 0);
+    }
+    for (i = 0; i < 2; i++) {
+        pthread_join(th[i], NULL);
+        assert_non_null(t[i].d);
+    }
+    assert_ptr_equal(t[0].d, t[1].d);
     for (i = 0; i < 2; i++) {
         memset(&t[i], 0, sizeof(t[i]));
         t[i].d = td;
