@@ -59,7 +59,9 @@ enum code_workflow_type code_workflow_type(const char *relpath)
 
 long wf_line_find(const struct wf_text *t, long from, const char *needle)
 {
-    int anchored = needle[0] == '^';
+    /* '^': at the start of the line; '~': after its indentation. */
+    int anchored = needle[0] == '^' || needle[0] == '~';
+    int indented = needle[0] == '~';
     size_t nl = strlen(needle + anchored);
     const char *p = t->buf, *end = t->buf + t->len;
     long line = 1;
@@ -68,11 +70,17 @@ long wf_line_find(const struct wf_text *t, long from, const char *needle)
     while (p < end) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
         size_t n = eol ? (size_t)(eol - p) : (size_t)(end - p);
-        if (line >= from && nl <= n) {
-            size_t i;
-            for (i = 0; i + nl <= n && (!anchored || i == 0); i++)
+        if (line >= from) {
+            size_t i = 0;
+            if (indented)
+                while (i < n && p[i] == ' ')
+                    i++;
+            for (; i + nl <= n; i++) {
                 if (memcmp(p + i, needle, nl) == 0)
                     return line;
+                if (anchored)
+                    break;
+            }
         }
         if (!eol)
             break;
@@ -109,17 +117,25 @@ size_t wf_item_lines(const struct wf_text *t, long key_line, long *lines,
 {
     size_t found = 0, key_indent = 0, indent = (size_t)-1, len;
     const char *s = wf_line_at(t, key_line, &len);
-    long line;
+    const char *end = t->buf + t->len;
+    long line = key_line;
 
     if (!s)
         return 0;
     while (key_indent < len && s[key_indent] == ' ')
         key_indent++;
-    for (line = key_line + 1; found < n; line++) {
+    /* One pass over the lines after the key. */
+    while (found < n) {
         size_t i = 0;
-        s = wf_line_at(t, line, &len);
-        if (!s)
+        s += len;
+        if (s >= end)
             break;
+        s++; /* the newline */
+        line++;
+        {
+            const char *eol = memchr(s, '\n', (size_t)(end - s));
+            len = eol ? (size_t)(eol - s) : (size_t)(end - s);
+        }
         while (i < len && s[i] == ' ')
             i++;
         if (i == len || s[i] == '#' || s[i] == '\r')
@@ -158,7 +174,9 @@ int wf_curl_pipe_shell(const char *script)
     regex_t re;
     int hit;
 
-    if (!script || regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB))
+    /* Most scripts download nothing: compile only for those that may. */
+    if (!script || (!strstr(script, "curl") && !strstr(script, "wget")) ||
+        regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB))
         return 0;
     hit = regexec(&re, script, 0, NULL, 0) == 0;
     regfree(&re);
@@ -226,7 +244,15 @@ struct workflow_docs {
     json_t *doc;
     long line;
     int n;
+    int gitlab_spec; /* GitLab: a "spec:" header document may come first */
 };
+
+/* A GitLab CI/CD component's header: a document holding spec: only. */
+static int workflow_is_spec(const json_t *doc)
+{
+    return json_is_object(doc) && json_object_size(doc) == 1 &&
+           json_object_get(doc, "spec");
+}
 
 static int workflow_doc(json_t *doc, long line, const json_t *item_lines,
                         void *ctx)
@@ -239,6 +265,17 @@ static int workflow_doc(json_t *doc, long line, const json_t *item_lines,
         d->line = line;
         return 0;
     }
+    if (d->n == 2 && d->gitlab_spec && workflow_is_spec(d->doc)) {
+        /* The header's spec is kept beside the pipeline it configures. */
+        json_t *spec = d->doc;
+        d->doc = doc;
+        d->line = line;
+        if (json_is_object(doc))
+            json_object_set(doc, "spec", json_object_get(spec, "spec"));
+        json_decref(spec);
+        d->n = 1;
+        return 0;
+    }
     json_decref(doc);
     return 1;
 }
@@ -246,7 +283,7 @@ static int workflow_doc(json_t *doc, long line, const json_t *item_lines,
 json_t *code_workflow_parse(enum code_workflow_type t, const char *relpath,
                             const char *buf, size_t len, struct err *e)
 {
-    struct workflow_docs d = {NULL, 0, 0};
+    struct workflow_docs d = {NULL, 0, 0, t == CODE_WF_GITLAB};
     struct wf_text text = {buf, len};
     json_t *out = NULL;
 

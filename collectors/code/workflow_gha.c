@@ -150,9 +150,9 @@ static void gha_uses(json_t *o, const char *uses)
     int local = 0, docker = 0, third = 0, pinned = 0;
     char owner[128] = "";
 
-    if (strncmp(uses, "./", 2) == 0 || strncmp(uses, ".\\", 2) == 0) {
+    if (strncmp(uses, "./", 2) == 0) {
         local = 1;
-    } else if (strncasecmp(uses, "docker://", 9) == 0) {
+    } else if (strncasecmp(uses, "docker:", 7) == 0) {
         const char *d = strstr(uses, "@sha256:");
         docker = third = 1;
         pinned = d && gha_hex_n(d + 8, 64);
@@ -301,12 +301,26 @@ static json_t *gha_injections(const char *script)
  * toJSON(secrets), or an env variable set from one. */
 static int gha_refs_secret(const char *seg, const json_t *names)
 {
+    const char *x = seg;
     size_t i;
     json_t *v;
 
-    if (strstr(seg, "secrets.") || strstr(seg, "secrets[") ||
-        strstr(seg, "toJSON(secrets") || strstr(seg, "tojson(secrets"))
-        return 1;
+    /* The secrets context inside a ${{ }} expression: secrets.X,
+     * secrets['X'], toJSON(secrets). */
+    while ((x = strstr(x, "${{")) != NULL) {
+        const char *end = strstr(x, "}}");
+        const char *sec = x;
+        if (!end)
+            break;
+        while ((sec = strstr(sec, "secrets")) != NULL && sec < end) {
+            char b = sec[-1], a = sec[7];
+            if (!isalnum((unsigned char)b) && b != '_' && b != '.' &&
+                (a == '.' || a == '[' || a == ')' || a == ' ' || a == '}'))
+                return 1;
+            sec += 7;
+        }
+        x = end;
+    }
     json_array_foreach(names, i, v)
     {
         const char *n = json_string_value(v);
@@ -486,8 +500,8 @@ bad:
 static json_t *gha_steps(struct gha_ctx *c, const json_t *steps, long key_line)
 {
     json_t *out = json_array();
-    long lines[512];
-    size_t nlines = 0, i;
+    long *lines = NULL;
+    size_t nlines = 0, n, i;
     json_t *s;
 
     if (!steps || json_is_null(steps))
@@ -497,10 +511,14 @@ static json_t *gha_steps(struct gha_ctx *c, const json_t *steps, long key_line)
         json_decref(out);
         return NULL;
     }
+    n = json_array_size(steps);
+    /* One more than the steps: a list item the parse did not see means
+     * the layout was not understood, and then no step gets a line. */
+    lines = xcalloc(n + 1, sizeof(*lines));
     if (key_line > 0)
-        nlines = wf_item_lines(c->text, key_line, lines, 512);
-    if (nlines != json_array_size(steps))
-        nlines = 0; /* the layout was not understood: no lines */
+        nlines = wf_item_lines(c->text, key_line, lines, n + 1);
+    if (nlines != n)
+        nlines = 0;
     json_array_foreach(steps, i, s)
     {
         long line = nlines ? lines[i] : 0;
@@ -508,16 +526,18 @@ static json_t *gha_steps(struct gha_ctx *c, const json_t *steps, long key_line)
         if (!json_is_object(s)) {
             gha_fail(c, line > 0 ? line : key_line, "step %zu is not a mapping",
                      i);
-            json_decref(out);
-            return NULL;
+            goto bad;
         }
-        if (!(st = gha_step(c, s, i, line))) {
-            json_decref(out);
-            return NULL;
-        }
+        if (!(st = gha_step(c, s, i, line)))
+            goto bad;
         json_array_append_new(out, st);
     }
+    free(lines);
     return out;
+bad:
+    free(lines);
+    json_decref(out);
+    return NULL;
 }
 
 static int gha_hosted_label(const char *l)
@@ -656,8 +676,9 @@ static json_t *gha_job(struct gha_ctx *c, const char *id, const json_t *job,
            json_string(strcmp(perm, "absent") == 0 ? wf_perm : perm));
     gha_secret_env(json_object_get(job, "env"), c->secret_env);
     steps = json_object_get(job, "steps");
-    steps =
-        gha_steps(c, steps, steps ? wf_line_find(c->text, line, "steps:") : 0);
+    steps = gha_steps(c, steps,
+                      steps && line > 0 ? wf_line_find(c->text, line, "~steps:")
+                                        : 0);
     /* The job's env names are its own. */
     while (json_array_size(c->secret_env) > nsecret)
         json_array_remove(c->secret_env, nsecret);
@@ -675,7 +696,7 @@ static json_t *gha_workflow(struct gha_ctx *c, const json_t *root)
     const json_t *on = json_object_get(root, "on");
     const json_t *jobs = json_object_get(root, "jobs");
     const char *perm = gha_perm_kind(json_object_get(root, "permissions"));
-    long jobs_line = wf_line_find(c->text, 1, "jobs:");
+    long jobs_line = wf_line_find(c->text, 1, "^jobs:"), from = jobs_line;
     const char *id;
     json_t *job;
 
@@ -704,8 +725,10 @@ static json_t *gha_workflow(struct gha_ctx *c, const json_t *root)
         char needle[300];
         long line;
         json_t *j;
-        snprintf(needle, sizeof(needle), "%s:", id);
-        line = jobs_line ? wf_line_find(c->text, jobs_line, needle) : 0;
+        snprintf(needle, sizeof(needle), "~%s:", id);
+        line = jobs_line ? wf_line_find(c->text, from, needle) : 0;
+        if (line > 0)
+            from = line + 1;
         if (!json_is_object(job)) {
             gha_fail(c, line, "job %s is not a mapping", id);
             goto bad;
@@ -737,11 +760,11 @@ static json_t *gha_action(struct gha_ctx *c, const json_t *root)
         wf_set(out, "using", json_deep_copy(using));
     wf_set(out, "composite", json_boolean(composite));
     if (composite) {
-        long rl = wf_line_find(c->text, 1, "runs:");
+        long rl = wf_line_find(c->text, 1, "^runs:");
         const json_t *st = json_object_get(runs, "steps");
         json_t *j = json_object(), *steps;
         steps = gha_steps(c, st,
-                          st && rl ? wf_line_find(c->text, rl, "steps:") : 0);
+                          st && rl ? wf_line_find(c->text, rl, "~steps:") : 0);
         if (!steps) {
             json_decref(j);
             json_decref(jobs);

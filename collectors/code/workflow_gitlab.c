@@ -62,7 +62,18 @@ static json_t *gl_image(const char *where, const json_t *img)
     return o;
 }
 
-static void gl_images_of(json_t *out, const char *owner, const json_t *o)
+/* Sets the line of an image entry: the first line naming the image at
+ * or after from (the owner's line). */
+static void gl_image_line(json_t *img, const struct wf_text *text, long from)
+{
+    long line = wf_line_find(text, from > 0 ? from : 1,
+                             json_string_value(json_object_get(img, "image")));
+    if (line > 0)
+        wf_set(img, "line", json_integer(line));
+}
+
+static void gl_images_of(json_t *out, const char *owner, const json_t *o,
+                         const struct wf_text *text, long from)
 {
     char where[300];
     const json_t *img = json_object_get(o, "image");
@@ -71,14 +82,18 @@ static void gl_images_of(json_t *out, const char *owner, const json_t *o)
     size_t i;
 
     snprintf(where, sizeof(where), "%s%simage", owner, *owner ? "." : "");
-    if (img && (e = gl_image(where, img)))
+    if (img && (e = gl_image(where, img))) {
+        gl_image_line(e, text, from);
         json_array_append_new(out, e);
+    }
     json_array_foreach(svc, i, v)
     {
         snprintf(where, sizeof(where), "%s%sservices[%zu]", owner,
                  *owner ? "." : "", i);
-        if ((e = gl_image(where, v)))
+        if ((e = gl_image(where, v))) {
+            gl_image_line(e, text, from);
             json_array_append_new(out, e);
+        }
     }
 }
 
@@ -197,9 +212,10 @@ json_t *wf_gitlab(const json_t *root, const char *relpath,
     const char *id;
     json_t *job;
 
-    gl_images_of(images, "", root);
+    gl_images_of(images, "", root, text, 1);
     if (json_is_object(def))
-        gl_images_of(images, "default", def);
+        gl_images_of(images, "default", def, text,
+                     wf_line_find(text, 1, "^default:"));
     json_object_foreach((json_t *)root, id, job)
     {
         struct strbuf sb = STRBUF_INIT;
@@ -212,7 +228,7 @@ json_t *wf_gitlab(const json_t *root, const char *relpath,
             continue; /* reserved keys; anchors' scalar values */
         snprintf(needle, sizeof(needle), "^%s:", id);
         line = wf_line_find(text, 1, needle);
-        gl_images_of(images, id, job);
+        gl_images_of(images, id, job, text, line);
         if (gl_script(&sb, json_object_get(job, "before_script")) < 0 ||
             gl_script(&sb, json_object_get(job, "script")) < 0 ||
             gl_script(&sb, json_object_get(job, "after_script")) < 0) {

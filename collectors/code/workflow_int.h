@@ -18,7 +18,8 @@ struct wf_text {
 };
 
 /* The 1-based line of the first line at or after line `from` that holds
- * needle (starts with it, when needle starts with '^'); 0 when none. */
+ * needle: anywhere, or at its start when needle starts with '^', or
+ * right after its indentation when it starts with '~'; 0 when none. */
 long wf_line_find(const struct wf_text *t, long from, const char *needle);
 
 /*

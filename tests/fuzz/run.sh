@@ -41,6 +41,11 @@ build fuzz_json "$top/core/jsonfast.c"
 build fuzz_node "$top/collectors/node/node_flags.c" "$top/collectors/node/node_flags_config.c"
 build fuzz_aws_ini -I"$top/collectors/aws" "$top/collectors/aws/aws_ini.c" \
     "$top/collectors/aws/aws_creds_proc.c"
+build fuzz_workflow -I"$top/collectors/code" "$top/collectors/code/workflow.c" \
+    "$top/collectors/code/workflow_gha.c" "$top/collectors/code/workflow_gitlab.c" \
+    "$top/collectors/code/hygiene.c" "$top/core/yamljson.c" "$top/core/yamlfast.c" \
+    "$top/core/yamlfast_scalar.c" "$top/core/jalloc.c" "$top/core/redact.c" \
+    "$top/core/redact_cmd.c" "$top/core/redact_text.c"
 mkdir -p "$out/corpus-dockerfile" "$out/corpus-tar"
 find "$top/examples" "$top/checks/rules/cis-docker" "$top/tests/unit/data" \
     -name '*Dockerfile*' -type f -exec cp {} "$out/corpus-dockerfile/" \; 2>/dev/null || true
@@ -145,3 +150,17 @@ printf '\000# c\n[default]\nregion = eu-west-1 # x\n[profile a]\ns3 =\n  max_con
 printf '\001/usr/bin/get-creds --p "a b" \x27c;d\x27 e\\ f "g\\"h"' >"$caws/cmd"
 ./fuzz_aws_ini -max_total_time="$secs" -max_len=8192 \
     -artifact_prefix="$out/fuzz_aws_ini-" "$caws" || exit 1
+# fuzz_workflow: a selector byte (0 GitHub workflow, 1 composite action,
+# 2 GitLab CI, 3-5 hygiene files), then the file; seeded with the
+# workflows of tests/unit/data/workflows and the code pack's fixtures.
+cwf=$out/corpus-workflow
+mkdir -p "$cwf"
+i=0
+for f in "$top"/tests/unit/data/workflows/* "$top"/checks/rules/code/fixtures/*/*; do
+    [ -f "$f" ] || continue
+    case $f in *gitlab*) sel='\002' ;; *action.yml) sel='\001' ;; *.gha.yml|*/workflows/*) sel='\000' ;; *) sel='\003' ;; esac
+    { printf "$sel"; cat "$f"; } >"$cwf/seed$i"
+    i=$((i + 1))
+done
+./fuzz_workflow -max_total_time="$secs" -max_len=16384 \
+    -artifact_prefix="$out/fuzz_workflow-" "$cwf" || exit 1

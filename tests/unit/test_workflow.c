@@ -250,6 +250,104 @@ static void test_runs_on(void **state)
     }
 }
 
+/* Lines: a job id that ends another's, comments and blank lines before a
+ * step, a block scalar holding "- " lines. */
+static void test_lines(void **state)
+{
+    static const char yaml[] = "on: push\n"
+                               "jobs:\n"
+                               "  prebuild:\n"
+                               "    runs-on: ubuntu-latest\n"
+                               "    steps:\n"
+                               "      - run: a\n"
+                               "  build:\n"
+                               "    runs-on: ubuntu-latest\n"
+                               "    steps:\n"
+                               "\n"
+                               "      # comment\n"
+                               "      - name: x\n"
+                               "        run: |\n"
+                               "          echo hi\n"
+                               "          - not an item\n"
+                               "      - run: b\n";
+    struct err e = {""};
+    json_t *d = code_workflow_parse(CODE_WF_GITHUB, "l.gha.yml", yaml,
+                                    strlen(yaml), &e);
+    (void)state;
+    assert_non_null(d);
+    assert_int_equal(json_integer_value(get(d, "jobs[0].line")), 3);
+    assert_int_equal(json_integer_value(get(d, "jobs[0].steps[0].line")), 6);
+    want_str(d, "jobs[1].id", "build");
+    assert_int_equal(json_integer_value(get(d, "jobs[1].line")), 7);
+    assert_int_equal(json_integer_value(get(d, "jobs[1].steps[0].line")), 12);
+    assert_int_equal(json_integer_value(get(d, "jobs[1].steps[1].line")), 16);
+    json_decref(d);
+}
+
+static void test_secret_echo(void **state)
+{
+    static const struct {
+        const char *run;
+        int want;
+    } cases[] = {
+        {"echo ${{ secrets.TOKEN }}", 1},
+        {"echo \"${{ secrets['TOKEN'] }}\"", 1},
+        {"printf '%s' \"${{ toJSON(secrets) }}\"", 1},
+        {"Write-Host ${{ secrets.TOKEN }}", 1},
+        {"make && echo ${{ secrets.TOKEN }}", 1},
+        {"echo see the docs about secrets.yaml", 0},
+        {"echo ${{ env.secrets_dir }}", 0},
+        {"echo ${{ secrets.TOKEN }} | gh auth login --with-token", 0},
+        {"echo ${{ secrets.TOKEN }} > token.txt", 0},
+        {"echo \"::add-mask::${{ secrets.TOKEN }}\"", 0},
+        {"curl -H \"Authorization: ${{ secrets.TOKEN }}\" https://x", 0},
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *doc = json_pack("{s:s, s:{s:{s:s, s:[{s:s}]}}}", "on", "push",
+                                "jobs", "a", "runs-on", "ubuntu-latest",
+                                "steps", "run", cases[i].run);
+        char *yaml = json_dumps(doc, 0); /* JSON is YAML */
+        struct err e = {""};
+        json_t *d = code_workflow_parse(CODE_WF_GITHUB, "s.gha.yml", yaml,
+                                        strlen(yaml), &e);
+        assert_non_null(d);
+        if (json_is_true(get(d, "jobs[0].steps[0].run_echoes_secret")) !=
+            cases[i].want)
+            print_error("case %zu: %s\n", i, cases[i].run);
+        want_bool(d, "jobs[0].steps[0].run_echoes_secret", cases[i].want);
+        json_decref(d);
+        free(yaml);
+        json_decref(doc);
+    }
+}
+
+/* Many steps: lines are found in one pass (a quadratic search would take
+ * minutes here), and the last one's line is right. */
+static void test_many_steps(void **state)
+{
+    struct strbuf sb = STRBUF_INIT;
+    struct err e = {""};
+    json_t *d;
+    size_t i, n = 50000;
+    (void)state;
+    sb_adds(&sb, "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n"
+                 "    steps:\n");
+    for (i = 0; i < n; i++)
+        sb_adds(&sb, "      - run: make\n");
+    d = code_workflow_parse(CODE_WF_GITHUB, "m.gha.yml", sb_str(&sb), sb.len,
+                            &e);
+    assert_non_null(d);
+    assert_int_equal(json_array_size(get(d, "jobs[0].steps")), n);
+    assert_int_equal(
+        json_integer_value(json_object_get(
+            json_array_get(get(d, "jobs[0].steps"), n - 1), "line")),
+        5 + n);
+    json_decref(d);
+    sb_release(&sb);
+}
+
 static void test_action(void **state)
 {
     json_t *d = parse_data(CODE_WF_GITHUB_ACTION, "action.yml",
@@ -280,10 +378,16 @@ static void test_gitlab(void **state)
     want_str(d, "images[3].where", "test.image");
     assert_true(json_is_string(get(d, "images[3].digest_pinned")));
     want_str(d, "images[4].mutable", "latest");
+    assert_int_equal(json_integer_value(get(d, "images[0].line")), 3);
+    assert_int_equal(json_integer_value(get(d, "images[1].line")), 18);
+    assert_int_equal(json_integer_value(get(d, "images[2].line")), 20);
+    assert_int_equal(json_integer_value(get(d, "images[4].line")), 35);
     /* the anchor's before_script is merged into build */
     want_str(d, "jobs[1].id", "build");
     want_bool(d, "jobs[1].merge_request", 0);
     want_str(d, "jobs[2].id", "test");
+    assert_int_equal(json_integer_value(get(d, "jobs[2].line")), 24);
+    assert_int_equal(json_integer_value(get(d, "jobs[1].line")), 15);
     want_bool(d, "jobs[2].merge_request", 1);
     want_bool(d, "jobs[2].steps[0].run_curl_pipe_shell", 1);
     assert_int_equal(json_array_size(get(d, "jobs[2].external_variables")), 1);
@@ -297,6 +401,31 @@ static void test_gitlab(void **state)
     assert_null(strstr(dump, "hunter2-supersecret"));
     assert_non_null(strstr(dump, "[redacted"));
     free(dump);
+    json_decref(d);
+}
+
+/* A CI/CD component: a spec: header document, then the pipeline. */
+static void test_gitlab_component(void **state)
+{
+    static const char yaml[] = "spec:\n"
+                               "  inputs:\n"
+                               "    stage: {default: test}\n"
+                               "---\n"
+                               "scan:\n"
+                               "  stage: $[[ inputs.stage ]]\n"
+                               "  image: python:3.12\n"
+                               "  script: [make scan]\n";
+    struct err e = {""};
+    json_t *d = code_workflow_parse(CODE_WF_GITLAB, "templates/scan.yml", yaml,
+                                    strlen(yaml), &e);
+    (void)state;
+    if (!d)
+        print_error("%s\n", e.msg);
+    assert_non_null(d);
+    want_str(d, "jobs[0].id", "scan");
+    assert_int_equal(json_integer_value(get(d, "jobs[0].line")), 5);
+    want_str(d, "images[0].mutable", "tag");
+    assert_non_null(get(d, "raw.spec.inputs"));
     json_decref(d);
 }
 
@@ -319,6 +448,10 @@ static void test_errors(void **state)
         {CODE_WF_GITLAB, "build:\n  script: {a: 1}\n",
          "w.yml:1: job build: a script"},
         {CODE_WF_GITHUB, "a: 1\na: 2\n", "w.yml:2: duplicate key"},
+        {CODE_WF_GITHUB, "on: push\njobs: {}\n---\non: push\njobs: {}\n",
+         "w.yml: more than one YAML document"},
+        {CODE_WF_GITLAB, "a:\n  script: x\n---\nb:\n  script: y\n",
+         "w.yml: more than one YAML document"},
     };
     size_t i, len;
     struct err e;
@@ -345,9 +478,16 @@ static void test_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_type),     cmocka_unit_test(test_pr_target),
-        cmocka_unit_test(test_hardened), cmocka_unit_test(test_runs_on),
-        cmocka_unit_test(test_action),   cmocka_unit_test(test_gitlab),
+        cmocka_unit_test(test_type),
+        cmocka_unit_test(test_pr_target),
+        cmocka_unit_test(test_hardened),
+        cmocka_unit_test(test_runs_on),
+        cmocka_unit_test(test_lines),
+        cmocka_unit_test(test_many_steps),
+        cmocka_unit_test(test_secret_echo),
+        cmocka_unit_test(test_gitlab_component),
+        cmocka_unit_test(test_action),
+        cmocka_unit_test(test_gitlab),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
