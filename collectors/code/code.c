@@ -102,9 +102,11 @@ static void code_mark_removed(json_t *doc)
     if (json_is_true(json_object_get(doc, "in_working_tree")))
         return;
     json_object_set_new(doc, "removed", json_true());
-    json_array_foreach(json_object_get(doc, "locations"), i,
-                       loc) if (json_object_get(loc, "commit"))
-        json_object_set_new(loc, "removed", json_true());
+    json_array_foreach(json_object_get(doc, "locations"), i, loc)
+    {
+        if (json_object_get(loc, "commit"))
+            json_object_set_new(loc, "removed", json_true());
+    }
 }
 
 static int code_emit_secrets(struct code_scan *s, struct err *e)
@@ -226,6 +228,17 @@ static int code_handover(struct code_scan *s, const struct code_file *f,
     return rc;
 }
 
+/* Where a working tree file is shown: the tree or URL as named, then the
+ * path in the repository (not a clone's temporary directory). */
+static void code_source(struct strbuf *src, const struct code_scan *s,
+                        const struct code_file *f, long line)
+{
+    if (s->top)
+        sb_addf(src, "%s/%s:%ld", s->top, f->relpath, line);
+    else
+        sb_addf(src, "%s:%ld", f->path, line);
+}
+
 /* A CI workflow becomes a code/Workflow resource (workflow.c parses it);
  * a malformed one is an input error naming its line. */
 static int code_workflow(struct code_scan *s, const struct code_file *f,
@@ -245,7 +258,7 @@ static int code_workflow(struct code_scan *s, const struct code_file *f,
         return rc;
     }
     sb_addf(&uid, "code/Workflow/%s", f->relpath);
-    sb_addf(&src, "%s:1", f->path);
+    code_source(&src, s, f, 1);
     r.kind = "code/Workflow";
     r.uid = sb_str(&uid);
     r.name = f->relpath;
@@ -268,7 +281,7 @@ static int code_hygiene(struct code_scan *s, const struct code_file *f,
     int rc;
 
     sb_addf(&uid, "code/File/%s", f->relpath);
-    sb_addf(&src, "%s:1", f->path);
+    code_source(&src, s, f, 1);
     r.kind = "code/File";
     r.uid = sb_str(&uid);
     r.name = f->relpath;
@@ -438,7 +451,7 @@ static int code_collect(const struct target *t, struct collect_ctx *ctx,
             rc = -1;
             *e = he;
         } else if (hr) {
-            rc = ctx->input_error(ctx, dir, he.msg, e);
+            rc = ctx->input_error(ctx, t->ref, he.msg, e);
         }
     }
     if (rc == 0)

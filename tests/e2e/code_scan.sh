@@ -258,6 +258,9 @@ expect_exit 0 "scan --code git://127.0.0.1:$PORT/shop.git: cloned and scanned" \
 jq_ok "the remote's tree secret is found once with 2 locations, at URL/path:line" remote.json \
     'len(F(rule="CODE-SECRET")) == 1 and "2 location(s)" in F(rule="CODE-SECRET")[0]["message"] and F(rule="CODE-SECRET")[0]["resource"]["source"] == A[0]' \
     "git://127.0.0.1:$PORT/shop.git/a.py:1"
+jq_ok "the remote's workflow is judged at URL/path:1, not in the temporary clone" remote.json \
+    '[f["resource"]["source"] for f in F(rule="CODE-GHA-UNPINNED-ACTION")] == [A[0]]' \
+    "git://127.0.0.1:$PORT/shop.git/.github/workflows/ci.yml:1"
 jq_ok "the remote's pod and Dockerfile were handed over and judged" remote.json \
     'F(rule="K8S-WL-PRIVILEGED", name="web")[0]["status"] == "fail" and F(rule="DOCKER-USER-NONROOT")[0]["status"] == "fail"'
 expect_exit 0 "scan --code git://... --git-history: a full clone" \
