@@ -14,10 +14,12 @@ extern const struct collector collector_image;
 extern const struct collector collector_kubeconfig;
 extern const struct collector collector_node_root;
 extern const struct collector collector_aws;
+extern const struct collector collector_code;
 
 static const struct collector *const registry_collectors[] = {
     &collector_manifests,  &collector_dockerfile, &collector_image,
     &collector_kubeconfig, &collector_node_root,  &collector_aws,
+    &collector_code,
 };
 
 #define REGISTRY_N (sizeof(registry_collectors) / sizeof(*registry_collectors))

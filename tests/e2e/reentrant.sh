@@ -30,6 +30,9 @@ core/jalloc.c:ja_n                 atomic: arenas set up, published with release
 core/jalloc.c:ja_lock              a mutex: making a new arena
 core/jalloc.c:ja_once              pthread_once flag (the jansson hooks, installed once)
 core/jalloc.c:ja_mine              _Thread_local: the arena of the parse on this thread
+collectors/code/code_git.c:code_git_lock  a mutex: the clones to remove at exit
+collectors/code/code_git.c:code_git_tmp   clones removed at exit (targets handed over read them later), under code_git_lock
+collectors/code/code_git.c:code_git_ntmp  the same, under code_git_lock
 collectors/secret/detect.c:detect_once         pthread_once flag (the built-in detectors, compiled once)
 collectors/secret/detect.c:detect_builtin_d    made once under pthread_once, read-only after
 collectors/secret/detect.c:detect_builtin_err  made once under pthread_once, read-only after

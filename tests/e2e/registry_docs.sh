@@ -121,6 +121,7 @@ value() {
     N) echo 4 ;;
     REGION) echo eu-west-1 ;;
     PROFILE) echo audit ;;
+    'DIR|URL') echo "$T" ;;
     *) echo "value-for-$1" ;;
     esac
 }
