@@ -199,8 +199,15 @@ static void secrets_path(struct secrets_run *r, const char *path)
         return;
     }
     walk_files(&l, path, secrets_want, WALK_HIDDEN, &ctx, &e);
-    for (i = 0; i < l.n; i++)
+    for (i = 0; i < l.n; i++) {
+        /* a repository's own store is git's, not the tree's (its
+         * objects are compressed; `fourc scan --code --git-history`
+         * reads the history) */
+        const char *g = strstr(l.paths[i], "/.git/");
+        if (g || strncmp(l.paths[i], ".git/", 5) == 0)
+            continue;
         secrets_file(r, l.paths[i]);
+    }
     walk_release(&l);
 }
 
