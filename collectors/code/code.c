@@ -239,27 +239,18 @@ static void code_source(struct strbuf *src, const struct code_scan *s,
         sb_addf(src, "%s:%ld", f->path, line);
 }
 
-/* A CI workflow becomes a code/Workflow resource (workflow.c parses it);
- * a malformed one is an input error naming its line. */
-static int code_workflow(struct code_scan *s, const struct code_file *f,
-                         enum code_workflow_type wt, struct err *e)
+/* Emits the file f as one resource of kind ("code/Workflow"), its uid
+ * the kind and the file's path in the repository; steals doc. */
+static int code_emit_file(struct code_scan *s, const struct code_file *f,
+                          const char *kind, json_t *doc, struct err *e)
 {
     struct strbuf uid = STRBUF_INIT, src = STRBUF_INIT;
-    struct err pe;
-    json_t *doc = code_workflow_parse(wt, f->relpath, f->buf, f->len, &pe);
     struct resource r;
     int rc;
 
-    if (!doc) {
-        struct strbuf msg = STRBUF_INIT;
-        sb_addf(&msg, "%s: %s", f->path, pe.msg);
-        rc = s->ctx->input_error(s->ctx, f->path, sb_str(&msg), e);
-        sb_release(&msg);
-        return rc;
-    }
-    sb_addf(&uid, "code/Workflow/%s", f->relpath);
+    sb_addf(&uid, "%s/%s", kind, f->relpath);
     code_source(&src, s, f, 1);
-    r.kind = "code/Workflow";
+    r.kind = kind;
     r.uid = sb_str(&uid);
     r.name = f->relpath;
     r.namespace = NULL;
@@ -272,27 +263,30 @@ static int code_workflow(struct code_scan *s, const struct code_file *f,
     return rc;
 }
 
+/* A CI workflow becomes a code/Workflow resource (workflow.c parses it);
+ * a malformed one is an input error naming its line. */
+static int code_workflow(struct code_scan *s, const struct code_file *f,
+                         enum code_workflow_type wt, struct err *e)
+{
+    struct err pe;
+    json_t *doc = code_workflow_parse(wt, f->relpath, f->buf, f->len, &pe);
+    int rc;
+
+    if (!doc) {
+        struct strbuf msg = STRBUF_INIT;
+        sb_addf(&msg, "%s: %s", f->path, pe.msg);
+        rc = s->ctx->input_error(s->ctx, f->path, sb_str(&msg), e);
+        sb_release(&msg);
+        return rc;
+    }
+    return code_emit_file(s, f, "code/Workflow", doc, e);
+}
+
 /* A file that should not be committed (hygiene.c) becomes code/File. */
 static int code_hygiene(struct code_scan *s, const struct code_file *f,
                         json_t *doc, struct err *e)
 {
-    struct strbuf uid = STRBUF_INIT, src = STRBUF_INIT;
-    struct resource r;
-    int rc;
-
-    sb_addf(&uid, "code/File/%s", f->relpath);
-    code_source(&src, s, f, 1);
-    r.kind = "code/File";
-    r.uid = sb_str(&uid);
-    r.name = f->relpath;
-    r.namespace = NULL;
-    r.source = sb_str(&src);
-    r.doc = doc;
-    rc = s->ctx->emit(s->ctx, &r, e);
-    json_decref(doc);
-    sb_release(&uid);
-    sb_release(&src);
-    return rc;
+    return code_emit_file(s, f, "code/File", doc, e);
 }
 
 static int code_file(void *arg, const struct code_file *f, struct err *e)

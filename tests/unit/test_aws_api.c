@@ -21,6 +21,7 @@
 
 #include "aws_api.h"
 #include "aws_send.h"
+#include "testmoto.h"
 #include "testsrv.h"
 
 #define AKID "testing"
@@ -86,88 +87,26 @@ static const char SPEC[] =
     "<Message>elsewhere</Message></Error>\"}"
     "}}";
 
-static int free_port(void)
-{
-    struct sockaddr_in a = {0};
-    socklen_t n = sizeof(a);
-    int s = socket(AF_INET, SOCK_STREAM, 0), port = 0;
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-        getsockname(s, (struct sockaddr *)&a, &n) == 0)
-        port = ntohs(a.sin_port);
-    if (s >= 0)
-        close(s);
-    return port;
-}
-
-static int up(pid_t *pid, int port)
-{
-    for (int i = 0; i < 300; i++) {
-        struct sockaddr_in a = {0};
-        int s = socket(AF_INET, SOCK_STREAM, 0), ok;
-        a.sin_family = AF_INET;
-        a.sin_port = htons((unsigned short)port);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        ok = connect(s, (struct sockaddr *)&a, sizeof(a)) == 0;
-        close(s);
-        if (ok)
-            return 1;
-        if (waitpid(*pid, NULL, WNOHANG) == *pid) {
-            *pid = 0; /* exited: not installed, or the port taken */
-            return 0;
-        }
-        usleep(100000);
-    }
-    return 0;
-}
-
-/* Runs /usr/bin/aws against the moto at url, its output to out; 0 when
- * it succeeded. */
 static int awscli_at(const char *url, const char *args, const char *out)
 {
-    char cmd[2048];
-    snprintf(cmd, sizeof(cmd),
-             "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing "
-             "AWS_DEFAULT_REGION=us-east-1 AWS_PAGER= /usr/bin/aws "
-             "--endpoint-url %s %s >%s",
-             url, args, out);
-    return system(cmd) == 0 ? 0 : -1;
+    return testmoto_awscli(url, args, out);
 }
 
 static int awscli(const char *args)
 {
-    return awscli_at(moto_url, args, "/dev/null");
-}
-
-static pid_t moto_start(int port, const char *no_auth)
-{
-    char p[16];
-    pid_t pid = fork();
-    if (pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        dup2(null, 1);
-        dup2(null, 2);
-        if (no_auth)
-            setenv("INITIAL_NO_AUTH_ACTION_COUNT", no_auth, 1);
-        snprintf(p, sizeof(p), "%d", port);
-        execlp("moto_server", "moto_server", "-H", "127.0.0.1", "-p", p,
-               (char *)NULL);
-        _exit(127);
-    }
-    return pid;
+    return testmoto_awscli(moto_url, args, "/dev/null");
 }
 
 static int setup(void **state)
 {
-    int p = free_port();
+    int p = testmoto_free_port();
     (void)state;
     if (!p || testsrv_init(&srv, "awsapi", SPEC))
         return -1;
     testsrv_start(&srv, "s", (const char *const[]){NULL});
     testsrv_start(&srv, "p",
                   (const char *const[]){"--proxy", "--proxy-deny", NULL});
-    moto_pid = moto_start(p, NULL);
+    moto_pid = testmoto_start(p, NULL);
     snprintf(moto_url, sizeof(moto_url), "http://127.0.0.1:%d", p);
     snprintf(srv_url, sizeof(srv_url), "https://127.0.0.1:%d",
              testsrv_port(&srv, "s", "port"));
@@ -177,7 +116,7 @@ static int setup(void **state)
     unsetenv("HTTPS_PROXY");
     unsetenv("all_proxy");
     unsetenv("ALL_PROXY");
-    if (!up(&moto_pid, p)) {
+    if (!testmoto_up(&moto_pid, p)) {
         fprintf(stderr,
                 "moto_server did not come up on %d (is it on "
                 "PATH? see dev/deps)\n",
@@ -190,14 +129,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    if (moto_pid > 0) {
-        kill(moto_pid, SIGTERM);
-        waitpid(moto_pid, NULL, 0);
-    }
-    if (moto2_pid > 0) {
-        kill(moto2_pid, SIGTERM);
-        waitpid(moto2_pid, NULL, 0);
-    }
+    testmoto_stop(&moto_pid);
+    testmoto_stop(&moto2_pid);
     return testsrv_stop(&srv);
 }
 
@@ -755,7 +688,7 @@ static void moto_account(void **st)
 static void moto_signed(void **st)
 {
     static const char *const hdrs[] = {"x-amz-account-id: " ACCOUNT, NULL};
-    int port = free_port();
+    int port = testmoto_free_port();
     char url[64], out[160], *keys, akid[64] = "", secret[128] = "";
     struct aws_client c;
     struct aws_call_err ce;
@@ -764,8 +697,8 @@ static void moto_signed(void **st)
     (void)st;
     snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
     snprintf(out, sizeof(out), "%s/key", srv.dir);
-    moto2_pid = moto_start(port, "4");
-    assert_true(up(&moto2_pid, port));
+    moto2_pid = testmoto_start(port, "4");
+    assert_true(testmoto_up(&moto2_pid, port));
     assert_int_equal(
         awscli_at(url, "iam create-user --user-name auditor", "/dev/null"), 0);
     assert_int_equal(awscli_at(url,

@@ -16,6 +16,7 @@
 
 #include "aws_call.h"
 #include "aws_sts.h"
+#include "testmoto.h"
 #include "testsrv.h"
 
 #define AKID "testing"
@@ -57,72 +58,20 @@ static const char SPEC[] =
     " bad</Message></Error></ErrorResponse>\"}"
     "}}";
 
-static int free_port(void)
-{
-    struct sockaddr_in a = {0};
-    socklen_t n = sizeof(a);
-    int s = socket(AF_INET, SOCK_STREAM, 0), port = 0;
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-        getsockname(s, (struct sockaddr *)&a, &n) == 0)
-        port = ntohs(a.sin_port);
-    if (s >= 0)
-        close(s);
-    return port;
-}
-
-static int up(int port)
-{
-    for (int i = 0; i < 300; i++) {
-        struct sockaddr_in a = {0};
-        int s = socket(AF_INET, SOCK_STREAM, 0), ok;
-        a.sin_family = AF_INET;
-        a.sin_port = htons((unsigned short)port);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        ok = connect(s, (struct sockaddr *)&a, sizeof(a)) == 0;
-        close(s);
-        if (ok)
-            return 1;
-        if (waitpid(moto_pid, NULL, WNOHANG) == moto_pid) {
-            moto_pid = 0; /* exited: not installed, or the port taken */
-            return 0;
-        }
-        usleep(100000);
-    }
-    return 0;
-}
-
 /* Runs /usr/bin/aws against moto; 0 when it succeeded. */
 static int awscli(const char *args)
 {
-    char cmd[1024];
-    snprintf(cmd, sizeof(cmd),
-             "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing "
-             "AWS_DEFAULT_REGION=us-east-1 AWS_PAGER= /usr/bin/aws "
-             "--endpoint-url %s %s >/dev/null",
-             moto_url, args);
-    return system(cmd) == 0 ? 0 : -1;
+    return testmoto_awscli(moto_url, args, "/dev/null");
 }
 
 static int setup(void **state)
 {
-    char port[16];
-    int p = free_port();
+    int p = testmoto_free_port();
     (void)state;
     if (!p || testsrv_init(&srv, "awscall", SPEC))
         return -1;
     testsrv_start(&srv, "s", (const char *const[]){NULL});
-    snprintf(port, sizeof(port), "%d", p);
-    moto_pid = fork();
-    if (moto_pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        dup2(null, 1);
-        dup2(null, 2);
-        execlp("moto_server", "moto_server", "-H", "127.0.0.1", "-p", port,
-               (char *)NULL);
-        _exit(127);
-    }
+    moto_pid = testmoto_start(p, NULL);
     snprintf(moto_url, sizeof(moto_url), "http://127.0.0.1:%d", p);
     snprintf(srv_url, sizeof(srv_url), "https://127.0.0.1:%d",
              testsrv_port(&srv, "s", "port"));
@@ -132,7 +81,7 @@ static int setup(void **state)
     unsetenv("HTTPS_PROXY");
     unsetenv("all_proxy");
     unsetenv("ALL_PROXY");
-    if (!up(p)) {
+    if (!testmoto_up(&moto_pid, p)) {
         fprintf(stderr,
                 "moto_server did not come up on %d (is it on "
                 "PATH? see dev/deps)\n",
@@ -145,10 +94,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    if (moto_pid > 0) {
-        kill(moto_pid, SIGTERM);
-        waitpid(moto_pid, NULL, 0);
-    }
+    testmoto_stop(&moto_pid);
     return testsrv_stop(&srv);
 }
 
@@ -444,7 +390,7 @@ static void broken(void **st)
             "ec2", "eu-west-1", "2016-11-15", "DescribeRegions", NULL, NULL,
             NULL,  NULL,        NULL};
         char url[64];
-        snprintf(url, sizeof(url), "http://127.0.0.1:%d", free_port());
+        snprintf(url, sizeof(url), "http://127.0.0.1:%d", testmoto_free_port());
         client(&c, url);
         assert_null(aws_query_once(&c, &q, &ce, &e));
         assert_int_equal(ce.kind, AWS_ERR_TRANSPORT);
